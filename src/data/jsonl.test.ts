@@ -1,0 +1,95 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataMalformedError, DataMissingError } from '../errors.js';
+import { loadJsonl, parseJsonl } from './jsonl.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A fresh temporary directory, removed after the tests. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'jointly-jsonl-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** An assert.throws validator: the error has this class and its message matches every pattern. */
+function errorLike(cls: new (...args: never[]) => Error, ...patterns: RegExp[]): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(err instanceof cls, `expected ${cls.name}, got ${String(err)}`);
+    for (const p of patterns) assert.match(err.message, p);
+    return true;
+  };
+}
+
+test('parseJsonl reads flat features and integer labels, skipping blank lines and CRs', () => {
+  const text = '{"features": [1, 2.5], "label": 3}\r\n\r\n{"features": [-1, 0], "label": 0}\r\n';
+
+  const ds = parseJsonl(text, 'd.jsonl');
+
+  assert.deepEqual(ds.sampleShape, [2]);
+  assert.deepEqual([...ds.features], [1, 2.5, -1, 0]);
+  assert.deepEqual([...ds.labels], [3, 0]);
+  assert.equal(ds.numClasses, 4);
+  assert.equal(ds.classNames, undefined);
+});
+
+test('parseJsonl takes the sample shape from nested features', () => {
+  const text = ['{"features": [[1, 2], [3, 4], [5, 6]], "label": 1}', '{"features": [[7, 8], [9, 10], [11, 12]], "label": 0}'].join('\n');
+
+  const ds = parseJsonl(text, 'd.jsonl');
+
+  assert.deepEqual(ds.sampleShape, [3, 2]);
+  assert.deepEqual([...ds.features], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+});
+
+test('parseJsonl maps string labels to sorted class names and honours custom keys', () => {
+  const text = '{"x": [0], "y": "dog"}\n{"x": [1], "y": "cat"}\n{"x": [2], "y": "emu"}\n{"x": [3], "y": "cat"}\n';
+
+  const ds = parseJsonl(text, 'd.jsonl', { featuresKey: 'x', labelKey: 'y' });
+
+  assert.deepEqual(ds.classNames, ['cat', 'dog', 'emu']);
+  assert.deepEqual([...ds.labels], [1, 0, 2, 0]);
+  assert.equal(ds.numClasses, 3);
+});
+
+test('parseJsonl names the 1-based line of bad JSON, missing keys and wrong shapes', () => {
+  const ok = '{"features": [1, 2], "label": 0}';
+  const cases: Array<[string, RegExp]> = [
+    [`${ok}\n\n{"features": [1, 2], "label": 0`, /line 3: invalid JSON/],
+    [`${ok}\n[1, 2]`, /line 2: expected a JSON object, got an array/],
+    [`${ok}\n{"label": 1}`, /line 2: no 'features' key \(keys: label\)/],
+    [`${ok}\n{"features": [1, 2]}`, /line 2: no 'label' key/],
+    [`${ok}\n{"features": [1, 2, 3], "label": 1}`, /line 2: features is an array of length 3, expected an array of length 2 .*as on line 1/],
+    [`${ok}\n{"features": [[1], [2]], "label": 1}`, /line 2: features\[0\] is \[1\], not a finite/],
+    [`${ok}\n{"features": [1, null], "label": 1}`, /line 2: features\[1\] is null/],
+    [`${ok}\n{"features": [1, 2], "label": 1.5}`, /line 2: label 1.5 is neither/],
+    [`${ok}\n{"features": [1, 2], "label": -1}`, /line 2: label -1/],
+    [`${ok}\n{"features": [1, 2], "label": "a"}`, /line 2: label "a" is a string but the label on line 1 is a number/],
+    [`{"features": 5, "label": 0}`, /line 1: 'features' is 5, expected an array/],
+    [`{"features": [], "label": 0}`, /line 1: .*no values/],
+  ];
+  for (const [text, pattern] of cases) {
+    assert.throws(() => parseJsonl(text, 'bad.jsonl'), errorLike(DataMalformedError, /^bad\.jsonl: /, pattern));
+  }
+});
+
+test('parseJsonl rejects a file without data lines', () => {
+  assert.throws(() => parseJsonl('\n  \n', 'empty.jsonl'), errorLike(DataMalformedError, /no data lines/));
+});
+
+test('loadJsonl reads a file and reports a missing one', () => {
+  const dir = tempDir();
+  const path = join(dir, 'd.jsonl');
+  writeFileSync(path, '{"features": [0.5], "label": "b"}\n{"features": [1.5], "label": "a"}\n');
+
+  const ds = loadJsonl(path);
+
+  assert.deepEqual([...ds.features], [0.5, 1.5]);
+  assert.deepEqual(ds.classNames, ['a', 'b']);
+  assert.deepEqual([...ds.labels], [1, 0]);
+  assert.throws(() => loadJsonl(join(dir, 'missing.jsonl')), errorLike(DataMissingError, /missing\.jsonl/));
+});

@@ -1,0 +1,81 @@
+/**
+ * Tensor backend selection. Order for `auto`: `tensorflow` (@tensorflow/tfjs-node, optional:
+ * its installer downloads a binary, so it is absent on offline machines), then `wasm`, then `cpu`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { BackendUnavailableError, UnknownNameError } from '../errors.js';
+import { registerWasmTrainingKernels } from './wasm-kernels/register.js';
+
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendChoice {
+  /** The active tfjs backend. */
+  name: Exclude<BackendName, 'auto'>;
+  /** Why it was chosen (and why faster ones were not). */
+  reason: string;
+}
+
+let tfjsNodeLoad: Promise<string | null> | undefined;
+
+/** Tries to load @tensorflow/tfjs-node once; resolves to null on success, else the reason it failed. */
+function loadTfjsNode(): Promise<string | null> {
+  tfjsNodeLoad ??= (async () => {
+    try {
+      const moduleName = '@tensorflow/tfjs-node';
+      // A variable module name keeps TypeScript from requiring the optional package's types.
+      await import(moduleName);
+      return null;
+    } catch (err) {
+      return err instanceof Error ? err.message.split('\n')[0] : String(err);
+    }
+  })();
+  return tfjsNodeLoad;
+}
+
+function parseBackendName(name: string): BackendName {
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw new UnknownNameError('backend', name, BACKEND_NAMES);
+  return name as BackendName;
+}
+
+async function activate(name: Exclude<BackendName, 'auto'>): Promise<void> {
+  if (name === 'wasm') registerWasmTrainingKernels();
+  const ok = await tf.setBackend(name);
+  await tf.ready();
+  if (!ok || tf.getBackend() !== name) {
+    throw new BackendUnavailableError(`the ${name} backend failed to initialize`, 'try --backend cpu');
+  }
+}
+
+/**
+ * Activates a backend by name (`auto` picks the fastest that loads) and says why.
+ * Throws BackendUnavailableError when an explicitly requested backend cannot load.
+ */
+export async function selectBackend(requested: string = 'auto'): Promise<BackendChoice> {
+  const name = parseBackendName(requested);
+  if (name === 'tensorflow' || name === 'auto') {
+    const failure = await loadTfjsNode();
+    if (failure === null) {
+      await activate('tensorflow');
+      return { name: 'tensorflow', reason: '@tensorflow/tfjs-node loaded' };
+    }
+    if (name === 'tensorflow') {
+      throw new BackendUnavailableError(
+        `@tensorflow/tfjs-node cannot be loaded: ${failure}`,
+        'install it with `npm install @tensorflow/tfjs-node` (needs internet access for its binary), or use --backend wasm',
+      );
+    }
+    try {
+      await activate('wasm');
+      return { name: 'wasm', reason: `@tensorflow/tfjs-node not available (${failure}); wasm is the fastest backend that loaded` };
+    } catch (err) {
+      await activate('cpu');
+      const why = err instanceof Error ? err.message : String(err);
+      return { name: 'cpu', reason: `neither tfjs-node nor wasm could load (${why}); using the pure-JS cpu backend` };
+    }
+  }
+  await activate(name);
+  return { name, reason: 'requested' };
+}

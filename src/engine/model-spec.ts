@@ -1,0 +1,147 @@
+/**
+ * Models from a small JSON spec. Every built model outputs logits (no softmax): jointly's
+ * losses work on logits for numerical stability.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { z } from 'zod';
+import { deriveSeed } from './random.js';
+import { SeededDropout } from './layers/seeded-dropout.js';
+
+export const ACTIVATIONS = ['relu', 'elu', 'tanh', 'sigmoid', 'selu', 'linear'] as const;
+
+const common = {
+  /** Display name of the model; defaults to `<type>-<index>`. */
+  name: z.string().min(1).optional(),
+  /** Hidden-layer activation. Default `relu`. */
+  activation: z.enum(ACTIVATIONS).default('relu'),
+  /** Dropout rate after each hidden dense layer, in [0, 0.95]. Default 0. */
+  dropout: z.number().min(0).max(0.95).default(0),
+  /** Batch normalization after each hidden layer (before the activation). Default false. */
+  batchNorm: z.boolean().default(false),
+};
+
+export const MlpSpecSchema = z
+  .object({
+    type: z.literal('mlp'),
+    /** Widths of the hidden dense layers. Default [256, 128]. */
+    hidden: z.array(z.number().int().positive()).default([256, 128]),
+    ...common,
+  })
+  .strict();
+
+export const ConvBlockSchema = z
+  .object({
+    /** Number of output channels. */
+    filters: z.number().int().positive(),
+    /** Square kernel size. Default 3. */
+    kernelSize: z.number().int().positive().default(3),
+    /** Stride of the convolution. Default 1. */
+    stride: z.number().int().positive().default(1),
+    /** Pooling after the block. Default `max`. */
+    pool: z.enum(['max', 'avg', 'none']).default('max'),
+    /** Pool size and stride. Default 2. */
+    poolSize: z.number().int().positive().default(2),
+  })
+  .strict();
+
+export const CnnSpecSchema = z
+  .object({
+    type: z.literal('cnn'),
+    /** Convolution blocks. Default conv16-pool, conv32-pool. */
+    conv: z.array(ConvBlockSchema).min(1).default([
+      { filters: 16, kernelSize: 3, stride: 1, pool: 'max', poolSize: 2 },
+      { filters: 32, kernelSize: 3, stride: 1, pool: 'max', poolSize: 2 },
+    ]),
+    /** Convolution padding. Default `same`. */
+    padding: z.enum(['same', 'valid']).default('same'),
+    /** Widths of hidden dense layers after the convolutions. Default none. */
+    dense: z.array(z.number().int().positive()).default([]),
+    ...common,
+  })
+  .strict();
+
+export const ModelSpecSchema = z.discriminatedUnion('type', [MlpSpecSchema, CnnSpecSchema]);
+export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
+
+export interface BuildModelOptions {
+  /** Shape of one input sample, e.g. [28, 28, 1]. */
+  inputShape: readonly number[];
+  /** Number of output logits. */
+  numClasses: number;
+  /** Seed of the initial weights and dropout masks. */
+  seed: number;
+  /** Model name (tfjs layer names are prefixed with it). */
+  name?: string;
+}
+
+/** Builds a tfjs LayersModel that maps a sample to `numClasses` logits. */
+export function buildModel(specInput: ModelSpecInput, opts: BuildModelOptions): tfl.LayersModel {
+  const spec = ModelSpecSchema.parse(specInput);
+  let layerIndex = 0;
+  const seedFor = (): number => deriveSeed(opts.seed, `layer-${layerIndex++}`);
+  const prefix = opts.name ?? spec.name ?? spec.type;
+  const lname = (kind: string): string => `${prefix}/${kind}_${layerIndex}`;
+  const init = (): ReturnType<typeof tfl.initializers.glorotUniform> => tfl.initializers.glorotUniform({ seed: seedFor() });
+
+  const input = tfl.input({ shape: [...opts.inputShape], name: `${prefix}/input` });
+  let h: tfl.SymbolicTensor = input;
+  const post = (t: tfl.SymbolicTensor): tfl.SymbolicTensor => {
+    let out = t;
+    if (spec.batchNorm) out = tfl.layers.batchNormalization({ name: lname('bn') }).apply(out) as tfl.SymbolicTensor;
+    out = tfl.layers.activation({ activation: spec.activation, name: lname('act') }).apply(out) as tfl.SymbolicTensor;
+    return out;
+  };
+
+  if (spec.type === 'cnn') {
+    if (opts.inputShape.length !== 3) {
+      throw new Error(`a cnn needs image inputs of shape [height, width, channels], got [${opts.inputShape.join(', ')}]`);
+    }
+    for (const block of spec.conv) {
+      h = tfl.layers
+        .conv2d({
+          filters: block.filters,
+          kernelSize: block.kernelSize,
+          strides: block.stride,
+          padding: spec.padding,
+          kernelInitializer: init(),
+          useBias: !spec.batchNorm,
+          name: lname('conv'),
+        })
+        .apply(h) as tfl.SymbolicTensor;
+      h = post(h);
+      if (block.pool !== 'none') {
+        const poolArgs = { poolSize: block.poolSize, strides: block.poolSize, name: lname('pool') };
+        h = (block.pool === 'max' ? tfl.layers.maxPooling2d(poolArgs) : tfl.layers.averagePooling2d(poolArgs)).apply(h) as tfl.SymbolicTensor;
+      }
+    }
+  }
+  if (h.shape.length > 2) h = tfl.layers.flatten({ name: lname('flatten') }).apply(h) as tfl.SymbolicTensor;
+  const hidden = spec.type === 'mlp' ? spec.hidden : spec.dense;
+  for (const units of hidden) {
+    h = tfl.layers.dense({ units, kernelInitializer: init(), useBias: !spec.batchNorm, name: lname('dense') }).apply(h) as tfl.SymbolicTensor;
+    h = post(h);
+    if (spec.dropout > 0) h = new SeededDropout({ rate: spec.dropout, seed: seedFor(), name: lname('dropout') }).apply(h) as tfl.SymbolicTensor;
+  }
+  const logits = tfl.layers
+    .dense({ units: opts.numClasses, kernelInitializer: init(), name: lname('logits') })
+    .apply(h) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: logits, name: prefix });
+}
+
+/** Multiply-accumulate count of one forward pass for one sample (dense and conv layers). */
+export function forwardMacs(model: tfl.LayersModel): number {
+  let macs = 0;
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls === 'Dense') {
+      const kernel = layer.getWeights()[0].shape as number[];
+      macs += kernel[0] * kernel[1];
+    } else if (cls === 'Conv2D') {
+      const kernel = layer.getWeights()[0].shape as number[];
+      const out = layer.outputShape as number[];
+      macs += out[1] * out[2] * kernel[0] * kernel[1] * kernel[2] * kernel[3];
+    }
+  }
+  return macs;
+}

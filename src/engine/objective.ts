@@ -1,0 +1,31 @@
+/**
+ * A joint objective: given every member's outputs on a batch, the named losses to minimize.
+ * Mutual learning's methods, multi-task weightings and multimodal alignments are objectives.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from './batch.js';
+import type { Member } from './member.js';
+
+export interface StepContext {
+  readonly members: readonly Member[];
+  /** `outputs[i][head]`: logits of member i on the batch. */
+  readonly outputs: readonly Record<string, tf.Tensor>[];
+  readonly batch: Batch;
+  /** 0-based epoch. */
+  readonly epoch: number;
+  /** 0-based step within the whole run. */
+  readonly step: number;
+  readonly stepsPerEpoch: number;
+}
+
+export interface Objective {
+  /** Method name, for reports. */
+  readonly name: string;
+  /**
+   * Named scalar losses for one batch; training minimizes their sum. Called inside the
+   * gradient tape, so any tfjs op may be used; use `stopGradient` for fixed targets.
+   */
+  losses(ctx: StepContext): Record<string, tf.Scalar>;
+  /** Called at the start of every epoch (e.g. to update a schedule). */
+  onEpochStart?(epoch: number): void;
+}

@@ -1,0 +1,35 @@
+/** Optimizers from a small JSON spec. */
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+
+export const OptimizerSpecSchema = z.discriminatedUnion('name', [
+  z
+    .object({
+      name: z.literal('adam'),
+      /** Step size. Default 1e-3. */
+      learningRate: z.number().positive().default(1e-3),
+      beta1: z.number().min(0).max(1).default(0.9),
+      beta2: z.number().min(0).max(1).default(0.999),
+      /** Added to the denominator. Default 1e-8 (PyTorch's default). */
+      epsilon: z.number().positive().default(1e-8),
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('sgd'),
+      /** Step size. Default 0.01. */
+      learningRate: z.number().positive().default(0.01),
+      /** Momentum; 0 for plain SGD. Default 0. */
+      momentum: z.number().min(0).max(1).default(0),
+    })
+    .strict(),
+]);
+export type OptimizerSpec = z.infer<typeof OptimizerSpecSchema>;
+export type OptimizerSpecInput = z.input<typeof OptimizerSpecSchema>;
+
+/** A fresh optimizer (each model gets its own state). */
+export function createOptimizer(specInput: OptimizerSpecInput): tf.Optimizer {
+  const spec = OptimizerSpecSchema.parse(specInput);
+  if (spec.name === 'adam') return tf.train.adam(spec.learningRate, spec.beta1, spec.beta2, spec.epsilon);
+  return spec.momentum > 0 ? tf.train.momentum(spec.learningRate, spec.momentum) : tf.train.sgd(spec.learningRate);
+}

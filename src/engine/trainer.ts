@@ -1,0 +1,94 @@
+/**
+ * The training loop: epochs of seeded shuffled batches, one joint step per batch, progress
+ * events, and a per-epoch record. Joint and alone runs use the same loop with different objectives.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BatchSource } from './batch.js';
+import type { Member } from './member.js';
+import type { Objective } from './objective.js';
+import { createRng, permutation } from './random.js';
+import { trainStep, type GradientCombiner, type StepLosses } from './train-step.js';
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  /** Samples processed in this epoch so far. */
+  samples: number;
+  /** Mean of the summed losses over the epoch so far. */
+  loss: number;
+}
+
+export interface EpochRecord {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean of each named loss over the epoch. */
+  losses: StepLosses;
+  /** Wall time of the epoch's training steps, in seconds. */
+  seconds: number;
+  /** Training samples per second. */
+  samplesPerSecond: number;
+}
+
+export interface TrainOptions {
+  members: readonly Member[];
+  objective: Objective;
+  data: BatchSource;
+  /** Number of passes over the data. */
+  epochs: number;
+  /** Samples per step. The last smaller batch of an epoch is kept. */
+  batchSize: number;
+  /** Seed of the shuffling order. */
+  seed: number;
+  combineGradients?: GradientCombiner;
+  /** Called every step (cheap: keep it so). */
+  onProgress?: (p: TrainProgress) => void;
+  /** Called after every epoch; may evaluate the members. */
+  onEpochEnd?: (record: EpochRecord) => void | Promise<void>;
+}
+
+/** Trains the members jointly under the objective; returns one record per epoch. */
+export async function train(opts: TrainOptions): Promise<EpochRecord[]> {
+  const rng = createRng(opts.seed);
+  const stepsPerEpoch = Math.ceil(opts.data.length / opts.batchSize);
+  const records: EpochRecord[] = [];
+  let step = 0;
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    opts.objective.onEpochStart?.(epoch);
+    const order = permutation(opts.data.length, rng);
+    const sums: StepLosses = {};
+    let total = 0;
+    let samples = 0;
+    const started = performance.now();
+    for (let b = 0; b < stepsPerEpoch; b++) {
+      const indices = order.subarray(b * opts.batchSize, Math.min((b + 1) * opts.batchSize, order.length));
+      const losses = tf.tidy(() => {
+        const batch = opts.data.batch(indices);
+        return trainStep({
+          members: opts.members,
+          objective: opts.objective,
+          batch,
+          epoch,
+          step,
+          stepsPerEpoch,
+          combineGradients: opts.combineGradients,
+        });
+      });
+      step++;
+      samples += indices.length;
+      for (const [name, v] of Object.entries(losses)) {
+        sums[name] = (sums[name] ?? 0) + v;
+        total += v;
+      }
+      opts.onProgress?.({ epoch: epoch + 1, epochs: opts.epochs, step: b + 1, stepsPerEpoch, samples, loss: total / (b + 1) });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const means: StepLosses = {};
+    for (const [name, v] of Object.entries(sums)) means[name] = v / stepsPerEpoch;
+    const record: EpochRecord = { epoch: epoch + 1, losses: means, seconds, samplesPerSecond: opts.data.length / seconds };
+    records.push(record);
+    await opts.onEpochEnd?.(record);
+  }
+  return records;
+}

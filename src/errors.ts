@@ -1,0 +1,103 @@
+/**
+ * Typed errors with stable codes. Every error jointly throws on purpose is a JointlyError:
+ * its `code` never changes between versions, its message names the cause and the fix, and
+ * the CLI maps it to an exit status (see `exitCodeFor`).
+ */
+
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'USAGE'
+  | 'DATA_MISSING'
+  | 'DATA_MALFORMED'
+  | 'SHAPE_MISMATCH'
+  | 'NON_FINITE_LOSS'
+  | 'BACKEND_UNAVAILABLE'
+  | 'UNKNOWN_NAME';
+
+/** Exit status of the CLI for each error code. 1 is reserved for unexpected failures. */
+export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
+  USAGE: 2,
+  CONFIG_INVALID: 2,
+  UNKNOWN_NAME: 2,
+  DATA_MISSING: 3,
+  DATA_MALFORMED: 3,
+  SHAPE_MISMATCH: 4,
+  NON_FINITE_LOSS: 5,
+  BACKEND_UNAVAILABLE: 6,
+};
+
+export class JointlyError extends Error {
+  readonly code: ErrorCode;
+  /** What the user can do about it; printed under the message by the CLI. */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, hint?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = hint;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+}
+
+/** A config file or options object does not match the schema. */
+export class ConfigError extends JointlyError {
+  /** Dotted path of the offending field, e.g. `method.temperature`. */
+  readonly path: string;
+  constructor(path: string, message: string, hint?: string) {
+    super('CONFIG_INVALID', path ? `${path}: ${message}` : message, hint);
+    this.path = path;
+  }
+}
+
+/** The command line itself is wrong (unknown command, missing argument). */
+export class UsageError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('USAGE', message, hint);
+  }
+}
+
+/** A name looked up in a registry (method, dataset, backend, ...) does not exist. */
+export class UnknownNameError extends JointlyError {
+  constructor(kind: string, name: string, known: readonly string[]) {
+    super('UNKNOWN_NAME', `unknown ${kind} '${name}'`, `use one of: ${known.join(', ')}`);
+  }
+}
+
+/** Data files are missing. */
+export class DataMissingError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('DATA_MISSING', message, hint);
+  }
+}
+
+/** Data files exist but cannot be parsed, or their contents are inconsistent. */
+export class DataMalformedError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('DATA_MALFORMED', message, hint);
+  }
+}
+
+/** A model and its data (or two tensors that must agree) have incompatible shapes. */
+export class ShapeMismatchError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('SHAPE_MISMATCH', message, hint);
+  }
+}
+
+/** A loss became NaN or infinite during training. */
+export class NonFiniteLossError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('NON_FINITE_LOSS', message, hint);
+  }
+}
+
+/** The requested tensor backend cannot be loaded. */
+export class BackendUnavailableError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('BACKEND_UNAVAILABLE', message, hint);
+  }
+}

@@ -1,0 +1,93 @@
+/** The config of a mutual-learning experiment (the `mode: mutual` config file), validated by zod. */
+import { z } from 'zod';
+import { BACKEND_NAMES } from '../engine/backend.js';
+import { ModelSpecSchema } from '../engine/model-spec.js';
+import { OptimizerSpecSchema } from '../engine/optimizer.js';
+import { DataConfigSchema } from '../data/config.js';
+import { listMutualMethods, MUTUAL_METHOD_NAMES } from './registry.js';
+
+const methodNames = MUTUAL_METHOD_NAMES as [string, ...string[]];
+
+/** `method: { name, ...options }`; the options are checked by the named method's own schema. */
+export const MethodConfigSchema = z
+  .preprocess(
+    // A parsed config has `{ name, options }`; accepting it again keeps parsing idempotent.
+    (value) => {
+      if (typeof value !== 'object' || value === null) return value;
+      const { options, ...rest } = value as { options?: unknown };
+      return typeof options === 'object' && options !== null ? { ...rest, ...options } : value;
+    },
+    z.object({ name: z.enum(methodNames) }).catchall(z.unknown()),
+  )
+  .superRefine((value, ctx) => {
+    const method = listMutualMethods().find((m) => m.name === value.name);
+    if (method === undefined) return;
+    const { name: _name, ...options } = value;
+    const parsed = method.options.safeParse(options);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', path: issue.path, message: issue.message });
+    }
+  })
+  .transform((value) => {
+    const { name, ...options } = value;
+    return { name, options: getOptions(name, options) };
+  });
+
+function getOptions(name: string, options: unknown): unknown {
+  const method = listMutualMethods().find((m) => m.name === name);
+  return method === undefined ? options : method.options.parse(options);
+}
+
+export const TrainingConfigSchema = z
+  .object({
+    /** Passes over the training data. Default 10. */
+    epochs: z.number().int().positive().default(10),
+    /** Samples per step. Default 128. */
+    batchSize: z.number().int().positive().default(128),
+    /** Each model's optimizer (each gets its own state). Default Adam, learning rate 1e-3. */
+    optimizer: OptimizerSpecSchema.default({ name: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }),
+  })
+  .strict();
+
+export const MutualConfigSchema = z
+  .object({
+    mode: z.literal('mutual'),
+    /** Run name, used for the run folder. Default `mutual`. */
+    name: z.string().regex(/^[\w.-]+$/, 'use letters, digits, dot, dash and underscore').default('mutual'),
+    /** Seeds: each one is a full joint-vs-alone replicate. Default [0]. */
+    seeds: z.array(z.number().int().min(0)).min(1).default([0]),
+    /** Tensor backend. Default `auto`. */
+    backend: z.enum(BACKEND_NAMES).default('auto'),
+    data: DataConfigSchema.default({ dataset: 'mnist', testFraction: 0.2, validationFraction: 0.1, labelNoise: { rate: 0, type: 'symmetric' } }),
+    /** The cohort: one model spec per member. */
+    models: z.array(ModelSpecSchema).min(1),
+    method: MethodConfigSchema,
+    training: TrainingConfigSchema.default({
+      epochs: 10,
+      batchSize: 128,
+      optimizer: { name: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    }),
+    output: z
+      .object({
+        /** Parent folder of run folders. Default `runs`. */
+        dir: z.string().default('runs'),
+        /** Save the trained models (tfjs layers format). Default true. */
+        saveModels: z.boolean().default(true),
+      })
+      .strict()
+      .default({ dir: 'runs', saveModels: true }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const method = listMutualMethods().find((m) => m.name === cfg.method.name);
+    if (method === undefined) return;
+    if (cfg.models.length < method.minModels) {
+      ctx.addIssue({ code: 'custom', path: ['models'], message: `method '${method.name}' needs at least ${method.minModels} models, got ${cfg.models.length}` });
+    }
+    if (method.maxModels !== undefined && cfg.models.length > method.maxModels) {
+      ctx.addIssue({ code: 'custom', path: ['models'], message: `method '${method.name}' takes at most ${method.maxModels} models, got ${cfg.models.length}` });
+    }
+  });
+
+export type MutualConfig = z.infer<typeof MutualConfigSchema>;
+export type MutualConfigInput = z.input<typeof MutualConfigSchema>;

@@ -1,0 +1,68 @@
+/**
+ * A mutual-learning experiment end to end: validate the config, run it, and write its run
+ * folder (resolved config, per-epoch metrics, report, learning curves, trained models).
+ */
+import { saveModel } from '../engine/model-io.js';
+import { compareJointAlone, comparisonText, verdict, type Comparison } from '../report/joint-vs-alone.js';
+import { createRunFolder, type RunFolder } from '../report/run-folder.js';
+import { MutualConfigSchema, type MutualConfigInput } from './config.js';
+import { curvesSvg, mutualReportMarkdown, seedScores, type Curves } from './mutual-report.js';
+import { runMutual, type MutualEvent, type MutualResult } from './run-mutual.js';
+
+export interface ExperimentOptions {
+  /** Name of the active backend, for the report. */
+  backend: string;
+  /** Progress and metrics as they happen. */
+  onEvent?: (event: MutualEvent) => void;
+  /** Where to write the run folder; default: a new `<output.dir>/<name>-<timestamp>`. */
+  runDir?: RunFolder;
+}
+
+export interface ExperimentResult {
+  result: MutualResult;
+  comparison: Comparison;
+  /** The run folder's path. */
+  runDir: string;
+  /** The joint-vs-alone table as aligned text. */
+  table: string;
+  /** One sentence: did joint beat alone? */
+  verdict: string;
+}
+
+/** Runs a mutual-learning experiment and writes its run folder. */
+export async function runMutualExperiment(input: MutualConfigInput, opts: ExperimentOptions): Promise<ExperimentResult> {
+  const config = MutualConfigSchema.parse(input);
+  const folder = opts.runDir ?? createRunFolder(config.output.dir, config.name);
+  folder.writeJson('config.json', { ...config, method: { name: config.method.name, ...(config.method.options as object) } });
+  const curves: Curves = { alone: {}, joint: {} };
+  const result = await runMutual(config, {
+    onEvent: async (event) => {
+      opts.onEvent?.(event);
+      if (event.type === 'epoch') {
+        folder.appendJsonl('metrics.jsonl', {
+          seed: event.seed,
+          phase: event.phase,
+          ...event.record,
+          validation: event.validation,
+        });
+        if (event.validation !== undefined && event.seed === config.seeds[0]) {
+          event.members.forEach((name, i) => {
+            (curves[event.phase][name] ??= []).push(event.validation?.members[i]?.accuracy ?? Number.NaN);
+          });
+        }
+      }
+      if (event.type === 'phase-end' && config.output.saveModels) {
+        for (const member of event.members) {
+          await saveModel(member.model, folder.path('models', `seed-${event.seed}`, event.phase, member.name));
+        }
+      }
+    },
+  });
+  const comparison = compareJointAlone(`${result.method} on ${result.data}`, seedScores(result));
+  folder.writeText('report.md', mutualReportMarkdown(result, comparison, opts.backend));
+  folder.writeJson('report.json', { method: result.method, data: result.data, backend: opts.backend, comparison, seeds: result.seeds.map(({ seed, models, alone, joint, fixed, seconds }) => ({ seed, models, alone, joint, fixed, seconds })) });
+  if (Object.keys(curves.joint).length > 0) {
+    folder.writeText('curves.svg', curvesSvg(curves, `${result.method}: validation accuracy, joint (solid) vs alone (dashed), seed ${config.seeds[0]}`));
+  }
+  return { result, comparison, runDir: folder.dir, table: comparisonText(comparison), verdict: verdict(comparison) };
+}

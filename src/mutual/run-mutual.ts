@@ -1,0 +1,145 @@
+/**
+ * Runs a mutual-learning experiment: for every seed, trains the cohort alone (each model on its
+ * own) and jointly (with the method), on the same data, initial weights, batch order and budget,
+ * and scores both on the test set. That pairing is what the joint-versus-alone report compares.
+ */
+import { datasetSource } from '../engine/batch.js';
+import { evaluate, type Evaluation, type Scores } from '../engine/evaluate.js';
+import { checkMemberShapes, createMember, type Member } from '../engine/member.js';
+import { buildModel } from '../engine/model-spec.js';
+import { createOptimizer } from '../engine/optimizer.js';
+import { deriveSeed } from '../engine/random.js';
+import { train, type EpochRecord, type TrainProgress } from '../engine/trainer.js';
+import { loadExperimentData, type ExperimentData } from '../data/load.js';
+import { independentObjective } from './methods/independent.js';
+import { MutualConfigSchema, type MutualConfig, type MutualConfigInput } from './config.js';
+import { getMutualMethod } from './registry.js';
+
+export type Phase = 'alone' | 'joint';
+
+export type MutualEvent =
+  | { type: 'seed-start'; seed: number; index: number; total: number; data: string }
+  | { type: 'phase-start'; seed: number; phase: Phase; epochs: number; stepsPerEpoch: number; members: string[] }
+  | { type: 'step'; seed: number; phase: Phase; progress: TrainProgress }
+  | { type: 'epoch'; seed: number; phase: Phase; record: EpochRecord; members: string[]; validation: Evaluation | undefined }
+  | { type: 'phase-end'; seed: number; phase: Phase; test: Evaluation; members: Member[] };
+
+export interface SeedResult {
+  seed: number;
+  /** Names of the scored models (the ones the joint phase trains). */
+  models: string[];
+  alone: Evaluation;
+  joint: Evaluation;
+  /** Models used but not trained jointly (e.g. the distillation teacher), with test scores. */
+  fixed: { name: string; role: string; test: Scores }[];
+  /** Training seconds of each phase. */
+  seconds: Record<Phase, number>;
+}
+
+export interface MutualResult {
+  config: MutualConfig;
+  method: string;
+  data: string;
+  seeds: SeedResult[];
+}
+
+export interface RunMutualOptions {
+  /** Progress, per-epoch metrics and finished phases. */
+  onEvent?: (event: MutualEvent) => void | Promise<void>;
+}
+
+/** Display names of the cohort: the spec's name or `<type>-<i>`, made unique. */
+export function memberNames(config: MutualConfig): string[] {
+  const seen = new Map<string, number>();
+  return config.models.map((spec, i) => {
+    const base = spec.name ?? `${spec.type}-${i + 1}`;
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    return count === 0 ? base : `${base}-${count + 1}`;
+  });
+}
+
+function buildCohort(config: MutualConfig, data: ExperimentData, seed: number): Member[] {
+  const names = memberNames(config);
+  return config.models.map((spec, i) => {
+    const member = createMember({
+      name: names[i],
+      model: buildModel(spec, {
+        inputShape: data.train.sampleShape,
+        numClasses: data.train.numClasses,
+        seed: deriveSeed(seed, `model-${i}`),
+        name: names[i],
+      }),
+      optimizer: createOptimizer(config.training.optimizer),
+    });
+    checkMemberShapes(member, { input: 'x', sampleShape: data.train.sampleShape, head: 'y', numClasses: data.train.numClasses });
+    return member;
+  });
+}
+
+function disposeCohort(members: readonly Member[]): void {
+  for (const m of members) {
+    m.model.dispose();
+    m.optimizer.dispose();
+  }
+}
+
+/** Runs every seed of a mutual-learning experiment; the config is validated first. */
+export async function runMutual(input: MutualConfigInput | MutualConfig, opts: RunMutualOptions = {}): Promise<MutualResult> {
+  const config = MutualConfigSchema.parse(input);
+  const method = getMutualMethod(config.method.name);
+  const emit = async (e: MutualEvent): Promise<void> => {
+    await opts.onEvent?.(e);
+  };
+  const results: SeedResult[] = [];
+  let dataDescription = '';
+  for (const [index, seed] of config.seeds.entries()) {
+    const data = loadExperimentData(config.data, seed);
+    dataDescription = data.description;
+    await emit({ type: 'seed-start', seed, index, total: config.seeds.length, data: data.description });
+    const trainSource = datasetSource(data.train);
+    const testSource = datasetSource(data.test);
+    const valSource = data.validation === undefined ? undefined : datasetSource(data.validation);
+    const stepsPerEpoch = Math.ceil(trainSource.length / config.training.batchSize);
+
+    const runPhase = async (phase: Phase, members: readonly Member[], objective: Parameters<typeof train>[0]['objective']): Promise<number> => {
+      await emit({ type: 'phase-start', seed, phase, epochs: config.training.epochs, stepsPerEpoch, members: members.map((m) => m.name) });
+      const records = await train({
+        members,
+        objective,
+        data: trainSource,
+        epochs: config.training.epochs,
+        batchSize: config.training.batchSize,
+        seed: deriveSeed(seed, 'shuffle'),
+        onProgress: (progress) => void opts.onEvent?.({ type: 'step', seed, phase, progress }),
+        onEpochEnd: async (record) => {
+          const validation = valSource === undefined ? undefined : evaluate({ members, data: valSource });
+          await emit({ type: 'epoch', seed, phase, record, members: members.map((m) => m.name), validation });
+        },
+      });
+      return records.reduce((s, r) => s + r.seconds, 0);
+    };
+
+    const alone = buildCohort(config, data, seed);
+    const aloneSeconds = await runPhase('alone', alone, independentObjective());
+    const jointMembers = buildCohort(config, data, seed);
+    const setup = method.setup(config.method.options, { members: jointMembers, aloneMembers: alone, labelNoise: data.labelNoise });
+    const jointSeconds = await runPhase('joint', setup.trained, setup.objective);
+
+    const scored = setup.trained.map((m) => m.name);
+    const aloneScored = scored.map((name) => alone.find((m) => m.name === name) as Member);
+    const aloneTest = evaluate({ members: aloneScored, data: testSource });
+    const jointTest = evaluate({ members: setup.trained, data: testSource });
+    await emit({ type: 'phase-end', seed, phase: 'alone', test: aloneTest, members: aloneScored });
+    await emit({ type: 'phase-end', seed, phase: 'joint', test: jointTest, members: [...setup.trained] });
+    const fixed = (setup.fixed ?? []).map(({ member, role }) => ({
+      name: member.name,
+      role,
+      test: evaluate({ members: [member], data: testSource }).members[0],
+    }));
+    results.push({ seed, models: scored, alone: aloneTest, joint: jointTest, fixed, seconds: { alone: aloneSeconds, joint: jointSeconds } });
+    disposeCohort(alone);
+    disposeCohort(jointMembers);
+  }
+  return { config, method: method.name, data: dataDescription, seeds: results };
+}
