@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
-import { ConfigError, DataMissingError } from '../errors.js';
+import { z } from 'zod';
+import { ConfigError, UsageError } from '../errors.js';
 import { MutualConfigSchema, type MutualConfig } from '../mutual/config.js';
 
 /** Modes that `jointly run` can execute today, with their schemas. */
@@ -16,11 +16,43 @@ function pathOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((s, key) => (typeof key === 'number' ? `${s}[${key}]` : s === '' ? String(key) : `${s}.${String(key)}`), '');
 }
 
+/** The object schema that describes the value at `path` (through defaults, optionals, arrays, unions). */
+function objectSchemaAt(schema: z.ZodType, path: readonly PropertyKey[], value: unknown): z.ZodObject | undefined {
+  let s: z.ZodType = schema;
+  let v: unknown = value;
+  for (let i = 0; ; ) {
+    if (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+    else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
+    else if (s instanceof z.ZodUnion) {
+      // A discriminated union: the option whose literal fields accept the value.
+      const match = (s.options as z.ZodType[]).find((o) => o instanceof z.ZodObject && Object.entries(o.shape).every(([k, f]) => !(f instanceof z.ZodLiteral) || f.safeParse((v as Record<string, unknown> | undefined)?.[k]).success));
+      if (match === undefined) return undefined;
+      s = match;
+    } else if (i === path.length) return s instanceof z.ZodObject ? s : undefined;
+    else if (s instanceof z.ZodObject) {
+      const key = String(path[i]);
+      s = s.shape[key] as z.ZodType;
+      v = (v as Record<string, unknown> | undefined)?.[key];
+      i++;
+      if (s === undefined) return undefined;
+    } else if (s instanceof z.ZodArray) {
+      s = s.element as z.ZodType;
+      v = (v as unknown[] | undefined)?.[Number(path[i])];
+      i++;
+    } else return undefined;
+  }
+}
+
 /** One ConfigError naming the first bad field (and how many more there are). */
-export function configErrorFrom(error: z.ZodError, source: string): ConfigError {
+export function configErrorFrom(error: z.ZodError, source: string, context?: { schema: z.ZodType; raw: unknown }): ConfigError {
   const [first, ...rest] = error.issues;
   const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((i) => pathOf(i.path) || '(root)').join(', ')})` : '';
-  return new ConfigError(pathOf(first.path), `${first.message}${more}`, `fix the field in ${source}; the README's "Config format" section lists every field and default`);
+  let message = first.message;
+  if (first.code === 'unrecognized_keys' && context !== undefined) {
+    const shape = objectSchemaAt(context.schema, first.path, context.raw)?.shape;
+    if (shape !== undefined) message = `unknown field(s) ${first.keys.map((k) => `"${k}"`).join(', ')}; the fields here are ${Object.keys(shape).join(', ')}`;
+  }
+  return new ConfigError(pathOf(first.path) || '(config)', `${message}${more}`, `fix the field in ${source}; the README's "Config format" section lists every field and default`);
 }
 
 /** Validates a parsed config object. */
@@ -35,14 +67,15 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
   if (typeof mode !== 'string' || !(mode in MODES)) {
     throw new ConfigError('mode', `"${String(mode)}" is not a runnable mode; expected one of ${RUNNABLE_MODES.map((m) => `"${m}"`).join('|')}`);
   }
-  const parsed = MODES[mode as keyof typeof MODES].safeParse(raw);
-  if (!parsed.success) throw configErrorFrom(parsed.error, source);
+  const schema = MODES[mode as keyof typeof MODES];
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw configErrorFrom(parsed.error, source, { schema, raw });
   return parsed.data;
 }
 
 /** Reads and validates a config file (`.json`, `.yaml` or `.yml`). */
 export function loadConfigFile(path: string): { raw: unknown; config: ExperimentConfig } {
-  if (!existsSync(path)) throw new DataMissingError(`config file ${path} does not exist`, 'check the path; examples are in configs/');
+  if (!existsSync(path)) throw new UsageError(`config file ${path} does not exist`, 'check the path; examples are in configs/');
   const text = readFileSync(path, 'utf8');
   let raw: unknown;
   try {

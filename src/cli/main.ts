@@ -36,8 +36,10 @@ function parsePositiveInt(value: string, flag: string): number {
 }
 
 function parseSeeds(value: string): number[] {
-  const seeds = value.split(',').map((s) => Number(s.trim()));
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
+  const parts = value.split(',').map((s) => s.trim());
+  const seeds = parts.map(Number);
+  // Number('') is 0: an empty entry must not become seed 0.
+  if (parts.some((s) => s === '') || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new UsageError(`--seeds must be a comma-separated list of non-negative integers, got '${value}'`, 'e.g. --seeds 0,1,2');
   }
   return seeds;

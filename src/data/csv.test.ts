@@ -1,29 +1,12 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, DataMalformedError, DataMissingError } from '../errors.js';
 import { loadCsv, parseCsv } from './csv.js';
+import { tempDirFactory, errorLike } from '../engine/testing.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** A fresh temporary directory, removed after the tests. */
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'jointly-csv-'));
-  dirs.push(dir);
-  return dir;
-}
-
-/** An assert.throws validator: the error has this class and its message matches every pattern. */
-function errorLike(cls: new (...args: never[]) => Error, ...patterns: RegExp[]): (err: unknown) => boolean {
-  return (err) => {
-    assert.ok(err instanceof cls, `expected ${cls.name}, got ${String(err)}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return true;
-  };
-}
+const tempDir = tempDirFactory('jointly-csv-');
 
 test('parseCsv detects a header and maps string labels to sorted class names', () => {
   const text = 'a,b,species\n1,2,virginica\n3,4.5,setosa\n-1,0,virginica\n';

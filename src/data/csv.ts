@@ -2,8 +2,9 @@
  * CSV tables as classification datasets: numeric feature columns and one label column.
  * Minimal RFC 4180: quoted fields may hold delimiters, newlines and doubled quotes ("").
  */
-import { readFileSync } from 'node:fs';
-import { ConfigError, DataMalformedError, DataMissingError } from '../errors.js';
+import { ConfigError, DataMalformedError } from '../errors.js';
+import { labelsFromIndices, labelsFromNames, type EncodedLabels } from './class-labels.js';
+import { readDataFile } from './read-data-file.js';
 import { makeDataset, type Dataset } from './dataset.js';
 
 export interface CsvOptions {
@@ -145,17 +146,11 @@ function columnName(j: number, names: string[] | undefined): string {
 }
 
 /** Maps label cells to class indices: integers as they are, otherwise sorted distinct strings. */
-function encodeLabels(cells: string[]): { labels: Int32Array; numClasses: number; classNames?: string[] } {
+function encodeLabels(cells: string[]): EncodedLabels {
   const values = cells.map((c) => c.trim());
   const asInts = values.map((v) => (isNumeric(v) ? Number(v) : NaN));
-  if (asInts.every((y) => Number.isInteger(y) && y >= 0 && y <= 0x7fffffff)) {
-    const labels = Int32Array.from(asInts);
-    const maxLabel = labels.reduce((a, b) => Math.max(a, b), 0);
-    return { labels, numClasses: Math.max(2, maxLabel + 1) };
-  }
-  const classNames = [...new Set(values)].sort();
-  const index = new Map(classNames.map((name, k) => [name, k]));
-  return { labels: Int32Array.from(values, (v) => index.get(v) ?? 0), numClasses: classNames.length, classNames };
+  if (asInts.every((y) => Number.isInteger(y) && y >= 0 && y <= 0x7fffffff)) return labelsFromIndices(asInts);
+  return labelsFromNames(values);
 }
 
 /**
@@ -219,12 +214,5 @@ export function parseCsv(text: string, source: string, opts: CsvOptions = {}): D
 
 /** Reads a CSV file into a dataset (see `parseCsv`). */
 export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DataMissingError(`${path}: no such file`, 'check the path of the CSV file');
-    throw err;
-  }
-  return parseCsv(text, path, opts);
+  return parseCsv(readDataFile(path, 'CSV file').toString('utf8'), path, opts);
 }

@@ -1,21 +1,13 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DataMalformedError, DataMissingError } from '../errors.js';
 import { DEFAULT_FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
+import { tempDirFactory, errorLike } from '../engine/testing.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** A fresh temporary directory, removed after the tests. */
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'jointly-fashion-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirFactory('jointly-fashion-');
 
 /** Encodes bytes as a ubyte IDX file of the given dimensions. */
 function ubyteIdx(dims: number[], values: ArrayLike<number>): Uint8Array {
@@ -35,15 +27,6 @@ function writeTinySet(dir: string, sizes: { train: number[]; test: number[] }): 
     writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), ubyteIdx([labels.length, 28, 28], pixels));
     writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), ubyteIdx([labels.length], labels));
   }
-}
-
-/** An assert.throws validator: the error has this class and its message matches every pattern. */
-function errorLike(cls: new (...args: never[]) => Error, ...patterns: RegExp[]): (err: unknown) => boolean {
-  return (err) => {
-    assert.ok(err instanceof cls, `expected ${cls.name}, got ${String(err)}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return true;
-  };
 }
 
 test('loadFashionMnist reads a tiny uncompressed IDX set with the Fashion-MNIST class names', () => {

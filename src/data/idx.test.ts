@@ -1,11 +1,11 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ConfigError, DataMalformedError, DataMissingError } from '../errors.js';
 import { loadIdxPair, parseIdx, readIdxFile } from './idx.js';
+import { tempDirFactory, errorLike } from '../engine/testing.js';
 
 const SIZES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };
 
@@ -30,24 +30,7 @@ function idxBytes(type: number, dims: number[], values: number[]): Uint8Array {
   return out;
 }
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** A fresh temporary directory, removed after the tests. */
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'jointly-idx-'));
-  dirs.push(dir);
-  return dir;
-}
-
-/** An assert.throws validator: the error has this class and its message matches every pattern. */
-function errorLike(cls: new (...args: never[]) => Error, ...patterns: RegExp[]): (err: unknown) => boolean {
-  return (err) => {
-    assert.ok(err instanceof cls, `expected ${cls.name}, got ${String(err)}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return true;
-  };
-}
+const tempDir = tempDirFactory('jointly-idx-');
 
 test('parseIdx reads a 3-d ubyte file', () => {
   const bytes = idxBytes(0x08, [2, 2, 3], [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]);

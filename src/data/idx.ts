@@ -3,9 +3,9 @@
  * `ndims` big-endian uint32 dimensions, then the values, big-endian, row-major.
  * Files may be gzipped; they are unpacked transparently.
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { ConfigError, DataMalformedError, DataMissingError } from '../errors.js';
+import { ConfigError, DataMalformedError } from '../errors.js';
+import { readDataFile } from './read-data-file.js';
 import { makeDataset, type Dataset } from './dataset.js';
 
 /** The values of an IDX file, typed after its type code. */
@@ -116,25 +116,9 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   return { dims, data: type.decode(view, headerBytes, count) };
 }
 
-/** Reads a file's bytes, turning "no such file" into a DataMissingError. */
-function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new DataMissingError(`${path}: no such file`, 'check the path, or download the data file first');
-    }
-    if (code === 'EISDIR') {
-      throw new DataMalformedError(`${path}: is a directory, not an IDX file`, 'pass the path of the file itself');
-    }
-    throw err;
-  }
-}
-
 /** Reads and parses an IDX file (gzipped or not). */
 export function readIdxFile(path: string): IdxArray {
-  return parseIdx(readBytes(path), path);
+  return parseIdx(readDataFile(path, 'IDX file'), path);
 }
 
 /** Checks that a labels file is 1-d with one non-negative integer per sample; returns the labels. */

@@ -2,8 +2,9 @@
  * JSON Lines datasets: one object per line, with a features array (possibly nested, e.g. an
  * image as rows of pixels) and a label that is a class index or a class name.
  */
-import { readFileSync } from 'node:fs';
-import { DataMalformedError, DataMissingError } from '../errors.js';
+import { DataMalformedError } from '../errors.js';
+import { labelsFromIndices, labelsFromNames, type EncodedLabels } from './class-labels.js';
+import { readDataFile } from './read-data-file.js';
 import { makeDataset, sampleSize, type Dataset } from './dataset.js';
 
 export interface JsonlOptions {
@@ -65,7 +66,7 @@ function parseLine(text: string, at: Place): Record<string, unknown> {
 }
 
 /** Maps raw labels to class indices: integers as they are, strings to sorted distinct names. */
-function encodeLabels(raw: Array<number | string>, lines: number[], source: string): { labels: Int32Array; numClasses: number; classNames?: string[] } {
+function encodeLabels(raw: Array<number | string>, lines: number[], source: string): EncodedLabels {
   const firstKind = typeof raw[0];
   const other = raw.findIndex((y) => typeof y !== firstKind);
   if (other >= 0) {
@@ -75,17 +76,12 @@ function encodeLabels(raw: Array<number | string>, lines: number[], source: stri
       'use class indices on every line or class names on every line',
     );
   }
-  if (firstKind === 'number') {
-    const labels = Int32Array.from(raw as number[]);
-    const maxLabel = labels.reduce((a, b) => Math.max(a, b), 0);
-    return { labels, numClasses: Math.max(2, maxLabel + 1) };
+  if (firstKind === 'number') return labelsFromIndices(raw as number[]);
+  const encoded = labelsFromNames(raw as string[]);
+  if (encoded.numClasses < 2) {
+    throw new DataMalformedError(`${source}: every line has the label ${JSON.stringify(raw[0])}, a classification dataset needs at least 2 classes`);
   }
-  const classNames = [...new Set(raw as string[])].sort();
-  if (classNames.length < 2) {
-    throw new DataMalformedError(`${source}: every line has the label ${JSON.stringify(classNames[0])}, a classification dataset needs at least 2 classes`);
-  }
-  const index = new Map(classNames.map((name, k) => [name, k]));
-  return { labels: Int32Array.from(raw as string[], (y) => index.get(y) ?? 0), numClasses: classNames.length, classNames };
+  return encoded;
 }
 
 /**
@@ -130,12 +126,5 @@ export function parseJsonl(text: string, source: string, opts: JsonlOptions = {}
 
 /** Reads a JSON Lines file into a dataset (see `parseJsonl`). */
 export function loadJsonl(path: string, opts: JsonlOptions = {}): Dataset {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DataMissingError(`${path}: no such file`, 'check the path of the JSON Lines file');
-    throw err;
-  }
-  return parseJsonl(text, path, opts);
+  return parseJsonl(readDataFile(path, 'JSON Lines file').toString('utf8'), path, opts);
 }

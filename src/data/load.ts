@@ -1,5 +1,5 @@
 /** Loads an experiment's data from its config: train / validation / test, seeded. */
-import { DataMissingError, ShapeMismatchError } from '../errors.js';
+import { DataMalformedError, DataMissingError, ShapeMismatchError } from '../errors.js';
 import { createRng, deriveSeed, permutation } from '../engine/random.js';
 import { loadCsv } from './csv.js';
 import { DataConfigSchema, type DataConfigInput } from './config.js';
@@ -55,6 +55,25 @@ function loadRaw(cfg: ReturnType<typeof DataConfigSchema.parse>): { train: Datas
   }
 }
 
+/**
+ * The test set with the training set's class indices: files with string labels are encoded on
+ * their own (sorted names), so a test file that lacks a class would otherwise shift the indices.
+ */
+function withTrainClasses(test: Dataset, train: Dataset): Dataset {
+  if (test.classNames === undefined && train.classNames === undefined) return { ...test, numClasses: train.numClasses };
+  if (test.classNames === undefined || train.classNames === undefined) {
+    throw new DataMalformedError('the training labels are class names and the test labels class indices (or the other way round)', 'label both files the same way');
+  }
+  const index = new Map(train.classNames.map((name, k) => [name, k]));
+  const names = test.classNames;
+  const unknown = names.filter((name) => !index.has(name));
+  if (unknown.length > 0) {
+    throw new DataMalformedError(`test label(s) ${unknown.map((n) => `'${n}'`).join(', ')} do not occur in the training data`, 'use train and test files of the same dataset');
+  }
+  const labels = Int32Array.from(test.labels, (y) => index.get(names[y]) as number);
+  return { ...test, labels, numClasses: train.numClasses, classNames: train.classNames };
+}
+
 /** Loads, subsets, corrupts and splits the data of an experiment for one seed. */
 export function loadExperimentData(input: DataConfigInput, seed: number): ExperimentData {
   const cfg = DataConfigSchema.parse(input);
@@ -68,6 +87,8 @@ export function loadExperimentData(input: DataConfigInput, seed: number): Experi
       `test samples have shape [${test.sampleShape.join(', ')}] and ${test.numClasses} classes; training samples [${train.sampleShape.join(', ')}] and ${train.numClasses}`,
       'use train and test files of the same dataset',
     );
+  } else {
+    test = withTrainClasses(test, train);
   }
   if (cfg.maxTrainSamples !== undefined && cfg.maxTrainSamples < datasetLength(train)) {
     const order = permutation(datasetLength(train), createRng(deriveSeed(seed, 'max-train')));

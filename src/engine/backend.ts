@@ -29,6 +29,8 @@ function loadTfjsNode(): Promise<string | null> {
       await import(moduleName);
       return null;
     } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'it is not installed';
       return err instanceof Error ? err.message.split('\n')[0] : String(err);
     }
   })();
@@ -42,6 +44,8 @@ function parseBackendName(name: string): BackendName {
 
 async function activate(name: Exclude<BackendName, 'auto'>): Promise<void> {
   if (name === 'wasm') registerWasmTrainingKernels();
+  // Production mode silences tfjs's console banner suggesting tfjs-node: jointly reports its choice itself.
+  tf.env().set('PROD', true);
   const ok = await tf.setBackend(name);
   await tf.ready();
   if (!ok || tf.getBackend() !== name) {
@@ -69,7 +73,7 @@ export async function selectBackend(requested: string = 'auto'): Promise<Backend
     }
     try {
       await activate('wasm');
-      return { name: 'wasm', reason: `@tensorflow/tfjs-node not available (${failure}); wasm is the fastest backend that loaded` };
+      return { name: 'wasm', reason: `@tensorflow/tfjs-node cannot be used (${failure}); wasm is the fastest backend that loaded` };
     } catch (err) {
       await activate('cpu');
       const why = err instanceof Error ? err.message : String(err);

@@ -66,10 +66,11 @@ export function writeParams(model: tfl.LayersModel, values: Float32Array, opts: 
     );
   }
   const weights = weightsOf(model, opts);
-  // tidy disposes the temporary tensors; the variables keep their data.
+  // tidy disposes the temporary tensors; the variables keep their data. slice, not subarray: the
+  // cpu backend keeps the array it is given, so a view would alias the caller's buffer.
   tf.tidy(() => {
     layout.forEach((entry, i) => {
-      weights[i].write(tf.tensor(values.subarray(entry.offset, entry.offset + entry.size), entry.shape, 'float32'));
+      weights[i].write(tf.tensor(values.slice(entry.offset, entry.offset + entry.size), entry.shape, 'float32'));
     });
   });
 }

@@ -31,6 +31,8 @@ export interface MemberOptions {
 
 function endsInSoftmax(model: tfl.LayersModel): boolean {
   const last = model.layers[model.layers.length - 1];
+  // A Dense/Activation layer with a softmax activation, or a Softmax layer (tfl.layers.softmax()).
+  if (last.getClassName() === 'Softmax') return true;
   const config = last.getConfig();
   return config.activation === 'softmax';
 }

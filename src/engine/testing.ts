@@ -1,5 +1,9 @@
 /** Helpers shared by jointly's tests: seeded inputs and tolerance comparisons. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
 import { createRng } from './random.js';
 
 /** `size` seeded uniform values in [-1, 1). */
@@ -27,4 +31,27 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
   const scale = Math.max(1, maxAbs(expected));
   assert.ok(diff <= tol * scale, `${what}: max abs diff ${diff} > ${tol} * ${scale}`);
+}
+
+/**
+ * A maker of fresh temporary directories, all removed after the file's tests. Call it once at
+ * the top of a test file: `const tempDir = tempDirFactory('jointly-csv-')`.
+ */
+export function tempDirFactory(prefix: string): () => string {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
+}
+
+/** An assert.throws validator: the error has this class and its message matches every pattern. */
+export function errorLike(cls: new (...args: never[]) => Error, ...patterns: RegExp[]): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(err instanceof cls, `expected ${cls.name}, got ${String(err)}`);
+    for (const p of patterns) assert.match(err.message, p);
+    return true;
+  };
 }

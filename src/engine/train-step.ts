@@ -83,13 +83,20 @@ export function trainStep(opts: StepOptions): StepLosses {
     let names: string[] | undefined;
     for (let i = 0; names === undefined || i < names.length; i++) {
       let current = '';
-      const { grads } = tf.variableGrads(() => {
-        const losses = opts.objective.losses(context());
-        names ??= Object.keys(losses);
-        current = names[i];
-        values[current] = losses[current].dataSync()[0];
-        return losses[current];
-      }, vars);
+      let grads: Gradients;
+      try {
+        ({ grads } = tf.variableGrads(() => {
+          const losses = opts.objective.losses(context());
+          names ??= Object.keys(losses);
+          current = names[i];
+          values[current] = losses[current].dataSync()[0];
+          return losses[current];
+        }, vars));
+      } catch (err) {
+        // A loss that does not depend on any variable (e.g. a constant NaN) has no gradients.
+        checkFinite(values, opts);
+        throw err;
+      }
       perLoss[current] = grads;
     }
     checkFinite(values, opts);

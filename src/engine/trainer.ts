@@ -16,14 +16,14 @@ export interface TrainProgress {
   stepsPerEpoch: number;
   /** Samples processed in this epoch so far. */
   samples: number;
-  /** Mean of the summed losses over the epoch so far. */
+  /** Mean over the epoch's samples so far of the summed losses. */
   loss: number;
 }
 
 export interface EpochRecord {
   /** 1-based epoch number. */
   epoch: number;
-  /** Mean of each named loss over the epoch. */
+  /** Mean of each named loss over the epoch's samples. */
   losses: StepLosses;
   /** Wall time of the epoch's training steps, in seconds. */
   seconds: number;
@@ -78,14 +78,15 @@ export async function train(opts: TrainOptions): Promise<EpochRecord[]> {
       step++;
       samples += indices.length;
       for (const [name, v] of Object.entries(losses)) {
-        sums[name] = (sums[name] ?? 0) + v;
-        total += v;
+        // Weighted by batch size, so a smaller last batch counts for what it holds.
+        sums[name] = (sums[name] ?? 0) + v * indices.length;
+        total += v * indices.length;
       }
-      opts.onProgress?.({ epoch: epoch + 1, epochs: opts.epochs, step: b + 1, stepsPerEpoch, samples, loss: total / (b + 1) });
+      opts.onProgress?.({ epoch: epoch + 1, epochs: opts.epochs, step: b + 1, stepsPerEpoch, samples, loss: total / samples });
     }
     const seconds = (performance.now() - started) / 1000;
     const means: StepLosses = {};
-    for (const [name, v] of Object.entries(sums)) means[name] = v / stepsPerEpoch;
+    for (const [name, v] of Object.entries(sums)) means[name] = v / samples;
     const record: EpochRecord = { epoch: epoch + 1, losses: means, seconds, samplesPerSecond: opts.data.length / seconds };
     records.push(record);
     await opts.onEpochEnd?.(record);

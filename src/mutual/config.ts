@@ -25,7 +25,13 @@ export const MethodConfigSchema = z
     const { name: _name, ...options } = value;
     const parsed = method.options.safeParse(options);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', path: issue.path, message: issue.message });
+      for (const issue of parsed.error.issues) {
+        const message =
+          issue.code === 'unrecognized_keys'
+            ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} for method '${method.name}'; its options are ${method.optionNames.join(', ')}`
+            : issue.message;
+        ctx.addIssue({ code: 'custom', path: issue.path, message });
+      }
     }
   })
   .transform((value) => {
@@ -55,7 +61,14 @@ export const MutualConfigSchema = z
     /** Run name, used for the run folder. Default `mutual`. */
     name: z.string().regex(/^[\w.-]+$/, 'use letters, digits, dot, dash and underscore').default('mutual'),
     /** Seeds: each one is a full joint-vs-alone replicate. Default [0]. */
-    seeds: z.array(z.number().int().min(0)).min(1).default([0]),
+    seeds: z
+      .array(z.number().int().min(0))
+      .min(1)
+      .superRefine((seeds, ctx) => {
+        const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
+        if (repeated !== undefined) ctx.addIssue({ code: 'custom', message: `seed ${repeated} is listed more than once; each seed is one replicate` });
+      })
+      .default([0]),
     /** Tensor backend. Default `auto`. */
     backend: z.enum(BACKEND_NAMES).default('auto'),
     data: DataConfigSchema.default({ dataset: 'mnist', testFraction: 0.2, validationFraction: 0.1, labelNoise: { rate: 0, type: 'symmetric' } }),

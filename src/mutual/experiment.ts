@@ -32,11 +32,19 @@ export interface ExperimentResult {
 /** Runs a mutual-learning experiment and writes its run folder. */
 export async function runMutualExperiment(input: MutualConfigInput, opts: ExperimentOptions): Promise<ExperimentResult> {
   const config = MutualConfigSchema.parse(input);
-  const folder = opts.runDir ?? createRunFolder(config.output.dir, config.name);
-  folder.writeJson('config.json', { ...config, method: { name: config.method.name, ...(config.method.options as object) } });
+  // The folder is made once the first seed's data has loaded, so a run that fails on its data leaves none.
+  let created: RunFolder | undefined;
+  const open = (): RunFolder => {
+    if (created === undefined) {
+      created = opts.runDir ?? createRunFolder(config.output.dir, config.name);
+      created.writeJson('config.json', { ...config, method: { name: config.method.name, ...(config.method.options as object) } });
+    }
+    return created;
+  };
   const curves: Curves = { alone: {}, joint: {} };
   const result = await runMutual(config, {
     onEvent: async (event) => {
+      const folder = open();
       opts.onEvent?.(event);
       if (event.type === 'epoch') {
         folder.appendJsonl('metrics.jsonl', {
@@ -58,6 +66,7 @@ export async function runMutualExperiment(input: MutualConfigInput, opts: Experi
       }
     },
   });
+  const folder = open();
   const comparison = compareJointAlone(`${result.method} on ${result.data}`, seedScores(result));
   folder.writeText('report.md', mutualReportMarkdown(result, comparison, opts.backend));
   folder.writeJson('report.json', { method: result.method, data: result.data, backend: opts.backend, comparison, seeds: result.seeds.map(({ seed, models, alone, joint, fixed, seconds }) => ({ seed, models, alone, joint, fixed, seconds })) });

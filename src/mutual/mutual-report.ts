@@ -3,7 +3,7 @@ import { compareJointAlone, comparisonMarkdown, verdict, type Comparison, type S
 import { lineChartSvg, type Series } from '../report/line-chart-svg.js';
 import type { MutualResult, Phase } from './run-mutual.js';
 
-/** Validation accuracy per epoch, per phase and model, averaged over seeds. */
+/** Validation accuracy per epoch, per phase and model, of the first seed. */
 export type Curves = Record<Phase, Record<string, number[]>>;
 
 export function seedScores(result: MutualResult): SeedScores[] {

@@ -1,5 +1,5 @@
 /** The mutual-learning methods by name. Adding a method: add a file in methods/ and a line here. */
-import type { z } from 'zod';
+import { ZodObject, type z } from 'zod';
 import { UnknownNameError } from '../errors.js';
 import type { JointSetup, MethodContext, MutualMethod } from './method.js';
 import { coTeaching } from './methods/co-teaching.js';
@@ -13,6 +13,8 @@ export interface RegisteredMethod {
   readonly minModels: number;
   readonly maxModels?: number;
   readonly options: z.ZodType;
+  /** Names of the options the method accepts. */
+  readonly optionNames: readonly string[];
   /** Validates raw options (throws a ZodError) and builds the joint phase. */
   setup(rawOptions: unknown, ctx: MethodContext): JointSetup;
 }
@@ -24,6 +26,7 @@ function register<O>(method: MutualMethod<O>): RegisteredMethod {
     minModels: method.minModels,
     maxModels: method.maxModels,
     options: method.options,
+    optionNames: method.options instanceof ZodObject ? Object.keys(method.options.shape) : [],
     setup: (raw, ctx) => method.setup(method.options.parse(raw ?? {}), ctx),
   };
 }

@@ -50,12 +50,13 @@ export interface RunMutualOptions {
 
 /** Display names of the cohort: the spec's name or `<type>-<i>`, made unique. */
 export function memberNames(config: MutualConfig): string[] {
-  const seen = new Map<string, number>();
+  const used = new Set<string>();
   return config.models.map((spec, i) => {
     const base = spec.name ?? `${spec.type}-${i + 1}`;
-    const count = seen.get(base) ?? 0;
-    seen.set(base, count + 1);
-    return count === 0 ? base : `${base}-${count + 1}`;
+    let name = base;
+    for (let k = 2; used.has(name); k++) name = `${base}-${k}`;
+    used.add(name);
+    return name;
   });
 }
 

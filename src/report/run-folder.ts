@@ -1,5 +1,5 @@
 /** A run folder: everything one run leaves behind, written as it goes (node:fs only). */
-import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface RunFolder {
@@ -22,10 +22,18 @@ function timestamp(d: Date): string {
 
 /** Creates `<parent>/<name>-<timestamp>` (with a suffix if it exists) and returns its writer. */
 export function createRunFolder(parent: string, name: string, now: Date = new Date()): RunFolder {
-  let dir = join(parent, `${name}-${timestamp(now)}`);
-  for (let i = 2; existsSync(dir); i++) dir = join(parent, `${name}-${timestamp(now)}-${i}`);
-  mkdirSync(dir, { recursive: true });
-  return openRunFolder(dir);
+  mkdirSync(parent, { recursive: true });
+  const base = join(parent, `${name}-${timestamp(now)}`);
+  for (let i = 1; ; i++) {
+    const dir = i === 1 ? base : `${base}-${i}`;
+    try {
+      // Not recursive: fails with EEXIST when another run took the name, even at the same instant.
+      mkdirSync(dir);
+      return openRunFolder(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
 }
 
 /** A writer for an existing (or new) folder. */

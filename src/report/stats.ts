@@ -27,7 +27,8 @@ export function formatPercent(s: Summary, digits = 1): string {
 /** Signed percentage points: `+3.4` or `-0.2 ± 0.5`. */
 export function formatDelta(s: Summary, digits = 1): string {
   if (s.n === 0) return '—';
-  const m = s.mean * 100;
+  // Round first, so that a tiny negative mean prints as +0.0, not -0.0.
+  const m = Number((s.mean * 100).toFixed(digits)) || 0;
   const sign = m >= 0 ? '+' : '';
   return s.n > 1 ? `${sign}${m.toFixed(digits)} ± ${(s.std * 100).toFixed(digits)}` : `${sign}${m.toFixed(digits)}`;
 }

@@ -15,13 +15,17 @@ export const CoTeachingOptionsSchema = z
     forgetRate: z.number().min(0).max(0.95).optional(),
     /** Epochs over which the forget rate rises linearly from 0 to τ (T_k). Default 10. */
     gradualEpochs: z.number().int().min(1).default(10),
-    /** Exponent c of the schedule R(t) = τ·min((t/T_k)^c, 1). Default 1. */
+    /** Exponent c of the schedule R(t) = τ·min(t/(T_k − 1), 1)^c. Default 1. */
     exponent: z.number().positive().default(1),
   })
   .strict();
 export type CoTeachingOptions = z.infer<typeof CoTeachingOptionsSchema>;
 
-/** Forget rate at a 0-based epoch: as in the authors' code, 0 at epoch 0 rising to τ at epoch T_k - 1. */
+/**
+ * Forget rate at a 0-based epoch: τ·min(t/(T_k − 1), 1)^c, 0 at epoch 0 and τ from epoch T_k − 1.
+ * For c = 1 this is the authors' schedule (linspace(0, τ, T_k), then τ); for c ≠ 1 their code
+ * jumps from τ^c to τ at epoch T_k, which this smooth version avoids.
+ */
 export function forgetRateAt(tau: number, opts: CoTeachingOptions, epoch: number): number {
   if (opts.gradualEpochs <= 1) return tau;
   const t = Math.min(epoch / (opts.gradualEpochs - 1), 1);

@@ -1,0 +1,109 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../engine/backend.js';
+import type { MutualConfigInput } from './config.js';
+import { memberNames, runMutual, type MutualEvent, type MutualResult, type SeedResult } from './run-mutual.js';
+import { MutualConfigSchema } from './config.js';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+function tinyConfig(method: MethodInput, seeds: number[]): MutualConfigInput {
+  return {
+    mode: 'mutual',
+    seeds,
+    data: { dataset: 'mnist', maxTrainSamples: 300, validationFraction: 0.2 },
+    models: [
+      { type: 'mlp', hidden: [16] },
+      { type: 'mlp', hidden: [16] },
+    ],
+    method,
+    training: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', learningRate: 0.01 } },
+  };
+}
+
+/** The scores of one seed, without timings. */
+function scores(s: SeedResult): unknown {
+  return { seed: s.seed, models: s.models, alone: s.alone, joint: s.joint, fixed: s.fixed };
+}
+
+function accuracies(s: SeedResult): number[] {
+  return [...s.alone.members, s.alone.ensemble, ...s.joint.members, s.joint.ensemble].map((x) => x.accuracy);
+}
+
+type MethodInput = { name: string } & Record<string, unknown>;
+
+const METHODS: MethodInput[] = [{ name: 'dml', rampUpEpochs: 1 }, { name: 'co-teaching', forgetRate: 0.2, gradualEpochs: 2 }, { name: 'distillation' }];
+const results = new Map<string, MutualResult>();
+
+for (const method of METHODS) {
+  test(`runMutual with ${method.name}: alone and joint scores for each seed, identical when run again, seed 4 as when run alone`, async () => {
+    const events: MutualEvent[] = [];
+    const tensors = tf.memory().numTensors;
+
+    const first = await runMutual(tinyConfig(method, [3, 4]), { onEvent: (e) => void events.push(e) });
+    const again = await runMutual(tinyConfig(method, [3, 4]));
+    const only4 = await runMutual(tinyConfig(method, [4]));
+
+    assert.equal(tf.memory().numTensors, tensors, 'runMutual must dispose every tensor it creates');
+    results.set(method.name, first);
+    const scored = method.name === 'distillation' ? ['mlp-2'] : ['mlp-1', 'mlp-2'];
+    assert.equal(first.method, method.name);
+    assert.deepEqual(first.seeds.map((s) => s.seed), [3, 4]);
+    for (const s of first.seeds) {
+      assert.deepEqual(s.models, scored);
+      assert.equal(s.alone.members.length, scored.length);
+      assert.equal(s.joint.members.length, scored.length);
+      for (const acc of accuracies(s)) assert.ok(acc > 0.2 && acc <= 1, `${method.name} seed ${s.seed}: accuracy ${acc} (chance is 0.1)`);
+      assert.ok(s.seconds.alone > 0 && s.seconds.joint > 0);
+    }
+    assert.notDeepEqual(first.seeds[0].joint, first.seeds[0].alone, 'joint training must differ from alone training');
+    assert.notDeepEqual(first.seeds[0].alone, first.seeds[1].alone, 'seeds must differ');
+    assert.deepEqual(again.seeds.map(scores), first.seeds.map(scores));
+    assert.deepEqual(scores(only4.seeds[0]), scores(first.seeds[1]));
+    assert.match(first.data, /^mnist: \d+ train \/ \d+ validation \/ 2000 test$/);
+    const epochs = events.filter((e) => e.type === 'epoch');
+    assert.equal(epochs.length, 2 * 2 * 2, 'one epoch event per epoch, phase and seed');
+    for (const e of epochs) assert.equal(e.validation?.members.length, e.members.length);
+    assert.deepEqual(events.filter((e) => e.type === 'seed-start').map((e) => e.type === 'seed-start' && e.index), [0, 1]);
+  });
+}
+
+test('the alone phase does not depend on the method: same alone scores under dml, co-teaching and distillation', () => {
+  const dml = results.get('dml');
+  const ct = results.get('co-teaching');
+  const kd = results.get('distillation');
+  assert.ok(dml && ct && kd, 'the method tests must run first');
+
+  for (let i = 0; i < 2; i++) {
+    assert.deepEqual(ct.seeds[i].alone, dml.seeds[i].alone);
+    // Distillation scores only the student (mlp-2); its teacher is the alone mlp-1.
+    assert.deepEqual(kd.seeds[i].alone.members[0], dml.seeds[i].alone.members[1]);
+    assert.deepEqual(kd.seeds[i].fixed, [{ name: 'mlp-1', role: 'teacher', test: dml.seeds[i].alone.members[0] }]);
+  }
+  assert.deepEqual(dml.seeds[0].fixed, []);
+});
+
+test('memberNames uses spec names or <type>-<i> and makes duplicates unique', () => {
+  const cfg = MutualConfigSchema.parse({
+    mode: 'mutual',
+    models: [{ type: 'mlp', name: 'net' }, { type: 'mlp', name: 'net' }, { type: 'cnn' }, { type: 'mlp', name: 'net' }],
+    method: { name: 'dml' },
+  });
+
+  assert.deepEqual(memberNames(cfg), ['net', 'net-2', 'cnn-3', 'net-3']);
+});
+
+test('memberNames never repeats a name, even when a spec name looks like a generated one', () => {
+  const parse = (models: unknown[]): string[] => memberNames(MutualConfigSchema.parse({ mode: 'mutual', models, method: { name: 'dml' } }));
+
+  const a = parse([{ type: 'mlp', name: 'mlp-2' }, { type: 'mlp' }]);
+  const b = parse([{ type: 'mlp', name: 'net' }, { type: 'mlp', name: 'net' }, { type: 'mlp', name: 'net-2' }]);
+
+  assert.equal(new Set(a).size, 2, a.join(', '));
+  assert.equal(new Set(b).size, 3, b.join(', '));
+  assert.equal(a[0], 'mlp-2');
+  assert.deepEqual(b.slice(0, 2), ['net', 'net-2']);
+});

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { createRunFolder, openRunFolder } from './run-folder.js';
+import { tempDirFactory } from '../engine/testing.js';
+
+const tempDir = tempDirFactory('jointly-runs-');
+
+test('createRunFolder makes <parent>/<name>-<timestamp> and a new folder each time, even in the same second', () => {
+  const parent = join(tempDir(), 'runs', 'nested');
+  const now = new Date(2025, 0, 2, 3, 4, 5);
+
+  const a = createRunFolder(parent, 'exp', now);
+  const b = createRunFolder(parent, 'exp', now);
+  const c = createRunFolder(parent, 'exp', now);
+
+  assert.equal(basename(a.dir), 'exp-20250102-030405');
+  assert.equal(basename(b.dir), 'exp-20250102-030405-2');
+  assert.equal(basename(c.dir), 'exp-20250102-030405-3');
+  assert.deepEqual(readdirSync(parent).sort(), ['exp-20250102-030405', 'exp-20250102-030405-2', 'exp-20250102-030405-3']);
+});
+
+test('writeJson and writeText replace the file whole and leave no temporary file', () => {
+  const folder = openRunFolder(join(tempDir(), 'run'));
+
+  folder.writeJson('report.json', { a: 1, nested: { b: [1, 2] } });
+  folder.writeJson('report.json', { a: 2 });
+  folder.writeText('sub/dir/report.md', '# hi\n');
+
+  assert.deepEqual(JSON.parse(readFileSync(join(folder.dir, 'report.json'), 'utf8')), { a: 2 });
+  assert.ok(readFileSync(join(folder.dir, 'report.json'), 'utf8').endsWith('}\n'));
+  assert.equal(readFileSync(join(folder.dir, 'sub', 'dir', 'report.md'), 'utf8'), '# hi\n');
+  assert.deepEqual(readdirSync(folder.dir).sort(), ['report.json', 'sub']);
+  assert.deepEqual(readdirSync(join(folder.dir, 'sub', 'dir')), ['report.md']);
+});
+
+test('appendJsonl adds one JSON document per line', () => {
+  const folder = openRunFolder(join(tempDir(), 'run'));
+
+  folder.appendJsonl('metrics.jsonl', { epoch: 1, loss: 0.5 });
+  folder.appendJsonl('metrics.jsonl', { epoch: 2, text: 'line\nbreak' });
+  folder.appendJsonl('metrics.jsonl', { epoch: 3 });
+
+  const text = readFileSync(join(folder.dir, 'metrics.jsonl'), 'utf8');
+  assert.ok(text.endsWith('\n'));
+  const lines = text.trimEnd().split('\n');
+  assert.equal(lines.length, 3);
+  assert.deepEqual(lines.map((l) => JSON.parse(l)), [{ epoch: 1, loss: 0.5 }, { epoch: 2, text: 'line\nbreak' }, { epoch: 3 }]);
+});
+
+test('path() names a file inside the folder and creates its parent folders', () => {
+  const folder = openRunFolder(join(tempDir(), 'run'));
+
+  const p = folder.path('models', 'seed-0', 'joint', 'mlp-1');
+
+  assert.equal(p, join(folder.dir, 'models', 'seed-0', 'joint', 'mlp-1'));
+  assert.ok(existsSync(join(folder.dir, 'models', 'seed-0', 'joint')));
+});
