@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  buildModel,
+  createMember,
+  createOptimizer,
+  datasetSource,
+  evaluate,
+  getMutualMethod,
+  loadMnist,
+  readParams,
+  selectBackend,
+  splitDataset,
+  subset,
+  train,
+} from './index.js';
+
+// The README's "engine directly" example, on a slice of the data so that it runs in seconds.
+test('the README library example runs through the public API', async () => {
+  await selectBackend('wasm');
+  const digits = loadMnist();
+  const [trainSet, testSet] = splitDataset(subset(digits, Int32Array.from({ length: 10000 }, (_, i) => i).filter((i) => i % 10 === 0)), { fraction: 0.2, seed: 0 });
+  const members = [0, 1].map((i) =>
+    createMember({
+      name: `m${i}`,
+      model: buildModel({ type: 'mlp', hidden: [32] }, { inputShape: [28, 28, 1], numClasses: 10, seed: i }),
+      optimizer: createOptimizer({ name: 'adam', learningRate: 1e-3 }),
+    }),
+  );
+  const { objective } = getMutualMethod('dml').setup({ temperature: 2 }, { members, aloneMembers: members, labelNoise: 0 });
+
+  const records = await train({ members, objective, data: datasetSource(trainSet), epochs: 3, batchSize: 64, seed: 0 });
+  const scores = evaluate({ members, data: datasetSource(testSet) });
+  const flat = readParams(members[0].model);
+
+  assert.equal(records.length, 3);
+  assert.ok(records[2].losses['ce/m0'] < records[0].losses['ce/m0'], 'the loss falls');
+  assert.ok(scores.ensemble.accuracy > 0.5, `ensemble accuracy ${scores.ensemble.accuracy} is above chance`);
+  assert.equal(flat.length, 28 * 28 * 32 + 32 + 32 * 10 + 10);
+  const tensors = tf.memory().numTensors;
+  await train({ members, objective, data: datasetSource(trainSet), epochs: 1, batchSize: 64, seed: 1 });
+  assert.equal(tf.memory().numTensors, tensors, 'another epoch leaves no tensors behind');
+  members.forEach((m) => {
+    m.model.dispose();
+    m.optimizer.dispose();
+  });
+});
