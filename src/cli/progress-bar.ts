@@ -43,27 +43,27 @@ export class ProgressBar {
     this.lastDraw = 0;
   }
 
-  /** Moves the bar to `done` units; `rateUnits` is what the rate counts (e.g. samples so far). */
+  /** Moves the bar to `done` units; `rateUnits` is what the rate counts since start (e.g. samples). */
   update(done: number, rateUnits: number, suffix = ''): void {
     if (!this.tty) return;
     const now = performance.now();
     if (now - this.lastDraw < 100 && done < this.total) return;
     this.lastDraw = now;
-    this.stream.write(`\r\x1b[K${this.line(done, rateUnits, suffix)}`);
+    const elapsed = (now - this.started) / 1000;
+    this.stream.write(`\r\x1b[K${this.line(done, elapsed > 0 ? rateUnits / elapsed : 0, suffix)}`);
   }
 
-  /** Ends the bar with a final line. */
-  finish(rateUnits: number, suffix = ''): void {
-    const text = this.line(this.total, rateUnits, suffix);
+  /** Ends the bar with a final line showing `rate` (units per second, measured by the caller). */
+  finish(rate: number, suffix = ''): void {
+    const text = this.line(this.total, rate, suffix);
     this.stream.write(this.tty ? `\r\x1b[K${text}\n` : `${text}\n`);
   }
 
-  private line(done: number, rateUnits: number, suffix: string): string {
+  private line(done: number, rate: number, suffix: string): string {
     const elapsed = (performance.now() - this.started) / 1000;
     const frac = Math.min(1, done / this.total);
     const filled = Math.round(frac * this.width);
     const bar = '█'.repeat(filled) + '░'.repeat(this.width - filled);
-    const rate = elapsed > 0 ? rateUnits / elapsed : 0;
     const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : Number.NaN;
     const timing = done >= this.total ? `${duration(elapsed)}` : `ETA ${duration(eta)}`;
     return `${this.label} ${bar} ${String(Math.round(frac * 100)).padStart(3)}% ${rate.toFixed(0)} ${this.unit} ${timing}${suffix ? `  ${suffix}` : ''}`;

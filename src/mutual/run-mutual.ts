@@ -21,7 +21,17 @@ export type MutualEvent =
   | { type: 'seed-start'; seed: number; index: number; total: number; data: string }
   | { type: 'phase-start'; seed: number; phase: Phase; epochs: number; stepsPerEpoch: number; members: string[] }
   | { type: 'step'; seed: number; phase: Phase; progress: TrainProgress }
-  | { type: 'epoch'; seed: number; phase: Phase; record: EpochRecord; members: string[]; validation: Evaluation | undefined }
+  | {
+      type: 'epoch';
+      seed: number;
+      phase: Phase;
+      record: EpochRecord;
+      /** Epochs of this phase still to run. */
+      remainingEpochs: number;
+      stepsPerEpoch: number;
+      members: string[];
+      validation: Evaluation | undefined;
+    }
   | { type: 'phase-end'; seed: number; phase: Phase; test: Evaluation; members: Member[] };
 
 export interface SeedResult {
@@ -115,7 +125,16 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
         onProgress: (progress) => void opts.onEvent?.({ type: 'step', seed, phase, progress }),
         onEpochEnd: async (record) => {
           const validation = valSource === undefined ? undefined : evaluate({ members, data: valSource });
-          await emit({ type: 'epoch', seed, phase, record, members: members.map((m) => m.name), validation });
+          await emit({
+            type: 'epoch',
+            seed,
+            phase,
+            record,
+            remainingEpochs: config.training.epochs - record.epoch,
+            stepsPerEpoch,
+            members: members.map((m) => m.name),
+            validation,
+          });
         },
       });
       return records.reduce((s, r) => s + r.seconds, 0);

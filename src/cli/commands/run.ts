@@ -37,6 +37,9 @@ export function applyOverrides(raw: unknown, overrides: RunOverrides, source: st
 
 function progressHandler(out: Output): (e: MutualEvent) => void {
   const bar = new ProgressBar({ unit: 'samples/s' });
+  const startEpoch = (phase: string, epoch: number, epochs: number, steps: number): void => {
+    bar.start(`    ${phase} epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}`, steps);
+  };
   return (e) => {
     if (!out.chatty) return;
     switch (e.type) {
@@ -45,17 +48,17 @@ function progressHandler(out: Output): (e: MutualEvent) => void {
         break;
       case 'phase-start':
         out.info(`  ${e.phase === 'alone' ? 'alone: each model trained on its own' : 'joint: the models trained together'} (${e.members.join(', ')})`);
+        startEpoch(e.phase, 1, e.epochs, e.stepsPerEpoch);
         break;
       case 'step':
-        if (e.progress.step === 1) {
-          bar.start(`    ${e.phase} epoch ${String(e.progress.epoch).padStart(String(e.progress.epochs).length)}/${e.progress.epochs}`, e.progress.stepsPerEpoch);
-        }
         bar.update(e.progress.step, e.progress.samples, `loss ${e.progress.loss.toFixed(3)}`);
         break;
       case 'epoch': {
         const val = e.validation === undefined ? '' : `  val acc ${e.validation.members.map((m) => (m.accuracy * 100).toFixed(1)).join(' / ')}`;
         const loss = Object.values(e.record.losses).reduce((a, b) => a + b, 0);
-        bar.finish(e.record.samplesPerSecond * e.record.seconds, `loss ${loss.toFixed(3)}${val}`);
+        bar.finish(e.record.samplesPerSecond, `loss ${loss.toFixed(3)}${val}`);
+        const epochs = e.record.epoch + e.remainingEpochs;
+        if (e.remainingEpochs > 0) startEpoch(e.phase, e.record.epoch + 1, epochs, e.stepsPerEpoch);
         break;
       }
       case 'phase-end':
