@@ -12,6 +12,10 @@ export interface Rng {
   int(n: number): number;
   /** A new independent generator derived from this one's stream. */
   fork(): Rng;
+  /** The position in the stream, to replay it later with `restore`. */
+  save(): number;
+  /** Goes back to a position returned by `save`. */
+  restore(position: number): void;
 }
 
 /** Mixes a seed and a label into a new 32-bit seed (so sub-streams are independent). */
@@ -39,6 +43,10 @@ export function createRng(seed: number): Rng {
     next,
     int: (n: number) => Math.floor(next() * n),
     fork: () => createRng(Math.floor(next() * 4294967296)),
+    save: () => state,
+    restore: (position: number) => {
+      state = position >>> 0;
+    },
   };
   return rng;
 }

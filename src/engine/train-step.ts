@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { NonFiniteLossError } from '../errors.js';
 import type { Batch } from './batch.js';
+import { SeededDropout } from './layers/seeded-dropout.js';
 import { forward, trainableVariables, type Member } from './member.js';
 import type { Objective, StepContext } from './objective.js';
 
@@ -79,9 +80,13 @@ export function trainStep(opts: StepOptions): StepLosses {
       return values;
     }
     // One backward pass per loss, each from its own forward pass (tfjs tapes do not retain graphs).
+    // Every pass replays the same dropout masks, so that all losses see the same network.
+    const dropouts = opts.members.flatMap((m) => m.model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout));
+    const masks = dropouts.map((l) => l.saveMasks());
     const perLoss: Record<string, Gradients> = {};
     let names: string[] | undefined;
     for (let i = 0; names === undefined || i < names.length; i++) {
+      dropouts.forEach((l, k) => l.restoreMasks(masks[k]));
       let current = '';
       let grads: Gradients;
       try {

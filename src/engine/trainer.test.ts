@@ -161,6 +161,18 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assert.notDeepEqual(await run(2), await run(1));
     });
 
+    test('with dropout, every per-loss pass sees the same masks, so summing still matches the default path', async () => {
+      const spec: ModelSpecInput = { type: 'mlp', hidden: [16], dropout: 0.3 };
+      const run = async (combineGradients?: GradientCombiner): Promise<Float32Array[]> => {
+        const members = [mlpMember('a', 21, { spec }), mlpMember('b', 22, { spec })];
+        await train({ members, objective: coupledObjective, data: datasetSource(train200), epochs: 1, batchSize: 50, seed: 5, combineGradients });
+        return members.map((m) => readParams(m.model));
+      };
+      const plain = await run();
+      const combined = await run(sumGradients);
+      plain.forEach((p, i) => assertClose(combined[i], p, 1e-5, `parameters of member ${i}`));
+    });
+
     test('a combineGradients that sums the per-loss gradients matches the default path', async () => {
       const sgd: OptimizerSpecInput = { name: 'sgd', learningRate: 0.1 };
       const calls: Record<string, string[]>[] = [];
