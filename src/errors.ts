@@ -12,7 +12,9 @@ export type ErrorCode =
   | 'SHAPE_MISMATCH'
   | 'NON_FINITE_LOSS'
   | 'BACKEND_UNAVAILABLE'
-  | 'UNKNOWN_NAME';
+  | 'UNKNOWN_NAME'
+  | 'OBJECTIVE_INVALID'
+  | 'OUTPUT_FAILED';
 
 /** Exit status of the CLI for each error code. 1 is reserved for unexpected failures. */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
@@ -24,6 +26,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   SHAPE_MISMATCH: 4,
   NON_FINITE_LOSS: 5,
   BACKEND_UNAVAILABLE: 6,
+  OBJECTIVE_INVALID: 2,
+  OUTPUT_FAILED: 7,
 };
 
 export class JointlyError extends Error {
@@ -100,4 +104,23 @@ export class BackendUnavailableError extends JointlyError {
   constructor(message: string, hint?: string) {
     super('BACKEND_UNAVAILABLE', message, hint);
   }
+}
+
+/** An objective (a method or user code) produced a loss that cannot be trained. */
+export class ObjectiveError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('OBJECTIVE_INVALID', message, hint);
+  }
+}
+
+/** A run folder, report or model file could not be written. */
+export class OutputError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('OUTPUT_FAILED', message, hint);
+  }
+}
+
+/** The message of anything thrown. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

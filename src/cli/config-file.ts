@@ -1,9 +1,9 @@
 /** Reads an experiment config (JSON or YAML) and validates it against the schema of its mode. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, messageOf, UsageError } from '../errors.js';
 import { MutualConfigSchema, type MutualConfig } from '../mutual/config.js';
 
 /** Modes that `jointly run` can execute today, with their schemas. */
@@ -76,12 +76,13 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
 /** Reads and validates a config file (`.json`, `.yaml` or `.yml`). */
 export function loadConfigFile(path: string): { raw: unknown; config: ExperimentConfig } {
   if (!existsSync(path)) throw new UsageError(`config file ${path} does not exist`, 'check the path; examples are in configs/');
+  if (!statSync(path).isFile()) throw new UsageError(`${path} is not a file`, 'pass the path of a .json or .yaml config file');
   const text = readFileSync(path, 'utf8');
   let raw: unknown;
   try {
     raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError('', `${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ConfigError('', `${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${messageOf(err)}`);
   }
   return { raw, config: validateConfig(raw, path) };
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** The `jointly` command line. */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
+import { BACKEND_NAMES } from '../engine/backend.js';
+import { MAX_SEED } from '../engine/random.js';
+import { messageOf, UsageError } from '../errors.js';
 import { demoCommand } from './commands/demo.js';
 import { infoCommand, packageVersion } from './commands/info.js';
 import { runCommand, type RunOverrides } from './commands/run.js';
@@ -27,7 +29,7 @@ options:
   -v, --version                         the version
 
 exit codes: 0 ok, 1 internal error, 2 bad usage or config, 3 data missing or malformed,
-            4 shape mismatch, 5 loss became NaN, 6 backend unavailable`;
+            4 shape mismatch, 5 loss became NaN, 6 backend unavailable, 7 output not writable`;
 
 function parsePositiveInt(value: string, flag: string): number {
   const n = Number(value);
@@ -39,10 +41,18 @@ function parseSeeds(value: string): number[] {
   const parts = value.split(',').map((s) => s.trim());
   const seeds = parts.map(Number);
   // Number('') is 0: an empty entry must not become seed 0.
-  if (parts.some((s) => s === '') || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new UsageError(`--seeds must be a comma-separated list of non-negative integers, got '${value}'`, 'e.g. --seeds 0,1,2');
+  if (parts.some((s) => s === '') || seeds.some((s) => !Number.isInteger(s) || s < 0 || s > MAX_SEED)) {
+    throw new UsageError(`--seeds must be a comma-separated list of integers from 0 to ${MAX_SEED}, got '${value}'`, 'e.g. --seeds 0,1,2');
   }
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds repeats a seed: '${value}'`, 'each seed is one replicate; list each once');
   return seeds;
+}
+
+function parseBackend(value: string | undefined): string | undefined {
+  if (value !== undefined && !(BACKEND_NAMES as readonly string[]).includes(value)) {
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${value}'`);
+  }
+  return value;
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -69,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
           },
         });
       } catch (err) {
-        throw new UsageError(err instanceof Error ? err.message : String(err), 'see jointly --help');
+        throw new UsageError(messageOf(err), 'see jointly --help');
       }
     })();
     if (values.version === true) {
@@ -82,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
       return command === undefined && values.help !== true ? 2 : 0;
     }
     const overrides: RunOverrides = {
-      backend: values.backend,
+      backend: parseBackend(values.backend),
       epochs: values.epochs === undefined ? undefined : parsePositiveInt(values.epochs, '--epochs'),
       seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
       out: values.out,
@@ -95,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'run':
         return await runCommand(rest, overrides, out);
       case 'info':
-        return await infoCommand({ backend: values.backend, dataDir: values['data-dir'] }, out);
+        return await infoCommand({ backend: parseBackend(values.backend), dataDir: values['data-dir'] }, out);
       default:
         throw new UsageError(`unknown command '${command}'`, 'use one of: demo, run, info (see jointly --help)');
     }

@@ -1,5 +1,12 @@
 /** How the CLI talks: human text, quiet, or one JSON document on stdout. */
-import { JointlyError } from '../errors.js';
+import { JointlyError, messageOf, OutputError } from '../errors.js';
+
+/** A failed file-system call (e.g. writing a run folder under an unwritable --out) as an OutputError. */
+function fileSystemError(err: unknown): OutputError | undefined {
+  const e = err as Partial<NodeJS.ErrnoException> | null;
+  if (typeof e?.code !== 'string' || typeof e.syscall !== 'string' || typeof e.path !== 'string') return undefined;
+  return new OutputError(`cannot ${e.syscall} ${e.path} (${e.code})`, 'check that the folder exists and is writable (the run folder goes under --out, default runs/)');
+}
 
 export interface OutputOptions {
   json: boolean;
@@ -26,7 +33,8 @@ export class Output {
   }
 
   /** Reports an error and returns the exit code. */
-  error(err: unknown): number {
+  error(thrown: unknown): number {
+    const err = fileSystemError(thrown) ?? thrown;
     if (err instanceof JointlyError) {
       if (this.opts.json) {
         process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null } }, null, 2)}\n`);
@@ -36,7 +44,7 @@ export class Output {
       }
       return err.exitCode;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     if (this.opts.json) {
       process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message, hint: 'this is a bug in jointly; please report it with the command that caused it' } }, null, 2)}\n`);
     } else {

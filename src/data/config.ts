@@ -37,7 +37,7 @@ export const DataConfigSchema = z
         type: z.enum(LABEL_NOISE_TYPES).default('symmetric'),
       })
       .strict()
-      .default({ rate: 0, type: 'symmetric' }),
+      .prefault({}),
   })
   .strict();
 

@@ -5,6 +5,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { ConfigError, DataMalformedError } from '../errors.js';
+import { labelsFromIndices } from './class-labels.js';
 import { readDataFile } from './read-data-file.js';
 import { makeDataset, type Dataset } from './dataset.js';
 
@@ -163,7 +164,5 @@ export function loadIdxPair(imagesPath: string, labelsPath: string, opts: IdxPai
   const sampleShape = dims.length === 3 ? [dims[1], dims[2], 1] : dims.length === 1 ? [1] : dims.slice(1);
   const features = new Float32Array(images.data.length);
   for (let i = 0; i < features.length; i++) features[i] = images.data[i] * scale;
-  let maxLabel = 0;
-  for (let i = 0; i < labels.length; i++) maxLabel = Math.max(maxLabel, labels[i]);
-  return makeDataset({ features, sampleShape, labels, numClasses: Math.max(2, maxLabel + 1) }, imagesPath);
+  return makeDataset({ features, sampleShape, ...labelsFromIndices(labels) }, imagesPath);
 }

@@ -76,8 +76,7 @@ function encodeLabels(raw: Array<number | string>, lines: number[], source: stri
       'use class indices on every line or class names on every line',
     );
   }
-  if (firstKind === 'number') return labelsFromIndices(raw as number[]);
-  const encoded = labelsFromNames(raw as string[]);
+  const encoded = firstKind === 'number' ? labelsFromIndices(raw as number[]) : labelsFromNames(raw as string[]);
   if (encoded.numClasses < 2) {
     throw new DataMalformedError(`${source}: every line has the label ${JSON.stringify(raw[0])}, a classification dataset needs at least 2 classes`);
   }

@@ -74,10 +74,20 @@ function withTrainClasses(test: Dataset, train: Dataset): Dataset {
   return { ...test, labels, numClasses: train.numClasses, classNames: train.classNames };
 }
 
-/** Loads, subsets, corrupts and splits the data of an experiment for one seed. */
-export function loadExperimentData(input: DataConfigInput, seed: number): ExperimentData {
+/** Parsed files kept between the seeds of one run (keyed by the data config), so they are read once. */
+export type RawDataCache = Map<string, { train: Dataset; test?: Dataset }>;
+
+/**
+ * Loads, splits, subsets and corrupts the data of an experiment for one seed, in this order:
+ * test split (when the dataset has none), validation split, maxTrainSamples, labelsPerClass,
+ * label noise. Validation and test labels stay clean; the training set has exactly the
+ * configured size and labels per class.
+ */
+export function loadExperimentData(input: DataConfigInput, seed: number, opts: { cache?: RawDataCache } = {}): ExperimentData {
   const cfg = DataConfigSchema.parse(input);
-  const raw = loadRaw(cfg);
+  const key = JSON.stringify([cfg.dataset, cfg.dataDir, cfg.train, cfg.trainLabels, cfg.test, cfg.testLabels, cfg.labelColumn]);
+  const raw = opts.cache?.get(key) ?? loadRaw(cfg);
+  opts.cache?.set(key, raw);
   let train = raw.train;
   let test = raw.test;
   if (test === undefined) {
@@ -90,14 +100,17 @@ export function loadExperimentData(input: DataConfigInput, seed: number): Experi
   } else {
     test = withTrainClasses(test, train);
   }
+  let validation: Dataset | undefined;
+  if (cfg.validationFraction > 0) {
+    [train, validation] = splitDataset(train, { fraction: cfg.validationFraction, seed: deriveSeed(seed, 'validation-split') });
+  }
   if (cfg.maxTrainSamples !== undefined && cfg.maxTrainSamples < datasetLength(train)) {
     const order = permutation(datasetLength(train), createRng(deriveSeed(seed, 'max-train')));
     train = subset(train, order.subarray(0, cfg.maxTrainSamples));
   }
   if (cfg.labelsPerClass !== undefined) train = limitLabels(train, { perClass: cfg.labelsPerClass, seed: deriveSeed(seed, 'limit-labels') });
-  let validation: Dataset | undefined;
-  if (cfg.validationFraction > 0) {
-    [train, validation] = splitDataset(train, { fraction: cfg.validationFraction, seed: deriveSeed(seed, 'validation-split') });
+  if (new Set(train.labels).size < 2) {
+    throw new DataMalformedError(`the training data of '${cfg.dataset}' has a single class`, 'a classifier needs examples of at least 2 classes; check the label column and the files');
   }
   // Noise after the validation split: validation and test stay clean, so curves show true accuracy.
   let flipped = 0;

@@ -1,6 +1,6 @@
 /** Reads a data file, turning "no such file" and "is a directory" into jointly's data errors. */
 import { readFileSync } from 'node:fs';
-import { DataMalformedError, DataMissingError } from '../errors.js';
+import { DataMalformedError, DataMissingError, messageOf } from '../errors.js';
 
 /** The file's bytes; `what` names the kind of file in messages (e.g. `CSV file`), `hint` says how to get it. */
 export function readDataFile(path: string, what: string, hint = `check the path of the ${what}`): Buffer {
@@ -10,6 +10,6 @@ export function readDataFile(path: string, what: string, hint = `check the path 
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DataMissingError(`${path}: no such file`, hint);
     if (code === 'EISDIR') throw new DataMalformedError(`${path}: is a directory, not a ${what}`, 'pass the path of the file itself');
-    throw err;
+    throw new DataMissingError(`${path}: cannot be read (${code ?? messageOf(err)})`, 'check the file\'s permissions');
   }
 }

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { BackendUnavailableError, UnknownNameError } from '../errors.js';
+import { BackendUnavailableError, messageOf, UnknownNameError } from '../errors.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/register.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -31,7 +31,7 @@ function loadTfjsNode(): Promise<string | null> {
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'it is not installed';
-      return err instanceof Error ? err.message.split('\n')[0] : String(err);
+      return messageOf(err).split('\n')[0];
     }
   })();
   return tfjsNodeLoad;
@@ -60,10 +60,15 @@ async function activate(name: Exclude<BackendName, 'auto'>): Promise<void> {
 export async function selectBackend(requested: string = 'auto'): Promise<BackendChoice> {
   const name = parseBackendName(requested);
   if (name === 'tensorflow' || name === 'auto') {
-    const failure = await loadTfjsNode();
+    let failure = await loadTfjsNode();
     if (failure === null) {
-      await activate('tensorflow');
-      return { name: 'tensorflow', reason: '@tensorflow/tfjs-node loaded' };
+      try {
+        await activate('tensorflow');
+        return { name: 'tensorflow', reason: '@tensorflow/tfjs-node loaded' };
+      } catch (err) {
+        if (name === 'tensorflow') throw err;
+        failure = `it loaded but did not start: ${messageOf(err)}`;
+      }
     }
     if (name === 'tensorflow') {
       throw new BackendUnavailableError(
@@ -76,7 +81,7 @@ export async function selectBackend(requested: string = 'auto'): Promise<Backend
       return { name: 'wasm', reason: `@tensorflow/tfjs-node cannot be used (${failure}); wasm is the fastest backend that loaded` };
     } catch (err) {
       await activate('cpu');
-      const why = err instanceof Error ? err.message : String(err);
+      const why = messageOf(err);
       return { name: 'cpu', reason: `neither tfjs-node nor wasm could load (${why}); using the pure-JS cpu backend` };
     }
   }

@@ -5,6 +5,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from './backend.js';
 import { buildModel, forwardMacs, type ModelSpecInput } from './model-spec.js';
 import { assertClose, randomValues } from './testing.js';
+import { ConfigError, ShapeMismatchError } from '../errors.js';
 
 function weightsOf(model: tfl.LayersModel): Float32Array[] {
   return model.getWeights().map((w) => w.dataSync() as Float32Array);
@@ -96,8 +97,14 @@ describe('buildModel', () => {
     assert.equal(new Set(model.layers.map((l) => l.name)).size, model.layers.length);
   });
 
-  test('a cnn on a non-image input throws', () => {
-    assert.throws(() => buildModel({ type: 'cnn' }, { inputShape: [784], numClasses: 10, seed: 1 }), /image inputs.*\[784\]/);
+  test('a cnn on a non-image input throws a ShapeMismatchError', () => {
+    assert.throws(() => buildModel({ type: 'cnn' }, { inputShape: [784], numClasses: 10, seed: 1 }), (err: unknown) => err instanceof ShapeMismatchError && /image inputs.*\[784\]/.test(err.message));
+  });
+
+  test('a cnn that shrinks the image below one pixel is a ConfigError naming the block', () => {
+    const spec = { type: 'cnn' as const, padding: 'valid' as const, conv: [{ filters: 2, kernelSize: 3 }, { filters: 2, kernelSize: 3 }] };
+    assert.throws(() => buildModel(spec, { inputShape: [8, 8, 1], numClasses: 2, seed: 1 }), (err: unknown) => err instanceof ConfigError && err.path === 'conv[1]' && /shrunk to 0x0/.test(err.message));
+    assert.doesNotThrow(() => buildModel(spec, { inputShape: [14, 14, 1], numClasses: 2, seed: 1 }).dispose());
   });
 
   test('rejects an invalid spec', () => {

@@ -4,6 +4,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
+import { ConfigError, ShapeMismatchError } from '../errors.js';
 import { deriveSeed } from './random.js';
 import { SeededDropout } from './layers/seeded-dropout.js';
 
@@ -64,6 +65,23 @@ export const ModelSpecSchema = z.discriminatedUnion('type', [MlpSpecSchema, CnnS
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
 
+/** Throws a ConfigError when the convolutions and pools shrink the image below one pixel. */
+function checkCnnFits(spec: Extract<ModelSpec, { type: 'cnn' }>, inputShape: readonly number[]): void {
+  let [h, w] = inputShape;
+  spec.conv.forEach((block, i) => {
+    const conv = (n: number): number => (spec.padding === 'same' ? Math.ceil(n / block.stride) : Math.floor((n - block.kernelSize) / block.stride) + 1);
+    [h, w] = [conv(h), conv(w)];
+    if (block.pool !== 'none') [h, w] = [Math.floor(h / block.poolSize), Math.floor(w / block.poolSize)];
+    if (h < 1 || w < 1) {
+      throw new ConfigError(
+        `conv[${i}]`,
+        `after conv block ${i + 1} a ${inputShape[0]}x${inputShape[1]} image has shrunk to ${Math.max(h, 0)}x${Math.max(w, 0)} pixels`,
+        'use fewer conv blocks, smaller kernels or pools, or padding "same"',
+      );
+    }
+  });
+}
+
 export interface BuildModelOptions {
   /** Shape of one input sample, e.g. [28, 28, 1]. */
   inputShape: readonly number[];
@@ -95,8 +113,12 @@ export function buildModel(specInput: ModelSpecInput, opts: BuildModelOptions): 
 
   if (spec.type === 'cnn') {
     if (opts.inputShape.length !== 3) {
-      throw new Error(`a cnn needs image inputs of shape [height, width, channels], got [${opts.inputShape.join(', ')}]`);
+      throw new ShapeMismatchError(
+        `a cnn needs image inputs of shape [height, width, channels], but the data has samples of shape [${opts.inputShape.join(', ')}]`,
+        'use an mlp for tabular or flat data',
+      );
     }
+    checkCnnFits(spec, opts.inputShape);
     for (const block of spec.conv) {
       h = tfl.layers
         .conv2d({

@@ -10,13 +10,14 @@ export interface Rng {
   next(): number;
   /** Next integer in [0, n). */
   int(n: number): number;
-  /** A new independent generator derived from this one's stream. */
-  fork(): Rng;
   /** The position in the stream, to replay it later with `restore`. */
   save(): number;
   /** Goes back to a position returned by `save`. */
   restore(position: number): void;
 }
+
+/** Seeds are 32-bit: larger ones would alias smaller ones. */
+export const MAX_SEED = 0xffffffff;
 
 /** Mixes a seed and a label into a new 32-bit seed (so sub-streams are independent). */
 export function deriveSeed(seed: number, label: string): number {
@@ -42,7 +43,6 @@ export function createRng(seed: number): Rng {
   const rng: Rng = {
     next,
     int: (n: number) => Math.floor(next() * n),
-    fork: () => createRng(Math.floor(next() * 4294967296)),
     save: () => state,
     restore: (position: number) => {
       state = position >>> 0;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers all of them.
 import '@tensorflow/tfjs-layers';
-import { NonFiniteLossError } from '../errors.js';
+import { messageOf, NonFiniteLossError, ObjectiveError } from '../errors.js';
 import type { Batch } from './batch.js';
 import { SeededDropout } from './layers/seeded-dropout.js';
 import { forward, trainableVariables, type Member } from './member.js';
@@ -80,7 +80,9 @@ export function trainStep(opts: StepOptions): StepLosses {
       return values;
     }
     // One backward pass per loss, each from its own forward pass (tfjs tapes do not retain graphs).
-    // Every pass replays the same dropout masks, so that all losses see the same network.
+    // Every pass replays the same dropout masks, so that all losses see the same network. Batch-norm
+    // moving statistics are updated once per pass (so K times a step for K losses); top-level
+    // SeededDropout layers only (not those inside nested models).
     const dropouts = opts.members.flatMap((m) => m.model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout));
     const masks = dropouts.map((l) => l.saveMasks());
     const perLoss: Record<string, Gradients> = {};
@@ -100,7 +102,10 @@ export function trainStep(opts: StepOptions): StepLosses {
       } catch (err) {
         // A loss that does not depend on any variable (e.g. a constant NaN) has no gradients.
         checkFinite(values, opts);
-        throw err;
+        throw new ObjectiveError(
+          `loss '${current}' of ${opts.objective.name} has no gradient with respect to any model variable (${messageOf(err)})`,
+          'return only losses computed from the members\' outputs, or leave combineGradients unset',
+        );
       }
       perLoss[current] = grads;
     }

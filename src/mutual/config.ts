@@ -1,10 +1,11 @@
 /** The config of a mutual-learning experiment (the `mode: mutual` config file), validated by zod. */
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/backend.js';
+import { MAX_SEED } from '../engine/random.js';
 import { ModelSpecSchema } from '../engine/model-spec.js';
 import { OptimizerSpecSchema } from '../engine/optimizer.js';
 import { DataConfigSchema } from '../data/config.js';
-import { listMutualMethods, MUTUAL_METHOD_NAMES } from './registry.js';
+import { findMutualMethod, MUTUAL_METHOD_NAMES } from './registry.js';
 
 const methodNames = MUTUAL_METHOD_NAMES as [string, ...string[]];
 
@@ -20,7 +21,7 @@ export const MethodConfigSchema = z
     z.object({ name: z.enum(methodNames) }).catchall(z.unknown()),
   )
   .superRefine((value, ctx) => {
-    const method = listMutualMethods().find((m) => m.name === value.name);
+    const method = findMutualMethod(value.name);
     if (method === undefined) return;
     const { name: _name, ...options } = value;
     const parsed = method.options.safeParse(options);
@@ -40,7 +41,7 @@ export const MethodConfigSchema = z
   });
 
 function getOptions(name: string, options: unknown): unknown {
-  const method = listMutualMethods().find((m) => m.name === name);
+  const method = findMutualMethod(name);
   return method === undefined ? options : method.options.parse(options);
 }
 
@@ -51,7 +52,7 @@ export const TrainingConfigSchema = z
     /** Samples per step. Default 128. */
     batchSize: z.number().int().positive().default(128),
     /** Each model's optimizer (each gets its own state). Default Adam, learning rate 1e-3. */
-    optimizer: OptimizerSpecSchema.default({ name: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }),
+    optimizer: OptimizerSpecSchema.prefault({ name: 'adam' }),
   })
   .strict();
 
@@ -62,7 +63,7 @@ export const MutualConfigSchema = z
     name: z.string().regex(/^[\w.-]+$/, 'use letters, digits, dot, dash and underscore').default('mutual'),
     /** Seeds: each one is a full joint-vs-alone replicate. Default [0]. */
     seeds: z
-      .array(z.number().int().min(0))
+      .array(z.number().int().min(0).max(MAX_SEED))
       .min(1)
       .superRefine((seeds, ctx) => {
         const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
@@ -71,15 +72,11 @@ export const MutualConfigSchema = z
       .default([0]),
     /** Tensor backend. Default `auto`. */
     backend: z.enum(BACKEND_NAMES).default('auto'),
-    data: DataConfigSchema.default({ dataset: 'mnist', testFraction: 0.2, validationFraction: 0.1, labelNoise: { rate: 0, type: 'symmetric' } }),
+    data: DataConfigSchema.prefault({}),
     /** The cohort: one model spec per member. */
     models: z.array(ModelSpecSchema).min(1),
     method: MethodConfigSchema,
-    training: TrainingConfigSchema.default({
-      epochs: 10,
-      batchSize: 128,
-      optimizer: { name: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-    }),
+    training: TrainingConfigSchema.prefault({}),
     output: z
       .object({
         /** Parent folder of run folders. Default `runs`. */
@@ -88,11 +85,11 @@ export const MutualConfigSchema = z
         saveModels: z.boolean().default(true),
       })
       .strict()
-      .default({ dir: 'runs', saveModels: true }),
+      .prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    const method = listMutualMethods().find((m) => m.name === cfg.method.name);
+    const method = findMutualMethod(cfg.method.name);
     if (method === undefined) return;
     if (cfg.models.length < method.minModels) {
       ctx.addIssue({ code: 'custom', path: ['models'], message: `method '${method.name}' needs at least ${method.minModels} models, got ${cfg.models.length}` });

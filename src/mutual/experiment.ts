@@ -3,10 +3,10 @@
  * folder (resolved config, per-epoch metrics, report, learning curves, trained models).
  */
 import { saveModel } from '../engine/model-io.js';
-import { compareJointAlone, comparisonText, verdict, type Comparison } from '../report/joint-vs-alone.js';
+import { comparisonText, verdict, type Comparison } from '../report/joint-vs-alone.js';
 import { createRunFolder, type RunFolder } from '../report/run-folder.js';
 import { MutualConfigSchema, type MutualConfigInput } from './config.js';
-import { curvesSvg, mutualReportMarkdown, seedScores, type Curves } from './mutual-report.js';
+import { curvesSvg, mutualComparison, mutualReportMarkdown, type Curves } from './mutual-report.js';
 import { runMutual, type MutualEvent, type MutualResult } from './run-mutual.js';
 
 export interface ExperimentOptions {
@@ -67,7 +67,7 @@ export async function runMutualExperiment(input: MutualConfigInput, opts: Experi
     },
   });
   const folder = open();
-  const comparison = compareJointAlone(`${result.method} on ${result.data}`, seedScores(result));
+  const comparison = mutualComparison(result);
   folder.writeText('report.md', mutualReportMarkdown(result, comparison, opts.backend));
   folder.writeJson('report.json', { method: result.method, data: result.data, backend: opts.backend, comparison, seeds: result.seeds.map(({ seed, models, alone, joint, fixed, seconds }) => ({ seed, models, alone, joint, fixed, seconds })) });
   if (Object.keys(curves.joint).length > 0) {

@@ -60,7 +60,7 @@ test('mutualReportMarkdown describes the setup and has the comparison and a row 
   assert.match(md, /- method options: \{"temperature":3,"alpha":0.9\}\n/);
   assert.match(md, /- seeds: 0, 1; backend: wasm\n/);
   assert.match(md, /\| mlp-1 \(teacher, alone only\) \| 89\.5 ± 0\.7 \| — \| — \|/);
-  assert.match(md, /\*\*Training jointly beat training alone by 5\.5 pp per model on average \(2 seeds\)\.\*\*/);
+  assert.match(md, /\*\*Training jointly beat training alone by 5\.5 pp per model on average \(95% CI \+5\.5 to \+5\.5 pp, 2 seeds\)\.\*\*/);
   assert.match(md, /\| seed \| phase \| cnn-2 \| mlp-3 \| ensemble \| train s \|/);
   assert.match(md, /\| 1 \| alone \| 71\.00 \| 60\.00 \| 72\.00 \| 12 \|\n\| 1 \| joint \| 75\.00 \| 67\.00 \| 78\.00 \| 31 \|\n$/);
 });

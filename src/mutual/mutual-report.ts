@@ -1,6 +1,6 @@
 /** Turns a mutual-learning result into the joint-versus-alone report (Markdown, JSON, plot). */
 import { compareJointAlone, comparisonMarkdown, verdict, type Comparison, type SeedScores } from '../report/joint-vs-alone.js';
-import { lineChartSvg, type Series } from '../report/line-chart-svg.js';
+import { lineChartSvg, PALETTE, type Series } from '../report/line-chart-svg.js';
 import type { MutualResult, Phase } from './run-mutual.js';
 
 /** Validation accuracy per epoch, per phase and model, of the first seed. */
@@ -62,7 +62,7 @@ export function curvesSvg(curves: Curves, title: string): string {
   const series: Series[] = [];
   const names = Object.keys(curves.joint);
   names.forEach((name, i) => {
-    const color = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'][i % 6];
+    const color = PALETTE[i % PALETTE.length];
     for (const phase of ['joint', 'alone'] as const) {
       const ys = curves[phase][name] ?? [];
       series.push({ label: `${name} ${phase}`, color, dashed: phase === 'alone', points: ys.map((y, e) => [e + 1, y * 100]) });

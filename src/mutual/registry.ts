@@ -35,9 +35,14 @@ const METHODS: readonly RegisteredMethod[] = [register(dml), register(coTeaching
 
 export const MUTUAL_METHOD_NAMES: readonly string[] = METHODS.map((m) => m.name);
 
+/** The method registered under `name`, or undefined. */
+export function findMutualMethod(name: string): RegisteredMethod | undefined {
+  return METHODS.find((m) => m.name === name);
+}
+
 /** The method registered under `name`; UnknownNameError lists the valid names. */
 export function getMutualMethod(name: string): RegisteredMethod {
-  const method = METHODS.find((m) => m.name === name);
+  const method = findMutualMethod(name);
   if (method === undefined) throw new UnknownNameError('mutual-learning method', name, MUTUAL_METHOD_NAMES);
   return method;
 }

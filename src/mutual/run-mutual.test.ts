@@ -107,3 +107,31 @@ test('memberNames never repeats a name, even when a spec name looks like a gener
   assert.equal(a[0], 'mlp-2');
   assert.deepEqual(b.slice(0, 2), ['net', 'net-2']);
 });
+
+// Fairness: with the joint term switched off, every method must reproduce the alone run exactly,
+// which holds only if both phases share data, initial weights, batch order, dropout masks and budget.
+const NEUTRAL: MethodInput[] = [{ name: 'dml', klWeight: 0 }, { name: 'co-teaching', forgetRate: 0 }, { name: 'distillation', alpha: 0 }];
+for (const method of NEUTRAL) {
+  test(`${method.name} with its joint term off gives exactly the alone scores (same data, init, batches, masks, budget)`, async () => {
+    const config = tinyConfig(method, [7]);
+    const models = [
+      { type: 'mlp' as const, hidden: [16], dropout: 0.2, batchNorm: true },
+      { type: 'mlp' as const, hidden: [12], dropout: 0.1 },
+    ];
+
+    const result = await runMutual({ ...config, models });
+
+    const [s] = result.seeds;
+    assert.deepEqual(s.joint.members, s.alone.members);
+    assert.deepEqual(s.joint.ensemble, s.alone.ensemble);
+  });
+}
+
+test('a failing step handler stops the run with its error and leaks no tensors', async () => {
+  const tensors = tf.memory().numTensors;
+  const failing = (e: MutualEvent): Promise<void> => (e.type === 'step' ? Promise.reject(new Error('handler broke')) : Promise.resolve());
+
+  await assert.rejects(runMutual(tinyConfig({ name: 'dml' }, [0]), { onEvent: failing }), /handler broke/);
+
+  assert.equal(tf.memory().numTensors, tensors);
+});

@@ -10,7 +10,7 @@ import { buildModel } from '../engine/model-spec.js';
 import { createOptimizer } from '../engine/optimizer.js';
 import { deriveSeed } from '../engine/random.js';
 import { train, type EpochRecord, type TrainProgress } from '../engine/trainer.js';
-import { loadExperimentData, type ExperimentData } from '../data/load.js';
+import { loadExperimentData, type ExperimentData, type RawDataCache } from '../data/load.js';
 import { independentObjective } from './methods/independent.js';
 import { MutualConfigSchema, type MutualConfig, type MutualConfigInput } from './config.js';
 import { getMutualMethod } from './registry.js';
@@ -32,7 +32,8 @@ export type MutualEvent =
       members: string[];
       validation: Evaluation | undefined;
     }
-  | { type: 'phase-end'; seed: number; phase: Phase; test: Evaluation; members: Member[] };
+  /** `test` scores the models the report compares; `members` is every model the phase trained (to save them). */
+  | { type: 'phase-end'; seed: number; phase: Phase; test: Evaluation; members: readonly Member[] };
 
 export interface SeedResult {
   seed: number;
@@ -103,9 +104,10 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
     await opts.onEvent?.(e);
   };
   const results: SeedResult[] = [];
+  const cache: RawDataCache = new Map();
   let dataDescription = '';
   for (const [index, seed] of config.seeds.entries()) {
-    const data = loadExperimentData(config.data, seed);
+    const data = loadExperimentData(config.data, seed, { cache });
     dataDescription = data.description;
     await emit({ type: 'seed-start', seed, index, total: config.seeds.length, data: data.description });
     const trainSource = datasetSource(data.train);
@@ -115,6 +117,13 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
 
     const runPhase = async (phase: Phase, members: readonly Member[], objective: Parameters<typeof train>[0]['objective']): Promise<number> => {
       await emit({ type: 'phase-start', seed, phase, epochs: config.training.epochs, stepsPerEpoch, members: members.map((m) => m.name) });
+      // Step events are not awaited (they come every step); a failed handler stops the run at the epoch's end.
+      let stepFailure: { error: unknown } | undefined;
+      const onStep = (progress: TrainProgress): void => {
+        Promise.resolve(opts.onEvent?.({ type: 'step', seed, phase, progress })).catch((error: unknown) => {
+          stepFailure ??= { error };
+        });
+      };
       const records = await train({
         members,
         objective,
@@ -122,8 +131,9 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
         epochs: config.training.epochs,
         batchSize: config.training.batchSize,
         seed: deriveSeed(seed, 'shuffle'),
-        onProgress: (progress) => void opts.onEvent?.({ type: 'step', seed, phase, progress }),
+        onProgress: onStep,
         onEpochEnd: async (record) => {
+          if (stepFailure !== undefined) throw stepFailure.error;
           const validation = valSource === undefined ? undefined : evaluate({ members, data: valSource });
           await emit({
             type: 'epoch',
@@ -141,25 +151,30 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
     };
 
     const alone = buildCohort(config, data, seed);
-    const aloneSeconds = await runPhase('alone', alone, independentObjective());
-    const jointMembers = buildCohort(config, data, seed);
-    const setup = method.setup(config.method.options, { members: jointMembers, aloneMembers: alone, labelNoise: data.labelNoise });
-    const jointSeconds = await runPhase('joint', setup.trained, setup.objective);
+    const jointMembers: Member[] = [];
+    try {
+      const aloneSeconds = await runPhase('alone', alone, independentObjective());
+      jointMembers.push(...buildCohort(config, data, seed));
+      const setup = method.setup(config.method.options, { members: jointMembers, aloneMembers: alone, labelNoise: data.labelNoise });
+      const jointSeconds = await runPhase('joint', setup.trained, setup.objective);
 
-    const scored = setup.trained.map((m) => m.name);
-    const aloneScored = scored.map((name) => alone.find((m) => m.name === name) as Member);
-    const aloneTest = evaluate({ members: aloneScored, data: testSource });
-    const jointTest = evaluate({ members: setup.trained, data: testSource });
-    await emit({ type: 'phase-end', seed, phase: 'alone', test: aloneTest, members: aloneScored });
-    await emit({ type: 'phase-end', seed, phase: 'joint', test: jointTest, members: [...setup.trained] });
-    const fixed = (setup.fixed ?? []).map(({ member, role }) => ({
-      name: member.name,
-      role,
-      test: evaluate({ members: [member], data: testSource }).members[0],
-    }));
-    results.push({ seed, models: scored, alone: aloneTest, joint: jointTest, fixed, seconds: { alone: aloneSeconds, joint: jointSeconds } });
-    disposeCohort(alone);
-    disposeCohort(jointMembers);
+      const scored = setup.trained.map((m) => m.name);
+      const aloneScored = scored.map((name) => alone.find((m) => m.name === name) as Member);
+      const aloneTest = evaluate({ members: aloneScored, data: testSource });
+      const jointTest = evaluate({ members: setup.trained, data: testSource });
+      // The alone phase trained the whole cohort (e.g. also the distillation teacher): all of it is handed on.
+      await emit({ type: 'phase-end', seed, phase: 'alone', test: aloneTest, members: alone });
+      await emit({ type: 'phase-end', seed, phase: 'joint', test: jointTest, members: [...setup.trained] });
+      const fixed = (setup.fixed ?? []).map(({ member, role }) => ({
+        name: member.name,
+        role,
+        test: evaluate({ members: [member], data: testSource }).members[0],
+      }));
+      results.push({ seed, models: scored, alone: aloneTest, joint: jointTest, fixed, seconds: { alone: aloneSeconds, joint: jointSeconds } });
+    } finally {
+      disposeCohort(alone);
+      disposeCohort(jointMembers);
+    }
   }
   return { config, method: method.name, data: dataDescription, seeds: results };
 }

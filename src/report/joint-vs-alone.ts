@@ -1,8 +1,10 @@
 /**
  * The joint-versus-alone comparison: per model and for the ensemble, test accuracy alone and
- * jointly, their difference (paired by seed), and mean ± std over seeds.
+ * jointly, their difference (paired by seed), and mean ± std over seeds; the verdict tells a gain
+ * from noise with a paired 95% confidence interval over seeds.
  */
-import { formatDelta, formatPercent, summarize, type Summary } from './stats.js';
+import { formatDelta, formatPercent, formatPoints, pairedInterval, roundedPercent, summarize, type PairedInterval, type Summary } from './stats.js';
+import { alignTable } from './text-table.js';
 
 /** Test accuracy of one seed, as the report needs it (kept independent of the engine's types). */
 export interface SeedScores {
@@ -31,8 +33,13 @@ export interface Comparison {
   title: string;
   seeds: number[];
   rows: ComparisonRow[];
-  /** Mean over models of (joint - alone): the headline number. */
+  /** Mean over models of (joint - alone): the headline number, one value per seed. */
   meanModelDelta: Summary;
+  /**
+   * Paired 95% confidence interval (Student t over seeds) of the mean over models of
+   * (joint - alone); its bounds are NaN with fewer than 2 seeds.
+   */
+  meanModelInterval: PairedInterval;
 }
 
 /** Builds the comparison from per-seed scores. Ensemble scores use the key `ensemble`. */
@@ -61,12 +68,29 @@ export function compareJointAlone(title: string, scores: readonly SeedScores[]):
   }
   const models = rows.filter((r) => r.kind === 'model');
   const perSeedMean = scores.map((_, i) => models.reduce((s, r) => s + r.delta.values[i], 0) / Math.max(1, models.length));
-  return { title, seeds: scores.map((s) => s.seed), rows, meanModelDelta: summarize(perSeedMean) };
+  return {
+    title,
+    seeds: scores.map((s) => s.seed),
+    rows,
+    meanModelDelta: summarize(perSeedMean),
+    meanModelInterval: pairedInterval(perSeedMean),
+  };
+}
+
+/**
+ * The Δ cell: the printed joint minus the printed alone (so that the row adds up after rounding),
+ * ± the standard deviation of the paired per-seed differences. Joint and alone cover the same
+ * seeds, so the unrounded difference of their means is the mean of the paired differences.
+ */
+function deltaCell(r: ComparisonRow): string {
+  if (r.delta.n === 0) return formatDelta(r.delta);
+  const shown = (roundedPercent(r.joint.mean) - roundedPercent(r.alone.mean)) / 100;
+  return formatDelta({ ...r.delta, mean: shown });
 }
 
 function cells(r: ComparisonRow): string[] {
   const label = r.kind === 'fixed' ? `${r.name} (${r.role}, alone only)` : r.name;
-  return [label, formatPercent(r.alone), formatPercent(r.joint), formatDelta(r.delta)];
+  return [label, formatPercent(r.alone), formatPercent(r.joint), deltaCell(r)];
 }
 
 const HEADER = ['model', 'alone acc %', 'joint acc %', 'Δ (pp)'];
@@ -80,22 +104,22 @@ export function comparisonMarkdown(c: Comparison): string {
 
 /** A plain-text table for terminals, columns aligned. */
 export function comparisonText(c: Comparison): string {
-  const table = [HEADER, ...c.rows.map(cells)];
-  const widths = HEADER.map((_, col) => Math.max(...table.map((row) => row[col].length)));
-  const fmt = (row: string[]): string => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
-  return [fmt(HEADER), rule, ...c.rows.map((r) => fmt(cells(r)))].join('\n');
+  return alignTable([HEADER, ...c.rows.map(cells)], { rightAlignFrom: 1, rule: true });
 }
 
-/** One sentence answering "did training jointly beat training alone?". */
+/**
+ * One sentence answering "did training jointly beat training alone?". With 2 or more seeds, a
+ * gain or a loss is claimed only when the paired 95% confidence interval of the mean per-model
+ * difference excludes 0; with 1 seed there is no noise estimate, and the sentence says so.
+ */
 export function verdict(c: Comparison): string {
-  const d = c.meanModelDelta;
-  const pp = (d.mean * 100).toFixed(1);
-  const seeds = c.seeds.length === 1 ? '1 seed' : `${c.seeds.length} seeds`;
-  if (d.n > 1 && Math.abs(d.mean) <= d.std) {
-    return `Joint and alone are within noise: mean per-model difference ${d.mean >= 0 ? '+' : ''}${pp} ± ${(d.std * 100).toFixed(1)} pp over ${seeds}.`;
+  const d = c.meanModelInterval;
+  if (d.n === 0) return 'No seeds: nothing to compare.';
+  if (d.n === 1) {
+    return `Jointly: ${formatPoints(d.mean)} pp per model on average vs alone (1 seed: no noise estimate; run more seeds to tell gain from noise).`;
   }
-  if (d.mean > 0) return `Training jointly beat training alone by ${pp} pp per model on average (${seeds}).`;
-  if (d.mean < 0) return `Training jointly did worse than alone by ${(-d.mean * 100).toFixed(1)} pp per model on average (${seeds}).`;
-  return `Training jointly and alone gave the same accuracy (${seeds}).`;
+  const ci = `(95% CI ${formatPoints(d.low)} to ${formatPoints(d.high)} pp, ${d.n} seeds)`;
+  if (d.low > 0) return `Training jointly beat training alone by ${(d.mean * 100).toFixed(1)} pp per model on average ${ci}.`;
+  if (d.high < 0) return `Training jointly did worse than alone by ${(-d.mean * 100).toFixed(1)} pp per model on average ${ci}.`;
+  return `Joint and alone are within noise: ${formatPoints(d.mean)} pp per model on average ${ci}.`;
 }

@@ -1,0 +1,40 @@
+/** The backends the benchmark tries, and loading one of them with what it reports about itself. */
+import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { selectBackend } from '../engine/backend.js';
+
+/** Backends in the order `auto` would prefer them. */
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+
+/** A backend that was loaded, with how. */
+export interface LoadedBackend {
+  name: string;
+  reason: string;
+  /** wasm only: SIMD and threads as detected by @tensorflow/tfjs-backend-wasm. */
+  wasm?: { simd: boolean; multithread: boolean; threads: number };
+}
+
+export interface Skipped {
+  backend: string;
+  reason: string;
+}
+
+/** Activates `backend`; resolves to how it loaded, or to the reason it did not. */
+export async function loadBackend(backend: string): Promise<LoadedBackend | Skipped> {
+  try {
+    const choice = await selectBackend(backend);
+    const loaded: LoadedBackend = { name: choice.name, reason: choice.reason };
+    if (choice.name === 'wasm') {
+      loaded.wasm = {
+        simd: (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true,
+        multithread: (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true,
+        threads: getThreadsCount(),
+      };
+    }
+    return loaded;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = err instanceof Error && 'hint' in err && typeof err.hint === 'string' ? ` (${err.hint})` : '';
+    return { backend, reason: `${message}${hint}` };
+  }
+}
