@@ -32,7 +32,7 @@ export interface ExperimentResult {
 /** Runs a mutual-learning experiment and writes its run folder. */
 export async function runMutualExperiment(input: MutualConfigInput, opts: ExperimentOptions): Promise<ExperimentResult> {
   const config = MutualConfigSchema.parse(input);
-  // The folder is made once the first seed's data has loaded, so a run that fails on its data leaves none.
+  // The folder is made at the first event, after the first seed's data has loaded: a run whose data fails leaves none.
   let created: RunFolder | undefined;
   const open = (): RunFolder => {
     if (created === undefined) {
@@ -69,7 +69,7 @@ export async function runMutualExperiment(input: MutualConfigInput, opts: Experi
   const folder = open();
   const comparison = mutualComparison(result);
   folder.writeText('report.md', mutualReportMarkdown(result, comparison, opts.backend));
-  folder.writeJson('report.json', { method: result.method, data: result.data, backend: opts.backend, comparison, seeds: result.seeds.map(({ seed, models, alone, joint, fixed, seconds }) => ({ seed, models, alone, joint, fixed, seconds })) });
+  folder.writeJson('report.json', { method: result.method, data: result.data, backend: opts.backend, comparison, seeds: result.seeds });
   if (Object.keys(curves.joint).length > 0) {
     folder.writeText('curves.svg', curvesSvg(curves, `${result.method}: validation accuracy, joint (solid) vs alone (dashed), seed ${config.seeds[0]}`));
   }
