@@ -8,6 +8,7 @@ export * from './errors.js';
 export { selectBackend, BACKEND_NAMES, type BackendChoice, type BackendName } from './engine/backend.js';
 export { registerWasmTrainingKernels } from './engine/wasm-kernels/register.js';
 export { buildModel, forwardMacs, ModelSpecSchema, type ModelSpec, type ModelSpecInput, type BuildModelOptions } from './engine/model-spec.js';
+export { createModel, MemberModelSpecSchema, SavedModelSpecSchema, type MemberModelSpec, type MemberModelSpecInput } from './engine/model-source.js';
 export { createOptimizer, OptimizerSpecSchema, type OptimizerSpec, type OptimizerSpecInput } from './engine/optimizer.js';
 export { createMember, checkMemberShapes, forward, trainableVariables, type Member, type MemberOptions } from './engine/member.js';
 export { datasetSource, type Batch, type BatchSource } from './engine/batch.js';

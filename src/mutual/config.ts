@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/backend.js';
 import { MAX_SEED } from '../engine/random.js';
-import { ModelSpecSchema } from '../engine/model-spec.js';
+import { MemberModelSpecSchema } from '../engine/model-source.js';
 import { OptimizerSpecSchema } from '../engine/optimizer.js';
 import { DataConfigSchema } from '../data/config.js';
 import { findMutualMethod, MUTUAL_METHOD_NAMES } from './registry.js';
@@ -74,7 +74,10 @@ export const MutualConfigSchema = z
     backend: z.enum(BACKEND_NAMES).default('auto'),
     data: DataConfigSchema.prefault({}),
     /** The cohort: one model spec per member. */
-    models: z.array(ModelSpecSchema).min(1),
+    models: z
+      .array(MemberModelSpecSchema)
+      .min(1)
+      .refine((models) => models.some((m) => m.type !== 'saved' || m.trainable), 'at least one model must be trainable'),
     method: MethodConfigSchema,
     training: TrainingConfigSchema.prefault({}),
     output: z

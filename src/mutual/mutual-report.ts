@@ -26,6 +26,12 @@ export function mutualComparison(result: MutualResult): Comparison {
   return compareJointAlone(`${result.method} on ${result.data}`, seedScores(result));
 }
 
+function describeModel(m: MutualResult['config']['models'][number]): string {
+  if (m.type === 'mlp') return `mlp ${m.hidden.join('-')}`;
+  if (m.type === 'cnn') return `cnn ${m.conv.map((b) => b.filters).join('-')}`;
+  return `saved ${m.path}${m.trainable ? '' : ' (frozen)'}`;
+}
+
 /** Markdown report: setup, table, verdict, per-seed numbers. */
 export function mutualReportMarkdown(result: MutualResult, comparison: Comparison, backend: string): string {
   const c = result.config;
@@ -33,7 +39,7 @@ export function mutualReportMarkdown(result: MutualResult, comparison: Compariso
     `# jointly: ${result.method}, joint vs alone`,
     '',
     `- data: ${result.data}`,
-    `- models: ${c.models.map((m) => (m.type === 'mlp' ? `mlp ${m.hidden.join('-')}` : `cnn ${m.conv.map((b) => b.filters).join('-')}`)).join(', ')}`,
+    `- models: ${c.models.map(describeModel).join(', ')}`,
     `- training: ${c.training.epochs} epochs, batch ${c.training.batchSize}, ${c.training.optimizer.name} lr ${c.training.optimizer.learningRate}`,
     `- method options: ${JSON.stringify(c.method.options)}`,
     `- seeds: ${c.seeds.join(', ')}; backend: ${backend}`,

@@ -1,7 +1,11 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { join } from 'node:path';
 import { selectBackend } from '../engine/backend.js';
+import { buildModel } from '../engine/model-spec.js';
+import { saveModel } from '../engine/model-io.js';
+import { tempDirFactory } from '../engine/testing.js';
 import type { MutualConfigInput } from './config.js';
 import { memberNames, runMutual, type MutualEvent, type MutualResult, type SeedResult } from './run-mutual.js';
 import { MutualConfigSchema } from './config.js';
@@ -134,4 +138,26 @@ test('a failing step handler stops the run with its error and leaks no tensors',
   await assert.rejects(runMutual(tinyConfig({ name: 'dml' }, [0]), { onEvent: failing }), /handler broke/);
 
   assert.equal(tf.memory().numTensors, tensors);
+});
+
+const tempDir = tempDirFactory('jointly-saved-');
+
+test('a saved model joins the cohort: a frozen one keeps its weights (equal alone and joint), a trainable one learns', async () => {
+  const dir = tempDir();
+  const teacher = buildModel({ type: 'mlp', hidden: [16] }, { inputShape: [28, 28, 1], numClasses: 10, seed: 99, name: 'teacher' });
+  await saveModel(teacher, join(dir, 'teacher'));
+  teacher.dispose();
+  const base = tinyConfig({ name: 'dml' }, [0]);
+  const tensors = tf.memory().numTensors;
+
+  const frozen = await runMutual({ ...base, models: [{ type: 'saved', path: join(dir, 'teacher'), trainable: false }, { type: 'mlp', hidden: [16] }] });
+  const trainable = await runMutual({ ...base, models: [{ type: 'saved', path: join(dir, 'teacher') }, { type: 'mlp', hidden: [16] }] });
+
+  assert.equal(tf.memory().numTensors, tensors);
+  const [f] = frozen.seeds;
+  const [t] = trainable.seeds;
+  assert.deepEqual(f.models, ['teacher', 'mlp-2']);
+  assert.deepEqual(f.joint.members[0], f.alone.members[0], 'a frozen model is never updated');
+  assert.ok(t.alone.members[0].accuracy > f.alone.members[0].accuracy, 'a trainable saved model is trained');
+  assert.throws(() => MutualConfigSchema.parse({ ...base, models: [{ type: 'saved', path: dir, trainable: false }] }), /at least one model must be trainable/);
 });

@@ -3,10 +3,11 @@
  * own) and jointly (with the method), on the same data, initial weights, batch order and budget,
  * and scores both on the test set. That pairing is what the joint-versus-alone report compares.
  */
+import { basename, resolve } from 'node:path';
 import { datasetSource } from '../engine/batch.js';
 import { evaluate, type Evaluation, type Scores } from '../engine/evaluate.js';
 import { checkMemberShapes, createMember, type Member } from '../engine/member.js';
-import { buildModel } from '../engine/model-spec.js';
+import { createModel } from '../engine/model-source.js';
 import { createOptimizer } from '../engine/optimizer.js';
 import { deriveSeed } from '../engine/random.js';
 import { train, type EpochRecord, type TrainProgress } from '../engine/trainer.js';
@@ -63,7 +64,7 @@ export interface RunMutualOptions {
 export function memberNames(config: MutualConfig): string[] {
   const used = new Set<string>();
   return config.models.map((spec, i) => {
-    const base = spec.name ?? `${spec.type}-${i + 1}`;
+    const base = spec.name ?? (spec.type === 'saved' ? basename(resolve(spec.path)) : `${spec.type}-${i + 1}`);
     let name = base;
     for (let k = 2; used.has(name); k++) name = `${base}-${k}`;
     used.add(name);
@@ -71,22 +72,21 @@ export function memberNames(config: MutualConfig): string[] {
   });
 }
 
-function buildCohort(config: MutualConfig, data: ExperimentData, seed: number): Member[] {
+async function buildCohort(config: MutualConfig, data: ExperimentData, seed: number): Promise<Member[]> {
   const names = memberNames(config);
-  return config.models.map((spec, i) => {
-    const member = createMember({
+  const members: Member[] = [];
+  for (const [i, spec] of config.models.entries()) {
+    const model = await createModel(spec, {
+      inputShape: data.train.sampleShape,
+      numClasses: data.train.numClasses,
+      seed: deriveSeed(seed, `model-${i}`),
       name: names[i],
-      model: buildModel(spec, {
-        inputShape: data.train.sampleShape,
-        numClasses: data.train.numClasses,
-        seed: deriveSeed(seed, `model-${i}`),
-        name: names[i],
-      }),
-      optimizer: createOptimizer(config.training.optimizer),
     });
+    const member = createMember({ name: names[i], model, optimizer: createOptimizer(config.training.optimizer) });
+    members.push(member);
     checkMemberShapes(member, { input: 'x', sampleShape: data.train.sampleShape, head: 'y', numClasses: data.train.numClasses });
-    return member;
-  });
+  }
+  return members;
 }
 
 function disposeCohort(members: readonly Member[]): void {
@@ -150,11 +150,12 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
       return records.reduce((s, r) => s + r.seconds, 0);
     };
 
-    const alone = buildCohort(config, data, seed);
+    const alone: Member[] = [];
     const jointMembers: Member[] = [];
     try {
+      alone.push(...(await buildCohort(config, data, seed)));
       const aloneSeconds = await runPhase('alone', alone, independentObjective());
-      jointMembers.push(...buildCohort(config, data, seed));
+      jointMembers.push(...(await buildCohort(config, data, seed)));
       const setup = method.setup(config.method.options, { members: jointMembers, aloneMembers: alone, labelNoise: data.labelNoise });
       const jointSeconds = await runPhase('joint', setup.trained, setup.objective);
 
