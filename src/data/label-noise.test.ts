@@ -90,3 +90,17 @@ test('label noise is seeded, and rate 0 flips nothing', () => {
   assert.equal(none.flipped, 0);
   assert.deepEqual(none.dataset.labels, ds.labels);
 });
+
+test('uniform noise redraws about `rate` of the labels from all classes, so 1/k of them stay right', () => {
+  const ds = dataset(20_000, 10);
+
+  const { dataset: noisy, flipped } = addLabelNoise(ds, { rate: 0.4, type: 'uniform', seed: 6 });
+
+  let changed = 0;
+  noisy.labels.forEach((y, i) => {
+    if (y !== ds.labels[i]) changed++;
+  });
+  assert.equal(flipped, changed, 'flipped counts only labels that changed');
+  // 40% redrawn, of which 9/10 land on another class: 36% wrong.
+  assert.ok(Math.abs(changed / 20_000 - 0.36) < 0.015, `changed ${changed} of 20,000`);
+});

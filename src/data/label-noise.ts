@@ -2,7 +2,7 @@
 import { createRng } from '../engine/random.js';
 import type { Dataset } from './dataset.js';
 
-export const LABEL_NOISE_TYPES = ['symmetric', 'pairflip'] as const;
+export const LABEL_NOISE_TYPES = ['symmetric', 'uniform', 'pairflip'] as const;
 export type LabelNoiseType = (typeof LABEL_NOISE_TYPES)[number];
 
 export interface LabelNoiseOptions {
@@ -10,6 +10,7 @@ export interface LabelNoiseOptions {
   rate: number;
   /**
    * `symmetric`: a corrupted label becomes one of the other classes, uniformly.
+   * `uniform`: a corrupted label is drawn uniformly from all classes, so 1/classes of them stay right.
    * `pairflip`: a corrupted label of class c becomes c + 1 (mod classes), as in Han et al. (2018).
    */
   type: LabelNoiseType;
@@ -31,8 +32,8 @@ export function addLabelNoise(ds: Dataset, opts: LabelNoiseOptions): NoisyLabels
   for (let i = 0; i < labels.length; i++) {
     if (rng.next() >= opts.rate) continue;
     const y = labels[i];
-    labels[i] = opts.type === 'pairflip' ? (y + 1) % k : (y + 1 + rng.int(k - 1)) % k;
-    flipped++;
+    labels[i] = opts.type === 'pairflip' ? (y + 1) % k : opts.type === 'uniform' ? rng.int(k) : (y + 1 + rng.int(k - 1)) % k;
+    if (labels[i] !== y) flipped++;
   }
   return { dataset: { ...ds, labels }, flipped };
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from './backend.js';
 import { buildModel, forwardMacs, type ModelSpecInput } from './model-spec.js';
-import { assertClose, randomValues } from './testing.js';
+import { assertClose, maxAbs, randomValues } from './testing.js';
 import { ConfigError, ShapeMismatchError } from '../errors.js';
 
 function weightsOf(model: tfl.LayersModel): Float32Array[] {
@@ -131,5 +131,24 @@ describe('built models and the same input', () => {
     const a = predict(model, [4, 4], 1).values;
     const b = predict(model, [4, 4], 1).values;
     assertClose(b, a, 0, 'two predictions');
+  });
+});
+
+describe('init', () => {
+  test('torch init draws kernels and biases uniformly within ±1/sqrt(fan_in); glorot keeps zero biases', () => {
+    const torch = buildModel({ type: 'mlp', hidden: [64], init: 'torch' }, { inputShape: [100], numClasses: 50, seed: 1 });
+    const glorot = buildModel({ type: 'mlp', hidden: [64] }, { inputShape: [100], numClasses: 50, seed: 1 });
+
+    const [k1, b1, k2, b2] = torch.getWeights().map((w) => w.dataSync() as Float32Array);
+    const glorotBias = glorot.getWeights()[1].dataSync() as Float32Array;
+
+    for (const [values, fanIn, what] of [[k1, 100, 'kernel 1'], [b1, 100, 'bias 1'], [k2, 64, 'kernel 2'], [b2, 64, 'bias 2']] as const) {
+      const bound = 1 / Math.sqrt(fanIn);
+      assert.ok(maxAbs(values) <= bound + 1e-7, `${what}: max ${maxAbs(values)} > ${bound}`);
+      assert.ok(maxAbs(values) > 0.8 * bound, `${what}: values fill the range (max ${maxAbs(values)})`);
+    }
+    assert.equal(maxAbs(glorotBias), 0);
+    torch.dispose();
+    glorot.dispose();
   });
 });

@@ -8,6 +8,9 @@ import { ConfigError, ShapeMismatchError } from '../errors.js';
 import { deriveSeed } from './random.js';
 import { SeededDropout } from './layers/seeded-dropout.js';
 
+/** tfjs-layers exports its initializer factories but not their return type. */
+type Initializer = ReturnType<typeof tfl.initializers.glorotUniform>;
+
 export const ACTIVATIONS = ['relu', 'elu', 'tanh', 'sigmoid', 'selu', 'linear'] as const;
 
 const common = {
@@ -19,6 +22,11 @@ const common = {
   dropout: z.number().min(0).max(0.95).default(0),
   /** Batch normalization after each hidden layer (before the activation). Default false. */
   batchNorm: z.boolean().default(false),
+  /**
+   * Initial weights: `glorot` (Glorot-uniform kernels, zero biases; the Keras default) or `torch`
+   * (PyTorch's default for Linear and Conv2d: kernels and biases uniform in ±1/√fan_in). Default `glorot`.
+   */
+  init: z.enum(['glorot', 'torch']).default('glorot'),
 };
 
 export const MlpSpecSchema = z
@@ -100,7 +108,17 @@ export function buildModel(specInput: ModelSpecInput, opts: BuildModelOptions): 
   const seedFor = (): number => deriveSeed(opts.seed, `layer-${layerIndex++}`);
   const prefix = opts.name ?? spec.name ?? spec.type;
   const lname = (kind: string): string => `${prefix}/${kind}_${layerIndex}`;
-  const init = (): ReturnType<typeof tfl.initializers.glorotUniform> => tfl.initializers.glorotUniform({ seed: seedFor() });
+  /** Kernel and bias initializers of a layer whose inputs have `fanIn` values per output. */
+  const init = (fanIn: number): { kernelInitializer: Initializer; biasInitializer?: Initializer } => {
+    const seed = seedFor();
+    if (spec.init === 'glorot') return { kernelInitializer: tfl.initializers.glorotUniform({ seed }) };
+    const bound = 1 / Math.sqrt(fanIn);
+    return {
+      kernelInitializer: tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }),
+      biasInitializer: tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed: deriveSeed(seed, 'bias') }),
+    };
+  };
+  const width = (t: tfl.SymbolicTensor): number => t.shape[t.shape.length - 1] as number;
 
   const input = tfl.input({ shape: [...opts.inputShape], name: `${prefix}/input` });
   let h: tfl.SymbolicTensor = input;
@@ -126,7 +144,7 @@ export function buildModel(specInput: ModelSpecInput, opts: BuildModelOptions): 
           kernelSize: block.kernelSize,
           strides: block.stride,
           padding: spec.padding,
-          kernelInitializer: init(),
+          ...init(block.kernelSize * block.kernelSize * width(h)),
           useBias: !spec.batchNorm,
           name: lname('conv'),
         })
@@ -141,12 +159,12 @@ export function buildModel(specInput: ModelSpecInput, opts: BuildModelOptions): 
   if (h.shape.length > 2) h = tfl.layers.flatten({ name: lname('flatten') }).apply(h) as tfl.SymbolicTensor;
   const hidden = spec.type === 'mlp' ? spec.hidden : spec.dense;
   for (const units of hidden) {
-    h = tfl.layers.dense({ units, kernelInitializer: init(), useBias: !spec.batchNorm, name: lname('dense') }).apply(h) as tfl.SymbolicTensor;
+    h = tfl.layers.dense({ units, ...init(width(h)), useBias: !spec.batchNorm, name: lname('dense') }).apply(h) as tfl.SymbolicTensor;
     h = post(h);
     if (spec.dropout > 0) h = new SeededDropout({ rate: spec.dropout, seed: seedFor(), name: lname('dropout') }).apply(h) as tfl.SymbolicTensor;
   }
   const logits = tfl.layers
-    .dense({ units: opts.numClasses, kernelInitializer: init(), name: lname('logits') })
+    .dense({ units: opts.numClasses, ...init(width(h)), name: lname('logits') })
     .apply(h) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: prefix });
 }
