@@ -25,7 +25,7 @@ test('MutualConfigSchema fills every default', () => {
   assert.deepEqual(parsed.method, { name: 'dml', options: { temperature: 1, klWeight: 1, rampUpEpochs: 0 } });
   assert.deepEqual(parsed.training, { epochs: 10, batchSize: 128, optimizer: { name: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } });
   assert.deepEqual(parsed.output, { dir: 'runs', saveModels: true });
-  assert.deepEqual(parsed.models[0], { type: 'mlp', hidden: [16], activation: 'relu', dropout: 0, batchNorm: false });
+  assert.deepEqual(parsed.models[0], { type: 'mlp', hidden: [16], activation: 'relu', dropout: 0, batchNorm: false, init: 'glorot' });
 });
 
 test('MutualConfigSchema moves method options under `options`, with the method\'s defaults', () => {
