@@ -11,6 +11,11 @@ function dataset(n: number, k: number, seed = 99): Dataset {
   return { features: Float32Array.from({ length: n * 2 }, (_, i) => i / 7), sampleShape: [2], labels, numClasses: k };
 }
 
+/** How many labels differ between two label arrays. */
+function countChanged(before: Int32Array, after: Int32Array): number {
+  return before.reduce((n, y, i) => n + (y === after[i] ? 0 : 1), 0);
+}
+
 test('symmetric noise flips about `rate` of the labels, each to another class, about uniformly', () => {
   const ds = dataset(10_000, 10);
   const before = Int32Array.from(ds.labels);
@@ -40,10 +45,7 @@ test('symmetric noise never keeps the class of a corrupted label, even with 2 cl
 
   const { dataset: noisy, flipped } = addLabelNoise(ds, { rate: 0.5, type: 'symmetric', seed: 1 });
 
-  let changed = 0;
-  noisy.labels.forEach((y, i) => {
-    if (y !== ds.labels[i]) changed++;
-  });
+  const changed = countChanged(ds.labels, noisy.labels);
   assert.equal(changed, flipped);
   assert.ok(Math.abs(changed / 2_000 - 0.5) < 0.05, `flipped ${changed} of 2,000`);
 });
@@ -96,10 +98,7 @@ test('uniform noise redraws about `rate` of the labels from all classes, so 1/k 
 
   const { dataset: noisy, flipped } = addLabelNoise(ds, { rate: 0.4, type: 'uniform', seed: 6 });
 
-  let changed = 0;
-  noisy.labels.forEach((y, i) => {
-    if (y !== ds.labels[i]) changed++;
-  });
+  const changed = countChanged(ds.labels, noisy.labels);
   assert.equal(flipped, changed, 'flipped counts only labels that changed');
   // 40% redrawn, of which 9/10 land on another class: 36% wrong.
   assert.ok(Math.abs(changed / 20_000 - 0.36) < 0.015, `changed ${changed} of 20,000`);

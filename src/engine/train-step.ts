@@ -100,8 +100,10 @@ export function trainStep(opts: StepOptions): StepLosses {
           return losses[current];
         }, vars));
       } catch (err) {
-        // A loss that does not depend on any variable (e.g. a constant NaN) has no gradients.
+        // A loss that does not depend on any variable (e.g. a constant NaN) has no gradients;
+        // tfjs says so with this message. Any other error is not about the objective: rethrow it.
         checkFinite(values, opts);
+        if (!messageOf(err).includes('Cannot find a connection between any variable')) throw err;
         throw new ObjectiveError(
           `loss '${current}' of ${opts.objective.name} has no gradient with respect to any model variable (${messageOf(err)})`,
           'return only losses computed from the members\' outputs, or leave combineGradients unset',

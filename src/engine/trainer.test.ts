@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { makeDataset, type Dataset } from '../data/dataset.js';
-import { NonFiniteLossError } from '../errors.js';
+import { NonFiniteLossError, ObjectiveError } from '../errors.js';
 import { independentObjective } from '../mutual/methods/independent.js';
 import { selectBackend } from './backend.js';
 import { datasetSource } from './batch.js';
@@ -212,6 +212,24 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assert.deepEqual([...first['ce/a']].sort(), [...varsA].sort());
       assert.deepEqual([...first['ce/b']].sort(), [...varsB].sort());
       assert.deepEqual([...first.kl].sort(), [...varsA, ...varsB].sort());
+    });
+
+    test('with combineGradients, a finite loss on no variable is an ObjectiveError; other errors pass through unchanged', async () => {
+      const constant: Objective = {
+        name: 'constant-test',
+        losses: (ctx) => ({ ce: crossEntropy(ctx.outputs[0].y, ctx.batch.targets.y), zero: tf.scalar(0) }),
+      };
+      const broken: Objective = {
+        name: 'broken-test',
+        losses: () => {
+          throw new RangeError('objective bug');
+        },
+      };
+      const run = (objective: Objective): Promise<unknown> =>
+        train({ members: [mlpMember('a', 1)], objective, data: datasetSource(train200), epochs: 1, batchSize: 50, seed: 1, combineGradients: sumGradients });
+
+      await assert.rejects(run(constant), (err: unknown) => err instanceof ObjectiveError && /loss 'zero' of constant-test has no gradient/.test(err.message));
+      await assert.rejects(run(broken), (err: unknown) => err instanceof RangeError && err.message === 'objective bug');
     });
 
     const nanCases = [false, true].flatMap((combine) => (['constant', 'tied'] as const).map((kind) => ({ combine, kind })));
