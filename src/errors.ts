@@ -14,7 +14,12 @@ export type ErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'UNKNOWN_NAME'
   | 'OBJECTIVE_INVALID'
-  | 'OUTPUT_FAILED';
+  | 'OUTPUT_FAILED'
+  | 'ROUND_REFUSED'
+  | 'PROTOCOL'
+  | 'AUTH_REFUSED'
+  | 'CHECKPOINT_INVALID'
+  | 'NETWORK';
 
 /** Exit status of the CLI for each error code. 1 is reserved for unexpected failures. */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
@@ -28,6 +33,11 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   BACKEND_UNAVAILABLE: 6,
   OBJECTIVE_INVALID: 2,
   OUTPUT_FAILED: 7,
+  ROUND_REFUSED: 8,
+  PROTOCOL: 9,
+  AUTH_REFUSED: 10,
+  CHECKPOINT_INVALID: 11,
+  NETWORK: 12,
 };
 
 export class JointlyError extends Error {
@@ -117,6 +127,41 @@ export class ObjectiveError extends JointlyError {
 export class OutputError extends JointlyError {
   constructor(message: string, hint?: string) {
     super('OUTPUT_FAILED', message, hint);
+  }
+}
+
+/** A federated strategy cannot aggregate a round (too few replies for its preconditions). */
+export class RoundRefusedError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('ROUND_REFUSED', message, hint);
+  }
+}
+
+/** A federated message is malformed, too large, of an unknown type or version, or fails validation. */
+export class ProtocolError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('PROTOCOL', message, hint);
+  }
+}
+
+/** A client is unknown, revoked, or presented a wrong token. */
+export class AuthRefusedError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('AUTH_REFUSED', message, hint);
+  }
+}
+
+/** A checkpoint file is missing, corrupt, or belongs to another run. */
+export class CheckpointError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('CHECKPOINT_INVALID', message, hint);
+  }
+}
+
+/** A network peer cannot be reached or the connection failed. */
+export class NetworkError extends JointlyError {
+  constructor(message: string, hint?: string) {
+    super('NETWORK', message, hint);
   }
 }
 

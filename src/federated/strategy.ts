@@ -1,0 +1,89 @@
+/**
+ * The strategy interface shared by both federated runtimes (networked server and in-process
+ * simulation). A strategy configures a round and aggregates its replies; the runtimes do the
+ * sampling, transport, deadlines and validation. Strategies see only flat Float32Arrays (all of
+ * the global model's length, in the order of its parameter layout), never tfjs or the network.
+ */
+
+/** A value in a round's client configuration. */
+export type ConfigValue = number | string | boolean;
+
+/** Settings a round sends to its clients (local epochs, learning rate, proximal term, ...). */
+export type RoundConfig = Record<string, ConfigValue>;
+
+/** Named vectors of the global parameter length (SCAFFOLD's control variates, for example). */
+export type Vectors = Record<string, Float32Array>;
+
+/** What the runtime tells a strategy about the round at hand. */
+export interface RoundContext {
+  /** 1-based round number. */
+  round: number;
+  /** The global parameters the round starts from (do not modify). */
+  global: Float32Array;
+  /** Clients the server knows (registered and not revoked): SCAFFOLD scales by this population. */
+  numClients: number;
+}
+
+/** What every client sampled in a round receives. */
+export interface FitInstructions {
+  /** Settings for local training. Keys the client understands are listed in `ClientTrainConfig`. */
+  config: RoundConfig;
+  /** Extra vectors sent with the parameters (e.g. `serverControl` for SCAFFOLD). */
+  extras: Vectors;
+}
+
+/** One client's successful, validated reply to a fit instruction. */
+export interface FitReply {
+  clientId: string;
+  /** The client's parameters after local training. */
+  params: Float32Array;
+  /** Training examples the client used (the weight of its reply in weighted means). */
+  numExamples: number;
+  /** Client-side training metrics (loss, accuracy, ...). */
+  metrics: Record<string, number>;
+  /** Extra vectors returned by the client (e.g. `controlDelta` for SCAFFOLD). */
+  extras: Vectors;
+}
+
+/** A sampled client that did not deliver a usable reply, and why. */
+export interface FitFailure {
+  clientId: string;
+  reason: string;
+}
+
+/** The outcome of aggregating a round. */
+export interface AggregateResult {
+  /** The new global parameters (a new array, never an alias of a reply's or of `global`). */
+  params: Float32Array;
+  /** Aggregation diagnostics (e.g. clients kept by Krum, update norm). */
+  metrics: Record<string, number>;
+}
+
+/** Serializable strategy state for checkpoints: server optimizer moments, control variates, step counts. */
+export interface StrategyState {
+  scalars: Record<string, number>;
+  vectors: Vectors;
+}
+
+/** A federated strategy. One file per strategy in `strategies/`, found by name through the registry. */
+export interface Strategy {
+  /** Registry name, e.g. `fedavg`. */
+  readonly name: string;
+  /**
+   * Fewest replies this strategy can aggregate (e.g. Krum with f Byzantine clients needs more
+   * than 2f+2, Bulyan at least 4f+3). Runtimes sample and wait for at least this many.
+   */
+  minReplies(): number;
+  /** What to send to the round's sampled clients. */
+  configureFit(ctx: RoundContext): FitInstructions;
+  /**
+   * Combines the replies into the new global parameters. `failures` lists the sampled clients
+   * that timed out, disconnected or sent invalid replies. Throws RoundRefusedError (with the
+   * precondition and the counts) when the replies cannot be aggregated; the runtime then keeps
+   * the old global parameters for that round.
+   */
+  aggregateFit(ctx: RoundContext, replies: readonly FitReply[], failures: readonly FitFailure[]): AggregateResult;
+  /** State to checkpoint; `setState(getState())` on a fresh instance with the same options resumes exactly. */
+  getState(): StrategyState;
+  setState(state: StrategyState): void;
+}
