@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { applyOverrides } from './commands/run.js';
-import { loadConfigFile, validateConfig } from './config-file.js';
+import type { MutualConfig } from '../mutual/config.js';
+import { loadConfigFile, validateConfig, type ExperimentConfig } from './config-file.js';
 import { tempDirFactory } from '../engine/testing.js';
 
 const tempDir = tempDirFactory('jointly-config-');
@@ -25,12 +26,19 @@ function configError(path: string, ...patterns: RegExp[]): (err: unknown) => boo
   };
 }
 
+/** Narrows a parsed config to a mutual-learning one (failing the test otherwise). */
+function mutual(config: ExperimentConfig): MutualConfig {
+  assert.equal(config.mode, 'mutual');
+  return config as MutualConfig;
+}
+
 test('validateConfig requires a mode and names the runnable modes', () => {
   const { mode: _mode, ...noMode } = base();
 
-  assert.throws(() => validateConfig(noMode, 'x.json'), configError('mode', /missing; expected one of "mutual"/));
-  assert.throws(() => validateConfig({ ...base(), mode: 'federated' }, 'x.json'), configError('mode', /"federated" is not a runnable mode; expected one of "mutual"/));
-  assert.throws(() => validateConfig({ ...base(), mode: 3 }, 'x.json'), configError('mode', /"3" is not a runnable mode/));
+  assert.throws(() => validateConfig(noMode, 'x.json'), configError('mode', /missing; expected one of "mutual"\|"federated"/));
+  assert.throws(() => validateConfig({ ...base(), mode: 'multitask' }, 'x.json'), configError('mode', /"multitask" is not a mode this command runs; expected one of "mutual"\|"federated"/));
+  assert.throws(() => validateConfig({ ...base(), mode: 'client' }, 'x.json'), configError('mode', /"client" is not a mode this command runs/));
+  assert.throws(() => validateConfig({ ...base(), mode: 3 }, 'x.json'), configError('mode', /"3" is not a mode this command runs/));
   assert.throws(() => validateConfig([base()], 'x.json'), (err: unknown) => err instanceof ConfigError && /x\.json must contain an object/.test(err.message));
   assert.throws(() => validateConfig(null, 'x.json'), ConfigError);
 });
@@ -91,8 +99,9 @@ test('loadConfigFile reads JSON, YAML and YML files to the same config', () => {
 
   assert.deepEqual(fromYaml.config, fromJson.config);
   assert.deepEqual(fromYml.config, fromJson.config);
-  assert.deepEqual(fromJson.config.seeds, [1, 2]);
-  assert.equal(fromJson.config.training.epochs, 3);
+  const config = mutual(fromJson.config);
+  assert.deepEqual(config.seeds, [1, 2]);
+  assert.equal(config.training.epochs, 3);
   assert.deepEqual((fromYaml.raw as { seeds: number[] }).seeds, [1, 2]);
 });
 
@@ -115,7 +124,7 @@ test('applyOverrides sets command-line values over the file without changing the
   const raw = { ...base(), training: { epochs: 7, batchSize: 32 }, output: { dir: 'runs' } };
   const copy = structuredClone(raw);
 
-  const cfg = applyOverrides(raw, { epochs: 2, seeds: [4, 5], out: '/tmp/x', saveModels: false, backend: 'cpu', dataDir: '/data' }, 'x.json');
+  const cfg = mutual(applyOverrides(raw, { epochs: 2, seeds: [4, 5], out: '/tmp/x', saveModels: false, backend: 'cpu', dataDir: '/data' }, 'x.json'));
 
   assert.equal(cfg.training.epochs, 2);
   assert.equal(cfg.training.batchSize, 32);

@@ -4,13 +4,25 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, messageOf, UsageError } from '../errors.js';
+import { FederatedConfigSchema, type FederatedConfig } from '../federated/config.js';
+import { ClientRunConfigSchema, type ClientRunConfig } from '../federated/network/run-client.js';
 import { MutualConfigSchema, type MutualConfig } from '../mutual/config.js';
 
 /** Modes that `jointly run` can execute today, with their schemas. */
-const MODES = { mutual: MutualConfigSchema } as const;
+const MODES = { mutual: MutualConfigSchema, federated: FederatedConfigSchema } as const;
 export const RUNNABLE_MODES = Object.keys(MODES);
 
-export type ExperimentConfig = MutualConfig;
+export type ExperimentConfig = MutualConfig | FederatedConfig;
+
+/** Every config file mode, with its schema (`client` configs are for `jointly client` only). */
+const ALL_MODES = { ...MODES, client: ClientRunConfigSchema } as const;
+type ModeName = keyof typeof ALL_MODES;
+/** The parsed config of each mode. */
+export interface ConfigOfMode {
+  mutual: MutualConfig;
+  federated: FederatedConfig;
+  client: ClientRunConfig;
+}
 
 function pathOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((s, key) => (typeof key === 'number' ? `${s}[${key}]` : s === '' ? String(key) : `${s}.${String(key)}`), '');
@@ -55,34 +67,44 @@ export function configErrorFrom(error: z.ZodError, source: string, context?: { s
   return new ConfigError(pathOf(first.path) || '(config)', `${message}${more}`, `fix the field in ${source}; the README's "Config format" section lists every field and default`);
 }
 
-/** Validates a parsed config object. */
-export function validateConfig(raw: unknown, source: string): ExperimentConfig {
+/** Validates a parsed config object against the schema of its mode, among `accepted` modes. */
+export function validateConfigOf<M extends ModeName>(raw: unknown, source: string, accepted: readonly M[]): ConfigOfMode[M] {
+  const expected = accepted.map((m) => `"${m}"`).join('|');
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError('', `${source} must contain an object with a "mode" field`, `start from configs/demo.json`);
+    throw new ConfigError('', `${source} must contain an object with a "mode" field`, `start from a config in configs/`);
   }
   const mode = (raw as { mode?: unknown }).mode;
   if (mode === undefined) {
-    throw new ConfigError('mode', `missing; expected one of ${RUNNABLE_MODES.map((m) => `"${m}"`).join('|')}`);
+    throw new ConfigError('mode', `missing; expected one of ${expected}`);
   }
-  if (typeof mode !== 'string' || !(mode in MODES)) {
-    throw new ConfigError('mode', `"${String(mode)}" is not a runnable mode; expected one of ${RUNNABLE_MODES.map((m) => `"${m}"`).join('|')}`);
+  if (typeof mode !== 'string' || !(accepted as readonly string[]).includes(mode)) {
+    throw new ConfigError('mode', `"${String(mode)}" is not a mode this command runs; expected one of ${expected}`);
   }
-  const schema = MODES[mode as keyof typeof MODES];
+  const schema: z.ZodType = ALL_MODES[mode as M];
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw configErrorFrom(parsed.error, source, { schema, raw });
-  return parsed.data;
+  return parsed.data as ConfigOfMode[M];
+}
+
+/** Validates a parsed config object of a mode `jointly run` runs. */
+export function validateConfig(raw: unknown, source: string): ExperimentConfig {
+  return validateConfigOf(raw, source, ['mutual', 'federated']);
+}
+
+/** Reads a config file (`.json`, `.yaml` or `.yml`) without validating it. */
+export function readConfigFile(path: string): unknown {
+  if (!existsSync(path)) throw new UsageError(`config file ${path} does not exist`, 'check the path; examples are in configs/');
+  if (!statSync(path).isFile()) throw new UsageError(`${path} is not a file`, 'pass the path of a .json or .yaml config file');
+  const text = readFileSync(path, 'utf8');
+  try {
+    return extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError('', `${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${messageOf(err)}`);
+  }
 }
 
 /** Reads and validates a config file (`.json`, `.yaml` or `.yml`). */
 export function loadConfigFile(path: string): { raw: unknown; config: ExperimentConfig } {
-  if (!existsSync(path)) throw new UsageError(`config file ${path} does not exist`, 'check the path; examples are in configs/');
-  if (!statSync(path).isFile()) throw new UsageError(`${path} is not a file`, 'pass the path of a .json or .yaml config file');
-  const text = readFileSync(path, 'utf8');
-  let raw: unknown;
-  try {
-    raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new ConfigError('', `${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${messageOf(err)}`);
-  }
+  const raw = readConfigFile(path);
   return { raw, config: validateConfig(raw, path) };
 }

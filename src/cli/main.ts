@@ -6,15 +6,25 @@ import { MAX_SEED } from '../engine/random.js';
 import { messageOf, UsageError } from '../errors.js';
 import { demoCommand } from './commands/demo.js';
 import { infoCommand, packageVersion } from './commands/info.js';
-import { runCommand, type RunOverrides } from './commands/run.js';
+import { clientCommand } from './commands/client.js';
+import { applyOverrides, runCommand, type RunOverrides } from './commands/run.js';
+import { serverCommand } from './commands/server.js';
+import { simulateCommand } from './commands/simulate.js';
+import { tokenCommand } from './commands/token.js';
+import { readConfigFile, validateConfigOf } from './config-file.js';
+import type { FederatedConfig } from '../federated/config.js';
 import { Output } from './output.js';
 
 const HELP = `jointly: joint learning for TypeScript (mutual, multi-task, multimodal, federated)
 
 usage:
-  jointly demo [options]            mutual learning on MNIST with noisy labels: joint vs alone
-  jointly run <config.json|yaml>    run an experiment from a config file
-  jointly info                      version, backend, datasets and methods
+  jointly demo [options]              mutual learning on MNIST with noisy labels: joint vs alone
+  jointly run <config.json|yaml>      run an experiment from a config file (mutual or federated)
+  jointly simulate <config>           federated learning with N virtual clients on worker threads
+  jointly server <config>             federated server: clients connect over ws:// or wss://
+  jointly client <client-config>      federated client: trains on its own data for a server
+  jointly token add|revoke|list [id]  register or revoke a client (--tokens <file>)
+  jointly info                        version, backend, datasets and methods
 
 options:
   --backend <auto|tensorflow|wasm|cpu>  tensor backend (default auto: the fastest that loads)
@@ -23,13 +33,27 @@ options:
   --out <dir>                           parent folder of run folders (default runs)
   --data-dir <dir>                      folder of the Fashion-MNIST IDX files
   --no-save-models                      do not write trained models to the run folder
+
+federated options:
+  --rounds <n>                          override rounds
+  --out <dir>                           run folder (server default runs/<name>); holds the checkpoint
+  --resume                              continue the run in --out from its last checkpoint
+  --host <addr> --port <n>              where the server listens (default 127.0.0.1:8765; port 0: any free)
+  --tokens <file>                       token file of the registered clients (server, token)
+  --tls-cert <pem> --tls-key <pem>      serve wss:// with this certificate
+  --server <url>                        server address for the client (ws:// or wss://)
+  --id <client-id>                      the client's id
+  --token <token>                       the client's token (better: the JOINTLY_TOKEN variable)
+  --ca <pem>                            certificate the client trusts for wss://
   --json                                print one JSON document on stdout
   --quiet                               print only the result table
   -h, --help                            this help
   -v, --version                         the version
 
 exit codes: 0 ok, 1 internal error, 2 bad usage or config, 3 data missing or malformed,
-            4 shape mismatch, 5 loss became NaN, 6 backend unavailable, 7 output not writable`;
+            4 shape mismatch, 5 loss became NaN, 6 backend unavailable, 7 output not writable,
+            8 round refused, 9 protocol error, 10 client refused (auth), 11 bad checkpoint,
+            12 network error, 130 stopped by a signal (checkpointed)`;
 
 function parsePositiveInt(value: string, flag: string): number {
   const n = Number(value);
@@ -46,6 +70,12 @@ function parseSeeds(value: string): number[] {
   }
   if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds repeats a seed: '${value}'`, 'each seed is one replicate; list each once');
   return seeds;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got '${value}'`);
+  return n;
 }
 
 function parseBackend(value: string | undefined): string | undefined {
@@ -72,6 +102,17 @@ export async function main(argv: string[]): Promise<number> {
             out: { type: 'string' },
             'data-dir': { type: 'string' },
             'no-save-models': { type: 'boolean' },
+            rounds: { type: 'string' },
+            resume: { type: 'boolean' },
+            host: { type: 'string' },
+            port: { type: 'string' },
+            tokens: { type: 'string' },
+            'tls-cert': { type: 'string' },
+            'tls-key': { type: 'string' },
+            server: { type: 'string' },
+            id: { type: 'string' },
+            token: { type: 'string' },
+            ca: { type: 'string' },
             json: { type: 'boolean' },
             quiet: { type: 'boolean' },
             help: { type: 'boolean', short: 'h' },
@@ -98,16 +139,49 @@ export async function main(argv: string[]): Promise<number> {
       out: values.out,
       dataDir: values['data-dir'],
       saveModels: values['no-save-models'] === true ? false : undefined,
+      rounds: values.rounds === undefined ? undefined : parsePositiveInt(values.rounds, '--rounds'),
+      resume: values.resume === true,
+    };
+    const federatedConfig = (): FederatedConfig => {
+      const path = rest[0];
+      if (path === undefined) throw new UsageError(`jointly ${command} needs a config file`, 'e.g. configs/federated-mnist.json');
+      const raw = readConfigFile(path) as Record<string, unknown>;
+      const server: Record<string, unknown> = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
+      if (values.host !== undefined) server.host = values.host;
+      if (values.port !== undefined) server.port = parsePort(values.port);
+      if (values.tokens !== undefined) server.tokens = values.tokens;
+      if (values['tls-cert'] !== undefined) server.tlsCert = values['tls-cert'];
+      if (values['tls-key'] !== undefined) server.tlsKey = values['tls-key'];
+      const cfg = applyOverrides({ ...raw, server }, overrides, path);
+      if (cfg.mode !== 'federated') throw new UsageError(`${path} is a ${cfg.mode} config; jointly ${command} needs mode "federated"`);
+      return cfg;
     };
     switch (command) {
       case 'demo':
         return await demoCommand(overrides, out);
       case 'run':
         return await runCommand(rest, overrides, out);
+      case 'simulate':
+        return await simulateCommand(federatedConfig(), { out: values.out, resume: overrides.resume === true }, out);
+      case 'server':
+        return await serverCommand(federatedConfig(), { out: values.out, resume: overrides.resume === true }, out);
+      case 'client': {
+        const path = rest[0];
+        if (path === undefined) throw new UsageError('jointly client needs a client config file', 'e.g. configs/federated-client.json');
+        const raw = { ...(readConfigFile(path) as Record<string, unknown>) };
+        if (values.server !== undefined) raw.server = values.server;
+        if (values.id !== undefined) raw.id = values.id;
+        if (values.ca !== undefined) raw.ca = values.ca;
+        if (overrides.backend !== undefined) raw.backend = overrides.backend;
+        if (values['data-dir'] !== undefined) raw.data = { ...((raw.data as Record<string, unknown> | undefined) ?? {}), dataDir: values['data-dir'] };
+        return await clientCommand(validateConfigOf(raw, path, ['client']), { token: values.token }, out);
+      }
+      case 'token':
+        return await tokenCommand(rest, values.tokens, out);
       case 'info':
         return await infoCommand({ backend: parseBackend(values.backend), dataDir: values['data-dir'] }, out);
       default:
-        throw new UsageError(`unknown command '${command}'`, 'use one of: demo, run, info (see jointly --help)');
+        throw new UsageError(`unknown command '${command}'`, 'use one of: demo, run, simulate, server, client, token, info (see jointly --help)');
     }
   } catch (err) {
     return out.error(err);

@@ -44,6 +44,8 @@ export interface TrainOptions {
   combineGradients?: GradientCombiner;
   /** Called every step (cheap: keep it so). */
   onProgress?: (p: TrainProgress) => void;
+  /** Called after every optimizer step, outside the step's tidy (e.g. SCAFFOLD's control-variate correction). */
+  afterStep?: () => void;
   /** Called after every epoch; may evaluate the members. */
   onEpochEnd?: (record: EpochRecord) => void | Promise<void>;
 }
@@ -75,6 +77,7 @@ export async function train(opts: TrainOptions): Promise<EpochRecord[]> {
           combineGradients: opts.combineGradients,
         });
       });
+      opts.afterStep?.();
       step++;
       samples += indices.length;
       for (const [name, v] of Object.entries(losses)) {

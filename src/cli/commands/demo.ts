@@ -16,5 +16,7 @@ export async function demoCommand(overrides: RunOverrides, out: Output): Promise
   out.info('jointly demo: do two models trained together beat the same two trained alone?');
   out.info('deep mutual learning of two MLPs 784-256-128-10 on MNIST digits, 40% of the training labels wrong\n');
   const { raw } = loadConfigFile(DEMO_CONFIG_PATH);
-  return runExperiment(applyOverrides(raw, overrides, DEMO_CONFIG_PATH), out);
+  const config = applyOverrides(raw, overrides, DEMO_CONFIG_PATH);
+  if (config.mode !== 'mutual') throw new Error(`${DEMO_CONFIG_PATH} must be a mutual-learning config`);
+  return runExperiment(config, out);
 }

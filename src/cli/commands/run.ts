@@ -3,7 +3,9 @@ import { selectBackend } from '../../engine/backend.js';
 import { UsageError } from '../../errors.js';
 import { runMutualExperiment } from '../../mutual/experiment.js';
 import type { MutualEvent } from '../../mutual/run-mutual.js';
+import type { MutualConfig } from '../../mutual/config.js';
 import { loadConfigFile, validateConfig, type ExperimentConfig } from '../config-file.js';
+import { simulateCommand } from './simulate.js';
 import type { Output } from '../output.js';
 import { ProgressBar } from '../progress-bar.js';
 
@@ -15,6 +17,10 @@ export interface RunOverrides {
   out?: string;
   dataDir?: string;
   saveModels?: boolean;
+  /** Federated: override `rounds`. */
+  rounds?: number;
+  /** Federated: continue the run in --out from its checkpoint. */
+  resume?: boolean;
 }
 
 /** Applies the overrides to a raw config and validates the result. */
@@ -27,11 +33,20 @@ export function applyOverrides(raw: unknown, overrides: RunOverrides, source: st
     return copy;
   };
   if (overrides.backend !== undefined) cfg.backend = overrides.backend;
+  if (overrides.dataDir !== undefined) section('data').dataDir = overrides.dataDir;
+  if (cfg.mode === 'federated') {
+    // Federated runs have rounds, not epochs, and one seed; --out is the run folder itself.
+    if (overrides.epochs !== undefined || overrides.seeds !== undefined) {
+      throw new UsageError('--epochs and --seeds do not apply to federated configs', 'set rounds and strategy.localEpochs, and seed, in the config, or use --rounds');
+    }
+    if (overrides.rounds !== undefined) cfg.rounds = overrides.rounds;
+    return validateConfig(cfg, source);
+  }
+  if (overrides.rounds !== undefined) throw new UsageError('--rounds applies to federated configs only', 'use --epochs for mutual-learning configs');
   if (overrides.seeds !== undefined) cfg.seeds = overrides.seeds;
   if (overrides.epochs !== undefined) section('training').epochs = overrides.epochs;
   if (overrides.out !== undefined) section('output').dir = overrides.out;
   if (overrides.saveModels !== undefined) section('output').saveModels = overrides.saveModels;
-  if (overrides.dataDir !== undefined) section('data').dataDir = overrides.dataDir;
   return validateConfig(cfg, source);
 }
 
@@ -67,8 +82,8 @@ function progressHandler(out: Output): (e: MutualEvent) => void {
   };
 }
 
-/** Runs a validated experiment config and prints its result. Returns the exit code. */
-export async function runExperiment(config: ExperimentConfig, out: Output): Promise<number> {
+/** Runs a validated mutual-learning config and prints its result. Returns the exit code. */
+export async function runExperiment(config: MutualConfig, out: Output): Promise<number> {
   const backend = await selectBackend(config.backend);
   out.info(`backend: ${backend.name} (${backend.reason})`);
   const experiment = await runMutualExperiment(config, { backend: backend.name, onEvent: progressHandler(out) });
@@ -96,5 +111,6 @@ export async function runCommand(positionals: string[], overrides: RunOverrides,
   if (path === undefined) throw new UsageError('jointly run needs a config file', 'jointly run configs/demo.json');
   const { raw } = loadConfigFile(path);
   const config = applyOverrides(raw, overrides, path);
+  if (config.mode === 'federated') return simulateCommand(config, { out: overrides.out, resume: overrides.resume === true }, out);
   return runExperiment(config, out);
 }

@@ -1,0 +1,88 @@
+/** `jointly server <config>`: the networked federated server. */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FederatedConfig } from '../../federated/config.js';
+import { federatedTable, federatedVerdict, summarizeFederated, type FederatedReportInput } from '../../federated/federated-report.js';
+import { runServer } from '../../federated/network/run-server.js';
+import { openRunFolder } from '../../report/run-folder.js';
+import type { Output } from '../output.js';
+import { stopSignal } from './federated-common.js';
+import { rewriteMetrics, writeFederatedReport } from './simulate.js';
+
+export interface ServerCommandOptions {
+  /** Run folder (default runs/<name>); holds the checkpoint that --resume continues. */
+  out?: string;
+  resume: boolean;
+}
+
+export async function serverCommand(config: FederatedConfig, opts: ServerCommandOptions, out: Output): Promise<number> {
+  const folder = openRunFolder(opts.out ?? join('runs', config.name));
+  const logFile = folder.path('server.log');
+  // Server logs are the operator's record: on stderr even with --quiet, and in the run folder.
+  const log = (line: string): void => {
+    const stamped = `${new Date().toISOString()} ${line}`;
+    process.stderr.write(`${stamped}\n`);
+    appendFileSync(logFile, `${stamped}\n`);
+  };
+  const stop = stopSignal(out);
+  try {
+    const { result } = await runServer({
+      config,
+      folder,
+      resume: opts.resume,
+      signal: stop.signal,
+      log,
+      onListening: (url) => {
+        if (!opts.resume) folder.writeJson('config.json', config);
+        log(`listening on ${url} (run folder ${folder.dir})`);
+      },
+      onEvent: (e) => {
+        switch (e.type) {
+          case 'round-start':
+            log(`round ${e.round} started with ${e.sampled.length} client(s): ${e.sampled.join(', ')} (params ${e.paramsChecksum})`);
+            break;
+          case 'round-end': {
+            const r = e.record;
+            folder.appendJsonl('metrics.jsonl', r);
+            const acc = r.evaluation === undefined ? '' : `, test accuracy ${(r.evaluation.accuracy * 100).toFixed(2)}%`;
+            log(`round ${r.round} done: ${r.replied.length} repl${r.replied.length === 1 ? 'y' : 'ies'} aggregated, ${r.failures.length} failed${acc} (${r.seconds.toFixed(1)} s)`);
+            for (const f of r.failures) log(`  round ${r.round}: ${f.clientId} failed: ${f.reason}`);
+            break;
+          }
+          case 'checkpoint':
+            log(`checkpoint: round ${e.round} saved to ${e.path}`);
+            break;
+          case 'resumed':
+            rewriteMetrics(folder, e.history);
+            log(`resumed from ${e.path} after round ${e.round}`);
+            break;
+          case 'round-refused':
+            log(`round ${e.round} refused: ${e.reason}`);
+            break;
+          case 'waiting':
+            log(`round ${e.round}: waiting for ${e.needed} client(s), ${e.available} connected`);
+            break;
+        }
+      },
+    });
+    const input: FederatedReportInput = {
+      title: `${config.name}: ${config.strategy.name}, networked`,
+      strategy: config.strategy.name,
+      backend: 'server',
+      history: result.history,
+      clients: result.clients,
+      notes: ['Local-only and pooled baselines need the clients\' data in one place; `jointly simulate` computes them for a simulated split.'],
+    };
+    writeFederatedReport(folder, input);
+    const summary = summarizeFederated(input);
+    if (result.interrupted) {
+      log(`stopped after round ${result.round}; continue with: jointly server <config> --resume --out ${folder.dir}`);
+      return 130;
+    }
+    log(`finished ${result.round} round(s); report in ${folder.path('report.md')}`);
+    out.result(['', federatedTable(input, summary), '', federatedVerdict(summary), `run folder: ${folder.dir}`].join('\n'), { runDir: folder.dir, summary });
+    return 0;
+  } finally {
+    stop.dispose();
+  }
+}

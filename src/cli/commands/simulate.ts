@@ -1,0 +1,108 @@
+/** `jointly simulate <config>`: a federated run with N virtual clients on worker threads. */
+import { existsSync } from 'node:fs';
+import { UsageError } from '../../errors.js';
+import type { FederatedConfig } from '../../federated/config.js';
+import { accuracySvg, federatedMarkdown, federatedTable, federatedVerdict, summarizeFederated, type FederatedReportInput } from '../../federated/federated-report.js';
+import { CHECKPOINT_FILE } from '../../federated/network/run-server.js';
+import type { RoundRecord } from '../../federated/server/coordinator.js';
+import { runSimulation, type SimulationEvent } from '../../federated/simulation/run-simulation.js';
+import { createRunFolder, openRunFolder, type RunFolder } from '../../report/run-folder.js';
+import type { Output } from '../output.js';
+import { ProgressBar } from '../progress-bar.js';
+import { federatedLogger, stopSignal } from './federated-common.js';
+
+export interface SimulateOptions {
+  /** Run folder: exact folder when given (needed for --resume), else a new one under runs/. */
+  out?: string;
+  resume: boolean;
+}
+
+function progress(out: Output, config: FederatedConfig): (e: SimulationEvent) => void {
+  const bar = new ProgressBar({ unit: 'clients/s' });
+  let done = 0;
+  const log = federatedLogger(out);
+  return (e) => {
+    switch (e.type) {
+      case 'started':
+        out.info(`simulating ${e.clients} clients on ${e.workers} worker thread(s), backend ${e.backend}: ${e.description}`);
+        break;
+      case 'round-start':
+        done = 0;
+        if (out.chatty) bar.start(`  round ${String(e.round).padStart(String(config.rounds).length)}/${config.rounds}`, e.sampled.length);
+        break;
+      case 'client-task-done':
+        done++;
+        if (out.chatty) bar.update(done, done);
+        break;
+      case 'round-end': {
+        const r = e.record;
+        const acc = r.evaluation === undefined ? '' : `test acc ${(r.evaluation.accuracy * 100).toFixed(2)}%`;
+        if (out.chatty) bar.finish(r.sampled.length / Math.max(r.seconds, 1e-9), `${acc}  train loss ${r.trainLoss.toFixed(4)}${r.failures.length > 0 ? `  ${r.failures.length} failed` : ''}`);
+        break;
+      }
+      case 'baseline-start':
+        done = 0;
+        out.info(e.which === 'localOnly' ? 'baseline: every client trained alone on its own data' : 'baseline: one model trained on all the data pooled');
+        if (out.chatty) bar.start(`  ${e.which === 'localOnly' ? 'local-only' : 'pooled'}`, e.tasks);
+        break;
+      case 'baseline-done':
+        if (out.chatty) bar.finish(0, 'done');
+        break;
+      default:
+        log(e);
+    }
+  };
+}
+
+/** metrics.jsonl from the checkpoint's history: a crash between checkpoint and append loses no line. */
+export function rewriteMetrics(folder: RunFolder, history: readonly RoundRecord[]): void {
+  folder.writeText('metrics.jsonl', history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+}
+
+/** Writes the report files of a finished (or interrupted) federated run. */
+export function writeFederatedReport(folder: RunFolder, input: FederatedReportInput): void {
+  folder.writeText('report.md', federatedMarkdown(input));
+  folder.writeText('accuracy.svg', accuracySvg(input));
+  folder.writeJson('report.json', { summary: summarizeFederated(input), ...input });
+}
+
+export async function simulateCommand(config: FederatedConfig, opts: SimulateOptions, out: Output): Promise<number> {
+  if (opts.resume && opts.out === undefined) throw new UsageError('--resume needs --out <run folder>', 'give the folder of the run to continue');
+  if (opts.out !== undefined && !opts.resume && existsSync(`${opts.out}/${CHECKPOINT_FILE}`)) {
+    throw new UsageError(`${opts.out} already holds a run`, 'pass --resume to continue it, or choose another --out folder');
+  }
+  const folder = opts.out === undefined ? createRunFolder('runs', config.name) : openRunFolder(opts.out);
+  if (!opts.resume) folder.writeJson('config.json', config);
+  const stop = stopSignal(out);
+  const onEvent = progress(out, config);
+  const result = await runSimulation(config, {
+    checkpointPath: folder.path(CHECKPOINT_FILE),
+    resume: opts.resume,
+    signal: stop.signal,
+    onEvent: (e) => {
+      onEvent(e);
+      if (e.type === 'round-end') folder.appendJsonl('metrics.jsonl', e.record);
+      if (e.type === 'resumed') rewriteMetrics(folder, e.history);
+    },
+  });
+  stop.dispose();
+  const input: FederatedReportInput = {
+    title: `${config.name}: ${config.strategy.name}, ${config.simulation.clients} clients, ${config.simulation.partition.method} partition`,
+    strategy: config.strategy.name,
+    backend: result.backend,
+    history: result.federated.history,
+    clients: result.federated.clients,
+    localOnly: result.baselines.localOnly,
+    pooled: result.baselines.pooled,
+    baselineEpochs: result.baselines.epochs,
+    histograms: { counts: result.histograms },
+    malicious: result.malicious,
+  };
+  writeFederatedReport(folder, input);
+  const summary = summarizeFederated(input);
+  if (result.federated.interrupted) {
+    out.info(`stopped after round ${result.federated.round}; continue with: jointly simulate <config> --resume --out ${folder.dir}`);
+  }
+  out.result(['', federatedTable(input, summary), '', federatedVerdict(summary), `run folder: ${folder.dir}`].join('\n'), { runDir: folder.dir, summary, interrupted: result.federated.interrupted });
+  return result.federated.interrupted ? 130 : 0;
+}

@@ -1,0 +1,37 @@
+/** Weighted and uniform means of vectors (FedAvg's aggregation), accumulated in float64. */
+import { ConfigError, RoundRefusedError } from '../../errors.js';
+import { assertSameLength } from './vectors.js';
+
+/**
+ * Σ wᵢ·vᵢ / Σ wᵢ, per coordinate. Weights are example counts in FedAvg: finite and ≥ 0 with a
+ * positive sum. The sum runs in float64 and is rounded to float32 once at the end, so the
+ * result does not drift with many clients. Inputs are not modified.
+ */
+export function weightedMean(vectors: readonly Float32Array[], weights: readonly number[]): Float32Array {
+  if (vectors.length === 0) throw new RoundRefusedError('weightedMean needs at least one vector, got 0');
+  if (weights.length !== vectors.length) {
+    throw new ConfigError('weights', `${weights.length} weights for ${vectors.length} vectors; give one weight per vector`);
+  }
+  assertSameLength(vectors);
+  let total = 0;
+  weights.forEach((w, i) => {
+    if (!Number.isFinite(w) || w < 0) throw new ConfigError(`weights.${i}`, `must be a finite number ≥ 0, got ${w}`);
+    total += w;
+  });
+  if (!(total > 0)) throw new ConfigError('weights', 'sum to 0; at least one vector needs a positive weight');
+  const d = vectors[0].length;
+  const acc = new Float64Array(d);
+  vectors.forEach((v, k) => {
+    const w = weights[k];
+    if (w === 0) return;
+    for (let i = 0; i < d; i++) acc[i] += w * v[i];
+  });
+  const out = new Float32Array(d);
+  for (let i = 0; i < d; i++) out[i] = acc[i] / total;
+  return out;
+}
+
+/** The uniform mean (1/n)·Σ vᵢ, per coordinate, accumulated in float64. */
+export function mean(vectors: readonly Float32Array[]): Float32Array {
+  return weightedMean(vectors, vectors.map(() => 1));
+}

@@ -1,0 +1,179 @@
+/**
+ * Per-client tokens. The operator issues each client a random token and keeps only its SHA-256
+ * in a token file; the server authenticates a `hello` against that file before sending anything.
+ *
+ * Token file format (JSON, UTF-8, mode 0600):
+ *
+ * ```json
+ * {
+ *   "version": 1,
+ *   "clients": [
+ *     { "id": "hospital-a", "sha256": "<64 lowercase hex digits: sha256 of the token's UTF-8 bytes>", "revoked": false, "note": "optional free text" }
+ *   ]
+ * }
+ * ```
+ *
+ * - `version`: always 1.
+ * - `clients[].id`: the client id (1 to 128 characters from `A-Z a-z 0-9 . _ -`, starting with a
+ *   letter or digit), unique in the file.
+ * - `clients[].sha256`: hex SHA-256 of the token. Tokens are 256-bit random strings, so a plain
+ *   hash is enough (no slow password hash is needed); the token itself is never stored.
+ * - `clients[].revoked`: true refuses the client (kept in the file so the id is not reissued by accident).
+ * - `clients[].note`: optional, for the operator (who, when, where).
+ *
+ * Unknown fields are refused. Node-only (node:crypto, node:fs).
+ */
+// The default import (not named imports), so that tests can observe crypto.timingSafeEqual.
+import crypto from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, OutputError, UnknownNameError, messageOf } from '../../errors.js';
+import { clientIdSchema } from './client-id.js';
+
+/** One client in a token file. */
+export interface TokenClient {
+  /** The client id the token was issued for. */
+  id: string;
+  /** Hex SHA-256 of the token (64 lowercase hex digits). */
+  sha256: string;
+  /** A revoked client is refused. */
+  revoked: boolean;
+  /** Free text for the operator. */
+  note?: string;
+}
+
+/** The contents of a token file. */
+export interface TokenFile {
+  /** Format version; always 1. */
+  version: 1;
+  /** The registered clients, ids unique. */
+  clients: TokenClient[];
+}
+
+/** Why authentication failed. */
+export type AuthFailureCode = 'unknownClient' | 'revokedClient' | 'wrongToken';
+
+/** The outcome of `authenticate`. The reason never contains the token. */
+export type AuthResult = { ok: true } | { ok: false; code: AuthFailureCode; reason: string };
+
+const tokenFileSchema = z.strictObject({
+  version: z.literal(1),
+  clients: z.array(
+    z.strictObject({
+      id: clientIdSchema,
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (the SHA-256 of the token)'),
+      revoked: z.boolean(),
+      note: z.string().max(1024).optional(),
+    }),
+  ),
+});
+
+const HINT = 'fix the token file, or recreate it with the jointly tokens commands';
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((s, key) => (typeof key === 'number' ? `${s}[${key}]` : s === '' ? String(key) : `${s}.${String(key)}`), '');
+}
+
+/** Validates a parsed token file; ConfigError naming the first bad field. Duplicate ids are refused. */
+export function parseTokenFile(raw: unknown, source = 'token file'): TokenFile {
+  const parsed = tokenFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    throw new ConfigError(pathOf(issue.path) || '(token file)', `${message} (in ${source})`, HINT);
+  }
+  const seen = new Map<string, number>();
+  parsed.data.clients.forEach((c, i) => {
+    const first = seen.get(c.id);
+    if (first !== undefined) throw new ConfigError(`clients[${i}].id`, `duplicate client id '${c.id}' (also clients[${first}]) (in ${source})`, HINT);
+    seen.set(c.id, i);
+  });
+  return parsed.data;
+}
+
+/** A new token: 32 random bytes, base64url (43 characters). Show it to the operator once; store only its hash. */
+export function generateToken(): string {
+  return crypto.randomBytes(32).toString('base64url');
+}
+
+/** Hex SHA-256 of a token's UTF-8 bytes. */
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** An empty token file. */
+export function emptyTokenFile(): TokenFile {
+  return { version: 1, clients: [] };
+}
+
+/** Reads and validates a token file. ConfigError if it is missing, not JSON, or invalid (naming the field). */
+export function loadTokenFile(path: string): TokenFile {
+  if (!existsSync(path)) throw new ConfigError('', `token file ${path} does not exist`, 'create it with the jointly tokens commands, or check the path');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('', `token file ${path} is not valid JSON: ${messageOf(err)}`, HINT);
+  }
+  return parseTokenFile(raw, path);
+}
+
+/**
+ * Writes a token file atomically: validates it, writes a temporary file next to `path` with mode
+ * 0600, then renames it over `path`, so readers never see a partial file. OutputError on failure.
+ */
+export function saveTokenFile(path: string, file: TokenFile): void {
+  const valid = parseTokenFile(file, 'the token file to save');
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(valid, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new OutputError(`cannot write token file ${path}: ${messageOf(err)}`, 'check that the directory exists and is writable');
+  }
+}
+
+/**
+ * Registers a new client and issues its token. Returns a new file (the input is not modified)
+ * and the token, which exists nowhere else: hand it to the client's operator. Refuses an invalid
+ * or already registered id (revoked ones included) with a ConfigError.
+ */
+export function addClient(file: TokenFile, id: string, options: { note?: string } = {}): { file: TokenFile; token: string } {
+  const checked = clientIdSchema.safeParse(id);
+  if (!checked.success) throw new ConfigError('id', `'${id}': ${checked.error.issues[0].message}`);
+  if (file.clients.some((c) => c.id === id)) {
+    throw new ConfigError('id', `client '${id}' is already registered`, 'choose another id; an id stays taken after revocation so that old tokens cannot be confused with new ones');
+  }
+  const token = generateToken();
+  const client: TokenClient = { id, sha256: hashToken(token), revoked: false };
+  if (options.note !== undefined) client.note = options.note;
+  return { file: { version: 1, clients: [...file.clients, client] }, token };
+}
+
+/** Marks a client revoked; returns a new file. UnknownNameError if the id is not registered. Idempotent. */
+export function revokeClient(file: TokenFile, id: string): TokenFile {
+  if (!file.clients.some((c) => c.id === id)) throw new UnknownNameError('client', id, file.clients.map((c) => c.id));
+  return { version: 1, clients: file.clients.map((c) => (c.id === id ? { ...c, revoked: true } : c)) };
+}
+
+/** A fixed hash compared against when the client is unknown, so both paths do the same work. */
+const DUMMY_HASH = Buffer.alloc(32);
+
+/**
+ * Checks a client's id and token against the file. The token's hash is compared with
+ * crypto.timingSafeEqual (both sides are 32-byte digests, so lengths never differ). The failure
+ * reason says whether the client is unknown, revoked, or presented a wrong token, and never
+ * echoes the token.
+ */
+export function authenticate(file: TokenFile, clientId: string, token: string): AuthResult {
+  const presented = crypto.createHash('sha256').update(String(token), 'utf8').digest();
+  const client = file.clients.find((c) => c.id === clientId);
+  const stored = client === undefined ? DUMMY_HASH : Buffer.from(client.sha256, 'hex');
+  const match = stored.length === presented.length && crypto.timingSafeEqual(stored, presented);
+  if (client === undefined) return { ok: false, code: 'unknownClient', reason: `unknown client '${clientId}': it is not in the token file` };
+  if (client.revoked) return { ok: false, code: 'revokedClient', reason: `client '${clientId}' has been revoked` };
+  if (!match) return { ok: false, code: 'wrongToken', reason: `wrong token for client '${clientId}'` };
+  return { ok: true };
+}

@@ -1,0 +1,109 @@
+/**
+ * The config of a federated run (`mode: federated`), shared by `jointly simulate` and
+ * `jointly server`: the task, the strategy, the rounds, and the settings of each runtime.
+ * Every field is documented here with its default.
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { BACKEND_NAMES } from '../engine/backend.js';
+import { ModelSpecSchema } from '../engine/model-spec.js';
+import { OptimizerSpecSchema } from '../engine/optimizer.js';
+import { MAX_SEED } from '../engine/random.js';
+import { DataConfigSchema } from '../data/config.js';
+import { AttackSpecSchema } from './attacks/attack.js';
+import { PartitionSpecSchema } from './partition/partition.js';
+import { StrategySpecSchema } from './strategies/options.js';
+
+export const SamplingConfigSchema = z
+  .object({
+    /** Fraction of the available clients sampled to train each round, in (0, 1]. Default 1. */
+    fraction: z.number().gt(0).max(1).default(1),
+    /** Clients sampled at least per round; a round waits until this many are connected. Default 2. */
+    minFit: z.number().int().min(1).default(2),
+    /** Clients that must be connected before the first round. Default 2. */
+    minAvailable: z.number().int().min(1).default(2),
+    /** Seconds a round waits for replies; later replies are dropped as stragglers. Default 600. */
+    roundTimeoutSeconds: z.number().positive().default(600),
+    /** Federated evaluation on the clients' own held-out data every this many rounds; 0 never. Default 0. */
+    evaluateEvery: z.number().int().min(0).default(0),
+    /** Fraction of the available clients asked to evaluate. Default 1. */
+    evaluateFraction: z.number().gt(0).max(1).default(1),
+  })
+  .strict();
+
+export const BaselinesConfigSchema = z
+  .object({
+    /** Train every client alone on its own data with the same epochs (rounds × localEpochs); report the mean accuracy. Default true. */
+    localOnly: z.boolean().default(true),
+    /** Train one model on all clients' data pooled, with the same epochs. Default true. */
+    pooled: z.boolean().default(true),
+  })
+  .strict();
+
+export const SimulationConfigSchema = z
+  .object({
+    /** Number of virtual clients. Default 10. */
+    clients: z.number().int().min(1).max(100_000).default(10),
+    /** How the training data is split over the clients. Default IID. */
+    partition: PartitionSpecSchema.prefault({ method: 'iid' }),
+    /** Worker threads training clients in parallel. Default: the number of cores. */
+    workers: z.number().int().min(1).optional(),
+    /** Fraction of each client's data held out for federated evaluation (0: none). Default 0. */
+    clientTestFraction: z.number().min(0).lt(1).default(0),
+    /** Malicious clients, to test robust strategies. Default none. */
+    attack: AttackSpecSchema.optional(),
+    baselines: BaselinesConfigSchema.prefault({}),
+  })
+  .strict();
+
+export const ServerConfigSchema = z
+  .object({
+    /** Address to listen on. Default 127.0.0.1 (loopback only); 0.0.0.0 for all interfaces. */
+    host: z.string().default('127.0.0.1'),
+    /** TCP port; 0 picks a free one (printed at start). Default 8765. */
+    port: z.number().int().min(0).max(65535).default(8765),
+    /** Token file (`jointly token add`); without it every client is refused. */
+    tokens: z.string().optional(),
+    /** TLS certificate and key (PEM files): the server then speaks wss://. */
+    tlsCert: z.string().optional(),
+    tlsKey: z.string().optional(),
+    /** Seconds between heartbeats; a client silent for 3 heartbeats is dropped. Default 10. */
+    heartbeatSeconds: z.number().positive().default(10),
+    /** Largest message accepted, in MiB. Default 256. */
+    maxMessageMiB: z.number().positive().max(2047).default(256),
+  })
+  .strict()
+  .refine((s) => (s.tlsCert === undefined) === (s.tlsKey === undefined), { message: 'give both tlsCert and tlsKey, or neither', path: ['tlsCert'] });
+
+export const FederatedConfigSchema = z
+  .object({
+    mode: z.literal('federated'),
+    /** Run name, used for the run folder. Default `federated`. */
+    name: z.string().regex(/^[\w.-]+$/, 'use letters, digits, dot, dash and underscore').default('federated'),
+    /** Seed of the initial model, the partition, the sampling and every client's shuffling. Default 0. */
+    seed: z.number().int().min(0).max(MAX_SEED).default(0),
+    /** Tensor backend. Default `auto`. */
+    backend: z.enum(BACKEND_NAMES).default('auto'),
+    /** Simulation: the data split over the clients, and the test set. Server: the held-out set it evaluates the global model on. */
+    data: DataConfigSchema.prefault({}),
+    /** The global model. */
+    model: ModelSpecSchema,
+    /** Every client's local optimizer, fresh each round. Default SGD, lr 0.01, momentum 0.9 (Li et al. 2021). */
+    optimizer: OptimizerSpecSchema.prefault({ name: 'sgd', learningRate: 0.01, momentum: 0.9 }),
+    /** The strategy and its options (local epochs, batch size, ...). Default FedAvg. */
+    strategy: StrategySpecSchema.prefault({ name: 'fedavg' }),
+    /** Rounds in total. Default 10. */
+    rounds: z.number().int().min(1).default(10),
+    sampling: SamplingConfigSchema.prefault({}),
+    simulation: SimulationConfigSchema.prefault({}),
+    server: ServerConfigSchema.prefault({}),
+  })
+  .strict();
+
+export type FederatedConfig = z.infer<typeof FederatedConfigSchema>;
+export type FederatedConfigInput = z.input<typeof FederatedConfigSchema>;
+
+/** Worker threads to use: the configured number, else one per core. */
+export function workerCount(cfg: FederatedConfig): number {
+  return cfg.simulation.workers ?? Math.max(1, availableParallelism());
+}

@@ -1,0 +1,153 @@
+/**
+ * The report of a federated run: per-round accuracy, loss, bytes and durations, and the
+ * joint-versus-alone view of this mode: the federated model against every client trained on
+ * its own data alone (the mean local-only accuracy) and against one model trained on all the
+ * data pooled (the upper reference), on the same test set, seed and budget.
+ */
+import { lineChartSvg, type Series } from '../report/line-chart-svg.js';
+import { summarize } from '../report/stats.js';
+import { alignTable } from '../report/text-table.js';
+import { renderHistogramTable, summarizeHistograms } from './partition/histogram.js';
+import type { ClientRecord, RoundRecord } from './server/coordinator.js';
+
+export interface FederatedReportInput {
+  title: string;
+  strategy: string;
+  backend: string;
+  history: readonly RoundRecord[];
+  clients: Record<string, ClientRecord>;
+  /** Local-only accuracy of each client (simulation only). */
+  localOnly?: Record<string, { accuracy: number; loss: number }>;
+  /** Pooled-data accuracy (simulation only). */
+  pooled?: { accuracy: number; loss: number };
+  /** Epochs of the baselines (rounds × local epochs). */
+  baselineEpochs?: number;
+  /** Per-client label counts, clients × classes (simulation only). */
+  histograms?: { counts: readonly (readonly number[])[]; classNames?: readonly string[] };
+  malicious?: readonly string[];
+  notes?: readonly string[];
+}
+
+/** The headline numbers, for the CLI's table and report.json. */
+export interface FederatedSummary {
+  rounds: number;
+  finalAccuracy: number | undefined;
+  bestAccuracy: number | undefined;
+  localOnlyMean: number | undefined;
+  localOnlyStd: number | undefined;
+  pooled: number | undefined;
+  /** Federated minus mean local-only accuracy, in points of accuracy (fraction). */
+  gainOverLocal: number | undefined;
+  /** Federated minus pooled. */
+  gapToPooled: number | undefined;
+  bytesSent: number;
+  bytesReceived: number;
+  meanRoundSeconds: number;
+  refusedRounds: number;
+  failures: number;
+}
+
+const pct = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(2)}%`);
+const pts = (x: number | undefined): string => (x === undefined ? '–' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pp`);
+
+/** Mebibytes with one decimal. */
+export function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
+}
+
+export function summarizeFederated(input: FederatedReportInput): FederatedSummary {
+  const accs = input.history.map((r) => r.evaluation?.accuracy).filter((a): a is number => a !== undefined);
+  const final = accs.length > 0 ? accs[accs.length - 1] : undefined;
+  const local = input.localOnly === undefined ? undefined : summarize(Object.values(input.localOnly).map((s) => s.accuracy));
+  return {
+    rounds: input.history.length,
+    finalAccuracy: final,
+    bestAccuracy: accs.length > 0 ? Math.max(...accs) : undefined,
+    localOnlyMean: local?.mean,
+    localOnlyStd: local?.std,
+    pooled: input.pooled?.accuracy,
+    gainOverLocal: final !== undefined && local !== undefined ? final - local.mean : undefined,
+    gapToPooled: final !== undefined && input.pooled !== undefined ? final - input.pooled.accuracy : undefined,
+    bytesSent: input.history.reduce((s, r) => s + r.bytesSent, 0),
+    bytesReceived: input.history.reduce((s, r) => s + r.bytesReceived, 0),
+    meanRoundSeconds: input.history.length === 0 ? 0 : input.history.reduce((s, r) => s + r.seconds, 0) / input.history.length,
+    refusedRounds: input.history.filter((r) => r.refused !== undefined).length,
+    failures: input.history.reduce((s, r) => s + r.failures.length, 0),
+  };
+}
+
+/** The joint-vs-alone table as aligned text (for the terminal). */
+export function federatedTable(input: FederatedReportInput, s: FederatedSummary = summarizeFederated(input)): string {
+  const rows: string[][] = [['', 'test accuracy', 'vs federated']];
+  rows.push([`federated (${input.strategy}, ${s.rounds} rounds)`, pct(s.finalAccuracy), '']);
+  if (s.localOnlyMean !== undefined) {
+    rows.push([`local-only (mean of ${Object.keys(input.localOnly ?? {}).length} clients)`, `${pct(s.localOnlyMean)} ± ${((s.localOnlyStd ?? 0) * 100).toFixed(2)}`, pts(s.gainOverLocal)]);
+  }
+  if (s.pooled !== undefined) rows.push(['pooled (all data in one place)', pct(s.pooled), pts(s.gapToPooled)]);
+  return alignTable(rows);
+}
+
+/** One sentence: did federated training beat training alone? */
+export function federatedVerdict(s: FederatedSummary): string {
+  if (s.finalAccuracy === undefined) return 'No server-side evaluation: the run has no held-out score.';
+  if (s.gainOverLocal === undefined) return `Federated model: ${pct(s.finalAccuracy)} test accuracy (no local-only baseline in this run).`;
+  const verb = s.gainOverLocal > 0 ? 'beat' : 'did not beat';
+  const pooled = s.gapToPooled === undefined ? '' : `; it is ${pts(s.gapToPooled)} from pooled training`;
+  return `Federated training ${verb} training alone: ${pct(s.finalAccuracy)} vs ${pct(s.localOnlyMean)} mean local-only (${pts(s.gainOverLocal)})${pooled}.`;
+}
+
+/** Per-round accuracy curve with the two reference lines. */
+export function accuracySvg(input: FederatedReportInput): string {
+  const series: Series[] = [
+    { label: `federated (${input.strategy})`, points: input.history.filter((r) => r.evaluation !== undefined).map((r) => [r.round, (r.evaluation?.accuracy ?? 0) * 100]) },
+  ];
+  const last = Math.max(1, input.history.length);
+  if (input.localOnly !== undefined) {
+    const mean = summarize(Object.values(input.localOnly).map((s) => s.accuracy)).mean * 100;
+    series.push({ label: 'local-only (mean)', points: [[1, mean], [last, mean]], dashed: true });
+  }
+  if (input.pooled !== undefined) series.push({ label: 'pooled', points: [[1, input.pooled.accuracy * 100], [last, input.pooled.accuracy * 100]], dashed: true });
+  return lineChartSvg(series, { title: input.title, xLabel: 'round', yLabel: 'test accuracy (%)', formatY: (y) => y.toFixed(1) });
+}
+
+/** The report as Markdown. */
+export function federatedMarkdown(input: FederatedReportInput): string {
+  const s = summarizeFederated(input);
+  const lines: string[] = [`# ${input.title}`, '', `Strategy ${input.strategy}, backend ${input.backend}.`, ''];
+  lines.push('## Joint vs alone', '', '```', federatedTable(input, s), '```', '', federatedVerdict(s), '');
+  if (input.baselineEpochs !== undefined && (input.localOnly !== undefined || input.pooled !== undefined)) {
+    lines.push(`Baselines trained ${input.baselineEpochs} epochs each (rounds × local epochs), from the same initial model, evaluated on the same test set.`, '');
+  }
+  lines.push('![accuracy per round](accuracy.svg)', '', '## Rounds', '');
+  lines.push('| round | clients | replied | failed | test acc | test loss | train loss | sent | received | seconds |', '|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of input.history) {
+    lines.push(
+      `| ${r.round}${r.refused === undefined ? '' : ' (refused)'} | ${r.sampled.length} | ${r.replied.length} | ${r.failures.length} | ${pct(r.evaluation?.accuracy)} | ${r.evaluation?.loss.toFixed(4) ?? '–'} | ${Number.isNaN(r.trainLoss) ? '–' : r.trainLoss.toFixed(4)} | ${formatBytes(r.bytesSent)} | ${formatBytes(r.bytesReceived)} | ${r.seconds.toFixed(1)} |`,
+    );
+  }
+  lines.push('', `Total sent ${formatBytes(s.bytesSent)}, received ${formatBytes(s.bytesReceived)}; mean round ${s.meanRoundSeconds.toFixed(1)} s.`, '');
+  const failures = input.history.flatMap((r) => r.failures.map((f) => `- round ${r.round}, ${f.clientId}: ${f.reason}`));
+  const refused = input.history.filter((r) => r.refused !== undefined).map((r) => `- round ${r.round}: ${r.refused}`);
+  if (failures.length > 0 || refused.length > 0) lines.push('## Failures', '', ...refused, ...failures, '');
+  if (input.localOnly !== undefined) {
+    lines.push('## Clients', '', '| client | rounds sampled | replies | local-only acc |', '|---|---|---|---|');
+    for (const [id, sc] of Object.entries(input.localOnly)) {
+      const c = input.clients[id];
+      lines.push(`| ${id}${input.malicious?.includes(id) === true ? ' (malicious)' : ''} | ${c?.sampled ?? 0} | ${c?.replied ?? 0} | ${pct(sc.accuracy)} |`);
+    }
+    lines.push('');
+  }
+  if (input.histograms !== undefined) {
+    const h = summarizeHistograms(input.histograms.counts);
+    lines.push(
+      '## Label histograms',
+      '',
+      `Classes present per client: ${h.meanClassesPresent.toFixed(2)} on average (effective classes ${h.meanEffectiveClasses.toFixed(2)}).`,
+      '',
+      renderHistogramTable(input.histograms.counts, { classNames: input.histograms.classNames, maxRows: 50 }),
+      '',
+    );
+  }
+  if (input.notes !== undefined && input.notes.length > 0) lines.push('## Notes', '', ...input.notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}

@@ -1,0 +1,439 @@
+/**
+ * The networked runtime's server side: a WebSocket (ws:// or wss://) endpoint that
+ * authenticates clients, keeps the registry of connected clients, and implements ClientPool for
+ * the coordinator. Every message is size-limited and decoded defensively; a malformed message or
+ * an invalid reply is logged and answered with an `error` message, and the server carries on.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { ConfigError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
+import { authenticate, type TokenFile } from '../auth/tokens.js';
+import { EXTRA_CONTROL_DELTA } from '../client-config.js';
+import { decodeMessage, encodeMessage } from '../protocol/codec.js';
+import { rawDataBytes } from './raw-data.js';
+import type { ClientCapabilities, Message } from '../protocol/messages.js';
+import { SUPPORTED_FORMAT_VERSIONS } from '../protocol/messages.js';
+import { packParams } from '../protocol/tensors.js';
+import { refusalMessage, validateEvaluateReply, validateFitReply } from '../protocol/validate-reply.js';
+import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, FitOutcome, FitRequest } from '../server/client-pool.js';
+import type { FitFailure, FitReply } from '../strategy.js';
+import type { FederatedTask, TensorLayout } from '../task.js';
+
+/** Seconds a new connection has to say hello. */
+const HELLO_TIMEOUT_SECONDS = 10;
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  runId: string;
+  task: FederatedTask;
+  layout: TensorLayout[];
+  /** Registered clients; without it every client is refused. */
+  tokens: TokenFile | undefined;
+  /** Re-read the token file (so revocations apply without a restart); default: use `tokens` as is. */
+  reloadTokens?: () => TokenFile | undefined;
+  tls?: { certPath: string; keyPath: string };
+  heartbeatSeconds: number;
+  maxMessageBytes: number;
+  /** One line per event worth logging (connections, refusals, bad replies). */
+  log: (line: string) => void;
+}
+
+interface Waiter {
+  round: number;
+  kind: 'fit' | 'evaluate';
+  resolve: (r: { reply?: FitReply; evaluation?: ClientEvaluation; failure?: FitFailure }) => void;
+  global?: Float32Array;
+  extras?: Record<string, number>;
+}
+
+interface Connection {
+  ws: WebSocket;
+  remote: string;
+  clientId?: string;
+  capabilities?: ClientCapabilities;
+  lastSeen: number;
+  waiter?: Waiter;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export class FederatedServer implements ClientPool {
+  private readonly opts: ServerOptions;
+  private readonly http: HttpServer;
+  private readonly wss: WebSocketServer;
+  /** Authenticated connections by client id. */
+  private readonly clients = new Map<string, Connection>();
+  private readonly changeListeners = new Set<() => void>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Every client id that has ever authenticated, for SCAFFOLD's population size. */
+  readonly known = new Set<string>();
+
+  constructor(opts: ServerOptions) {
+    this.opts = opts;
+    if (opts.tls !== undefined) {
+      const read = (path: string, what: string): Buffer => {
+        try {
+          return readFileSync(path);
+        } catch (err) {
+          throw new ConfigError(`server.${what}`, `cannot read ${path}: ${messageOf(err)}`, 'give the PEM file of the certificate and of its private key');
+        }
+      };
+      this.http = createHttpsServer({ cert: read(opts.tls.certPath, 'tlsCert'), key: read(opts.tls.keyPath, 'tlsKey') });
+    } else {
+      this.http = createHttpServer();
+    }
+    this.http.on('request', (_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('jointly federated server: connect with a WebSocket client (jointly client)\n');
+    });
+    this.wss = new WebSocketServer({ server: this.http, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
+    this.wss.on('connection', (ws, req) => this.accept(ws, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`));
+  }
+
+  /** Starts listening; resolves to the URL clients connect to. */
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        reject(new NetworkError(`cannot listen on ${this.opts.host}:${this.opts.port}: ${err.message}`, err.code === 'EADDRINUSE' ? 'pick another port with --port, or stop the process using it' : 'check --host and --port'));
+      };
+      this.http.once('error', onError);
+      this.http.listen(this.opts.port, this.opts.host, () => {
+        this.http.off('error', onError);
+        resolve();
+      });
+    });
+    this.heartbeatTimer = setInterval(() => this.checkHeartbeats(), this.opts.heartbeatSeconds * 1000);
+    this.heartbeatTimer.unref();
+    const { port } = this.http.address() as AddressInfo;
+    const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
+    return `${this.opts.tls === undefined ? 'ws' : 'wss'}://${host}:${port}`;
+  }
+
+  /**
+   * Closes all connections and the listener. With `runFinished`, clients are told the run is
+   * over (bye) and exit; without, they see a lost connection and reconnect to the restarted server.
+   */
+  async close(reason: string, runFinished: boolean): Promise<void> {
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    if (runFinished) for (const c of this.clients.values()) this.send(c, { type: 'bye', reason });
+    for (const ws of this.wss.clients) ws.close(1001, reason.slice(0, 100));
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  // ClientPool -------------------------------------------------------------------------------
+
+  available(): string[] {
+    return [...this.clients.keys()].sort();
+  }
+
+  waitForClients(n: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (this.clients.size >= n) done(resolve);
+        else if (signal.aborted) done(() => reject(new NetworkError('stopped while waiting for clients')));
+      };
+      const done = (f: () => void): void => {
+        this.changeListeners.delete(check);
+        signal.removeEventListener('abort', check);
+        f();
+      };
+      this.changeListeners.add(check);
+      signal.addEventListener('abort', check);
+      check();
+    });
+  }
+
+  async fit(req: FitRequest, signal: AbortSignal): Promise<FitOutcome> {
+    const bytes = encodeMessage({ type: 'fit', round: req.round, config: req.instructions.config, params: packParams(this.opts.layout, req.params), extras: req.instructions.extras });
+    const wantsControl = req.instructions.config.scaffold === true;
+    const extras: Record<string, number> = wantsControl ? { [EXTRA_CONTROL_DELTA]: req.params.length } : {};
+    const results = await this.ask(req.clients, req.deadline, signal, bytes, () => ({ round: req.round, kind: 'fit', global: req.params, extras }));
+    const replies: FitReply[] = [];
+    const failures: FitFailure[] = [];
+    for (const r of results.outcomes) {
+      if (r.reply !== undefined) replies.push(r.reply);
+      if (r.failure !== undefined) failures.push(r.failure);
+    }
+    return { replies, failures, bytesSent: results.bytesSent, bytesReceived: results.bytesReceived };
+  }
+
+  async evaluate(req: EvaluateRequest, signal: AbortSignal): Promise<EvaluateOutcome> {
+    const bytes = encodeMessage({ type: 'evaluate', round: req.round, config: {}, params: packParams(this.opts.layout, req.params) });
+    const results = await this.ask(req.clients, req.deadline, signal, bytes, () => ({ round: req.round, kind: 'evaluate' }));
+    const evaluations: ClientEvaluation[] = [];
+    const failures: FitFailure[] = [];
+    for (const r of results.outcomes) {
+      if (r.evaluation !== undefined) evaluations.push(r.evaluation);
+      if (r.failure !== undefined) failures.push(r.failure);
+    }
+    return { results: evaluations, failures, bytesSent: results.bytesSent, bytesReceived: results.bytesReceived };
+  }
+
+  /** Sends one encoded request to each client and collects what comes back by the deadline. */
+  private async ask(
+    clientIds: readonly string[],
+    deadline: number,
+    signal: AbortSignal,
+    bytes: Uint8Array,
+    expect: () => Omit<Waiter, 'resolve'>,
+  ): Promise<{ outcomes: { reply?: FitReply; evaluation?: ClientEvaluation; failure?: FitFailure }[]; bytesSent: number; bytesReceived: number }> {
+    let bytesSent = 0;
+    const before = new Map<string, number>();
+    const waits = clientIds.map((clientId) => {
+      const conn = this.clients.get(clientId);
+      if (conn === undefined) return Promise.resolve({ failure: { clientId, reason: 'not connected when the round started' } });
+      before.set(clientId, conn.bytesIn);
+      return new Promise<{ reply?: FitReply; evaluation?: ClientEvaluation; failure?: FitFailure }>((resolve) => {
+        conn.waiter = { ...expect(), resolve };
+        this.sendBytes(conn, bytes);
+        bytesSent += bytes.byteLength;
+      });
+    });
+    const timer = setTimeout(() => this.expire(clientIds, 'missed the round deadline (straggler): dropped from this round'), Math.max(0, deadline - Date.now()));
+    const onAbort = (): void => this.expire(clientIds, 'the server is stopping');
+    signal.addEventListener('abort', onAbort);
+    try {
+      const outcomes = await Promise.all(waits);
+      let bytesReceived = 0;
+      for (const [id, b] of before) bytesReceived += (this.clients.get(id)?.bytesIn ?? b) - b;
+      return { outcomes, bytesSent, bytesReceived };
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private expire(clientIds: readonly string[], reason: string): void {
+    for (const id of clientIds) {
+      const conn = this.clients.get(id);
+      const waiter = conn?.waiter;
+      if (conn === undefined || waiter === undefined) continue;
+      conn.waiter = undefined;
+      this.opts.log(`client ${id}: ${reason} (round ${waiter.round})`);
+      waiter.resolve({ failure: { clientId: id, reason } });
+    }
+  }
+
+  // Connections ------------------------------------------------------------------------------
+
+  private accept(ws: WebSocket, remote: string): void {
+    const conn: Connection = { ws, remote, lastSeen: Date.now(), bytesIn: 0, bytesOut: 0 };
+    const helloTimer = setTimeout(() => {
+      if (conn.clientId === undefined) this.refuse(conn, 'protocol', `no hello within ${HELLO_TIMEOUT_SECONDS} s`);
+    }, HELLO_TIMEOUT_SECONDS * 1000);
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const bytes = rawDataBytes(data);
+      conn.bytesIn += bytes.byteLength;
+      conn.lastSeen = Date.now();
+      if (!isBinary) {
+        this.protocolError(conn, new ProtocolError('text frame received; jointly messages are binary frames'));
+        return;
+      }
+      let msg: Message;
+      try {
+        msg = decodeMessage(bytes, { maxMessageBytes: this.opts.maxMessageBytes });
+      } catch (err) {
+        this.protocolError(conn, err);
+        return;
+      }
+      try {
+        this.handle(conn, msg);
+      } catch (err) {
+        this.protocolError(conn, err);
+      }
+    });
+    ws.on('error', (err) => {
+      this.opts.log(`${this.who(conn)}: connection error: ${err.message}`);
+    });
+    ws.on('close', (code, reason) => {
+      clearTimeout(helloTimer);
+      const id = conn.clientId;
+      if (id !== undefined && this.clients.get(id) === conn) {
+        this.clients.delete(id);
+        this.opts.log(`client ${id} disconnected (code ${code}${reason.length > 0 ? `, ${reason.toString()}` : ''}); ${this.clients.size} connected`);
+        const waiter = conn.waiter;
+        conn.waiter = undefined;
+        waiter?.resolve({ failure: { clientId: id, reason: `disconnected during round ${waiter.round}` } });
+        this.changed();
+      }
+    });
+  }
+
+  private handle(conn: Connection, msg: Message): void {
+    if (conn.clientId === undefined) {
+      if (msg.type !== 'hello') {
+        this.refuse(conn, 'protocol', `the first message must be hello, got ${msg.type}`);
+        return;
+      }
+      this.hello(conn, msg);
+      return;
+    }
+    const id = conn.clientId;
+    switch (msg.type) {
+      case 'heartbeat':
+        return;
+      case 'fitReply': {
+        const waiter = conn.waiter;
+        if (waiter === undefined || waiter.kind !== 'fit' || waiter.global === undefined) {
+          this.rejectReply(conn, 'staleRound', `fit reply for round ${msg.round} arrived when no fit was pending (late or unsolicited); it is ignored`, msg.round);
+          return;
+        }
+        const v = validateFitReply(msg, {
+          clientId: id,
+          round: waiter.round,
+          layout: this.opts.layout,
+          global: waiter.global,
+          maxNumExamples: conn.capabilities?.numExamples ?? Number.MAX_SAFE_INTEGER,
+          extras: waiter.extras,
+        });
+        if (!v.ok) {
+          if (v.code === 'staleRound') {
+            this.rejectReply(conn, v.code, v.reason, msg.round);
+            return;
+          }
+          conn.waiter = undefined;
+          this.rejectReply(conn, v.code, v.reason, waiter.round);
+          waiter.resolve({ failure: { clientId: id, reason: `refused reply: ${v.reason}` } });
+          return;
+        }
+        conn.waiter = undefined;
+        // Copy: the reply's arrays may be views on the message's bytes.
+        const reply = { ...v.reply, params: v.reply.params.slice() };
+        waiter.resolve({ reply });
+        return;
+      }
+      case 'evaluateReply': {
+        const waiter = conn.waiter;
+        if (waiter === undefined || waiter.kind !== 'evaluate') {
+          this.rejectReply(conn, 'staleRound', `evaluate reply for round ${msg.round} arrived when no evaluation was pending; it is ignored`, msg.round);
+          return;
+        }
+        const v = validateEvaluateReply(msg, { round: waiter.round, maxNumExamples: conn.capabilities?.numExamples ?? Number.MAX_SAFE_INTEGER });
+        conn.waiter = undefined;
+        if (!v.ok) {
+          this.rejectReply(conn, v.code, v.reason, waiter.round);
+          waiter.resolve({ failure: { clientId: id, reason: `refused evaluation: ${v.reason}` } });
+          return;
+        }
+        waiter.resolve({ evaluation: { clientId: id, numExamples: msg.numExamples, loss: msg.metrics.loss, accuracy: msg.metrics.accuracy } });
+        return;
+      }
+      case 'error':
+        this.opts.log(`client ${id} reports an error${msg.round === undefined ? '' : ` in round ${msg.round}`}: ${msg.code}: ${msg.message}`);
+        if (conn.waiter !== undefined && (msg.round === undefined || msg.round === conn.waiter.round)) {
+          const waiter = conn.waiter;
+          conn.waiter = undefined;
+          waiter.resolve({ failure: { clientId: id, reason: `client error: ${msg.message}` } });
+        }
+        return;
+      case 'bye':
+        this.opts.log(`client ${id} says bye: ${msg.reason}`);
+        conn.ws.close(1000, 'bye');
+        return;
+      default:
+        this.rejectReply(conn, 'protocol', `a client may not send '${msg.type}' messages`);
+    }
+  }
+
+  private hello(conn: Connection, msg: Extract<Message, { type: 'hello' }>): void {
+    if (!SUPPORTED_FORMAT_VERSIONS.includes(msg.protocolVersion)) {
+      this.refuse(conn, 'version', `protocol version ${msg.protocolVersion} is not supported; this server speaks ${SUPPORTED_FORMAT_VERSIONS.join(', ')}`);
+      return;
+    }
+    const tokens = this.opts.reloadTokens?.() ?? this.opts.tokens;
+    if (tokens === undefined) {
+      this.refuse(conn, 'auth', `client '${msg.clientId}' refused: the server has no token file, so no client is registered`);
+      return;
+    }
+    const auth = authenticate(tokens, msg.clientId, msg.token);
+    if (!auth.ok) {
+      // The log says why; the client only learns that authentication failed, so that a caller
+      // without a token cannot probe which ids exist or are revoked.
+      this.refuse(conn, 'auth', `client '${msg.clientId}' refused: ${auth.reason}`, 'authentication failed: unknown client, revoked client or wrong token');
+      return;
+    }
+    const previous = this.clients.get(msg.clientId);
+    if (previous !== undefined) {
+      this.opts.log(`client ${msg.clientId} reconnected from ${conn.remote}; closing its previous connection`);
+      const waiter = previous.waiter;
+      previous.waiter = undefined;
+      waiter?.resolve({ failure: { clientId: msg.clientId, reason: `reconnected during round ${waiter.round}` } });
+      this.clients.delete(msg.clientId);
+      previous.ws.close(4000, 'replaced by a new connection');
+    }
+    conn.clientId = msg.clientId;
+    conn.capabilities = msg.capabilities;
+    this.clients.set(msg.clientId, conn);
+    this.known.add(msg.clientId);
+    this.send(conn, { type: 'welcome', runId: this.opts.runId, task: this.opts.task, heartbeatSeconds: this.opts.heartbeatSeconds, maxMessageBytes: this.opts.maxMessageBytes });
+    this.opts.log(`client ${msg.clientId} joined from ${conn.remote} (${msg.capabilities.numExamples} examples, ${msg.capabilities.backend}); ${this.clients.size} connected`);
+    this.changed();
+  }
+
+  /** Logs `reason`, tells the peer `told` (default the same), and closes the connection. */
+  private refuse(conn: Connection, code: string, reason: string, told = reason): void {
+    this.opts.log(`refused ${conn.remote}: ${reason}`);
+    this.send(conn, { type: 'refuse', code, reason: told });
+    conn.ws.close(4001, code);
+  }
+
+  private rejectReply(conn: Connection, code: string, reason: string, round?: number): void {
+    this.opts.log(`${this.who(conn)}: refused message (${code}): ${reason}`);
+    this.send(conn, round === undefined ? { type: 'error', code, message: reason } : refusalMessage({ ok: false, code: code as never, reason }, round));
+  }
+
+  private protocolError(conn: Connection, err: unknown): void {
+    const reason = messageOf(err);
+    if (conn.clientId === undefined) {
+      this.refuse(conn, 'protocol', `unreadable message before hello: ${reason}`);
+      return;
+    }
+    this.rejectReply(conn, 'protocol', reason, conn.waiter?.round);
+    // A pending request whose reply could not be read fails now rather than at the deadline.
+    const waiter = conn.waiter;
+    if (waiter !== undefined) {
+      conn.waiter = undefined;
+      waiter.resolve({ failure: { clientId: conn.clientId, reason: `unreadable reply: ${reason}` } });
+    }
+  }
+
+  private checkHeartbeats(): void {
+    const limit = 3 * this.opts.heartbeatSeconds * 1000;
+    for (const conn of this.clients.values()) {
+      // A client busy training may not get to send heartbeats; the round deadline covers it.
+      if (conn.waiter === undefined && Date.now() - conn.lastSeen > limit) {
+        this.opts.log(`client ${conn.clientId ?? conn.remote}: no heartbeat for ${Math.round(limit / 1000)} s; dropping it`);
+        conn.ws.terminate();
+      }
+    }
+  }
+
+  private send(conn: Connection, msg: Message): void {
+    try {
+      this.sendBytes(conn, encodeMessage(msg));
+    } catch (err) {
+      this.opts.log(`${this.who(conn)}: cannot send ${msg.type}: ${messageOf(err)}`);
+    }
+  }
+
+  private sendBytes(conn: Connection, bytes: Uint8Array): void {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    conn.bytesOut += bytes.byteLength;
+    conn.ws.send(bytes, { binary: true });
+  }
+
+  private who(conn: Connection): string {
+    return conn.clientId === undefined ? conn.remote : `client ${conn.clientId}`;
+  }
+
+  private changed(): void {
+    for (const f of [...this.changeListeners]) f();
+  }
+}
+

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ShapeMismatchError } from '../../errors.js';
+import { errorLike } from '../../engine/testing.js';
+import { decodeMessage, encodeMessage } from './codec.js';
+import type { FitReplyMessage } from './messages.js';
+import { packParams } from './tensors.js';
+import { refusalMessage, validateEvaluateReply, validateFitReply, type FitReplyExpectations, type ReplyValidation } from './validate-reply.js';
+
+const layout = [
+  { name: 'kernel', shape: [2, 2] },
+  { name: 'bias', shape: [2] },
+];
+const global = new Float32Array([1, 2, 3, 4, 5, 6]);
+const local = new Float32Array([1.5, 2.5, 3.5, 4.5, 5.5, 6.5]);
+
+function expectations(overrides: Partial<FitReplyExpectations> = {}): FitReplyExpectations {
+  return { clientId: 'hospital-a', round: 3, layout, global, maxNumExamples: 1000, ...overrides };
+}
+
+function reply(overrides: Partial<FitReplyMessage> = {}): FitReplyMessage {
+  return { type: 'fitReply', round: 3, numExamples: 600, metrics: { loss: 0.5 }, delta: false, params: packParams(layout, local.slice()), extras: {}, durationSeconds: 2, ...overrides };
+}
+
+function refusal<T>(result: ReplyValidation<T>): { code: string; reason: string } {
+  assert.equal(result.ok, false, 'expected a refusal');
+  return result.ok ? { code: '', reason: '' } : { code: result.code, reason: result.reason };
+}
+
+describe('validateFitReply', () => {
+  it('accepts a valid reply and returns the FitReply a strategy aggregates', () => {
+    const result = validateFitReply(reply(), expectations());
+
+    assert.ok(result.ok);
+    assert.deepEqual(result.reply, { clientId: 'hospital-a', params: local, numExamples: 600, metrics: { loss: 0.5 }, extras: {} });
+  });
+
+  it('accepts a decoded reply without copying its parameters', () => {
+    const bytes = encodeMessage(reply());
+    const decoded = decodeMessage(bytes);
+    assert.equal(decoded.type, 'fitReply');
+
+    const result = decoded.type === 'fitReply' ? validateFitReply(decoded, expectations()) : undefined;
+
+    assert.ok(result?.ok);
+    assert.deepEqual(result.reply.params, local);
+    assert.equal(result.reply.params.buffer, bytes.buffer);
+  });
+
+  it('adds a delta reply to the global parameters', () => {
+    const delta = new Float32Array([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+
+    const result = validateFitReply(reply({ delta: true, params: packParams(layout, delta) }), expectations());
+
+    assert.ok(result.ok);
+    assert.deepEqual(result.reply.params, local);
+  });
+
+  it('refuses a stale round, and a round that has not started', () => {
+    assert.deepEqual(refusal(validateFitReply(reply({ round: 2 }), expectations())), {
+      code: 'staleRound',
+      reason: 'the reply is for round 2 but round 3 is under way; a late reply is not aggregated',
+    });
+    assert.equal(refusal(validateFitReply(reply({ round: 4 }), expectations())).code, 'wrongRound');
+  });
+
+  it('refuses a huge, zero or fractional example count', () => {
+    assert.deepEqual(refusal(validateFitReply(reply({ numExamples: 1e12 }), expectations())), {
+      code: 'badNumExamples',
+      reason: 'numExamples 1000000000000 exceeds the plausible maximum of 1000 for this client',
+    });
+    assert.equal(refusal(validateFitReply(reply({ numExamples: 0 }), expectations())).code, 'badNumExamples');
+    assert.equal(refusal(validateFitReply(reply({ numExamples: 2.5 }), expectations())).code, 'badNumExamples');
+  });
+
+  it('refuses wrong names, wrong order and a missing tensor', () => {
+    const [kernel, bias] = packParams(layout, local);
+
+    const renamed = refusal(validateFitReply(reply({ params: [{ ...kernel, name: 'weights' }, bias] }), expectations()));
+    const swapped = refusal(validateFitReply(reply({ params: [bias, kernel] }), expectations()));
+    const missing = refusal(validateFitReply(reply({ params: [kernel] }), expectations()));
+
+    assert.deepEqual(renamed, { code: 'wrongNames', reason: "parameters[0] is named 'weights' but the model expects 'kernel' there (same names in the same order are required)" });
+    assert.equal(swapped.code, 'wrongNames');
+    assert.match(missing.reason, /the first missing is 'bias'/);
+  });
+
+  it('refuses a wrong shape', () => {
+    const [kernel, bias] = packParams(layout, local);
+
+    const result = refusal(validateFitReply(reply({ params: [{ ...kernel, shape: [4] }, bias] }), expectations()));
+
+    assert.deepEqual(result, { code: 'wrongShape', reason: "parameters 'kernel' has shape [4] but the model expects [2, 2]" });
+  });
+
+  it('refuses NaN and infinite values, naming the tensor and index', () => {
+    const withNaN = local.slice();
+    withNaN[5] = NaN;
+    const withInf = local.slice();
+    withInf[0] = -Infinity;
+
+    assert.deepEqual(refusal(validateFitReply(reply({ params: packParams(layout, withNaN) }), expectations())), {
+      code: 'nonFinite',
+      reason: "parameters 'bias' has a non-finite value (NaN) at index 1",
+    });
+    assert.match(refusal(validateFitReply(reply({ params: packParams(layout, withInf) }), expectations())).reason, /'kernel' has a non-finite value \(-Infinity\) at index 0/);
+  });
+
+  it('refuses a delta that overflows float32 once added', () => {
+    const huge = new Float32Array(6).fill(3e38);
+
+    const result = validateFitReply(reply({ delta: true, params: packParams(layout, huge) }), expectations({ global: new Float32Array(6).fill(3e38) }));
+
+    assert.equal(refusal(result).code, 'nonFinite');
+  });
+
+  it('checks the extras the strategy expects: present, right length, finite, none other', () => {
+    const wanted = expectations({ extras: { controlDelta: 6 } });
+    const badExtra = new Float32Array(6);
+    badExtra[2] = Infinity;
+
+    assert.equal(refusal(validateFitReply(reply(), wanted)).code, 'missingExtra');
+    assert.equal(refusal(validateFitReply(reply({ extras: { controlDelta: new Float32Array(5) } }), wanted)).code, 'wrongExtraLength');
+    assert.match(refusal(validateFitReply(reply({ extras: { controlDelta: badExtra } }), wanted)).reason, /extra vector 'controlDelta' has a non-finite value \(Infinity\) at index 2/);
+    assert.equal(refusal(validateFitReply(reply({ extras: { other: new Float32Array(1) } }), expectations())).code, 'unexpectedExtra');
+    const ok = validateFitReply(reply({ extras: { controlDelta: new Float32Array(6) } }), wanted);
+    assert.ok(ok.ok);
+    assert.deepEqual(ok.reply.extras, { controlDelta: new Float32Array(6) });
+  });
+
+  it('throws ShapeMismatchError when the expectations are inconsistent (a server bug)', () => {
+    assert.throws(() => validateFitReply(reply(), expectations({ global: new Float32Array(5) })), errorLike(ShapeMismatchError, /global has 5 values but the layout has 6/));
+  });
+});
+
+describe('validateEvaluateReply', () => {
+  it('checks the round and the example count', () => {
+    const msg = { type: 'evaluateReply' as const, round: 2, numExamples: 50, metrics: { loss: 0.1, accuracy: 0.9 } };
+
+    assert.ok(validateEvaluateReply(msg, { round: 2, maxNumExamples: 50 }).ok);
+    assert.equal(refusal(validateEvaluateReply(msg, { round: 3, maxNumExamples: 50 })).code, 'staleRound');
+    assert.equal(refusal(validateEvaluateReply(msg, { round: 2, maxNumExamples: 49 })).code, 'badNumExamples');
+  });
+});
+
+describe('refusalMessage', () => {
+  it('makes the error message sent back to the client', () => {
+    assert.deepEqual(refusalMessage({ ok: false, code: 'nonFinite', reason: 'NaN at 3' }, 7), { type: 'error', code: 'nonFinite', message: 'NaN at 3', round: 7 });
+  });
+});

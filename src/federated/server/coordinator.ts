@@ -1,0 +1,293 @@
+/**
+ * The round loop shared by the networked server and the simulation: wait for clients, sample,
+ * configure, collect replies until the deadline, aggregate with the strategy, evaluate, and
+ * checkpoint after every round. A resumed coordinator continues from the last checkpoint
+ * without losing or repeating a round: the sample, the round seed and the strategy state depend
+ * only on the run seed, the round number and the checkpoint.
+ */
+import { CheckpointError, messageOf, RoundRefusedError } from '../../errors.js';
+import { deriveSeed } from '../../engine/random.js';
+import type { FitFailure, Strategy, StrategyState, Vectors } from '../strategy.js';
+import type { TensorLayout } from '../task.js';
+import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
+import type { ClientEvaluation, ClientPool } from './client-pool.js';
+import { sampleClients } from './sample-clients.js';
+
+export interface RoundSettings {
+  /** Rounds to run in total (a resumed run counts the rounds already done). */
+  rounds: number;
+  /** Fraction of the available clients sampled each round. */
+  fraction: number;
+  /** Clients sampled at least per round (and needed before a round starts). */
+  minFit: number;
+  /** Clients that must be connected before the first round starts. */
+  minAvailable: number;
+  /** Seconds a round waits for replies; stragglers after that are dropped from the round. */
+  roundTimeoutSeconds: number;
+  /** Federated evaluation on the clients every this many rounds (0: never). */
+  evaluateEvery: number;
+  /** Fraction of available clients asked to evaluate. */
+  evaluateFraction: number;
+  /** Run seed. */
+  seed: number;
+}
+
+/** Global-model scores on the server's held-out data. */
+export interface GlobalScores {
+  loss: number;
+  accuracy: number;
+}
+
+/** Everything measured in one round; one line of metrics.jsonl. */
+export interface RoundRecord {
+  round: number;
+  sampled: string[];
+  replied: string[];
+  failures: FitFailure[];
+  /** Why the strategy refused to aggregate (the global model was kept), if it did. */
+  refused?: string;
+  /** Example-weighted mean of the clients' training losses. */
+  trainLoss: number;
+  /** Strategy diagnostics. */
+  aggregate: Record<string, number>;
+  /** Server-side evaluation of the new global model. */
+  evaluation?: GlobalScores;
+  /** Federated evaluation (example-weighted over the clients that answered). */
+  federatedEvaluation?: GlobalScores & { numExamples: number; clients: ClientEvaluation[] };
+  /** Per-client training metrics. */
+  clientMetrics: Record<string, Record<string, number> & { numExamples: number }>;
+  bytesSent: number;
+  bytesReceived: number;
+  seconds: number;
+}
+
+/** What the coordinator knows of each client over the run. */
+export interface ClientRecord {
+  /** Rounds it was sampled in. */
+  sampled: number;
+  /** Rounds whose reply was aggregated. */
+  replied: number;
+  failures: number;
+  lastFailure?: string;
+}
+
+interface CheckpointMeta {
+  format: 'jointly-federated-checkpoint';
+  version: 1;
+  runId: string;
+  /** Last completed round. */
+  round: number;
+  layout: TensorLayout[];
+  strategy: { name: string; scalars: Record<string, number>; vectors: string[] };
+  pool: string[];
+  history: RoundRecord[];
+  clients: Record<string, ClientRecord>;
+}
+
+export type CoordinatorEvent =
+  | { type: 'waiting'; round: number; needed: number; available: number }
+  | { type: 'round-start'; round: number; sampled: string[]; paramsChecksum: string }
+  | { type: 'round-end'; record: RoundRecord }
+  | { type: 'round-refused'; round: number; reason: string }
+  | { type: 'checkpoint'; round: number; path: string }
+  | { type: 'resumed'; round: number; path: string; history: RoundRecord[] };
+
+export interface CoordinatorOptions {
+  runId: string;
+  strategy: Strategy;
+  pool: ClientPool;
+  settings: RoundSettings;
+  layout: TensorLayout[];
+  /** Initial global parameters (ignored when resuming). */
+  initialParams: Float32Array;
+  /** Server-side evaluation of the global model on held-out data. */
+  evaluateGlobal?: (params: Float32Array) => GlobalScores | Promise<GlobalScores>;
+  /** Checkpoint file written after every round. */
+  checkpointPath?: string;
+  /** Continue from the checkpoint at `checkpointPath`. */
+  resume?: boolean;
+  /** Number of clients the server knows (SCAFFOLD scales by it); default: the available ones. */
+  numClients?: () => number;
+  onEvent?: (e: CoordinatorEvent) => void;
+}
+
+export interface CoordinatorResult {
+  params: Float32Array;
+  /** Last completed round. */
+  round: number;
+  history: RoundRecord[];
+  clients: Record<string, ClientRecord>;
+  /** True when stopped by the signal before all rounds ran. */
+  interrupted: boolean;
+}
+
+/** A short checksum of parameters (FNV-1a over the bytes), to compare runs in logs and tests. */
+export function paramsChecksum(params: Float32Array): string {
+  const bytes = new Uint8Array(params.buffer, params.byteOffset, params.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+function weightedMean(items: readonly { n: number; v: number }[]): number {
+  const total = items.reduce((s, x) => s + x.n, 0);
+  return total === 0 ? Number.NaN : items.reduce((s, x) => s + x.n * x.v, 0) / total;
+}
+
+export class Coordinator {
+  private params: Float32Array;
+  private round = 0;
+  private history: RoundRecord[] = [];
+  private clients: Record<string, ClientRecord> = {};
+  private readonly opts: CoordinatorOptions;
+
+  constructor(opts: CoordinatorOptions) {
+    this.opts = opts;
+    this.params = opts.initialParams.slice();
+    if (opts.resume === true) this.restore();
+  }
+
+  /** Last completed round. */
+  get completedRounds(): number {
+    return this.round;
+  }
+
+  get globalParams(): Float32Array {
+    return this.params;
+  }
+
+  /** Runs the remaining rounds; stops cleanly (after checkpointing the last completed round) when `signal` aborts. */
+  async run(signal: AbortSignal): Promise<CoordinatorResult> {
+    const { settings, pool, strategy } = this.opts;
+    const emit = this.opts.onEvent ?? (() => undefined);
+    try {
+      while (this.round < settings.rounds && !signal.aborted) {
+        const round = this.round + 1;
+        const needed = Math.max(round === 1 ? settings.minAvailable : 0, settings.minFit, strategy.minReplies());
+        if (pool.available().length < needed) {
+          emit({ type: 'waiting', round, needed, available: pool.available().length });
+          await pool.waitForClients(needed, signal);
+        }
+        const started = performance.now();
+        const sampled = sampleClients(pool.available(), { fraction: settings.fraction, min: needed, seed: settings.seed, round });
+        const ctx = { round, global: this.params, numClients: this.opts.numClients?.() ?? pool.available().length };
+        const instructions = strategy.configureFit(ctx);
+        instructions.config = { ...instructions.config, seed: deriveSeed(settings.seed, `round-${round}`) };
+        emit({ type: 'round-start', round, sampled, paramsChecksum: paramsChecksum(this.params) });
+        const deadline = Date.now() + settings.roundTimeoutSeconds * 1000;
+        const outcome = await pool.fit({ round, clients: sampled, params: this.params, instructions, deadline }, signal);
+        if (signal.aborted) break; // the round did not complete: it is neither aggregated nor counted
+        const replies = [...outcome.replies].sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+        const record: RoundRecord = {
+          round,
+          sampled,
+          replied: replies.map((r) => r.clientId),
+          failures: outcome.failures,
+          trainLoss: weightedMean(replies.map((r) => ({ n: r.numExamples, v: r.metrics.loss ?? Number.NaN }))),
+          aggregate: {},
+          clientMetrics: Object.fromEntries(replies.map((r) => [r.clientId, { ...r.metrics, numExamples: r.numExamples }])),
+          bytesSent: outcome.bytesSent,
+          bytesReceived: outcome.bytesReceived,
+          seconds: 0,
+        };
+        try {
+          const result = strategy.aggregateFit(ctx, replies, outcome.failures);
+          this.params = result.params;
+          record.aggregate = result.metrics;
+        } catch (err) {
+          if (!(err instanceof RoundRefusedError)) throw err;
+          record.refused = messageOf(err);
+          emit({ type: 'round-refused', round, reason: record.refused });
+        }
+        if (this.opts.evaluateGlobal !== undefined) record.evaluation = await this.opts.evaluateGlobal(this.params);
+        if (settings.evaluateEvery > 0 && round % settings.evaluateEvery === 0) {
+          const evalClients = sampleClients(pool.available(), { fraction: settings.evaluateFraction, min: 1, seed: deriveSeed(settings.seed, 'evaluate'), round });
+          const ev = await pool.evaluate({ round, clients: evalClients, params: this.params, deadline: Date.now() + settings.roundTimeoutSeconds * 1000 }, signal);
+          if (signal.aborted) break;
+          record.bytesSent += ev.bytesSent;
+          record.bytesReceived += ev.bytesReceived;
+          const results = [...ev.results].sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
+          record.federatedEvaluation = {
+            loss: weightedMean(results.map((r) => ({ n: r.numExamples, v: r.loss }))),
+            accuracy: weightedMean(results.map((r) => ({ n: r.numExamples, v: r.accuracy }))),
+            numExamples: results.reduce((s, r) => s + r.numExamples, 0),
+            clients: results,
+          };
+        }
+        record.seconds = (performance.now() - started) / 1000;
+        this.track(record);
+        this.round = round;
+        this.history.push(record);
+        this.checkpoint();
+        emit({ type: 'round-end', record });
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    }
+    return { params: this.params, round: this.round, history: this.history, clients: this.clients, interrupted: this.round < settings.rounds };
+  }
+
+  private track(record: RoundRecord): void {
+    const get = (id: string): ClientRecord => (this.clients[id] ??= { sampled: 0, replied: 0, failures: 0 });
+    for (const id of record.sampled) get(id).sampled++;
+    for (const id of record.replied) get(id).replied++;
+    for (const f of record.failures) {
+      const c = get(f.clientId);
+      c.failures++;
+      c.lastFailure = f.reason;
+    }
+  }
+
+  private checkpoint(): void {
+    const path = this.opts.checkpointPath;
+    if (path === undefined) return;
+    const state: StrategyState = this.opts.strategy.getState();
+    const poolState: Vectors = this.opts.pool.getState?.() ?? {};
+    const vectors: Record<string, Float32Array> = { params: this.params };
+    for (const [k, v] of Object.entries(state.vectors)) vectors[`strategy/${k}`] = v;
+    for (const [k, v] of Object.entries(poolState)) vectors[`pool/${k}`] = v;
+    const meta: CheckpointMeta = {
+      format: 'jointly-federated-checkpoint',
+      version: 1,
+      runId: this.opts.runId,
+      round: this.round,
+      layout: this.opts.layout,
+      strategy: { name: this.opts.strategy.name, scalars: state.scalars, vectors: Object.keys(state.vectors) },
+      pool: Object.keys(poolState),
+      history: this.history,
+      clients: this.clients,
+    };
+    writeCheckpointFile(path, { meta, vectors });
+    this.opts.onEvent?.({ type: 'checkpoint', round: this.round, path });
+  }
+
+  private restore(): void {
+    const path = this.opts.checkpointPath;
+    if (path === undefined) throw new CheckpointError('resuming needs a checkpoint path', 'give the run folder with --out');
+    const { meta, vectors } = readCheckpointFile<CheckpointMeta>(path);
+    const mismatch = (what: string, hint: string): never => {
+      throw new CheckpointError(`the checkpoint ${path} ${what}`, hint);
+    };
+    if (meta.format !== 'jointly-federated-checkpoint' || meta.version !== 1) mismatch('is not a jointly federated checkpoint (version 1)', 'point --out at the folder of a federated run');
+    if (meta.strategy.name !== this.opts.strategy.name) mismatch(`was made by strategy '${meta.strategy.name}', not '${this.opts.strategy.name}'`, 'resume with the same config');
+    const sameLayout =
+      meta.layout.length === this.opts.layout.length &&
+      meta.layout.every((t, i) => t.name === this.opts.layout[i].name && t.shape.join(',') === this.opts.layout[i].shape.join(','));
+    if (!sameLayout) mismatch('holds a model of another architecture', 'resume with the same model spec');
+    const params = vectors.params;
+    if (params === undefined || params.length !== this.opts.initialParams.length) mismatch('has no parameters of the model\'s size', 'resume with the same model spec');
+    this.params = params;
+    this.round = meta.round;
+    this.history = meta.history;
+    this.clients = meta.clients;
+    const strategyVectors: Vectors = {};
+    for (const k of meta.strategy.vectors) strategyVectors[k] = vectors[`strategy/${k}`];
+    this.opts.strategy.setState({ scalars: meta.strategy.scalars, vectors: strategyVectors });
+    if (this.opts.pool.setState !== undefined) {
+      const poolVectors: Vectors = {};
+      for (const k of meta.pool) poolVectors[k] = vectors[`pool/${k}`];
+      this.opts.pool.setState(poolVectors);
+    }
+    this.opts.onEvent?.({ type: 'resumed', round: this.round, path, history: this.history });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Messages between the simulation's main thread and its worker threads. The training data is
+ * shared (SharedArrayBuffer), never copied per task; parameters are transferred.
+ */
+import type { ParsedClientTrainConfig } from '../client-config.js';
+import type { Vectors } from '../strategy.js';
+import type { FederatedTask } from '../task.js';
+
+/** A dataset whose arrays live in SharedArrayBuffers, readable by every worker without a copy. */
+export interface SharedDataset {
+  features: Float32Array;
+  labels: Int32Array;
+  sampleShape: number[];
+  numClasses: number;
+}
+
+export interface WorkerInit {
+  task: FederatedTask;
+  backend: string;
+  train: SharedDataset;
+  test: SharedDataset;
+  /** Training-sample indices of every simulated client (shared). */
+  clients: Int32Array[];
+  /** Held-out sample indices of every client, for federated evaluation (empty arrays when none). */
+  clientTests: Int32Array[];
+}
+
+/** How a malicious client misbehaves (an attack spec, validated by the attack registry). */
+export type AttackSpecValue = { type: string } & Record<string, unknown>;
+
+export interface FitTask {
+  kind: 'fit';
+  id: number;
+  /** Client index into `WorkerInit.clients`, or -1 for all training data pooled (the pooled baseline). */
+  client: number;
+  clientId: string;
+  global: Float32Array;
+  config: ParsedClientTrainConfig;
+  extras: Vectors;
+  clientControl?: Float32Array;
+  /** Set for malicious clients. */
+  attack?: AttackSpecValue;
+  /** Run seed and round, for the attack's randomness. */
+  attackRound?: { seed: number; round: number };
+}
+
+export interface EvaluateTask {
+  kind: 'evaluate';
+  id: number;
+  params: Float32Array;
+  /** Client index (its held-out split), or -1 for the global test set. */
+  client: number;
+}
+
+export type WorkerTask = FitTask | EvaluateTask;
+
+export interface FitResultMessage {
+  kind: 'fit';
+  id: number;
+  params: Float32Array;
+  numExamples: number;
+  metrics: Record<string, number>;
+  extras: Vectors;
+  clientControl?: Float32Array;
+}
+
+export interface EvaluateResultMessage {
+  kind: 'evaluate';
+  id: number;
+  loss: number;
+  accuracy: number;
+  numExamples: number;
+}
+
+export interface ErrorMessage {
+  kind: 'error';
+  id: number;
+  code?: string;
+  message: string;
+  hint?: string;
+}
+
+export interface ReadyMessage {
+  kind: 'ready';
+  backend: string;
+}
+
+export type WorkerReply = FitResultMessage | EvaluateResultMessage | ErrorMessage | ReadyMessage;
+
+/** Copies a dataset into shared memory. */
+export function shareDataset(ds: { features: Float32Array; labels: Int32Array; sampleShape: readonly number[]; numClasses: number }): SharedDataset {
+  const features = new Float32Array(new SharedArrayBuffer(ds.features.byteLength));
+  features.set(ds.features);
+  const labels = new Int32Array(new SharedArrayBuffer(ds.labels.byteLength));
+  labels.set(ds.labels);
+  return { features, labels, sampleShape: [...ds.sampleShape], numClasses: ds.numClasses };
+}
