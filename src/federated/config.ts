@@ -3,6 +3,7 @@
  * `jointly server`: the task, the strategy, the rounds, and the settings of each runtime.
  * Every field is documented here with its default.
  */
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/backend.js';
@@ -20,7 +21,7 @@ export const SamplingConfigSchema = z
     fraction: z.number().gt(0).max(1).default(1),
     /** Clients sampled at least per round; a round waits until this many are connected. Default 2. */
     minFit: z.number().int().min(1).default(2),
-    /** Clients that must be connected before the first round. Default 2. */
+    /** Clients that must be connected before the first round (and the first after a resume). Default 2. */
     minAvailable: z.number().int().min(1).default(2),
     /** Seconds a round waits for replies; later replies are dropped as stragglers. Default 600. */
     roundTimeoutSeconds: z.number().positive().default(600),
@@ -69,6 +70,8 @@ export const ServerConfigSchema = z
     tlsKey: z.string().optional(),
     /** Seconds between heartbeats; a client silent for 3 heartbeats is dropped. Default 10. */
     heartbeatSeconds: z.number().positive().default(10),
+    /** Largest example count a client's reply may claim (replies are weighted by it). Default 10,000,000. */
+    maxExamplesPerClient: z.number().int().positive().default(10_000_000),
     /** Largest message accepted, in MiB. Default 256. */
     maxMessageMiB: z.number().positive().max(2047).default(256),
   })
@@ -106,4 +109,23 @@ export type FederatedConfigInput = z.input<typeof FederatedConfigSchema>;
 /** Worker threads to use: the configured number, else one per core. */
 export function workerCount(cfg: FederatedConfig): number {
   return cfg.simulation.workers ?? Math.max(1, availableParallelism());
+}
+
+/**
+ * What a checkpoint must agree with to be resumed: everything that shapes the rounds' results
+ * (seed, data, model, optimizer, strategy, sampling, and for simulations the clients, partition
+ * and attack). Rounds, backend, workers and server addresses may change between restarts.
+ */
+export function runFingerprint(cfg: FederatedConfig, runtime: 'simulation' | 'server'): string {
+  const { clients, partition, clientTestFraction, attack } = cfg.simulation;
+  const shape = {
+    seed: cfg.seed,
+    data: cfg.data,
+    model: cfg.model,
+    optimizer: cfg.optimizer,
+    strategy: cfg.strategy,
+    sampling: cfg.sampling,
+    simulation: runtime === 'simulation' ? { clients, partition, clientTestFraction, attack } : undefined,
+  };
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }

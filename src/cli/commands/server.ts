@@ -45,7 +45,7 @@ export async function serverCommand(config: FederatedConfig, opts: ServerCommand
             const r = e.record;
             folder.appendJsonl('metrics.jsonl', r);
             const acc = r.evaluation === undefined ? '' : `, test accuracy ${(r.evaluation.accuracy * 100).toFixed(2)}%`;
-            log(`round ${r.round} done: ${r.replied.length} repl${r.replied.length === 1 ? 'y' : 'ies'} aggregated, ${r.failures.length} failed${acc} (${r.seconds.toFixed(1)} s)`);
+            log(`round ${r.round} done: ${r.replied.length} repl${r.replied.length === 1 ? 'y' : 'ies'} aggregated, ${r.failures.length} failed${acc} (${r.seconds.toFixed(1)} s, params ${r.paramsChecksum})`);
             for (const f of r.failures) log(`  round ${r.round}: ${f.clientId} failed: ${f.reason}`);
             break;
           }

@@ -17,7 +17,7 @@ import { createOptimizer } from '../../engine/optimizer.js';
 import { deriveSeed } from '../../engine/random.js';
 import { train } from '../../engine/trainer.js';
 import { datasetLength, type Dataset } from '../../data/dataset.js';
-import { ShapeMismatchError } from '../../errors.js';
+import { DataMissingError, ShapeMismatchError } from '../../errors.js';
 import { EXTRA_CONTROL_DELTA, EXTRA_SERVER_CONTROL, type ParsedClientTrainConfig } from '../client-config.js';
 import type { Vectors } from '../strategy.js';
 import { buildTaskModel, type FederatedTask } from '../task.js';
@@ -88,6 +88,9 @@ export class LocalTrainer {
     const { config, clientId } = input;
     const data = this.checkData(input.data, clientId);
     const numExamples = datasetLength(data);
+    if (numExamples === 0) {
+      throw new DataMissingError(`client '${clientId}' has no training examples`, 'give every client some data (with a Dirichlet or quantity partition, raise minSize)');
+    }
     writeParams(this.model, input.global);
     const optimizer = createOptimizer(this.task.optimizer);
     const member = createMember({ name: clientId, model: this.model, optimizer });

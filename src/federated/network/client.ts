@@ -6,13 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { WebSocket, type RawData } from 'ws';
-import { AuthRefusedError, ConfigError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
+import { ConfigError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
 import { datasetLength, type Dataset } from '../../data/dataset.js';
 import { LocalTrainer } from '../client/local-trainer.js';
 import { parseClientTrainConfig } from '../client-config.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import { rawDataBytes } from './raw-data.js';
-import { FORMAT_VERSION, type Message } from '../protocol/messages.js';
+import { errorForRefusal, FORMAT_VERSION, type Message } from '../protocol/messages.js';
 import { packParams, unpackParams } from '../protocol/tensors.js';
 import { FederatedTaskSchema, taskLayout, type FederatedTask, type TensorLayout } from '../task.js';
 
@@ -131,7 +131,7 @@ export class FederatedClient {
                 heartbeat.unref();
                 return;
               case 'refuse':
-                refused = new AuthRefusedError(`the server refused this client (${msg.code}): ${msg.reason}`, msg.code === 'auth' ? 'ask the operator for a valid token (jointly token add <id>)' : undefined);
+                refused = errorForRefusal(msg);
                 return;
               case 'fit':
                 send(await this.fit(msg));
@@ -222,12 +222,15 @@ export class FederatedClient {
 }
 
 
+/** Waits `ms`, or less if the signal aborts; leaves no listener behind either way. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

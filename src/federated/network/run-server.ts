@@ -13,7 +13,7 @@ import { CheckpointError } from '../../errors.js';
 import type { RunFolder } from '../../report/run-folder.js';
 import { loadTokenFile, type TokenFile } from '../auth/tokens.js';
 import { LocalTrainer } from '../client/local-trainer.js';
-import type { FederatedConfig } from '../config.js';
+import { runFingerprint, type FederatedConfig } from '../config.js';
 import { Coordinator, type CoordinatorEvent, type CoordinatorResult } from '../server/coordinator.js';
 import { createStrategy } from '../strategies/registry.js';
 import { buildTaskModel, taskLayout, type FederatedTask } from '../task.js';
@@ -80,6 +80,7 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
     tls: config.server.tlsCert === undefined || config.server.tlsKey === undefined ? undefined : { certPath: config.server.tlsCert, keyPath: config.server.tlsKey },
     heartbeatSeconds: config.server.heartbeatSeconds,
     maxMessageBytes: Math.floor(config.server.maxMessageMiB * 1024 * 1024),
+    maxExamplesPerClient: config.server.maxExamplesPerClient,
     log: opts.log,
   });
   const url = await server.listen();
@@ -99,6 +100,7 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
       },
       checkpointPath,
       resume: opts.resume,
+      fingerprint: runFingerprint(config, 'server'),
       numClients: () => server.known.size,
       onEvent: opts.onEvent,
     });

@@ -38,6 +38,8 @@ export interface ServerOptions {
   tls?: { certPath: string; keyPath: string };
   heartbeatSeconds: number;
   maxMessageBytes: number;
+  /** Largest example count a reply may claim (a client's own declaration in hello is capped by it). */
+  maxExamplesPerClient: number;
   /** One line per event worth logging (connections, refusals, bad replies). */
   log: (line: string) => void;
 }
@@ -184,11 +186,12 @@ export class FederatedServer implements ClientPool {
     expect: () => Omit<Waiter, 'resolve'>,
   ): Promise<{ outcomes: { reply?: FitReply; evaluation?: ClientEvaluation; failure?: FitFailure }[]; bytesSent: number; bytesReceived: number }> {
     let bytesSent = 0;
-    const before = new Map<string, number>();
+    // By connection, not id: a client that reconnects mid-round has a new connection with its own count.
+    const before = new Map<Connection, number>();
     const waits = clientIds.map((clientId) => {
       const conn = this.clients.get(clientId);
       if (conn === undefined) return Promise.resolve({ failure: { clientId, reason: 'not connected when the round started' } });
-      before.set(clientId, conn.bytesIn);
+      before.set(conn, conn.bytesIn);
       return new Promise<{ reply?: FitReply; evaluation?: ClientEvaluation; failure?: FitFailure }>((resolve) => {
         conn.waiter = { ...expect(), resolve };
         this.sendBytes(conn, bytes);
@@ -198,10 +201,11 @@ export class FederatedServer implements ClientPool {
     const timer = setTimeout(() => this.expire(clientIds, 'missed the round deadline (straggler): dropped from this round'), Math.max(0, deadline - Date.now()));
     const onAbort = (): void => this.expire(clientIds, 'the server is stopping');
     signal.addEventListener('abort', onAbort);
+    if (signal.aborted) onAbort();
     try {
       const outcomes = await Promise.all(waits);
       let bytesReceived = 0;
-      for (const [id, b] of before) bytesReceived += (this.clients.get(id)?.bytesIn ?? b) - b;
+      for (const [conn, b] of before) bytesReceived += conn.bytesIn - b;
       return { outcomes, bytesSent, bytesReceived };
     } finally {
       clearTimeout(timer);
@@ -289,7 +293,7 @@ export class FederatedServer implements ClientPool {
           round: waiter.round,
           layout: this.opts.layout,
           global: waiter.global,
-          maxNumExamples: conn.capabilities?.numExamples ?? Number.MAX_SAFE_INTEGER,
+          maxNumExamples: this.maxExamples(conn),
           extras: waiter.extras,
         });
         if (!v.ok) {
@@ -314,7 +318,7 @@ export class FederatedServer implements ClientPool {
           this.rejectReply(conn, 'staleRound', `evaluate reply for round ${msg.round} arrived when no evaluation was pending; it is ignored`, msg.round);
           return;
         }
-        const v = validateEvaluateReply(msg, { round: waiter.round, maxNumExamples: conn.capabilities?.numExamples ?? Number.MAX_SAFE_INTEGER });
+        const v = validateEvaluateReply(msg, { round: waiter.round, maxNumExamples: this.maxExamples(conn) });
         conn.waiter = undefined;
         if (!v.ok) {
           this.rejectReply(conn, v.code, v.reason, waiter.round);
@@ -426,6 +430,11 @@ export class FederatedServer implements ClientPool {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
     conn.bytesOut += bytes.byteLength;
     conn.ws.send(bytes, { binary: true });
+  }
+
+  /** The example count a client's replies may claim: its declaration in hello, capped by the server's limit. */
+  private maxExamples(conn: Connection): number {
+    return Math.min(conn.capabilities?.numExamples ?? this.opts.maxExamplesPerClient, this.opts.maxExamplesPerClient);
   }
 
   private who(conn: Connection): string {

@@ -26,6 +26,19 @@ interface Header<M> {
   sha256: string;
 }
 
+/** JSON has no NaN or Infinity: they are written as `{ "$float": "NaN" }` and read back as numbers. */
+function keepNonFinite(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? { $float: String(value) } : value;
+}
+
+function restoreNonFinite(_key: string, value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && Object.keys(value).length === 1) {
+    const f = (value as { $float?: unknown }).$float;
+    if (f === 'NaN' || f === 'Infinity' || f === '-Infinity') return Number(f);
+  }
+  return value;
+}
+
 function align4(n: number): number {
   return (n + 3) & ~3;
 }
@@ -44,7 +57,7 @@ export function encodeCheckpoint<M>(contents: CheckpointContents<M>): Uint8Array
   const payloadBytes = new Uint8Array(payload.buffer);
   const sha256 = createHash('sha256').update(payloadBytes).digest('hex');
   const header: Header<M> = { meta: contents.meta, vectors: table, sha256 };
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header, keepNonFinite));
   const start = align4(MAGIC.length + 4 + headerBytes.length);
   const out = new Uint8Array(start + payloadBytes.length);
   out.set(new TextEncoder().encode(MAGIC), 0);
@@ -66,7 +79,7 @@ export function decodeCheckpoint<M>(bytes: Uint8Array, source: string): Checkpoi
   if (MAGIC.length + 4 + headerLength > bytes.length) throw bad('it is truncated (header)');
   let header: Header<M>;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength))) as Header<M>;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)), restoreNonFinite) as Header<M>;
   } catch (err) {
     throw bad(`its header is not JSON (${messageOf(err)})`);
   }
@@ -74,7 +87,8 @@ export function decodeCheckpoint<M>(bytes: Uint8Array, source: string): Checkpoi
   const start = align4(MAGIC.length + 4 + headerLength);
   const total = header.vectors.reduce((s, v) => s + v.length, 0);
   if (start + total * 4 !== bytes.length) throw bad(`it holds ${bytes.length - start} payload bytes, ${total * 4} expected (truncated?)`);
-  const payloadBytes = bytes.slice(start);
+  // A copy (a Buffer's slice would be a view, possibly unaligned for a Float32Array).
+  const payloadBytes = new Uint8Array(bytes.subarray(start));
   if (createHash('sha256').update(payloadBytes).digest('hex') !== header.sha256) throw bad('its payload checksum does not match (corrupted)');
   const payload = new Float32Array(payloadBytes.buffer, payloadBytes.byteOffset, total);
   const vectors: Record<string, Float32Array> = {};

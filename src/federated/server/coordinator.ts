@@ -59,6 +59,8 @@ export interface RoundRecord {
   bytesSent: number;
   bytesReceived: number;
   seconds: number;
+  /** Checksum of the global parameters after the round (see paramsChecksum). */
+  paramsChecksum: string;
 }
 
 /** What the coordinator knows of each client over the run. */
@@ -75,6 +77,7 @@ interface CheckpointMeta {
   format: 'jointly-federated-checkpoint';
   version: 1;
   runId: string;
+  fingerprint?: string;
   /** Last completed round. */
   round: number;
   layout: TensorLayout[];
@@ -106,6 +109,8 @@ export interface CoordinatorOptions {
   checkpointPath?: string;
   /** Continue from the checkpoint at `checkpointPath`. */
   resume?: boolean;
+  /** Identifies the run's settings (see runFingerprint); a checkpoint of other settings is not resumed. */
+  fingerprint?: string;
   /** Number of clients the server knows (SCAFFOLD scales by it); default: the available ones. */
   numClients?: () => number;
   onEvent?: (e: CoordinatorEvent) => void;
@@ -129,9 +134,11 @@ export function paramsChecksum(params: Float32Array): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/** Example-weighted mean; items with no examples do not count. NaN when nothing counts. */
 function weightedMean(items: readonly { n: number; v: number }[]): number {
-  const total = items.reduce((s, x) => s + x.n, 0);
-  return total === 0 ? Number.NaN : items.reduce((s, x) => s + x.n * x.v, 0) / total;
+  const counted = items.filter((x) => x.n > 0);
+  const total = counted.reduce((s, x) => s + x.n, 0);
+  return total === 0 ? Number.NaN : counted.reduce((s, x) => s + x.n * x.v, 0) / total;
 }
 
 export class Coordinator {
@@ -160,16 +167,20 @@ export class Coordinator {
   async run(signal: AbortSignal): Promise<CoordinatorResult> {
     const { settings, pool, strategy } = this.opts;
     const emit = this.opts.onEvent ?? (() => undefined);
+    // The first round this process runs (the first of the run, or the first after a resume) waits for minAvailable clients.
+    const firstRound = this.round + 1;
     try {
       while (this.round < settings.rounds && !signal.aborted) {
         const round = this.round + 1;
-        const needed = Math.max(round === 1 ? settings.minAvailable : 0, settings.minFit, strategy.minReplies());
+        const needed = Math.max(round === firstRound ? settings.minAvailable : 0, settings.minFit, strategy.minReplies());
         if (pool.available().length < needed) {
           emit({ type: 'waiting', round, needed, available: pool.available().length });
           await pool.waitForClients(needed, signal);
         }
         const started = performance.now();
-        const sampled = sampleClients(pool.available(), { fraction: settings.fraction, min: needed, seed: settings.seed, round });
+        // minAvailable is only a condition to start on: the sample itself depends only on minFit and the
+        // strategy, so that a resumed run samples exactly what an uninterrupted one would have.
+        const sampled = sampleClients(pool.available(), { fraction: settings.fraction, min: Math.max(settings.minFit, strategy.minReplies()), seed: settings.seed, round });
         const ctx = { round, global: this.params, numClients: this.opts.numClients?.() ?? pool.available().length };
         const instructions = strategy.configureFit(ctx);
         instructions.config = { ...instructions.config, seed: deriveSeed(settings.seed, `round-${round}`) };
@@ -189,6 +200,7 @@ export class Coordinator {
           bytesSent: outcome.bytesSent,
           bytesReceived: outcome.bytesReceived,
           seconds: 0,
+          paramsChecksum: '',
         };
         try {
           const result = strategy.aggregateFit(ctx, replies, outcome.failures);
@@ -202,8 +214,8 @@ export class Coordinator {
         if (this.opts.evaluateGlobal !== undefined) record.evaluation = await this.opts.evaluateGlobal(this.params);
         if (settings.evaluateEvery > 0 && round % settings.evaluateEvery === 0) {
           const evalClients = sampleClients(pool.available(), { fraction: settings.evaluateFraction, min: 1, seed: deriveSeed(settings.seed, 'evaluate'), round });
+          // A stop during the evaluation still completes the round (already aggregated) with the evaluations that came in.
           const ev = await pool.evaluate({ round, clients: evalClients, params: this.params, deadline: Date.now() + settings.roundTimeoutSeconds * 1000 }, signal);
-          if (signal.aborted) break;
           record.bytesSent += ev.bytesSent;
           record.bytesReceived += ev.bytesReceived;
           const results = [...ev.results].sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
@@ -215,6 +227,7 @@ export class Coordinator {
           };
         }
         record.seconds = (performance.now() - started) / 1000;
+        record.paramsChecksum = paramsChecksum(this.params);
         this.track(record);
         this.round = round;
         this.history.push(record);
@@ -250,6 +263,7 @@ export class Coordinator {
       format: 'jointly-federated-checkpoint',
       version: 1,
       runId: this.opts.runId,
+      fingerprint: this.opts.fingerprint,
       round: this.round,
       layout: this.opts.layout,
       strategy: { name: this.opts.strategy.name, scalars: state.scalars, vectors: Object.keys(state.vectors) },
@@ -269,6 +283,9 @@ export class Coordinator {
       throw new CheckpointError(`the checkpoint ${path} ${what}`, hint);
     };
     if (meta.format !== 'jointly-federated-checkpoint' || meta.version !== 1) mismatch('is not a jointly federated checkpoint (version 1)', 'point --out at the folder of a federated run');
+    if (meta.fingerprint !== undefined && this.opts.fingerprint !== undefined && meta.fingerprint !== this.opts.fingerprint) {
+      mismatch('was made with other settings (seed, data, model, optimizer, strategy options, sampling or clients)', 'resume with the config the run started with; only rounds, backend, workers and server addresses may change');
+    }
     if (meta.strategy.name !== this.opts.strategy.name) mismatch(`was made by strategy '${meta.strategy.name}', not '${this.opts.strategy.name}'`, 'resume with the same config');
     const sameLayout =
       meta.layout.length === this.opts.layout.length &&

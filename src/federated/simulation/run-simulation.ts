@@ -10,7 +10,7 @@ import { createRng, deriveSeed, permutation } from '../../engine/random.js';
 import { readParams } from '../../engine/flat-params.js';
 import { selectMaliciousIds } from '../attacks/select-malicious.js';
 import { parseClientTrainConfig } from '../client-config.js';
-import { FederatedConfigSchema, workerCount, type FederatedConfig, type FederatedConfigInput } from '../config.js';
+import { FederatedConfigSchema, runFingerprint, workerCount, type FederatedConfig, type FederatedConfigInput } from '../config.js';
 import { labelHistograms } from '../partition/histogram.js';
 import { partitionLabels } from '../partition/registry.js';
 import { Coordinator, type CoordinatorEvent, type CoordinatorResult } from '../server/coordinator.js';
@@ -47,7 +47,7 @@ export interface SimulationOptions {
   checkpointPath?: string;
   /** Continue from the checkpoint. */
   resume?: boolean;
-  /** Stops after the current round. */
+  /** Stops the run: a round in progress is not counted, the last completed one is checkpointed. */
   signal?: AbortSignal;
   onEvent?: (e: SimulationEvent) => void;
 }
@@ -149,6 +149,7 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
       },
       checkpointPath: opts.checkpointPath,
       resume: opts.resume,
+      fingerprint: runFingerprint(config, 'simulation'),
       numClients: () => numClients,
       onEvent: emit,
     });
