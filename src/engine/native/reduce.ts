@@ -26,9 +26,10 @@ export const reduceConfigs: readonly KernelConfig[] = REDUCE_KERNELS.map(({ kern
   backendName: 'native',
   kernelFunc: withCpuFallback(kernelName, (args) => {
     const x = input(args, 'x', kernelName);
+    // Max names its axes reductionIndices, the others axis.
     const xv = f32(args.backend, x);
     if (xv === null || x.shape.length === 0) return null;
-    const axes = [...new Set(util.parseAxisParam(args.attrs?.axis as number | number[], x.shape))].sort((p, q) => p - q);
+    const axes = [...new Set(util.parseAxisParam((args.attrs?.axis ?? args.attrs?.reductionIndices) as number | number[], x.shape))].sort((p, q) => p - q);
     if (axes.length === 0) return null;
     const view = reductionView(x.shape, axes);
     if (view === null || (view[1] === 0 && op !== REDUCE.sum)) return null;
