@@ -2,9 +2,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../engine/backend.js';
+import { loadNativeAddon } from '../engine/native/addon.js';
 
 /** Backends in the order `auto` would prefer them. */
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tensorflow', 'native', 'wasm', 'cpu'] as const;
 
 /** A backend that was loaded, with how. */
 export interface LoadedBackend {
@@ -12,6 +13,8 @@ export interface LoadedBackend {
   reason: string;
   /** wasm only: SIMD and threads as detected by @tensorflow/tfjs-backend-wasm. */
   wasm?: { simd: boolean; multithread: boolean; threads: number };
+  /** native only: library versions, OpenBLAS kernels and threads. */
+  native?: { onednn: string; openblas: string; openblasCore: string; threads: number };
 }
 
 export interface Skipped {
@@ -30,6 +33,10 @@ export async function loadBackend(backend: string): Promise<LoadedBackend | Skip
         multithread: (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true,
         threads: getThreadsCount(),
       };
+    }
+    if (choice.name === 'native') {
+      const addon = loadNativeAddon();
+      if ('addon' in addon) loaded.native = addon.addon.buildInfo();
     }
     return loaded;
   } catch (err) {

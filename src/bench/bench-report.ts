@@ -1,6 +1,7 @@
 /** The benchmark's results: the JSON document it writes and the summary it prints. */
 import { alignTable } from '../report/text-table.js';
 import type { LoadedBackend, Skipped } from './backends.js';
+import type { TorchMeasurement } from './pytorch.js';
 import { MAX_WARMUP_STEPS, MIN_TIMED_STEPS, type Measurement } from './measure.js';
 import { REFERENCE_MODELS } from './workloads.js';
 
@@ -24,7 +25,20 @@ export interface Report {
   results: Measurement[];
   skipped: Skipped[];
   failures: Failure[];
+  /** PyTorch on the same models in the same run (scripts/bench-pytorch.py). */
+  pytorch: { results: TorchMeasurement[]; skipped: string | null; blas: string | null };
   notes: string[];
+}
+
+/** native samples/s over PyTorch's, per model and PyTorch thread count. */
+export function nativeVsTorch(report: Report): { model: string; native: number; torch: number; threads: number; ratio: number }[] {
+  const out: { model: string; native: number; torch: number; threads: number; ratio: number }[] = [];
+  for (const r of report.results.filter((x) => x.backend === 'native')) {
+    for (const t of report.pytorch.results.filter((x) => x.model === r.model)) {
+      out.push({ model: r.model, native: r.samplesPerSecond, torch: t.samplesPerSecond, threads: t.threads, ratio: r.samplesPerSecond / t.samplesPerSecond });
+    }
+  }
+  return out;
 }
 
 export const NOTES: readonly string[] = [
@@ -32,6 +46,7 @@ export const NOTES: readonly string[] = [
   `Timing: each measurement first runs untimed warm-up steps (at least 1, at most ${MAX_WARMUP_STEPS}), then timed steps for about --seconds and at least ${MIN_TIMED_STEPS}. ms/step and samples/s cover only the trainStep calls (forward, loss, backward, Adam update, reading the loss back to JS).`,
   'GFLOP/s = 3 x 2 x forwardMacs x samples/s / 1e9: one multiply-accumulate is 2 FLOPs and forward + backward is taken as about 3x the forward pass. Only Dense and Conv2D MACs count (not activations, pooling, loss or the Adam update), and the first layer needs no input gradient, so this is an approximation.',
   'Memory: rssPeakSampledBytes is the largest process RSS sampled after every step of the measurement (from model build to the end of timing). processMaxRssBytes is ru_maxrss, the high-water mark of the whole process, so on its own it would credit a measurement with the peaks of earlier ones; when it rose during the measurement (processMaxRssRose) the peak happened inside it, and rssPeakBytes takes it, else rssPeakBytes is the sampled peak. rssPeakDeltaBytes is rssPeakBytes minus the RSS before the model was built. WebAssembly memory never shrinks, so RSS after the wasm runs still holds the wasm heap: compare deltas, not absolute peaks, across backends.',
+  'PyTorch: scripts/bench-pytorch.py run by /usr/bin/python3 (Debian python3-torch) on the same architectures, batch sizes, Adam 1e-3, and the same kind of fixed random batch, with 1 and 2 threads; it reports which BLAS library torch mapped and OpenBLAS\'s kernel family. It inherits OPENBLAS_CORETYPE from the native backend, so both use the same OpenBLAS kernels.',
   'tfNumTensors/tfNumBytes are tf.memory() after the timed steps; numTensors was checked to be unchanged after every timed step (a growth fails the run). Models, optimizers and batches are disposed between measurements.',
   'The machine may be shared with other jobs: loadAverage records os.loadavg() at start and end, msPerStepMin/Median/Max show the spread, and cpuShare (process CPU time / wall time over the timed steps; tfjs cpu and wasm here run on one thread) shows how much of a core the run actually got: well below 1 means the numbers are slowed by contention.',
 ];
@@ -65,6 +80,19 @@ export function formatReport(report: Report, outPath: string): string {
     '',
     alignTable([header, ...rows], { rightAlignFrom: 2 }),
     '',
+    ...report.backends.filter((b) => b.native !== undefined).map((b) => `native: oneDNN ${b.native?.onednn}, ${b.native?.openblas.split(' ').slice(0, 2).join(' ')} (${b.native?.openblasCore} kernels), ${b.native?.threads} thread(s)`),
+    ...(report.pytorch.results.length > 0
+      ? [
+          '',
+          alignTable(
+            [['PyTorch', 'model', 'batch', 'threads', 'steps', 'ms/step (median)', 'samples/s'], ...report.pytorch.results.map((t) => ['pytorch', t.model, String(t.batchSize), String(t.threads), String(t.steps), t.msPerStepMedian.toFixed(1), t.samplesPerSecond.toFixed(1)])],
+            { rightAlignFrom: 2 },
+          ),
+          report.pytorch.blas ?? '',
+          ...nativeVsTorch(report).map((r) => `native / PyTorch with ${r.threads} thread(s), ${r.model}: ${r.native.toFixed(0)} / ${r.torch.toFixed(0)} = ${r.ratio.toFixed(2)}x`),
+          '',
+        ]
+      : [`PyTorch: skipped (${report.pytorch.skipped ?? 'not measured'})`]),
     ...report.skipped.map((s) => `skipped ${s.backend}: ${s.reason}`),
     ...report.failures.map((f) => `FAILED ${f.backend} ${f.model}: ${f.error}`),
     ...report.results

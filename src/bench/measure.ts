@@ -113,7 +113,7 @@ interface StepTimings {
  * Runs warm-up steps, then timed steps for about `seconds`, of `member` on `batch`, sampling RSS
  * after every step. Throws if tf.memory().numTensors changes during the timed steps.
  */
-function timeTrainSteps(member: Member, batch: Batch, opts: { seconds: number; memory: PeakMemoryTracker }): StepTimings {
+function timeTrainSteps(member: Member, batch: Batch, opts: { seconds: number; minSteps: number; memory: PeakMemoryTracker }): StepTimings {
   const objective = independentObjective();
   const losses: number[] = [];
   /** One trainStep; returns its duration in ms (the loss and RSS are recorded outside the timing). */
@@ -138,7 +138,7 @@ function timeTrainSteps(member: Member, batch: Batch, opts: { seconds: number; m
       }
       return ms;
     },
-    { seconds: opts.seconds, minSteps: MIN_TIMED_STEPS, maxSteps: Number.POSITIVE_INFINITY },
+    { seconds: opts.seconds, minSteps: opts.minSteps, maxSteps: Number.POSITIVE_INFINITY },
   );
   const wallMs = performance.now() - wallStart;
   const cpu = process.cpuUsage(cpuStart);
@@ -146,7 +146,7 @@ function timeTrainSteps(member: Member, batch: Batch, opts: { seconds: number; m
 }
 
 /** Measures `ref` on the active backend `backend` for about `seconds`; disposes what it built. Throws if tensors leak per step. */
-function measure(backend: string, ref: ReferenceModel, seconds: number): MeasurementBeforeDispose {
+function measure(backend: string, ref: ReferenceModel, seconds: number, minSteps: number): MeasurementBeforeDispose {
   const tfNumTensorsBefore = tf.memory().numTensors;
   const memory = trackPeakMemory();
   const model = buildModel(ref.spec, { inputShape: ref.inputShape, numClasses: ref.numClasses, seed: SEED, name: `bench-${backend}-${ref.id}` });
@@ -154,7 +154,7 @@ function measure(backend: string, ref: ReferenceModel, seconds: number): Measure
   const batch = makeBatch(ref, deriveSeed(SEED, `batch-${ref.id}`));
   try {
     const member = createMember({ name: ref.id, model, optimizer });
-    const { warmup, timed, losses, cpuMs, wallMs } = timeTrainSteps(member, batch, { seconds, memory });
+    const { warmup, timed, losses, cpuMs, wallMs } = timeTrainSteps(member, batch, { seconds, minSteps, memory });
     const after = tf.memory();
     const totalMs = sum(timed);
     const samplesPerSecond = (ref.batchSize * timed.length) / (totalMs / 1000);
@@ -195,7 +195,7 @@ function measure(backend: string, ref: ReferenceModel, seconds: number): Measure
 }
 
 /** Runs `measure` and records how many tensors remain once everything it made is disposed. */
-export function measureAndDispose(backend: string, ref: ReferenceModel, seconds: number): Measurement {
-  const result = measure(backend, ref, seconds);
+export function measureAndDispose(backend: string, ref: ReferenceModel, seconds: number, minSteps: number = MIN_TIMED_STEPS): Measurement {
+  const result = measure(backend, ref, seconds, minSteps);
   return { ...result, memory: { ...result.memory, tfNumTensorsAfterDispose: tf.memory().numTensors } };
 }

@@ -25,12 +25,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, loadBackend } from './backends.js';
 import { formatReport, NOTES, type Report } from './bench-report.js';
 import { MAX_WARMUP_STEPS, MIN_TIMED_STEPS, measureAndDispose } from './measure.js';
+import { describeBlas, measureTorch } from './pytorch.js';
 import { REFERENCE_MODELS, SEED } from './workloads.js';
 
 const USAGE = `usage: node dist/bench/throughput.js [--out file] [--seconds N]
 
   --out <file>     JSON results (default bench-results/throughput.json; the folder is created)
-  --seconds <N>    timed seconds per (backend, model), at least 3 steps (default 10)
+  --seconds <N>    timed seconds per (backend, model), at least 3 steps (default 10; cpu: 1 s, at least 2 steps)
+  --no-pytorch     skip the PyTorch reference (scripts/bench-pytorch.py with /usr/bin/python3)
   -h, --help       this help`;
 
 const DEFAULT_OUT = 'bench-results/throughput.json';
@@ -39,7 +41,14 @@ const DEFAULT_SECONDS = 10;
 interface BenchOptions {
   out: string;
   seconds: number;
+  pytorch: boolean;
 }
+
+/** The pure-JS cpu backend is 100-1000x slower: measure it briefly. */
+const CPU_SECONDS = 1;
+const CPU_MIN_STEPS = 2;
+/** PyTorch thread counts measured (1, and 2 when the machine has 2 cores or more). */
+const TORCH_THREADS = os.availableParallelism() >= 2 ? [1, 2] : [1];
 
 /** Parses the command line; returns null when help was asked for. Throws on bad usage. */
 function parseOptions(argv: string[]): BenchOptions | null {
@@ -48,13 +57,14 @@ function parseOptions(argv: string[]): BenchOptions | null {
     options: {
       out: { type: 'string' },
       seconds: { type: 'string' },
+      'no-pytorch': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help === true) return null;
   const seconds = values.seconds === undefined ? DEFAULT_SECONDS : Number(values.seconds);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seconds must be a positive number, got '${values.seconds}'`);
-  return { out: values.out ?? DEFAULT_OUT, seconds };
+  return { out: values.out ?? DEFAULT_OUT, seconds, pytorch: values['no-pytorch'] !== true };
 }
 
 /** The message of an unknown thrown value. */
@@ -93,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
     results: [],
     skipped: [],
     failures: [],
+    pytorch: { results: [], skipped: null, blas: null },
     notes: [...NOTES],
   };
   const total = BACKENDS.length * REFERENCE_MODELS.length;
@@ -111,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
       const label = `[${index}/${total}] ${backend} ${ref.id}`;
       progress(`${label}: measuring for ~${options.seconds} s (at least ${MIN_TIMED_STEPS} steps)...`);
       try {
-        const r = measureAndDispose(backend, ref, options.seconds);
+        const r = backend === 'cpu' ? measureAndDispose(backend, ref, Math.min(options.seconds, CPU_SECONDS), CPU_MIN_STEPS) : measureAndDispose(backend, ref, options.seconds);
         report.results.push(r);
         progress(`${label}: ${r.samplesPerSecond.toFixed(1)} samples/s, ${r.msPerStep.toFixed(1)} ms/step over ${r.steps} steps, loss ${r.loss.first.toFixed(3)} -> ${r.loss.last.toFixed(3)}`);
       } catch (err) {
@@ -119,6 +130,25 @@ async function main(argv: string[]): Promise<number> {
         progress(`${label}: FAILED: ${errorMessage(err)}`);
       }
     }
+  }
+  if (options.pytorch) {
+    for (const ref of REFERENCE_MODELS) {
+      for (const threads of TORCH_THREADS) {
+        progress(`PyTorch ${ref.id}, ${threads} thread(s): measuring for ~${options.seconds} s...`);
+        const m = measureTorch(ref.id, threads, options.seconds);
+        if ('skipped' in m) {
+          report.pytorch.skipped = m.skipped;
+          progress(`PyTorch: skipped (${m.skipped})`);
+          break;
+        }
+        report.pytorch.results.push(m);
+        report.pytorch.blas ??= describeBlas(m);
+        progress(`PyTorch ${ref.id}, ${threads} thread(s): ${m.samplesPerSecond.toFixed(1)} samples/s`);
+      }
+      if (report.pytorch.skipped !== null) break;
+    }
+  } else {
+    report.pytorch.skipped = '--no-pytorch';
   }
   report.loadAverage.end = os.loadavg();
   const outPath = resolve(options.out);

@@ -53,7 +53,7 @@ test('validateConfig names the dotted path of a bad field, and the allowed value
   assert.throws(() => validateConfig(with_((c) => (c.method = { name: 'dmll' })), 'x.json'), configError('method.name', /"dml"\|"co-teaching"\|"distillation"/));
   assert.throws(() => validateConfig(with_((c) => (c.training = { epochs: 1.5 })), 'x.json'), configError('training.epochs', /int/));
   assert.throws(() => validateConfig(with_((c) => (c.models = [{ type: 'mlp', hidden: [16, -1] }, { type: 'mlp' }])), 'x.json'), configError('models[0].hidden[1]', /too small/i));
-  assert.throws(() => validateConfig(with_((c) => (c.backend = 'gpu')), 'x.json'), configError('backend', /"auto"\|"tensorflow"\|"wasm"\|"cpu"/));
+  assert.throws(() => validateConfig(with_((c) => (c.backend = 'gpu')), 'x.json'), configError('backend', /"auto"\|"tensorflow"\|"native"\|"wasm"\|"cpu"/));
   assert.throws(() => validateConfig(with_((c) => (c.data = { labelNoise: { type: 'asymmetric' } })), 'x.json'), configError('data.labelNoise.type', /"symmetric"\|"uniform"\|"pairflip"/));
   assert.throws(() => validateConfig(with_((c) => (c.models = [{ type: 'rnn' }, { type: 'mlp' }])), 'x.json'), configError('models[0].type', /'mlp' \| 'cnn'/));
   assert.throws(() => validateConfig(with_((c) => (c.method = { name: 'dml', temperature: -1 })), 'x.json'), configError('method.temperature', />0/));

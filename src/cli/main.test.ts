@@ -111,7 +111,7 @@ test('run --json prints one JSON document with the comparison rows; overrides ap
   }
   assert.deepEqual(doc.comparison.seeds, [1]);
   assert.deepEqual(doc.seeds.map((s) => s.seed), [1]);
-  assert.ok(['wasm', 'cpu', 'tensorflow'].includes(doc.backend), doc.backend);
+  assert.ok(['native', 'wasm', 'cpu', 'tensorflow'].includes(doc.backend), doc.backend);
   assert.equal(doc.runDir, onlyRunFolder(out));
   assert.equal(readJsonl(join(doc.runDir, 'metrics.jsonl')).length, 2, '1 epoch x 2 phases');
   assert.ok(!existsSync(join(doc.runDir, 'models')), '--no-save-models');
@@ -183,7 +183,7 @@ test('--backend nope exits 2 naming the valid backends, for run and info', () =>
 
   for (const r of [run, info]) {
     assert.equal(r.status, 2, show(r));
-    assert.match(r.stderr, /error \[USAGE\]: --backend must be one of auto, tensorflow, wasm, cpu, got 'nope'/);
+    assert.match(r.stderr, /error \[USAGE\]: --backend must be one of auto, tensorflow, native, wasm, cpu, got 'nope'/);
     assert.doesNotMatch(r.stderr, STACK);
   }
   assert.deepEqual(readdirSync(out), []);
@@ -197,7 +197,7 @@ test('info --json reports the version, backend, datasets and methods', () => {
   assert.equal(r.status, 0, show(r));
   const info = JSON.parse(r.stdout) as { version: string; backend: { name: string; reason: string }; datasets: Record<string, string>; modes: { mutual: { name: string }[] } };
   assert.match(info.version, /^\d+\.\d+\.\d+/);
-  assert.ok(['wasm', 'cpu', 'tensorflow'].includes(info.backend.name), info.backend.name);
+  assert.ok(['native', 'wasm', 'cpu', 'tensorflow'].includes(info.backend.name), info.backend.name);
   assert.ok(info.backend.reason.length > 0);
   assert.match(info.datasets.mnist, /^found/);
   assert.match(info.datasets['fashion-mnist'], /^not found in .*apt-get install dataset-fashion-mnist/);

@@ -27,7 +27,8 @@ usage:
   jointly info                        version, backend, datasets and methods
 
 options:
-  --backend <auto|tensorflow|wasm|cpu>  tensor backend (default auto: the fastest that loads)
+  --backend <name>                      auto|tensorflow|native|wasm|cpu (default auto: the fastest that loads)
+  --threads <n>                         threads of the native backend (default: every core; env JOINTLY_THREADS)
   --epochs <n>                          override training.epochs
   --seeds <a,b,...>                     override seeds
   --out <dir>                           parent folder of run folders (default runs)
@@ -97,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
           allowPositionals: true,
           options: {
             backend: { type: 'string' },
+            threads: { type: 'string' },
             epochs: { type: 'string' },
             seeds: { type: 'string' },
             out: { type: 'string' },
@@ -132,6 +134,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${HELP}\n`);
       return command === undefined && values.help !== true ? 2 : 0;
     }
+    // Read by the native backend when it loads (in selectBackend, after this).
+    if (values.threads !== undefined) process.env.JOINTLY_THREADS = String(parsePositiveInt(values.threads, '--threads'));
     const overrides: RunOverrides = {
       backend: parseBackend(values.backend),
       epochs: values.epochs === undefined ? undefined : parsePositiveInt(values.epochs, '--epochs'),

@@ -2,7 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, UnknownNameError } from '../errors.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { BACKEND_NAMES, selectBackend } from './backend.js';
+import { NATIVE_SKIP } from './native/testing.js';
+
+/** What auto picks here: native when its addon is built, else wasm. */
+const FASTEST = NATIVE_SKIP === false ? 'native' : 'wasm';
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 describe('selectBackend', () => {
   test('an unknown name throws UnknownNameError listing the valid names', async () => {
@@ -11,10 +18,10 @@ describe('selectBackend', () => {
       assert.equal(err.code, 'UNKNOWN_NAME');
       assert.match(err.message, /backend 'nope'/);
       assert.ok(err.hint !== undefined);
-      for (const name of ['auto', 'tensorflow', 'wasm', 'cpu']) assert.ok(err.hint.includes(name), err.hint);
+      for (const name of ['auto', 'tensorflow', 'native', 'wasm', 'cpu']) assert.ok(err.hint.includes(name), err.hint);
       return true;
     });
-    assert.deepEqual([...BACKEND_NAMES], ['auto', 'tensorflow', 'wasm', 'cpu']);
+    assert.deepEqual([...BACKEND_NAMES], ['auto', 'tensorflow', 'native', 'wasm', 'cpu']);
   });
 
   test("'tensorflow' throws BackendUnavailableError with a hint when tfjs-node is not installed", async () => {
@@ -27,20 +34,42 @@ describe('selectBackend', () => {
     });
   });
 
-  test("'auto' picks wasm here and says why", async () => {
+  test(`'auto' picks ${FASTEST} here and says why`, async () => {
     const choice = await selectBackend('auto');
-    assert.equal(choice.name, 'wasm');
-    assert.equal(tf.getBackend(), 'wasm');
-    // the reason names the faster backend that could not be used, and the choice
+    assert.equal(choice.name, FASTEST);
+    assert.equal(tf.getBackend(), FASTEST);
+    // the reason names the faster backends that could not be used, and the choice
     assert.match(choice.reason, /tfjs-node/);
-    assert.match(choice.reason, /wasm/);
+    assert.match(choice.reason, new RegExp(FASTEST));
+    if (FASTEST === 'wasm') assert.match(choice.reason, /native cannot be used \(.*apt-get install -y libdnnl-dev libopenblas-dev/);
   });
 
   test('the default is auto', async () => {
     await selectBackend('cpu');
     const choice = await selectBackend();
-    assert.equal(choice.name, 'wasm');
-    assert.equal(tf.getBackend(), 'wasm');
+    assert.equal(choice.name, FASTEST);
+    assert.equal(tf.getBackend(), FASTEST);
+  });
+
+  test("without the addon, 'auto' falls back to wasm with one line saying why and how to get native; 'native' exits 6 with the fix", () => {
+    // JOINTLY_NATIVE=0 makes the loader behave as if the addon were not built.
+    const env = { ...process.env, JOINTLY_NATIVE: '0' };
+    const info = spawnSync(process.execPath, [CLI, 'info'], { encoding: 'utf8', env });
+    assert.equal(info.status, 0, info.stderr);
+    const line = info.stdout.split('\n').find((l) => l.startsWith('backend:'));
+    assert.match(line ?? '', /^backend: wasm \(.*native cannot be used \(it is disabled by JOINTLY_NATIVE=0; to get it: apt-get install -y libdnnl-dev libopenblas-dev, then npm run build:native\)/);
+    const native = spawnSync(process.execPath, [CLI, 'info', '--backend', 'native'], { encoding: 'utf8', env });
+    assert.equal(native.status, 6, native.stderr);
+    assert.match(native.stderr, /error \[BACKEND_UNAVAILABLE\]: the native backend is unavailable: it is disabled by JOINTLY_NATIVE=0/);
+    assert.match(native.stderr, /hint: to get it: apt-get install -y libdnnl-dev libopenblas-dev, then npm run build:native/);
+  });
+
+  test("'native' activates it on request, and computes", { skip: NATIVE_SKIP }, async () => {
+    const choice = await selectBackend('native');
+    assert.deepEqual(choice, { name: 'native', reason: 'requested' });
+    assert.equal(tf.getBackend(), 'native');
+    const y = tf.tidy(() => Array.from(tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([1, 0, 0, 1], [2, 2])).dataSync()));
+    assert.deepEqual(y, [1, 2, 3, 4]);
   });
 
   for (const name of ['cpu', 'wasm'] as const) {

@@ -1,14 +1,18 @@
 /**
  * Tensor backend selection. Order for `auto`: `tensorflow` (@tensorflow/tfjs-node, optional:
- * its installer downloads a binary, so it is absent on offline machines), then `wasm`, then `cpu`.
+ * its installer downloads a binary, so it is absent on offline machines), then `native` (jointly's
+ * own addon on OpenBLAS and oneDNN, built at install time when the libraries are there), then
+ * `wasm`, then `cpu`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { BackendUnavailableError, messageOf, UnknownNameError } from '../errors.js';
+import { NATIVE_FIX } from './native/addon.js';
+import { registerNativeBackend } from './native/register.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/register.js';
 
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface BackendChoice {
@@ -42,8 +46,18 @@ function parseBackendName(name: string): BackendName {
   return name as BackendName;
 }
 
+/** Why the native backend cannot be used, with the fix, or null when it registered. */
+export function nativeUnavailableReason(): string | null {
+  const native = registerNativeBackend();
+  return 'addon' in native ? null : native.reason;
+}
+
 async function activate(name: Exclude<BackendName, 'auto'>): Promise<void> {
   if (name === 'wasm') registerWasmTrainingKernels();
+  if (name === 'native') {
+    const reason = nativeUnavailableReason();
+    if (reason !== null) throw new BackendUnavailableError(`the native backend is unavailable: ${reason}`, `to get it: ${NATIVE_FIX}; or use --backend wasm`);
+  }
   // Production mode silences tfjs's console banner suggesting tfjs-node: jointly reports its choice itself.
   tf.env().set('PROD', true);
   const ok = await tf.setBackend(name);
@@ -76,9 +90,19 @@ export async function selectBackend(requested: string = 'auto'): Promise<Backend
         'install it with `npm install @tensorflow/tfjs-node` (needs internet access for its binary), or use --backend wasm',
       );
     }
+    let nativeFailure: string;
+    try {
+      await activate('native');
+      return { name: 'native', reason: `@tensorflow/tfjs-node cannot be used (${failure}); native (OpenBLAS + oneDNN) is the fastest backend that loaded` };
+    } catch (err) {
+      nativeFailure = err instanceof BackendUnavailableError ? (nativeUnavailableReason() ?? messageOf(err)) : messageOf(err);
+    }
     try {
       await activate('wasm');
-      return { name: 'wasm', reason: `@tensorflow/tfjs-node cannot be used (${failure}); wasm is the fastest backend that loaded` };
+      return {
+        name: 'wasm',
+        reason: `@tensorflow/tfjs-node cannot be used (${failure}); native cannot be used (${nativeFailure}; to get it: ${NATIVE_FIX}); wasm is the fastest backend that loaded`,
+      };
     } catch (err) {
       await activate('cpu');
       const why = messageOf(err);

@@ -1,6 +1,7 @@
 /** Optimizers from a small JSON spec. */
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import { NativeAdamOptimizer, NativeMomentumOptimizer } from './native/optimizers.js';
 
 export const OptimizerSpecSchema = z.discriminatedUnion('name', [
   z
@@ -27,9 +28,12 @@ export const OptimizerSpecSchema = z.discriminatedUnion('name', [
 export type OptimizerSpec = z.infer<typeof OptimizerSpecSchema>;
 export type OptimizerSpecInput = z.input<typeof OptimizerSpecSchema>;
 
-/** A fresh optimizer (each model gets its own state). */
+/**
+ * A fresh optimizer (each model gets its own state). Adam and momentum are tfjs's own classes
+ * that, on the native backend, update each variable in one fused native kernel (same arithmetic).
+ */
 export function createOptimizer(specInput: OptimizerSpecInput): tf.Optimizer {
   const spec = OptimizerSpecSchema.parse(specInput);
-  if (spec.name === 'adam') return tf.train.adam(spec.learningRate, spec.beta1, spec.beta2, spec.epsilon);
-  return spec.momentum > 0 ? tf.train.momentum(spec.learningRate, spec.momentum) : tf.train.sgd(spec.learningRate);
+  if (spec.name === 'adam') return new NativeAdamOptimizer(spec.learningRate, spec.beta1, spec.beta2, spec.epsilon);
+  return spec.momentum > 0 ? new NativeMomentumOptimizer(spec.learningRate, spec.momentum) : tf.train.sgd(spec.learningRate);
 }

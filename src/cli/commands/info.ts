@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { selectBackend } from '../../engine/backend.js';
+import { loadNativeAddon } from '../../engine/native/addon.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../../data/fashion-mnist.js';
 import { listMutualMethods } from '../../mutual/registry.js';
 import type { Output } from '../output.js';
@@ -35,10 +36,15 @@ export async function infoCommand(opts: { backend?: string; dataDir?: string }, 
     'fashion-mnist': fashionMnistStatus(opts.dataDir ?? DEFAULT_FASHION_MNIST_DIR),
   };
   const methods = listMutualMethods().map((m) => ({ name: m.name, summary: m.summary }));
-  const info = { version: packageVersion(), node: process.version, backend, datasets, modes: { mutual: methods } };
+  const loaded = backend.name === 'native' ? loadNativeAddon() : undefined;
+  const native = loaded !== undefined && 'addon' in loaded ? loaded.addon.buildInfo() : undefined;
+  const info = { version: packageVersion(), node: process.version, backend, ...(native === undefined ? {} : { native }), datasets, modes: { mutual: methods } };
   const text = [
     `jointly ${info.version} (node ${info.node})`,
     `backend: ${backend.name} (${backend.reason})`,
+    ...(native === undefined
+      ? []
+      : [`  oneDNN ${native.onednn}, OpenBLAS ${native.openblas.split(' ')[1] ?? ''} (${native.openblasCore} kernels), ${native.threads} thread(s) (--threads or JOINTLY_THREADS)`]),
     'datasets:',
     ...Object.entries(datasets).map(([k, v]) => `  ${k}: ${v}`),
     '  idx, csv, jsonl: your own files (data.train, data.test in a config)',

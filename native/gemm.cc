@@ -1,0 +1,78 @@
+// Batched matrix multiply on OpenBLAS sgemm, with fused bias and activation.
+#include <cmath>
+#include "common.h"
+
+extern "C" {
+enum CBLAS_ORDER { CblasRowMajor = 101, CblasColMajor = 102 };
+enum CBLAS_TRANSPOSE { CblasNoTrans = 111, CblasTrans = 112 };
+void cblas_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
+                 const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc);
+}
+
+namespace jointly {
+
+void ApplyActivation(float* y, int64_t n, int act, float alpha) {
+  switch (act) {
+    case kLinear:
+      return;
+    case kRelu:
+#pragma omp parallel for if (n > 4 * kParallelGrain)
+      for (int64_t i = 0; i < n; i++) y[i] = y[i] < 0.f ? 0.f : y[i];
+      return;
+    case kRelu6:
+      for (int64_t i = 0; i < n; i++) y[i] = std::fmin(std::fmax(y[i], 0.f), 6.f);
+      return;
+    case kElu:
+      for (int64_t i = 0; i < n; i++) y[i] = y[i] >= 0.f ? y[i] : std::expm1(y[i]);
+      return;
+    case kSigmoid:
+      for (int64_t i = 0; i < n; i++) y[i] = 1.f / (1.f + std::exp(-y[i]));
+      return;
+    case kLeakyRelu:
+      for (int64_t i = 0; i < n; i++) y[i] = y[i] >= 0.f ? y[i] : alpha * y[i];
+      return;
+    case kTanh:
+      for (int64_t i = 0; i < n; i++) y[i] = std::tanh(y[i]);
+      return;
+  }
+}
+
+namespace {
+
+// matmul(a, b, c, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, bias|null, act, alpha)
+// c[batch, m, n] = op(a)[m, k] * op(b)[k, n] (+ bias[n]), a batch stride of 0 broadcasts.
+Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  const float* a = F32(info, 0);
+  const float* b = F32(info, 1);
+  float* c = F32(info, 2);
+  const int64_t batch = I(info, 3), m = I(info, 4), n = I(info, 5), k = I(info, 6);
+  const bool ta = B(info, 7), tb = B(info, 8);
+  const int64_t sa = I(info, 9), sb = I(info, 10);
+  const float* bias = info[11].IsNull() ? nullptr : F32(info, 11);
+  const int act = static_cast<int>(I(info, 12));
+  const float alpha = static_cast<float>(D(info, 13));
+  const int lda = static_cast<int>(ta ? m : k), ldb = static_cast<int>(tb ? k : n);
+  for (int64_t i = 0; i < batch; i++) {
+    float* ci = c + i * m * n;
+    float beta = 0.f;
+    if (bias != nullptr) {
+      for (int64_t r = 0; r < m; r++) std::copy(bias, bias + n, ci + r * n);
+      beta = 1.f;
+    }
+    if (k == 0) {
+      if (bias == nullptr) std::fill(ci, ci + m * n, 0.f);
+    } else {
+      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
+                  static_cast<int>(n), static_cast<int>(k), 1.f, a + i * sa, lda, b + i * sb, ldb, beta, ci,
+                  static_cast<int>(n));
+    }
+  }
+  ApplyActivation(c, batch * m * n, act, alpha);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void InitGemm(Napi::Env env, Napi::Object exports) { exports.Set("matMul", Napi::Function::New(env, MatMul)); }
+
+}  // namespace jointly

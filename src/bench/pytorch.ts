@@ -1,0 +1,42 @@
+/**
+ * The PyTorch reference of the benchmark: scripts/bench-pytorch.py run by Debian's
+ * /usr/bin/python3 on the same models, batch and optimizer, in the same run. The script reports
+ * which BLAS torch loaded: without OpenBLAS torch falls back to a reference BLAS about 15x slower,
+ * which would make the comparison meaningless, so such a measurement is flagged.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const PYTHON = '/usr/bin/python3';
+export const SCRIPT = fileURLToPath(new URL('../../scripts/bench-pytorch.py', import.meta.url));
+
+export interface TorchMeasurement {
+  model: string;
+  threads: number;
+  batchSize: number;
+  steps: number;
+  samplesPerSecond: number;
+  msPerStepMedian: number;
+  torch: string;
+  blas: { libraries: string[]; openblas: boolean; openblasCore: string | null };
+}
+
+/** Measures `model` with `threads` threads for about `seconds`; resolves to the measurement or the reason it was skipped. */
+export function measureTorch(model: string, threads: number, seconds: number): TorchMeasurement | { skipped: string } {
+  if (!existsSync(PYTHON)) return { skipped: `${PYTHON} not found; apt-get install -y python3-torch libopenblas0-pthread` };
+  // The child inherits OPENBLAS_CORETYPE when the native backend set it, so both use the same OpenBLAS kernels.
+  const r = spawnSync(PYTHON, [SCRIPT, '--model', model, '--threads', String(threads), '--seconds', String(seconds)], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+  });
+  if (r.status !== 0) return { skipped: `the PyTorch script failed: ${(r.stderr || String(r.error ?? '')).trim().split('\n').slice(-1)[0]}` };
+  const doc = JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]) as TorchMeasurement | { skipped: string };
+  return doc;
+}
+
+/** One line on which BLAS torch used. */
+export function describeBlas(m: TorchMeasurement): string {
+  if (!m.blas.openblas) return `PyTorch did NOT load OpenBLAS (${m.blas.libraries.join(', ') || 'no BLAS library mapped'}): its numbers are not a fair reference; apt-get install -y libopenblas0-pthread`;
+  return `PyTorch ${m.torch} uses OpenBLAS (${m.blas.libraries.find((l) => l.includes('openblas')) ?? ''}, ${m.blas.openblasCore ?? 'unknown'} kernels)`;
+}

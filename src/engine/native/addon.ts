@@ -1,0 +1,150 @@
+/**
+ * The native addon (native/*.cc, built by scripts/build-native.mjs): its TypeScript interface and
+ * loading it. The addon computes directly on the cpu backend's Float32Arrays (no copies); outputs
+ * are allocated here in JS and filled in place.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** Activation codes shared with native/common.h. */
+export const ACTIVATIONS: Readonly<Record<string, number>> = { linear: 0, relu: 1, relu6: 2, elu: 3, sigmoid: 4, leakyrelu: 5 };
+
+/** Unary op codes shared with native/elementwise.cc. */
+export const UNARY = {
+  exp: 0,
+  log: 1,
+  sqrt: 2,
+  square: 3,
+  neg: 4,
+  abs: 5,
+  step: 6,
+  rsqrt: 7,
+  reciprocal: 8,
+  elu: 9,
+  relu: 10,
+  relu6: 11,
+  sigmoid: 12,
+  tanh: 13,
+  leakyRelu: 14,
+} as const;
+
+/** Binary op codes shared with native/elementwise.cc. */
+export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, squaredDifference: 6 } as const;
+
+/** Reduction codes shared with native/reduce.cc. */
+export const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
+
+/** [n, h, w, c, o, kh, kw, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight] */
+export type ConvGeometry = readonly number[];
+/** [n, h, w, c, oh, ow, kh, kw, strideH, strideW, padTop, padLeft] */
+export type PoolGeometry = readonly number[];
+
+/** What native/addon.cc exports. Every output array is preallocated by the caller. */
+export interface NativeAddon {
+  setThreads(n: number): void;
+  getThreads(): number;
+  buildInfo(): { onednn: string; openblas: string; openblasCore: string; threads: number; openblasThreads: number };
+  matMul(
+    a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
+    transposeA: boolean, transposeB: boolean, aBatchStride: number, bBatchStride: number,
+    bias: Float32Array | null, activation: number, alpha: number,
+  ): void;
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, g: ConvGeometry, activation: number, alpha: number): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, g: ConvGeometry): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, g: ConvGeometry): void;
+  convImplementations(g: ConvGeometry): { forward: string; backwardData: string; backwardWeights: string };
+  maxPool(x: Float32Array, y: Float32Array, g: PoolGeometry): void;
+  avgPool(x: Float32Array, y: Float32Array, g: PoolGeometry): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, g: PoolGeometry): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, g: PoolGeometry): void;
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  eluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void;
+  binary(op: number, a: Float32Array, b: Float32Array, y: Float32Array, outShape: number[], aStrides: number[], bStrides: number[]): void;
+  softmax(x: Float32Array, y: Float32Array, rows: number, cols: number): void;
+  reduce(op: number, x: Float32Array, y: Float32Array, outer: number, reduce: number, inner: number): void;
+  adam(
+    w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, outW: Float32Array, outM: Float32Array, outV: Float32Array,
+    lr: number, beta1: number, beta2: number, epsilon: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number,
+  ): void;
+  momentum(w: Float32Array, acc: Float32Array, g: Float32Array, outW: Float32Array, outAcc: Float32Array, lr: number, momentum: number, nesterov: boolean): void;
+}
+
+/** The one-line fix printed wherever the native backend is unavailable. */
+export const NATIVE_FIX = 'apt-get install -y libdnnl-dev libopenblas-dev, then npm run build:native';
+
+/** Where scripts/build-native.mjs puts the addon (dist/engine/native/ -> package root). */
+export const ADDON_PATH = fileURLToPath(new URL('../../../native/build/Release/jointly_native.node', import.meta.url));
+
+let loaded: { addon: NativeAddon } | { reason: string } | undefined;
+
+/**
+ * Threads for the native kernels: JOINTLY_THREADS when set to a positive integer, else every
+ * core (os.availableParallelism()).
+ */
+export function configuredThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.JOINTLY_THREADS;
+  const n = raw === undefined || raw === '' ? Number.NaN : Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : os.availableParallelism();
+}
+
+/**
+ * The OpenBLAS kernel family for this CPU, from /proc/cpuinfo's flags: Debian's OpenBLAS 0.3.21
+ * (DYNAMIC_ARCH) does not recognize recent Xeons and falls back to its generic "Prescott" kernels,
+ * about 8x slower on sgemm (measured here: 8 vs 60-100 GFLOP/s on one core for 128x784x256).
+ * Undefined when the flags are unknown (OpenBLAS then detects the CPU itself).
+ */
+export function openblasCoreType(cpuinfo: string): string | undefined {
+  const flagsLine = cpuinfo.split('\n').find((l) => l.startsWith('flags'));
+  if (flagsLine === undefined) return undefined;
+  const flags = new Set(flagsLine.split(':')[1]?.trim().split(/\s+/) ?? []);
+  if (['avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512cd'].every((f) => flags.has(f))) return 'SkylakeX';
+  if (['avx2', 'fma'].every((f) => flags.has(f))) return 'Haswell';
+  return undefined;
+}
+
+function setOpenblasCoreType(): void {
+  if (process.env.OPENBLAS_CORETYPE !== undefined) return; // the user's choice wins
+  try {
+    const core = openblasCoreType(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (core !== undefined) process.env.OPENBLAS_CORETYPE = core;
+  } catch {
+    // No /proc/cpuinfo (not Linux): OpenBLAS detects the CPU itself.
+  }
+}
+
+/**
+ * Loads the addon once; resolves to it, or to why it cannot be used. JOINTLY_NATIVE=0 disables it
+ * (as if it were not built), e.g. to test the fallback.
+ */
+export function loadNativeAddon(): { addon: NativeAddon } | { reason: string } {
+  if (loaded !== undefined) return loaded;
+  if (process.env.JOINTLY_NATIVE === '0') {
+    loaded = { reason: 'it is disabled by JOINTLY_NATIVE=0' };
+  } else if (!existsSync(ADDON_PATH)) {
+    loaded = { reason: 'the native addon is not built' };
+  } else {
+    try {
+      // OpenMP threads that spin after a parallel region would steal the core from OpenBLAS's own
+      // threads; set before libgomp loads with the addon (the user's setting wins).
+      process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+      // Read by OpenBLAS when the addon loads it.
+      setOpenblasCoreType();
+      const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+      addon.setThreads(configuredThreads());
+      loaded = { addon };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      loaded = { reason: `the native addon failed to load: ${message.split('\n')[0]}` };
+    }
+  }
+  return loaded;
+}
+
+/** The loaded addon; throws when it is not loaded (kernels only run after a successful load). */
+export function nativeAddon(): NativeAddon {
+  const l = loadNativeAddon();
+  if (!('addon' in l)) throw new Error(`native backend: ${l.reason}`);
+  return l.addon;
+}

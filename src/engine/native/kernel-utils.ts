@@ -1,0 +1,58 @@
+/** Helpers shared by the native kernels: reading inputs, making outputs, falling back to cpu. */
+import { getKernel, util, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+/** The arguments every kernel function receives, with the backend typed. */
+export interface KernelArgs<I extends string = string> {
+  inputs: Partial<Record<I, TensorInfo>>;
+  backend: MathBackendCPU;
+  attrs?: NamedAttrMap;
+}
+
+/** A kernel function of the native backend. */
+export type NativeKernelFunc = (args: KernelArgs) => TensorInfo | TensorInfo[];
+
+/** The Float32Array behind a float32 tensor on the cpu backend, or null (other dtype, complex, not yet written). */
+export function f32(backend: MathBackendCPU, t: TensorInfo | undefined): Float32Array | null {
+  if (t === undefined || t.dtype !== 'float32') return null;
+  const values = backend.data.get(t.dataId).values;
+  return values instanceof Float32Array ? values : null;
+}
+
+/** A float32 output tensor over `values`. */
+export function output(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
+  return backend.makeTensorInfo(shape, 'float32', values);
+}
+
+/** Element count of a shape. */
+export function size(shape: readonly number[]): number {
+  return util.sizeFromShape(shape as number[]);
+}
+
+/** The input, or an error naming the kernel and the missing input. */
+export function input(args: KernelArgs, name: string, kernel: string): TensorInfo {
+  const t = args.inputs[name];
+  if (t === undefined) throw new Error(`${kernel} (native): input '${name}' is missing`);
+  return t;
+}
+
+/** The cpu backend's kernel function for `kernelName` (the native backend extends the cpu backend). */
+export function cpuKernel(kernelName: string): NativeKernelFunc {
+  const config: KernelConfig | undefined = getKernel(kernelName, 'cpu');
+  if (config === undefined) throw new Error(`native backend: the cpu backend has no ${kernelName} kernel`);
+  return config.kernelFunc as unknown as NativeKernelFunc;
+}
+
+/**
+ * A native kernel that hands its arguments to the cpu kernel of the same name whenever `native`
+ * returns null (a dtype, layout or attribute it does not handle).
+ */
+export function withCpuFallback(kernelName: string, native: (args: KernelArgs) => TensorInfo | TensorInfo[] | null): NativeKernelFunc {
+  let cpu: NativeKernelFunc | undefined;
+  return (args) => {
+    const result = native(args);
+    if (result !== null) return result;
+    cpu ??= cpuKernel(kernelName);
+    return cpu(args);
+  };
+}
