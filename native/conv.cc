@@ -2,7 +2,6 @@
 // filters as tfjs stores them. Primitives are created once per shape and cached.
 #include <dnnl.hpp>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include "common.h"
@@ -14,13 +13,16 @@ using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
+// One engine, stream and primitive cache per thread: the addon is loaded once per process but
+// used from every worker thread (the federated simulation trains clients on several), and a
+// oneDNN stream must not be used by two threads at once.
 dnnl::engine& Engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  thread_local dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   return engine;
 }
 
 dnnl::stream& Stream() {
-  static dnnl::stream stream(Engine());
+  thread_local dnnl::stream stream(Engine());
   return stream;
 }
 
@@ -67,15 +69,13 @@ struct Cached {
   std::string impl;
 };
 
-// Primitive cache, keyed by kind and geometry. JS calls are on one thread; the mutex is cheap insurance.
+// Primitive cache of this thread, keyed by kind and geometry.
 std::unordered_map<std::string, Cached>& Cache() {
-  static std::unordered_map<std::string, Cached> cache;
+  thread_local std::unordered_map<std::string, Cached> cache;
   return cache;
 }
-std::mutex cacheMutex;
 
 const Cached& Get(const std::string& key, const std::function<Cached()>& make) {
-  std::lock_guard<std::mutex> lock(cacheMutex);
   auto it = Cache().find(key);
   if (it == Cache().end()) it = Cache().emplace(key, make()).first;
   return it->second;

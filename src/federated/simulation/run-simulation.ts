@@ -4,6 +4,7 @@
  * reference points of the report on the same data, seed and budget: every client alone
  * (local-only) and one model on all the data pooled.
  */
+import { availableParallelism } from 'node:os';
 import { loadExperimentData } from '../../data/load.js';
 import { selectBackend } from '../../engine/backend.js';
 import { createRng, deriveSeed, permutation } from '../../engine/random.js';
@@ -113,9 +114,11 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
     }
   }
 
-  const workers = await WorkerPool.start(Math.min(workerCount(config), numClients), {
+  const size = Math.min(workerCount(config), numClients);
+  const workers = await WorkerPool.start(size, {
     task,
     backend: config.backend,
+    threads: threadsPerWorker(size),
     train: shareDataset(data.train),
     test: shareDataset(data.test),
     clients,
@@ -171,6 +174,13 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
   } finally {
     await workers.close();
   }
+}
+
+/** JOINTLY_THREADS (or every core) shared out between the workers, at least 1 each. */
+function threadsPerWorker(workers: number): number {
+  const configured = Number(process.env.JOINTLY_THREADS);
+  const total = Number.isInteger(configured) && configured > 0 ? configured : availableParallelism();
+  return Math.max(1, Math.floor(total / workers));
 }
 
 /** Local-only and pooled training with the federated run's budget: rounds × localEpochs epochs. */

@@ -52,6 +52,7 @@ describe('WorkerPool', () => {
     pool = await WorkerPool.start(2, {
       task: TASK,
       backend: 'cpu',
+      threads: 1,
       train: shareDataset(TRAIN),
       test: shareDataset(TEST),
       clients: CLIENTS,

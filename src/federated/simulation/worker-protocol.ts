@@ -17,6 +17,8 @@ export interface SharedDataset {
 export interface WorkerInit {
   task: FederatedTask;
   backend: string;
+  /** Threads of each worker's native kernels: the cores shared out between the workers. */
+  threads: number;
   train: SharedDataset;
   test: SharedDataset;
   /** Training-sample indices of every simulated client (shared). */

@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('worker.ts must run in a worker thread');
   const init = workerData as WorkerInit;
+  // Before the backend loads: workers already run in parallel, so each gets its share of the cores.
+  process.env.JOINTLY_THREADS = String(init.threads);
   const choice = await selectBackend(init.backend);
   const trainer = new LocalTrainer(init.task);
   const train: Dataset = init.train;

@@ -1,0 +1,88 @@
+/**
+ * Part of `npm run bench`: a federated simulation at scale, 1,000 virtual clients on
+ * Fashion-MNIST (60 training images each, IID), 100 sampled per round, FedAvg (5 local epochs, batch 10) with Li et al.'s
+ * CNN. Reports seconds per round and the peak memory of the process (main thread and worker
+ * threads). Writes bench-results/federated-scale.json.
+ *
+ * Flags: --clients N (1000) --per-round N (100) --rounds N (5) --backend auto --out bench-results
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runSimulation } from '../federated/simulation/run-simulation.js';
+import { LI_CNN, peakRssMiB } from './federated-workloads.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: 'string', default: '1000' },
+      'per-round': { type: 'string', default: '100' },
+      rounds: { type: 'string', default: '5' },
+      backend: { type: 'string', default: 'auto' },
+      out: { type: 'string', default: 'bench-results' },
+    },
+  });
+  const clients = Number(values.clients);
+  const perRound = Number(values['per-round']);
+  const rounds = Number(values.rounds);
+  const rssBefore = Math.round(process.memoryUsage.rss() / 1024 / 1024);
+  process.stderr.write(`federated scale: ${clients} clients, ${perRound} per round, ${rounds} rounds\n`);
+  const started = performance.now();
+  const result = await runSimulation(
+    {
+      mode: 'federated',
+      name: 'scale',
+      seed: 0,
+      backend: values.backend as 'auto',
+      data: { dataset: 'fashion-mnist' },
+      model: LI_CNN,
+      optimizer: { name: 'sgd', learningRate: 0.01, momentum: 0.9 },
+      strategy: { name: 'fedavg', localEpochs: 5, batchSize: 10 },
+      rounds,
+      sampling: { fraction: perRound / clients, minFit: perRound, minAvailable: perRound },
+      simulation: { clients, partition: { method: 'iid' }, baselines: { localOnly: false, pooled: false } },
+    },
+    {
+      onEvent: (e) => {
+        if (e.type === 'round-end') {
+          const r = e.record;
+          process.stderr.write(`  round ${r.round}: ${r.replied.length} clients, ${r.seconds.toFixed(1)} s, test acc ${((r.evaluation?.accuracy ?? 0) * 100).toFixed(2)}%, peak RSS so far ${peakRssMiB()} MiB\n`);
+        }
+      },
+    },
+  );
+  const history = result.federated.history;
+  const secondsPerRound = history.map((r) => r.seconds);
+  const summary = {
+    clients,
+    perRound,
+    rounds,
+    backend: result.backend,
+    workers: result.workers,
+    secondsPerRound,
+    meanSecondsPerRound: secondsPerRound.reduce((a, b) => a + b, 0) / secondsPerRound.length,
+    totalSeconds: (performance.now() - started) / 1000,
+    peakRssMiB: peakRssMiB(),
+    rssBeforeMiB: rssBefore,
+    finalAccuracy: history[history.length - 1]?.evaluation?.accuracy,
+    bytesPerRound: history.map((r) => r.bytesSent + r.bytesReceived),
+  };
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(join(values.out, 'federated-scale.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  process.stdout.write(
+    [
+      '',
+      `Federated simulation at scale (${result.backend}, ${result.workers} worker threads): ${clients} clients, ${perRound} sampled per round`,
+      `  seconds per round: ${secondsPerRound.map((s) => s.toFixed(1)).join(', ')} (mean ${summary.meanSecondsPerRound.toFixed(1)})`,
+      `  peak memory (RSS, main thread and workers): ${summary.peakRssMiB} MiB`,
+      `  test accuracy after ${rounds} rounds: ${((summary.finalAccuracy ?? 0) * 100).toFixed(2)}%`,
+      `  written to ${join(values.out, 'federated-scale.json')}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`federated scale bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
