@@ -196,3 +196,53 @@ test('server and client processes: 3 rounds despite a killed client, a malformed
     for (const p of procs) p.kill();
   }
 });
+
+test('simulate: SIGTERM checkpoints and exits 130; --resume finishes with exactly the clean run\'s rounds', { timeout: 300_000 }, async () => {
+  const dir = tempDir();
+  const config = join(dir, 'sim.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      mode: 'federated',
+      name: 'sim-e2e',
+      seed: 5,
+      data: { dataset: 'mnist', maxTrainSamples: 1200 },
+      model: { type: 'mlp', hidden: [32] },
+      optimizer: { name: 'sgd', learningRate: 0.05, momentum: 0.9 },
+      strategy: { name: 'fedadam', localEpochs: 6, batchSize: 16 },
+      rounds: 6,
+      sampling: { fraction: 0.5, minFit: 2 },
+      simulation: { clients: 6, partition: { method: 'dirichlet', alpha: 0.5 }, workers: 2, baselines: { localOnly: false, pooled: false } },
+    }),
+  );
+  const clean = join(dir, 'clean');
+  const stopped = join(dir, 'stopped');
+  const cleanRun = new Proc('clean', [CLI, 'simulate', config, '--out', clean]);
+  assert.equal(await cleanRun.exited, 0, cleanRun.lines.join('\n'));
+
+  const interrupted = new Proc('interrupted', [CLI, 'simulate', config, '--out', stopped]);
+  await interrupted.waitFor(/round 2\/6 .*test acc/);
+  interrupted.kill('SIGTERM');
+  assert.equal(await interrupted.exited, 130, interrupted.lines.join('\n'));
+  assert.ok(interrupted.lines.some((l) => /SIGTERM: stopping/.test(l)));
+  const done = readHistory(stopped).length;
+  assert.ok(done >= 2 && done < 6, `rounds done before the stop: ${done}`);
+  assert.ok(interrupted.lines.some((l) => new RegExp(`stopped after round ${done}; continue with: jointly simulate <config> --resume`).test(l)), interrupted.lines.join('\n'));
+
+  const resumed = new Proc('resumed', [CLI, 'simulate', config, '--out', stopped, '--resume']);
+  assert.equal(await resumed.exited, 0, resumed.lines.join('\n'));
+  // Everything but wall-clock times must agree.
+  const strip = (h: RoundRecord[]): unknown[] =>
+    h.map(({ seconds: _s, clientMetrics, aggregate: { 'fit.seconds': _a, 'fit.samplesPerSecond': _b, ...aggregate }, ...rest }) => ({
+      ...rest,
+      aggregate,
+      clientMetrics: Object.fromEntries(Object.entries(clientMetrics).map(([id, { seconds: _t, samplesPerSecond: _r, ...m }]) => [id, m])),
+    }));
+  assert.deepEqual(strip(readHistory(stopped)), strip(readHistory(clean)), 'stopped + resumed = clean, round for round');
+
+  // A different seed is another run: its checkpoint is not resumed.
+  writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), seed: 6 }));
+  const other = spawnSync(process.execPath, [CLI, 'simulate', config, '--out', stopped, '--resume', '--rounds', '7'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(other.status, 11, other.stderr);
+  assert.match(other.stderr, /CHECKPOINT_INVALID.*other settings/);
+});
