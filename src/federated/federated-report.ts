@@ -78,7 +78,7 @@ export function summarizeFederated(input: FederatedReportInput): FederatedSummar
 
 /** The joint-vs-alone table as aligned text (for the terminal). */
 export function federatedTable(input: FederatedReportInput, s: FederatedSummary = summarizeFederated(input)): string {
-  const rows: string[][] = [['', 'test accuracy', 'vs federated']];
+  const rows: string[][] = [['', 'test accuracy', 'federated − this']];
   rows.push([`federated (${input.strategy}, ${s.rounds} rounds)`, pct(s.finalAccuracy), '']);
   if (s.localOnlyMean !== undefined) {
     rows.push([`local-only (mean of ${Object.keys(input.localOnly ?? {}).length} clients)`, `${pct(s.localOnlyMean)} ± ${((s.localOnlyStd ?? 0) * 100).toFixed(2)}`, pts(s.gainOverLocal)]);

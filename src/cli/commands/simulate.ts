@@ -20,6 +20,8 @@ export interface SimulateOptions {
 function progress(out: Output, config: FederatedConfig): (e: SimulationEvent) => void {
   const bar = new ProgressBar({ unit: 'clients/s' });
   let done = 0;
+  let baselineStarted = 0;
+  let baselineTasks = 0;
   const log = federatedLogger(out);
   return (e) => {
     switch (e.type) {
@@ -42,11 +44,13 @@ function progress(out: Output, config: FederatedConfig): (e: SimulationEvent) =>
       }
       case 'baseline-start':
         done = 0;
+        baselineStarted = performance.now();
+        baselineTasks = e.tasks;
         out.info(e.which === 'localOnly' ? 'baseline: every client trained alone on its own data' : 'baseline: one model trained on all the data pooled');
         if (out.chatty) bar.start(`  ${e.which === 'localOnly' ? 'local-only' : 'pooled'}`, e.tasks);
         break;
       case 'baseline-done':
-        if (out.chatty) bar.finish(0, 'done');
+        if (out.chatty) bar.finish(baselineTasks / Math.max((performance.now() - baselineStarted) / 1000, 1e-9), 'done');
         break;
       default:
         log(e);
