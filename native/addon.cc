@@ -1,4 +1,5 @@
 // The jointly native addon: module entry, thread control and build information.
+#include <malloc.h>
 #include <omp.h>
 #include <dnnl.hpp>
 #include "common.h"
@@ -11,12 +12,27 @@ char* openblas_get_corename(void);
 }
 
 namespace jointly {
+
+namespace {
+int configuredThreads = 1;
+}  // namespace
+
+int ConfiguredThreads() { return configuredThreads; }
+
+OpenblasThreads::OpenblasThreads(bool single) : changed_(single && configuredThreads > 1) {
+  if (changed_) openblas_set_num_threads(1);
+}
+OpenblasThreads::~OpenblasThreads() {
+  if (changed_) openblas_set_num_threads(configuredThreads);
+}
+
 namespace {
 
 // setThreads(n): the number of threads for OpenBLAS, oneDNN and the addon's own loops.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   int n = static_cast<int>(I(info, 0));
   if (n < 1) n = 1;
+  configuredThreads = n;
   openblas_set_num_threads(n);
   omp_set_num_threads(n);
   return info.Env().Undefined();
@@ -40,6 +56,11 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Every tfjs kernel output is a fresh Float32Array (calloc). Above glibc's mmap threshold each
+  // one is a new mapping whose pages fault in on first touch and are unmapped on free: keep large
+  // blocks in the heap instead, and do not hand freed memory back to the system after every step.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
