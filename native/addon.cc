@@ -1,5 +1,4 @@
 // The jointly native addon: module entry, thread control and build information.
-#include <malloc.h>
 #include <omp.h>
 #include <dnnl.hpp>
 #include "common.h"
@@ -56,11 +55,6 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // Every tfjs kernel output is a fresh Float32Array (calloc). Above glibc's mmap threshold each
-  // one is a new mapping whose pages fault in on first touch and are unmapped on free: keep large
-  // blocks in the heap instead, and do not hand freed memory back to the system after every step.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
