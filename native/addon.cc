@@ -11,12 +11,27 @@ char* openblas_get_corename(void);
 }
 
 namespace jointly {
+
+namespace {
+int configuredThreads = 1;
+}  // namespace
+
+int ConfiguredThreads() { return configuredThreads; }
+
+OpenblasThreads::OpenblasThreads(bool single) : changed_(single && configuredThreads > 1) {
+  if (changed_) openblas_set_num_threads(1);
+}
+OpenblasThreads::~OpenblasThreads() {
+  if (changed_) openblas_set_num_threads(configuredThreads);
+}
+
 namespace {
 
 // setThreads(n): the number of threads for OpenBLAS, oneDNN and the addon's own loops.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   int n = static_cast<int>(I(info, 0));
   if (n < 1) n = 1;
+  configuredThreads = n;
   openblas_set_num_threads(n);
   omp_set_num_threads(n);
   return info.Env().Undefined();

@@ -25,6 +25,21 @@ inline bool B(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi
 // Elements per thread below which a loop stays on one thread (thread start-up costs more).
 constexpr int64_t kParallelGrain = 1 << 15;
 
+// The thread count set by setThreads (JOINTLY_THREADS), for kernels that pick fewer threads on small inputs.
+int ConfiguredThreads();
+
+// Runs OpenBLAS on one thread for the scope (small products lose more to thread hand-off than they gain).
+class OpenblasThreads {
+ public:
+  explicit OpenblasThreads(bool single);
+  ~OpenblasThreads();
+  OpenblasThreads(const OpenblasThreads&) = delete;
+  OpenblasThreads& operator=(const OpenblasThreads&) = delete;
+
+ private:
+  bool changed_;
+};
+
 // Activations shared by the fused kernels (same codes as src/engine/native/addon.ts).
 enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kElu = 3, kSigmoid = 4, kLeakyRelu = 5, kTanh = 6 };
 

@@ -11,7 +11,9 @@ enum Unary { kUExp = 0, kULog, kUSqrt, kUSquare, kUNeg, kUAbs, kUStep, kURsqrt, 
 
 template <typename F>
 void Map(const float* x, float* y, int64_t n, F f) {
-#pragma omp parallel for if (n > 4 * kParallelGrain)
+  // firstprivate: each thread's own copy of the functor, so that its captures (alpha) are known not
+  // to alias y and the loop vectorizes (shared, Step ran 25x slower, scalar with mispredicted branches).
+#pragma omp parallel for firstprivate(f) if (n > 4 * kParallelGrain)
   for (int64_t i = 0; i < n; i++) y[i] = f(x[i]);
 }
 
@@ -29,7 +31,8 @@ Napi::Value UnaryOp(const Napi::CallbackInfo& info) {
     case kUSquare: Map(x, y, n, [](float v) { return v * v; }); break;
     case kUNeg: Map(x, y, n, [](float v) { return -v; }); break;
     case kUAbs: Map(x, y, n, [](float v) { return std::fabs(v); }); break;
-    case kUStep: Map(x, y, n, [alpha](float v) { return std::isnan(v) ? v : (v > 0.f ? 1.f : alpha); }); break;
+    // Selects, no isnan call, so that it vectorizes: NaN stays NaN, as in tfjs.
+    case kUStep: Map(x, y, n, [alpha](float v) { const float s = v > 0.f ? 1.f : alpha; return v != v ? v : s; }); break;
     case kURsqrt: Map(x, y, n, [](float v) { return 1.f / std::sqrt(v); }); break;
     case kUReciprocal: Map(x, y, n, [](float v) { return 1.f / v; }); break;
     case kUElu: Map(x, y, n, [](float v) { return v >= 0.f ? v : std::expm1(v); }); break;

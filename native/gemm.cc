@@ -39,6 +39,10 @@ void ApplyActivation(float* y, int64_t n, int act, float alpha) {
 
 namespace {
 
+// Multiply-accumulates below which one sgemm runs on one thread (measured: OpenBLAS's thread
+// hand-off costs more than it saves on the dense layers of the reference models below this).
+constexpr int64_t kSmallGemm = int64_t{1} << 22;
+
 // matmul(a, b, c, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, bias|null, act, alpha)
 // c[batch, m, n] = op(a)[m, k] * op(b)[k, n] (+ bias[n]), a batch stride of 0 broadcasts.
 Napi::Value MatMul(const Napi::CallbackInfo& info) {
@@ -52,6 +56,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
   const int act = static_cast<int>(I(info, 12));
   const float alpha = static_cast<float>(D(info, 13));
   const int lda = static_cast<int>(ta ? m : k), ldb = static_cast<int>(tb ? k : n);
+  OpenblasThreads threads(m * n * k < kSmallGemm);
   for (int64_t i = 0; i < batch; i++) {
     float* ci = c + i * m * n;
     float beta = 0.f;

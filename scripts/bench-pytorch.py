@@ -47,12 +47,19 @@ def build(model_id, torch):
             nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.Linear(32 * 7 * 7, 10),
         ), 64, (1, 28, 28)
+    if model_id == 'lenet':
+        # The federated benchmark's LeNet: 5x5 'valid' convolutions, 2x2 max pooling, dense 120-84-10 (SGD, momentum 0.9).
+        return nn.Sequential(
+            nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(16 * 4 * 4, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+        ), 64, (1, 28, 28)
     raise SystemExit(f'unknown model {model_id}')
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('--model', required=True, choices=['mlp', 'cnn'])
+    parser.add_argument('--model', required=True, choices=['mlp', 'cnn', 'lenet'])
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--seconds', type=float, default=5)
     args = parser.parse_args()
@@ -66,7 +73,10 @@ def main():
     model, batch, sample_shape = build(args.model, torch)
     x = torch.rand((batch, *sample_shape))
     y = torch.randint(0, 10, (batch,))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    if args.model == 'lenet':
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
 
     def step():

@@ -51,6 +51,31 @@ export const REFERENCE_MODELS: readonly ReferenceModel[] = [
   },
 ];
 
+/**
+ * The LeNet-style CNN of the federated benchmark: conv6-5x5 (valid), max pool 2, conv16-5x5,
+ * max pool 2, dense 120, dense 84, dense 10, relu; SGD with momentum 0.9, batch 64.
+ */
+export const LENET: ReferenceModel = {
+  id: 'lenet',
+  architecture: 'conv6-pool-conv16-pool-dense120-dense84-dense10 (5x5 valid) on 28x28x1',
+  spec: {
+    type: 'cnn',
+    conv: [
+      { filters: 6, kernelSize: 5, pool: 'max' },
+      { filters: 16, kernelSize: 5, pool: 'max' },
+    ],
+    padding: 'valid',
+    dense: [120, 84],
+  },
+  inputShape: [28, 28, 1],
+  numClasses: 10,
+  batchSize: 64,
+  optimizer: { name: 'sgd', learningRate: 0.01, momentum: 0.9 },
+};
+
+/** Every workload the profiler knows: the reference models and LeNet. */
+export const ALL_WORKLOADS: readonly ReferenceModel[] = [...REFERENCE_MODELS, LENET];
+
 /** `ref.batchSize` random samples: seeded uniform inputs in [0, 1), then seeded labels. */
 export function randomDataset(ref: ReferenceModel, seed: number): Dataset {
   const rng = createRng(seed);

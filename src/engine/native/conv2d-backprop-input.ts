@@ -1,8 +1,8 @@
-/** Conv2DBackpropInput (the input gradient of a convolution) on oneDNN. */
+/** Conv2DBackpropInput (the input gradient of a convolution) on oneDNN, computed when first read (kernel-utils lazyOutput). */
 import { backend_util, Conv2DBackpropInput, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { nativeAddon } from './addon.js';
 import { convGeometry } from './conv-geometry.js';
-import { f32, input, output, size, withCpuFallback } from './kernel-utils.js';
+import { f32, input, lazyOutput, size, withCpuFallback } from './kernel-utils.js';
 
 export const conv2DBackpropInputConfig: KernelConfig = {
   kernelName: Conv2DBackpropInput,
@@ -22,8 +22,11 @@ export const conv2DBackpropInputConfig: KernelConfig = {
     );
     const geometry = convGeometry(info);
     if (geometry === null || size(dy.shape) !== size(info.outShape)) return null;
-    const dx = new Float32Array(size(inputShape));
-    nativeAddon().conv2dBackpropInput(dyv, wv, dx, geometry);
-    return output(backend, [...inputShape], dx);
+    // Lazy: FusedConv2D's gradient also computes the gradient of the first layer's (untrained) input.
+    return lazyOutput(backend, [...inputShape], () => {
+      const dx = new Float32Array(size(inputShape));
+      nativeAddon().conv2dBackpropInput(dyv, wv, dx, geometry);
+      return dx;
+    });
   }) as unknown as KernelFunc,
 };

@@ -24,6 +24,31 @@ export function output(backend: MathBackendCPU, shape: number[], values: Float32
   return backend.makeTensorInfo(shape, 'float32', values);
 }
 
+/**
+ * A float32 output whose values are computed on first read (by a kernel, dataSync, data...), or
+ * never if the tensor is disposed unread. For gradient kernels whose result tfjs may throw away:
+ * the gradient of a fused op (FusedConv2D, _FusedMatMul) is a custom gradient that computes the
+ * gradient of every input, including the batch input of the first layer, which is not trained and
+ * which tfjs then discards (for the reference MLP, a quarter of the step's arithmetic).
+ *
+ * `compute` must only read arrays that no one writes in place: tfjs's cpu kernels and jointly's
+ * native ones always write new arrays, so the inputs read at kernel time keep their values.
+ */
+export function lazyOutput(backend: MathBackendCPU, shape: number[], compute: () => Float32Array): TensorInfo {
+  const info = backend.makeTensorInfo(shape, 'float32', EMPTY);
+  const entry = backend.data.get(info.dataId) as { values: unknown };
+  let values: Float32Array | undefined;
+  Object.defineProperty(entry, 'values', {
+    configurable: true,
+    enumerable: true,
+    get: () => (values ??= compute()),
+    // The cpu backend may replace the values of a tensor it owns: then they are plain values again.
+    set: (v: unknown) => Object.defineProperty(entry, 'values', { value: v, writable: true, configurable: true, enumerable: true }),
+  });
+  return info;
+}
+const EMPTY = new Float32Array(0);
+
 /** Element count of a shape. */
 export function size(shape: readonly number[]): number {
   return util.sizeFromShape(shape as number[]);

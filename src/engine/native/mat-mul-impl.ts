@@ -1,7 +1,7 @@
 /** The shared body of BatchMatMul and _FusedMatMul: OpenBLAS sgemm per batch, bias and activation fused. */
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { nativeAddon } from './addon.js';
-import { f32, output, size, type KernelArgs } from './kernel-utils.js';
+import { f32, lazyOutput, output, size, type KernelArgs } from './kernel-utils.js';
 
 export interface MatMulOptions {
   transposeA: boolean;
@@ -11,6 +11,8 @@ export interface MatMulOptions {
   alpha: number;
   /** Bias added to every row: one value per output column. */
   bias?: TensorInfo;
+  /** Compute on first read (kernel-utils lazyOutput): for BatchMatMul, which computes gradients tfjs may discard. */
+  lazy?: boolean;
 }
 
 /** a·b with tfjs's BatchMatMul semantics (batch dims broadcast when one side has a single batch); null when not handled. */
@@ -37,10 +39,14 @@ export function matMulImpl(args: KernelArgs, a: TensorInfo, b: TensorInfo, opts:
     biasValues = f32(backend, opts.bias);
     if (biasValues === null || biasValues.length !== n || opts.bias.shape[opts.bias.shape.length - 1] !== n) return null;
   }
-  const out = new Float32Array(batch * m * n);
-  nativeAddon().matMul(
-    av, bv, out, batch, m, n, k, opts.transposeA, opts.transposeB,
-    batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, biasValues, opts.activation, opts.alpha,
-  );
-  return output(backend, [...batchShape, m, n], out);
+  const compute = (): Float32Array => {
+    const out = new Float32Array(batch * m * n);
+    nativeAddon().matMul(
+      av, bv, out, batch, m, n, k, opts.transposeA, opts.transposeB,
+      batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, biasValues, opts.activation, opts.alpha,
+    );
+    return out;
+  };
+  const shape = [...batchShape, m, n];
+  return opts.lazy === true ? lazyOutput(backend, shape, compute) : output(backend, shape, compute());
 }
