@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { selectBackend } from '../../engine/backend.js';
 import { loadNativeAddon } from '../../engine/native/addon.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../../data/fashion-mnist.js';
+import { listAttacks } from '../../federated/attacks/registry.js';
+import { listPartitionMethods } from '../../federated/partition/registry.js';
+import { listStrategies } from '../../federated/strategies/registry.js';
 import { listMutualMethods } from '../../mutual/registry.js';
 import type { Output } from '../output.js';
 
@@ -38,7 +41,12 @@ export async function infoCommand(opts: { backend?: string; dataDir?: string }, 
   const methods = listMutualMethods().map((m) => ({ name: m.name, summary: m.summary }));
   const loaded = backend.name === 'native' ? loadNativeAddon() : undefined;
   const native = loaded !== undefined && 'addon' in loaded ? loaded.addon.buildInfo() : undefined;
-  const info = { version: packageVersion(), node: process.version, backend, ...(native === undefined ? {} : { native }), datasets, modes: { mutual: methods } };
+  const federated = {
+    strategies: listStrategies().map((m) => ({ name: m.name, summary: m.summary })),
+    partitions: listPartitionMethods().map((m) => ({ name: m.name, summary: m.summary })),
+    attacks: listAttacks().map((m) => ({ name: m.type, summary: m.summary })),
+  };
+  const info = { version: packageVersion(), node: process.version, backend, ...(native === undefined ? {} : { native }), datasets, modes: { mutual: methods, federated } };
   const text = [
     `jointly ${info.version} (node ${info.node})`,
     `backend: ${backend.name} (${backend.reason})`,
@@ -50,6 +58,12 @@ export async function infoCommand(opts: { backend?: string; dataDir?: string }, 
     '  idx, csv, jsonl: your own files (data.train, data.test in a config)',
     'mutual-learning methods:',
     ...methods.map((m) => `  ${m.name}: ${m.summary}`),
+    'federated strategies:',
+    ...federated.strategies.map((m) => `  ${m.name}: ${m.summary}`),
+    'federated partitions (simulation.partition.method):',
+    ...federated.partitions.map((m) => `  ${m.name}: ${m.summary}`),
+    'federated attacks (simulation.attack.type):',
+    ...federated.attacks.map((m) => `  ${m.name}: ${m.summary}`),
   ].join('\n');
   out.result(text, info);
   return 0;
