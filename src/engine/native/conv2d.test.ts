@@ -1,6 +1,8 @@
 /**
  * Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter on native against cpu, over
  * shapes, strides, paddings (valid, same, explicit) and dilations. Tolerance 1e-4 (scaled).
+ * Forward and filter gradient run on oneDNN's blocked layouts (reorders in and out), so the
+ * channel counts include ones that do not fill a block.
  */
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,6 +28,11 @@ const CASES: Case[] = [
   { x: [1, 6, 6, 2], filter: [3, 3, 2, 2], strides: [1, 1], pad: [[0, 0], [1, 2], [2, 1], [0, 0]] },
   { x: [4, 28, 28, 1], filter: [5, 5, 1, 6], strides: [1, 1], pad: 'valid' },
   { x: [3, 13, 13, 16], filter: [3, 3, 16, 32], strides: [1, 1], pad: 'same' },
+  // oneDNN's blocked layouts (forward and filter gradient): LeNet's second layer, and channel
+  // counts that are not multiples of the 8/16-channel blocks, with stride 2 and padding.
+  { x: [3, 12, 12, 6], filter: [5, 5, 6, 16], strides: [1, 1], pad: 'valid' },
+  { x: [2, 7, 7, 20], filter: [3, 3, 20, 24], strides: [2, 2], pad: 'same' },
+  { x: [2, 9, 8, 17], filter: [2, 3, 17, 9], strides: [1, 2], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
 ];
 
 const tensor = (shape: number[], seed: number): tf.Tensor => tf.tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed), shape);
@@ -55,6 +62,22 @@ describe('Conv2D and its gradients (native)', { skip: NATIVE_SKIP }, () => {
       });
       assertClose(native[0], cpu[0], TOL, `dx ${label(c)}`);
       assertClose(native[1], cpu[1], TOL, `dw ${label(c)}`);
+    }
+  });
+
+  test('one shape at two batch sizes and with and without fused relu (separately cached primitives) matches cpu', async () => {
+    for (const batch of [5, 2, 5]) {
+      const { cpu, native } = await cpuAndNative(() => {
+        const x = tensor([batch, 12, 12, 6], 900 + batch);
+        const w = tensor([5, 5, 6, 16], 901);
+        const bias = tensor([16], 902);
+        return [
+          tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid'),
+          tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', bias, activation: 'relu' }),
+          tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', activation: 'relu' }),
+        ];
+      });
+      cpu.forEach((v, k) => assertClose(native[k], v, TOL, `batch ${batch} output ${k}`));
     }
   });
 
