@@ -50,4 +50,16 @@ describe('pooling (native)', { skip: NATIVE_SKIP }, () => {
     });
     assertClose(native[0], cpu[0], 0, 'tie gradient');
   });
+
+  for (const [shape, pad] of [[[2, 6, 7, 5], 'valid'], [[1, 5, 5, 3], 'same']] as const) {
+    test(`max pooling 2x2 stride 2 (${pad}, ${shape}) with many ties across channels matches cpu`, async () => {
+      const { cpu, native } = await cpuAndNative(() => {
+        const values = randomValues(shape.reduce((a: number, b: number) => a * b, 1), 77).map((v) => Math.floor(v * 3));
+        const x = tf.tensor(values, [...shape]);
+        const weights = tensor(tf.maxPool(x as tf.Tensor4D, 2, 2, pad).shape, 78);
+        return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, pad), weights)))(x);
+      });
+      assertClose(native[0], cpu[0], 0, `tie gradient ${shape} ${pad}`);
+    });
+  }
 });
