@@ -17,7 +17,7 @@ import { rawDataBytes } from './raw-data.js';
 import type { ClientCapabilities, Message } from '../protocol/messages.js';
 import { SUPPORTED_FORMAT_VERSIONS } from '../protocol/messages.js';
 import { packParams } from '../protocol/tensors.js';
-import { refusalMessage, validateEvaluateReply, validateFitReply } from '../protocol/validate-reply.js';
+import { validateEvaluateReply, validateFitReply } from '../protocol/validate-reply.js';
 import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, FitOutcome, FitRequest } from '../server/client-pool.js';
 import type { FitFailure, FitReply } from '../strategy.js';
 import type { FederatedTask, TensorLayout } from '../task.js';
@@ -389,7 +389,7 @@ export class FederatedServer implements ClientPool {
 
   private rejectReply(conn: Connection, code: string, reason: string, round?: number): void {
     this.opts.log(`${this.who(conn)}: refused message (${code}): ${reason}`);
-    this.send(conn, round === undefined ? { type: 'error', code, message: reason } : refusalMessage({ ok: false, code: code as never, reason }, round));
+    this.send(conn, { type: 'error', code, message: reason, ...(round === undefined ? {} : { round }) });
   }
 
   private protocolError(conn: Connection, err: unknown): void {
