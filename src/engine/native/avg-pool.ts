@@ -1,40 +1,8 @@
 /** AvgPool and AvgPoolGrad on NHWC data (native/pool.cc; the cpu backend's semantics). */
-import { AvgPool, AvgPoolGrad, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { AvgPool, AvgPoolGrad } from '@tensorflow/tfjs-core';
 import { nativeAddon } from './addon.js';
-import { poolGeometry } from './conv-geometry.js';
-import { f32, input, output, size, withCpuFallback } from './kernel-utils.js';
-import { poolInfo } from './pool-info.js';
+import { poolGradKernel, poolKernel } from './pool-kernels.js';
 
-export const avgPoolConfig: KernelConfig = {
-  kernelName: AvgPool,
-  backendName: 'native',
-  kernelFunc: withCpuFallback(AvgPool, (args) => {
-    const x = input(args, 'x', AvgPool);
-    const xv = f32(args.backend, x);
-    if (xv === null || x.shape.length !== 4) return null;
-    const info = poolInfo(x.shape, args.attrs ?? {});
-    const geometry = poolGeometry(info);
-    if (geometry === null) return null;
-    const y = new Float32Array(size(info.outShape));
-    nativeAddon().avgPool(xv, y, geometry);
-    return output(args.backend, info.outShape, y);
-  }) as unknown as KernelFunc,
-};
+export const avgPoolConfig = poolKernel(AvgPool, (x, y, g) => nativeAddon().avgPool(x, y, g));
 
-export const avgPoolGradConfig: KernelConfig = {
-  kernelName: AvgPoolGrad,
-  backendName: 'native',
-  kernelFunc: withCpuFallback(AvgPoolGrad, (args) => {
-    const dy = input(args, 'dy', AvgPoolGrad);
-    const x = input(args, 'input', AvgPoolGrad);
-    const dyv = f32(args.backend, dy);
-    const xv = f32(args.backend, x);
-    if (dyv === null || xv === null || x.shape.length !== 4) return null;
-    const info = poolInfo(x.shape, args.attrs ?? {});
-    const geometry = poolGeometry(info);
-    if (geometry === null || dyv.length !== size(info.outShape)) return null;
-    const dx = new Float32Array(xv.length);
-    nativeAddon().avgPoolGrad(dyv, dx, geometry);
-    return output(args.backend, [...x.shape], dx);
-  }) as unknown as KernelFunc,
-};
+export const avgPoolGradConfig = poolGradKernel(AvgPoolGrad, (dy, _x, dx, g) => nativeAddon().avgPoolGrad(dy, dx, g));

@@ -19,7 +19,7 @@ import { createStrategy } from '../strategies/registry.js';
 import { buildTaskModel, taskLayout, type FederatedTask } from '../task.js';
 import { SimulatedClientPool } from './simulated-pool.js';
 import { WorkerPool } from './worker-pool.js';
-import { shareDataset, type AttackSpecValue } from './worker-protocol.js';
+import { shareDataset, type AttackSpecValue, type SharedDataset } from './worker-protocol.js';
 
 /** Accuracy and loss of a model on the global test set. */
 export interface TestScores {
@@ -77,7 +77,7 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
   // The main thread builds the initial model; workers pick the same backend for themselves.
   await selectBackend(config.backend);
   // Federated runs use all the training data on the clients: no validation split.
-  const data = loadExperimentData({ ...config.data, validationFraction: 0 }, config.seed);
+  const data = loadSharedData(config);
   const task: FederatedTask = {
     model: config.model,
     optimizer: config.optimizer,
@@ -119,8 +119,8 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
     task,
     backend: config.backend,
     threads: threadsPerWorker(size),
-    train: shareDataset(data.train),
-    test: shareDataset(data.test),
+    train: data.train,
+    test: data.test,
     clients,
     clientTests,
   });
@@ -174,6 +174,15 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
   } finally {
     await workers.close();
   }
+}
+
+/**
+ * The run's data, copied into shared memory for the workers; the loaded copies are not kept, so
+ * the training set is held once in the process, not twice.
+ */
+function loadSharedData(config: FederatedConfig): { train: SharedDataset; test: SharedDataset; description: string } {
+  const data = loadExperimentData({ ...config.data, validationFraction: 0 }, config.seed);
+  return { train: shareDataset(data.train), test: shareDataset(data.test), description: data.description };
 }
 
 /** JOINTLY_THREADS (or every core) shared out between the workers, at least 1 each. */
