@@ -1,37 +1,71 @@
 /**
- * jointly: joint learning for TypeScript. The library API: the engine (backends, models,
- * training loop, evaluation, flat parameters), data loaders, the mutual-learning mode and the
- * joint-versus-alone report.
+ * jointly: joint learning for TypeScript. The browser-safe core: the engine (backends, models
+ * with many inputs and heads, the training loop, per-loss gradients, evaluation per head, flat
+ * parameters), data in memory (datasets of named fields, parsers, splits, label noise), the
+ * mutual-learning mode and the joint-versus-alone report. Nothing here touches files, the
+ * network or Node built-ins: `jointly/node` adds those, `jointly/federated` federated learning.
  */
 export * from './errors.js';
 
-export { selectBackend, BACKEND_NAMES, type BackendChoice, type BackendName } from './engine/backend.js';
+export { selectBackend, registerBackendProvider, BACKEND_NAMES, type BackendChoice, type BackendName, type BackendProvider } from './engine/backend-registry.js';
 export { registerWasmTrainingKernels } from './engine/wasm-kernels/register.js';
-export { buildModel, forwardMacs, ModelSpecSchema, type ModelSpec, type ModelSpecInput, type BuildModelOptions } from './engine/model-spec.js';
-export { createModel, MemberModelSpecSchema, SavedModelSpecSchema, type MemberModelSpec, type MemberModelSpecInput } from './engine/model-source.js';
+export { buildModel, forwardMacs, ModelSpecSchema, MlpSpecSchema, CnnSpecSchema, ACTIVATIONS, type ModelSpec, type ModelSpecInput, type BuildModelOptions } from './engine/model-spec.js';
+export { buildGraphModel, GraphSpecSchema, GraphNodeSchema, GraphHeadSchema, GraphInputSchema, type GraphSpec, type GraphSpecInput, type BuildGraphOptions } from './engine/graph-spec.js';
+export { createModel, MemberModelSpecSchema, SavedModelSpecSchema, type MemberModelSpec, type MemberModelSpecInput, type CreateModelOptions, type SavedModelLoader } from './engine/model-source.js';
 export { createOptimizer, OptimizerSpecSchema, type OptimizerSpec, type OptimizerSpecInput } from './engine/optimizer.js';
-export { createMember, checkMemberShapes, forward, trainableVariables, type Member, type MemberOptions } from './engine/member.js';
-export { datasetSource, type Batch, type BatchSource } from './engine/batch.js';
+export { AdamOptimizer } from './engine/optimizers/adam.js';
+export { MomentumOptimizer } from './engine/optimizers/momentum.js';
+export { createMember, disposeMembers, nameModel, checkMemberShapes, checkMemberFields, forward, trainableVariables, type Member, type MemberOptions, type NamedModel } from './engine/member.js';
+export { HEAD_OUTPUTS, detectHeadOutput, headLogits, type HeadOutput } from './engine/head-output.js';
+export { datasetSource, fieldSource, type Batch, type BatchSource } from './engine/batch.js';
 export type { Objective, StepContext } from './engine/objective.js';
-export { trainStep, type StepOptions, type StepLosses, type Gradients, type GradientCombiner } from './engine/train-step.js';
+export { trainStep, planVariables, splitShared, type StepOptions, type StepLosses, type Gradients, type GradientCombiner, type VariablePlan } from './engine/train-step.js';
+export { lossGradients, type LossGradients } from './engine/tape-gradients.js';
 export { train, type TrainOptions, type TrainProgress, type EpochRecord } from './engine/trainer.js';
-export { evaluate, type Evaluation, type EvaluateOptions, type Scores } from './engine/evaluate.js';
-export { crossEntropy, perSampleCrossEntropy, distillationKl, stopGradient } from './engine/losses.js';
+export { evaluate, evaluateHeads, type Evaluation, type EvaluateOptions, type Scores, type HeadEvaluation, type EvaluateHeadsOptions, type MetricValues } from './engine/evaluate.js';
+export { getMetric, metricsFor, listMetrics, METRICS, METRIC_NAMES } from './engine/metrics/registry.js';
+export type { Metric, MetricInput } from './engine/metrics/metric.js';
+export { crossEntropy, perSampleCrossEntropy, distillationKl, stopGradient, maskedMean } from './engine/losses.js';
 export { paramLayout, readParams, writeParams, type ParamEntry, type ParamOptions } from './engine/flat-params.js';
-export { saveModel, loadModel } from './engine/model-io.js';
+export { modelToArtifacts, modelFromArtifacts, type ModelArtifacts, type JointlyModelNames } from './engine/model-artifacts.js';
 export { createRng, deriveSeed, permutation, type Rng } from './engine/random.js';
 export { SeededDropout } from './engine/layers/seeded-dropout.js';
+export type { RunIo } from './engine/run-io.js';
 
 export { makeDataset, subset, datasetLength, type Dataset } from './data/dataset.js';
-export { loadMnist } from './data/mnist.js';
-export { loadFashionMnist, DEFAULT_FASHION_MNIST_DIR } from './data/fashion-mnist.js';
-export { parseIdx, readIdxFile, loadIdxPair } from './data/idx.js';
-export { parseCsv, loadCsv, type CsvOptions } from './data/csv.js';
-export { parseJsonl, loadJsonl, type JsonlOptions } from './data/jsonl.js';
-export { splitDataset } from './data/split.js';
+export {
+  makeFieldDataset,
+  toFields,
+  selectRows,
+  describeFields,
+  fieldInfo,
+  strata,
+  isTarget,
+  targetWidth,
+  labelledCount,
+  INPUT_KINDS,
+  TARGET_KINDS,
+  type FieldDataset,
+  type Field,
+  type FieldInfo,
+  type FieldKind,
+  type TargetKind,
+  type InputField,
+  type TargetField,
+  type FloatField,
+  type TokensField,
+  type ClassesField,
+  type BinaryField,
+  type MultiLabelField,
+  type RegressionField,
+} from './data/fields.js';
+export { parseIdx, idxPairDataset, type IdxArray, type IdxPairOptions } from './data/idx.js';
+export { parseCsv, type CsvOptions } from './data/csv.js';
+export { parseJsonl, type JsonlOptions } from './data/jsonl.js';
+export { splitDataset, splitFields, stratifiedSplit, type SplitOptions } from './data/split.js';
 export { addLabelNoise, type LabelNoiseOptions } from './data/label-noise.js';
 export { limitLabels } from './data/limit-labels.js';
-export { loadExperimentData, type ExperimentData } from './data/load.js';
+export { prepareExperimentData, type ExperimentData, type RawData } from './data/prepare.js';
 export { DataConfigSchema, type DataConfig, type DataConfigInput } from './data/config.js';
 
 export type { MutualMethod, MethodContext, JointSetup } from './mutual/method.js';
@@ -39,7 +73,7 @@ export { getMutualMethod, listMutualMethods, MUTUAL_METHOD_NAMES, type Registere
 export { independentObjective } from './mutual/methods/independent.js';
 export { MutualConfigSchema, type MutualConfig, type MutualConfigInput } from './mutual/config.js';
 export { runMutual, type MutualResult, type MutualEvent, type SeedResult, type RunMutualOptions } from './mutual/run-mutual.js';
-export { runMutualExperiment, type ExperimentOptions, type ExperimentResult } from './mutual/experiment.js';
+export { mutualComparison, mutualReportMarkdown } from './mutual/mutual-report.js';
 
 export { compareJointAlone, comparisonMarkdown, comparisonText, verdict, type Comparison, type ComparisonRow, type SeedScores } from './report/joint-vs-alone.js';
 export { summarize, type Summary } from './report/stats.js';

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDirFactory } from '../engine/testing.js';
 import type { RoundRecord } from '../federated/server/coordinator.js';
 
-const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('./bin.js', import.meta.url));
 const MISBEHAVING = fileURLToPath(new URL('../federated/network/testing/misbehaving-client.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tempDir = tempDirFactory('jointly-fed-e2e-');

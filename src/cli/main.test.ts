@@ -1,6 +1,6 @@
 /**
  * End to end: the compiled CLI in real processes, on the tiny configs/smoke.json experiment.
- * Never import main.js here: importing it runs the CLI.
+ * The CLI runs from bin.js; main.js only exports main (importing it runs nothing).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { applyOverrides } from './commands/run.js';
 import { validateConfig } from './config-file.js';
 import { tempDirFactory } from '../engine/testing.js';
 
-const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('./bin.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SMOKE = join(ROOT, 'configs', 'smoke.json');
 

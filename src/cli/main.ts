@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-/** The `jointly` command line. */
+/** The `jointly` command line: `main(argv)` runs one command and resolves to its exit code. Importing this file runs nothing (bin.ts does). */
 import { parseArgs } from 'node:util';
 import { BACKEND_NAMES } from '../engine/backend.js';
 import { MAX_SEED } from '../engine/random.js';
@@ -191,13 +190,3 @@ export async function main(argv: string[]): Promise<number> {
     return out.error(err);
   }
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`jointly: fatal: ${String(err)}\n`);
-    process.exitCode = 1;
-  },
-);

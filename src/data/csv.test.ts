@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, DataMalformedError, DataMissingError } from '../errors.js';
-import { loadCsv, parseCsv } from './csv.js';
+import { parseCsv } from './csv.js';
+import { loadCsv } from './files/tabular-files.js';
 import { tempDirFactory, errorLike } from '../engine/testing.js';
 
 const tempDir = tempDirFactory('jointly-csv-');

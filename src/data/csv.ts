@@ -4,7 +4,6 @@
  */
 import { ConfigError, DataMalformedError } from '../errors.js';
 import { labelsFromIndices, labelsFromNames, type EncodedLabels } from './class-labels.js';
-import { readDataFile } from './read-data-file.js';
 import { makeDataset, type Dataset } from './dataset.js';
 
 export interface CsvOptions {
@@ -210,9 +209,4 @@ export function parseCsv(text: string, source: string, opts: CsvOptions = {}): D
     throw new DataMalformedError(`${source}: every row has the label '${labelCells[0].trim()}', a classification dataset needs at least 2 classes`, 'check that labelColumn names the label column');
   }
   return makeDataset({ features, sampleShape: [numFeatures], ...encoded }, source);
-}
-
-/** Reads a CSV file into a dataset (see `parseCsv`). */
-export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
-  return parseCsv(readDataFile(path, 'CSV file').toString('utf8'), path, opts);
 }

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ConfigError, DataMalformedError, DataMissingError } from '../errors.js';
-import { loadIdxPair, parseIdx, readIdxFile } from './idx.js';
+import { parseIdx } from './idx.js';
+import { loadIdxPair, readIdxFile } from './files/tabular-files.js';
 import { tempDirFactory, errorLike } from '../engine/testing.js';
 
 const SIZES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };

@@ -3,10 +3,9 @@
  * `ndims` big-endian uint32 dimensions, then the values, big-endian, row-major.
  * Files may be gzipped; they are unpacked transparently.
  */
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'fflate';
 import { ConfigError, DataMalformedError } from '../errors.js';
 import { labelsFromIndices } from './class-labels.js';
-import { readDataFile } from './read-data-file.js';
 import { makeDataset, type Dataset } from './dataset.js';
 
 /** The values of an IDX file, typed after its type code. */
@@ -63,8 +62,7 @@ function hex(...values: number[]): string {
 /** Unpacks gzip data, turning zlib failures into a DataMalformedError. */
 function gunzip(bytes: Uint8Array, source: string): Uint8Array {
   try {
-    const out = gunzipSync(bytes);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return gunzipSync(bytes);
   } catch (err) {
     throw new DataMalformedError(
       `${source}: starts like a gzip file but cannot be unpacked (${(err as Error).message})`,
@@ -117,11 +115,6 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   return { dims, data: type.decode(view, headerBytes, count) };
 }
 
-/** Reads and parses an IDX file (gzipped or not). */
-export function readIdxFile(path: string): IdxArray {
-  return parseIdx(readDataFile(path, 'IDX file'), path);
-}
-
 /** Checks that a labels file is 1-d with one non-negative integer per sample; returns the labels. */
 function checkLabels(labels: IdxArray, labelsPath: string, count: number): Int32Array {
   if (labels.dims.length !== 1) {
@@ -148,12 +141,12 @@ function checkLabels(labels: IdxArray, labelsPath: string, count: number): Int32
 }
 
 /**
- * Loads an images file and its labels file (IDX, gzipped or not) as a dataset. Features are
- * scaled by `opts.scale`; 3-d image files give samples of shape [rows, cols, 1].
+ * A dataset from parsed IDX images and labels (see `parseIdx`); the paths name them in messages.
+ * Features are scaled by `opts.scale`; 3-d image files give samples of shape [rows, cols, 1].
  */
-export function loadIdxPair(imagesPath: string, labelsPath: string, opts: IdxPairOptions = {}): Dataset {
-  const images = readIdxFile(imagesPath);
-  const labelsIdx = readIdxFile(labelsPath);
+export function idxPairDataset(images: IdxArray, labelsIdx: IdxArray, paths: { images: string; labels: string }, opts: IdxPairOptions = {}): Dataset {
+  const imagesPath = paths.images;
+  const labelsPath = paths.labels;
   const scale = opts.scale ?? (images.data instanceof Uint8Array ? 1 / 255 : 1);
   if (!Number.isFinite(scale)) throw new ConfigError('scale', `must be a finite number, got ${scale}`);
   const count = images.dims[0];

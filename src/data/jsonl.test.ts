@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataMalformedError, DataMissingError } from '../errors.js';
-import { loadJsonl, parseJsonl } from './jsonl.js';
+import { parseJsonl } from './jsonl.js';
+import { loadJsonl } from './files/tabular-files.js';
 import { tempDirFactory, errorLike } from '../engine/testing.js';
 
 const tempDir = tempDirFactory('jointly-jsonl-');

@@ -4,7 +4,6 @@
  */
 import { DataMalformedError } from '../errors.js';
 import { labelsFromIndices, labelsFromNames, type EncodedLabels } from './class-labels.js';
-import { readDataFile } from './read-data-file.js';
 import { makeDataset, sampleSize, type Dataset } from './dataset.js';
 
 export interface JsonlOptions {
@@ -121,9 +120,4 @@ export function parseJsonl(text: string, source: string, opts: JsonlOptions = {}
   if (shape === undefined) throw new DataMalformedError(`${source}: the file has no data lines`, 'check the path and that the file is JSON Lines');
   const encoded = encodeLabels(raw, lines, source);
   return makeDataset({ features: Float32Array.from(values), sampleShape: shape, ...encoded }, source);
-}
-
-/** Reads a JSON Lines file into a dataset (see `parseJsonl`). */
-export function loadJsonl(path: string, opts: JsonlOptions = {}): Dataset {
-  return parseJsonl(readDataFile(path, 'JSON Lines file').toString('utf8'), path, opts);
 }

@@ -9,7 +9,7 @@ import { NATIVE_SKIP } from './native/testing.js';
 
 /** What auto picks here: native when its addon is built, else wasm. */
 const FASTEST = NATIVE_SKIP === false ? 'native' : 'wasm';
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 
 describe('selectBackend', () => {
   test('an unknown name throws UnknownNameError listing the valid names', async () => {

@@ -5,8 +5,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/dataset.js';
 import { selectBackend } from './backend.js';
 import { datasetSource } from './batch.js';
-import { evaluate } from './evaluate.js';
-import { createMember, type Member } from './member.js';
+import { evaluate, evaluateHeads } from './evaluate.js';
+import { fieldSource } from './batch.js';
+import { makeFieldDataset } from '../data/fields.js';
+import { createMember, disposeMembers, type Member } from './member.js';
 import { createOptimizer } from './optimizer.js';
 import { assertClose } from './testing.js';
 
@@ -95,5 +97,66 @@ describe('evaluate', () => {
     const before = tf.memory().numTensors;
     evaluate({ members, data: datasetSource(dataset()), batchSize: 2 });
     assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+describe('evaluateHeads', () => {
+  /**
+   * Four samples; a model [2] -> two heads: `label` (2 classes, logits = the features) and `score`
+   * (regression, the first feature). The label of sample 3 is missing, as is the score of sample 0.
+   */
+  function twoHeads(name: string, flip: boolean): Member {
+    const input = tfl.input({ shape: [2] });
+    const cls = tfl.layers.dense({ units: 2, useBias: false, kernelInitializer: 'identity' }).apply(input) as tfl.SymbolicTensor;
+    const reg = tfl.layers.dense({ units: 1, useBias: false, kernelInitializer: 'ones' }).apply(input) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: [cls, reg] });
+    if (flip) model.layers[1].setWeights([tf.tensor2d([0, 1, 1, 0], [2, 2])]);
+    return createMember({ name, model, optimizer: createOptimizer({ name: 'sgd' }), heads: ['label', 'score'], outputs: { score: 'value' } });
+  }
+  const x = [
+    [2, 0],
+    [0, 1],
+    [1, 3],
+    [5, 0],
+  ];
+  const data = makeFieldDataset(
+    {
+      x: { kind: 'float', values: Float32Array.from(x.flat()), shape: [2] },
+      label: { kind: 'classes', labels: Int32Array.from([0, 1, 0, 7]), numClasses: 2, mask: Uint8Array.from([1, 1, 1, 0]) },
+      score: { kind: 'regression', values: Float32Array.from([NaN, 1, 5, 4]), width: 1, mask: Uint8Array.from([0, 1, 1, 1]) },
+    },
+    'heads',
+  );
+
+  test('scores each head with the metrics of its kind, over its labelled samples only', () => {
+    const m = twoHeads('m', false);
+    const r = evaluateHeads({ members: [m], data: fieldSource(data), batchSize: 3 });
+    assert.deepEqual(r.labelled, { label: 3, score: 3 });
+    assert.deepEqual(r.kinds, { label: 'classes', score: 'regression' });
+    assert.deepEqual(Object.keys(r.members[0].label), ['accuracy', 'macroF1', 'crossEntropy']);
+    assert.deepEqual(Object.keys(r.members[0].score), ['rmse', 'mae', 'r2']);
+    // label: argmax of [2,0], [0,1], [1,3] is 0, 1, 1 against 0, 1, 0 (sample 3 is unlabelled)
+    assert.ok(Math.abs(r.members[0].label.accuracy - 2 / 3) < 1e-9);
+    // score: predictions x0 + x1 = 1, 4, 5 against 1, 5, 4 (sample 0 is unlabelled): errors 0, -1, 1
+    assertClose([r.members[0].score.rmse, r.members[0].score.mae], [Math.sqrt(2 / 3), 2 / 3], 1e-6, 'rmse, mae');
+    // R² = 1 − 2 / Σ(y − 10/3)² = 1 − 2/(49/9 + 25/9 + 4/9)
+    assertClose([r.members[0].score.r2], [1 - 2 / (78 / 9)], 1e-6, 'r2');
+    disposeMembers([m]);
+  });
+
+  test('the ensemble averages probabilities for classes and values for regression', () => {
+    const a = twoHeads('a', false);
+    const b = twoHeads('b', true);
+    const r = evaluateHeads({ members: [a, b], data: fieldSource(data) });
+    // b's class logits are swapped: the mean probabilities are 0.5 each, so argmax ties at class 0
+    assert.ok(Math.abs(r.ensemble.label.accuracy - 2 / 3) < 1e-9);
+    assertClose([r.ensemble.label.crossEntropy], [Math.log(2)], 1e-6, 'cross-entropy of 0.5 probabilities');
+    // both members predict the same values, so the ensemble does too
+    assertClose([r.ensemble.score.rmse], [r.members[0].score.rmse], 1e-6, 'ensemble rmse');
+    const tensors = tf.memory().numTensors;
+    evaluateHeads({ members: [a, b], data: fieldSource(data), heads: ['score'], metrics: { score: ['mae'] } });
+    assert.equal(tf.memory().numTensors, tensors, 'no tensors left behind');
+    assert.deepEqual(Object.keys(evaluateHeads({ members: [a], data: fieldSource(data), heads: ['score'], metrics: { score: ['mae'] } }).members[0]), ['score']);
+    disposeMembers([a, b]);
   });
 });

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Registers the gradients (tfjs-core's Node bundle has none).
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from './backend.js';
-import { crossEntropy, distillationKl, perSampleCrossEntropy, stopGradient } from './losses.js';
+import { crossEntropy, distillationKl, maskedMean, perSampleCrossEntropy, stopGradient } from './losses.js';
 import { assertClose, randomValues } from './testing.js';
 
 /** log(sum(exp(row))) by hand. */
@@ -115,5 +115,30 @@ describe('stopGradient', () => {
     });
     assertClose(only, new Float32Array(6), 0, 'gradient through stopGradient');
     assertClose(mixed, values, 1e-6, 'gradient of x * stopGradient(x)');
+  });
+});
+
+describe('maskedMean', () => {
+  test('averages over the labelled samples only, and a NaN in an unlabelled one does not leak into the value or the gradient', () => {
+    const x = tf.variable(tf.tensor1d([1, 2, NaN, 4]));
+    const mask = tf.tensor1d([1, 1, 0, 1]);
+    const { value, grads } = tf.tidy(() => {
+      const r = tf.variableGrads(() => maskedMean(tf.square(x) as tf.Tensor1D, mask), [x]);
+      return { value: r.value.dataSync()[0], grads: Array.from(r.grads[x.name].dataSync()) };
+    });
+    assertClose([value], [(1 + 4 + 16) / 3], 1e-6, 'mean of the labelled squares');
+    assertClose(grads, [2 / 3, 4 / 3, 0, 8 / 3], 1e-6, 'gradient: 2x/3 where labelled, 0 elsewhere');
+    x.dispose();
+    mask.dispose();
+  });
+
+  test('is 0 with a zero gradient when no sample is labelled (never NaN), and the plain mean without a mask', () => {
+    const x = tf.variable(tf.tensor1d([3, 5]));
+    const r = tf.tidy(() => {
+      const none = tf.variableGrads(() => maskedMean(x as unknown as tf.Tensor1D, tf.zeros([2]) as tf.Tensor1D), [x]);
+      return { value: none.value.dataSync()[0], grads: Array.from(none.grads[x.name].dataSync()), plain: maskedMean(x as unknown as tf.Tensor1D).dataSync()[0] };
+    });
+    assert.deepEqual(r, { value: 0, grads: [0, 0], plain: 4 });
+    x.dispose();
   });
 });

@@ -32,3 +32,14 @@ const stopGradientOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
 export function stopGradient<T extends tf.Tensor>(x: T): T {
   return stopGradientOp(x) as T;
 }
+
+/**
+ * Mean of per-sample values over the samples whose mask is 1 (all samples without a mask);
+ * 0 when no sample is labelled, never NaN. Masked-out samples are excluded with a select, not a
+ * product, so a NaN there cannot leak in.
+ */
+export function maskedMean(perSample: tf.Tensor1D, mask?: tf.Tensor1D): tf.Scalar {
+  if (mask === undefined) return tf.mean(perSample) as tf.Scalar;
+  const kept = tf.where(tf.greater(mask, 0), perSample, tf.zerosLike(perSample));
+  return tf.div(tf.sum(kept), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+}

@@ -49,7 +49,7 @@ describe('createMember', () => {
     const m = createMember({ name: 'a', model: specModel('a'), optimizer: createOptimizer({ name: 'sgd' }) });
     assert.deepEqual(m.inputs, ['x']);
     assert.deepEqual(m.heads, ['y']);
-    assert.equal(m.outputsProbabilities, false);
+    assert.deepEqual(m.outputs, { y: 'logits' });
     // 2 dense layers with kernel and bias
     assert.equal(trainableVariables(m).length, 4);
   });
@@ -120,7 +120,7 @@ describe('forward', () => {
     test(`a user model ending in softmax (${kind}) is detected and forward returns log-probabilities`, () => {
       const model = softmaxModel(kind, 3);
       const m = createMember({ name: 'user', model, optimizer: createOptimizer({ name: 'sgd' }) });
-      assert.equal(m.outputsProbabilities, true);
+      assert.deepEqual(m.outputs, { y: 'softmax' });
       const x = tf.tensor2d(randomValues(12, 2), [3, 4]);
       const [logProbs, probs] = tf.tidy(() => [forward(m, batchOf(x), false).y.dataSync(), (model.predict(x) as tf.Tensor).dataSync()]);
       x.dispose();

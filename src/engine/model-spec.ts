@@ -101,42 +101,70 @@ export interface BuildModelOptions {
   name?: string;
 }
 
-/** Builds a tfjs LayersModel that maps a sample to `numClasses` logits. */
-export function buildModel(specInput: ModelSpecInput, opts: BuildModelOptions): tfl.LayersModel {
-  const spec = ModelSpecSchema.parse(specInput);
-  let layerIndex = 0;
-  const seedFor = (): number => deriveSeed(opts.seed, `layer-${layerIndex++}`);
-  const prefix = opts.name ?? spec.name ?? spec.type;
-  const lname = (kind: string): string => `${prefix}/${kind}_${layerIndex}`;
+/**
+ * Seeds and names the layers of one part of a model, in the order they are made: every layer
+ * with weights (or dropout) draws the next seed; names are `<prefix>/<kind>_<index>`.
+ */
+export class LayerContext {
+  private index = 0;
+
+  constructor(
+    private readonly seed: number,
+    /** Prefix of the layer names. */
+    readonly prefix: string,
+    /** How the layers' weights start (see `init` in the specs). */
+    readonly initKind: 'glorot' | 'torch',
+  ) {}
+
+  /** The seed of the next layer. */
+  nextSeed(): number {
+    return deriveSeed(this.seed, `layer-${this.index++}`);
+  }
+
+  /** The name of a layer of `kind` made now. */
+  name(kind: string): string {
+    return `${this.prefix}/${kind}_${this.index}`;
+  }
+
   /** Kernel and bias initializers of a layer whose inputs have `fanIn` values per output. */
-  const init = (fanIn: number): { kernelInitializer: Initializer; biasInitializer?: Initializer } => {
-    const seed = seedFor();
-    if (spec.init === 'glorot') return { kernelInitializer: tfl.initializers.glorotUniform({ seed }) };
+  init(fanIn: number): { kernelInitializer: Initializer; biasInitializer?: Initializer } {
+    const seed = this.nextSeed();
+    if (this.initKind === 'glorot') return { kernelInitializer: tfl.initializers.glorotUniform({ seed }) };
     const bound = 1 / Math.sqrt(fanIn);
     return {
       kernelInitializer: tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }),
       biasInitializer: tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed: deriveSeed(seed, 'bias') }),
     };
-  };
-  const width = (t: tfl.SymbolicTensor): number => t.shape[t.shape.length - 1] as number;
+  }
+}
 
-  const input = tfl.input({ shape: [...opts.inputShape], name: `${prefix}/input` });
-  let h: tfl.SymbolicTensor = input;
+/** The width of the last axis of a symbolic tensor. */
+export function lastWidth(t: tfl.SymbolicTensor): number {
+  return t.shape[t.shape.length - 1] as number;
+}
+
+/**
+ * The hidden layers of an `mlp` or `cnn` spec applied to `input`: convolution blocks (cnn), a
+ * flatten, then the hidden dense layers, each with its normalization, activation and dropout;
+ * no output layer. Returns the last hidden representation.
+ */
+export function buildBody(spec: ModelSpec, input: tfl.SymbolicTensor, ctx: LayerContext): tfl.SymbolicTensor {
+  let h = input;
   const post = (t: tfl.SymbolicTensor): tfl.SymbolicTensor => {
     let out = t;
-    if (spec.batchNorm) out = tfl.layers.batchNormalization({ name: lname('bn') }).apply(out) as tfl.SymbolicTensor;
-    out = tfl.layers.activation({ activation: spec.activation, name: lname('act') }).apply(out) as tfl.SymbolicTensor;
+    if (spec.batchNorm) out = tfl.layers.batchNormalization({ name: ctx.name('bn') }).apply(out) as tfl.SymbolicTensor;
+    out = tfl.layers.activation({ activation: spec.activation, name: ctx.name('act') }).apply(out) as tfl.SymbolicTensor;
     return out;
   };
-
+  const sampleShape = input.shape.slice(1) as number[];
   if (spec.type === 'cnn') {
-    if (opts.inputShape.length !== 3) {
+    if (sampleShape.length !== 3) {
       throw new ShapeMismatchError(
-        `a cnn needs image inputs of shape [height, width, channels], but the data has samples of shape [${opts.inputShape.join(', ')}]`,
+        `a cnn needs image inputs of shape [height, width, channels], but the data has samples of shape [${sampleShape.join(', ')}]`,
         'use an mlp for tabular or flat data',
       );
     }
-    checkCnnFits(spec, opts.inputShape);
+    checkCnnFits(spec, sampleShape);
     for (const block of spec.conv) {
       h = tfl.layers
         .conv2d({
@@ -144,28 +172,36 @@ export function buildModel(specInput: ModelSpecInput, opts: BuildModelOptions): 
           kernelSize: block.kernelSize,
           strides: block.stride,
           padding: spec.padding,
-          ...init(block.kernelSize * block.kernelSize * width(h)),
+          ...ctx.init(block.kernelSize * block.kernelSize * lastWidth(h)),
           useBias: !spec.batchNorm,
-          name: lname('conv'),
+          name: ctx.name('conv'),
         })
         .apply(h) as tfl.SymbolicTensor;
       h = post(h);
       if (block.pool !== 'none') {
-        const poolArgs = { poolSize: block.poolSize, strides: block.poolSize, name: lname('pool') };
+        const poolArgs = { poolSize: block.poolSize, strides: block.poolSize, name: ctx.name('pool') };
         h = (block.pool === 'max' ? tfl.layers.maxPooling2d(poolArgs) : tfl.layers.averagePooling2d(poolArgs)).apply(h) as tfl.SymbolicTensor;
       }
     }
   }
-  if (h.shape.length > 2) h = tfl.layers.flatten({ name: lname('flatten') }).apply(h) as tfl.SymbolicTensor;
+  if (h.shape.length > 2) h = tfl.layers.flatten({ name: ctx.name('flatten') }).apply(h) as tfl.SymbolicTensor;
   const hidden = spec.type === 'mlp' ? spec.hidden : spec.dense;
   for (const units of hidden) {
-    h = tfl.layers.dense({ units, ...init(width(h)), useBias: !spec.batchNorm, name: lname('dense') }).apply(h) as tfl.SymbolicTensor;
+    h = tfl.layers.dense({ units, ...ctx.init(lastWidth(h)), useBias: !spec.batchNorm, name: ctx.name('dense') }).apply(h) as tfl.SymbolicTensor;
     h = post(h);
-    if (spec.dropout > 0) h = new SeededDropout({ rate: spec.dropout, seed: seedFor(), name: lname('dropout') }).apply(h) as tfl.SymbolicTensor;
+    if (spec.dropout > 0) h = new SeededDropout({ rate: spec.dropout, seed: ctx.nextSeed(), name: ctx.name('dropout') }).apply(h) as tfl.SymbolicTensor;
   }
-  const logits = tfl.layers
-    .dense({ units: opts.numClasses, ...init(width(h)), name: lname('logits') })
-    .apply(h) as tfl.SymbolicTensor;
+  return h;
+}
+
+/** Builds a tfjs LayersModel that maps a sample to `numClasses` logits. */
+export function buildModel(specInput: ModelSpecInput, opts: BuildModelOptions): tfl.LayersModel {
+  const spec = ModelSpecSchema.parse(specInput);
+  const prefix = opts.name ?? spec.name ?? spec.type;
+  const ctx = new LayerContext(opts.seed, prefix, spec.init);
+  const input = tfl.input({ shape: [...opts.inputShape], name: `${prefix}/input` });
+  const h = buildBody(spec, input, ctx);
+  const logits = tfl.layers.dense({ units: opts.numClasses, ...ctx.init(lastWidth(h)), name: ctx.name('logits') }).apply(h) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: prefix });
 }
 

@@ -8,7 +8,7 @@ import type { Member } from './member.js';
 
 export interface StepContext {
   readonly members: readonly Member[];
-  /** `outputs[i][head]`: logits of member i on the batch. */
+  /** `outputs[i][head]`: logits (or values, for regression heads) of member i on the batch. */
   readonly outputs: readonly Record<string, tf.Tensor>[];
   readonly batch: Batch;
   /** 0-based epoch. */
@@ -28,4 +28,14 @@ export interface Objective {
   losses(ctx: StepContext): Record<string, tf.Scalar>;
   /** Called at the start of every epoch (e.g. to update a schedule). */
   onEpochStart?(epoch: number): void;
+  /**
+   * Trainable variables the objective owns (e.g. learned loss weights): every step differentiates
+   * the losses with respect to them too and updates them, with `optimizer` if given, else with
+   * the first member's optimizer.
+   */
+  readonly variables?: readonly tf.Variable[];
+  /** Optimizer of `variables` (default: the first member's). */
+  readonly optimizer?: tf.Optimizer;
+  /** Frees the objective's variables and optimizer; whoever made the objective calls it. */
+  dispose?(): void;
 }

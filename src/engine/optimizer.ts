@@ -1,7 +1,8 @@
 /** Optimizers from a small JSON spec. */
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { NativeAdamOptimizer, NativeMomentumOptimizer } from './native/optimizers.js';
+import { AdamOptimizer } from './optimizers/adam.js';
+import { MomentumOptimizer } from './optimizers/momentum.js';
 
 export const OptimizerSpecSchema = z.discriminatedUnion('name', [
   z
@@ -29,11 +30,12 @@ export type OptimizerSpec = z.infer<typeof OptimizerSpecSchema>;
 export type OptimizerSpecInput = z.input<typeof OptimizerSpecSchema>;
 
 /**
- * A fresh optimizer (each model gets its own state). Adam and momentum are tfjs's own classes
- * that, on the native backend, update each variable in one fused native kernel (same arithmetic).
+ * A fresh optimizer (each model gets its own state). Adam and momentum keep their state per
+ * variable (by name), with tfjs's arithmetic; on the native backend each variable is updated by
+ * one fused kernel. Plain SGD has no state.
  */
 export function createOptimizer(specInput: OptimizerSpecInput): tf.Optimizer {
   const spec = OptimizerSpecSchema.parse(specInput);
-  if (spec.name === 'adam') return new NativeAdamOptimizer(spec.learningRate, spec.beta1, spec.beta2, spec.epsilon);
-  return spec.momentum > 0 ? new NativeMomentumOptimizer(spec.learningRate, spec.momentum) : tf.train.sgd(spec.learningRate);
+  if (spec.name === 'adam') return new AdamOptimizer(spec.learningRate, spec.beta1, spec.beta2, spec.epsilon);
+  return spec.momentum > 0 ? new MomentumOptimizer(spec.learningRate, spec.momentum) : tf.train.sgd(spec.learningRate);
 }

@@ -1,22 +1,29 @@
 /**
  * One optimization step over all members of a joint run. Everything runs inside tf.tidy: no
- * tensor survives the step except the models' and optimizers' own variables.
+ * tensor survives the step except the models', objectives' and optimizers' own variables.
+ *
+ * Every trainable variable is updated exactly once per step, by one optimizer: a variable that
+ * several members share (a trunk) by the first member that holds it, an objective's own
+ * variables by the objective's optimizer (or the first member's).
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers all of them.
 import '@tensorflow/tfjs-layers';
-import { messageOf, NonFiniteLossError, ObjectiveError } from '../errors.js';
+import { NonFiniteLossError, ObjectiveError } from '../errors.js';
 import type { Batch } from './batch.js';
-import { SeededDropout } from './layers/seeded-dropout.js';
 import { forward, trainableVariables, type Member } from './member.js';
 import type { Objective, StepContext } from './objective.js';
+import { lossGradients } from './tape-gradients.js';
 
 /** Gradients of the trainable variables, by variable name. */
 export type Gradients = Record<string, tf.Tensor>;
 
 /**
  * Combines the gradients of each named loss into one update (gradient surgery, e.g. PCGrad).
- * Receives `perLoss[lossName][variableName]`; returns a gradient for every variable it wants updated.
+ * Receives `perLoss[lossName][variableName]` for the shared variables only (those two or more
+ * losses depend on), each loss with the shared variables it reaches; returns a gradient for every
+ * shared variable it wants updated. A variable that one loss alone reaches (a head's own layers)
+ * is updated with that loss's gradient without going through the combiner.
  */
 export type GradientCombiner = (perLoss: Record<string, Gradients>) => Gradients;
 
@@ -27,12 +34,49 @@ export interface StepOptions {
   epoch: number;
   step: number;
   stepsPerEpoch: number;
-  /** When set, each loss gets its own backward pass and this combines them; else the sum is differentiated once. */
+  /**
+   * When set, each loss gets its own gradient and this combines them on the shared variables;
+   * else the sum of the losses is differentiated once. Either way the members run forward once.
+   */
   combineGradients?: GradientCombiner;
 }
 
 /** Loss values after a step, by name. */
 export type StepLosses = Record<string, number>;
+
+/** Which optimizer updates each variable, and the variables in a fixed order. */
+export interface VariablePlan {
+  /** Every trainable variable of the members and the objective, each once, in member order. */
+  readonly variables: readonly tf.Variable[];
+  /** Optimizer of each variable, by variable name. */
+  readonly optimizerOf: ReadonlyMap<string, tf.Optimizer>;
+}
+
+/**
+ * The variables a step trains and who updates them: members in order, each variable owned by the
+ * first member whose model holds it (so a trunk shared by two members is stepped once), then the
+ * objective's own variables.
+ */
+export function planVariables(members: readonly Member[], objective: Objective): VariablePlan {
+  const variables: tf.Variable[] = [];
+  const optimizerOf = new Map<string, tf.Optimizer>();
+  const add = (v: tf.Variable, optimizer: tf.Optimizer): void => {
+    if (optimizerOf.has(v.name)) return;
+    optimizerOf.set(v.name, optimizer);
+    variables.push(v);
+  };
+  for (const member of members) for (const v of trainableVariables(member)) add(v, member.optimizer);
+  const own = objective.variables ?? [];
+  if (own.length > 0) {
+    const optimizer = objective.optimizer ?? members[0]?.optimizer;
+    if (optimizer === undefined) throw new ObjectiveError(`objective ${objective.name} has variables but there is no member and no optimizer to update them`, 'give the objective an optimizer');
+    for (const v of own) {
+      if (!v.trainable) continue;
+      add(v, optimizer);
+    }
+  }
+  return { variables, optimizerOf };
+}
 
 function checkFinite(losses: StepLosses, opts: StepOptions): void {
   for (const [name, value] of Object.entries(losses)) {
@@ -45,74 +89,81 @@ function checkFinite(losses: StepLosses, opts: StepOptions): void {
   }
 }
 
-function applyToMembers(members: readonly Member[], grads: Gradients): void {
-  for (const member of members) {
-    const mine: tf.NamedTensorMap = {};
-    for (const v of trainableVariables(member)) {
-      const g = grads[v.name];
-      if (g !== undefined) mine[v.name] = g;
+/** Applies each gradient with its variable's optimizer: one applyGradients call per optimizer. */
+function apply(plan: VariablePlan, grads: Gradients): void {
+  const byOptimizer = new Map<tf.Optimizer, tf.NamedTensorMap>();
+  for (const v of plan.variables) {
+    const g = grads[v.name];
+    if (g === undefined) continue;
+    const optimizer = plan.optimizerOf.get(v.name) as tf.Optimizer;
+    let map = byOptimizer.get(optimizer);
+    if (map === undefined) {
+      map = {};
+      byOptimizer.set(optimizer, map);
     }
-    if (Object.keys(mine).length > 0) member.optimizer.applyGradients(mine);
+    map[v.name] = g;
   }
+  for (const [optimizer, map] of byOptimizer) optimizer.applyGradients(map);
 }
 
-/** Runs one step: forward every member, compute the objective, backpropagate, update. */
+/**
+ * Splits per-loss gradients into the variables one loss alone reaches (with that gradient) and the
+ * shared ones (reached by two or more losses), per loss.
+ */
+export function splitShared(perLoss: Record<string, Gradients>): { own: Gradients; shared: Record<string, Gradients> } {
+  const reach = new Map<string, number>();
+  for (const grads of Object.values(perLoss)) for (const name of Object.keys(grads)) reach.set(name, (reach.get(name) ?? 0) + 1);
+  const own: Gradients = {};
+  const shared: Record<string, Gradients> = {};
+  for (const [loss, grads] of Object.entries(perLoss)) {
+    for (const [name, g] of Object.entries(grads)) {
+      if (reach.get(name) === 1) own[name] = g;
+      else (shared[loss] ??= {})[name] = g;
+    }
+  }
+  return { own, shared };
+}
+
+/** Runs one step: forward every member once, compute the objective, backpropagate, update. */
 export function trainStep(opts: StepOptions): StepLosses {
   return tf.tidy(() => {
-    const vars = opts.members.flatMap(trainableVariables);
-    const context = (): StepContext => ({
-      members: opts.members,
-      outputs: opts.members.map((m) => forward(m, opts.batch, true)),
-      batch: opts.batch,
-      epoch: opts.epoch,
-      step: opts.step,
-      stepsPerEpoch: opts.stepsPerEpoch,
-    });
+    const plan = planVariables(opts.members, opts.objective);
+    const losses = (): Record<string, tf.Scalar> => {
+      const ctx: StepContext = {
+        members: opts.members,
+        outputs: opts.members.map((m) => forward(m, opts.batch, true)),
+        batch: opts.batch,
+        epoch: opts.epoch,
+        step: opts.step,
+        stepsPerEpoch: opts.stepsPerEpoch,
+      };
+      return opts.objective.losses(ctx);
+    };
     const values: StepLosses = {};
     if (opts.combineGradients === undefined) {
       const { grads } = tf.variableGrads(() => {
-        const losses = opts.objective.losses(context());
-        for (const [name, t] of Object.entries(losses)) values[name] = t.dataSync()[0];
-        return tf.addN(Object.values(losses)) as tf.Scalar;
-      }, vars);
+        const named = losses();
+        for (const [name, t] of Object.entries(named)) values[name] = t.dataSync()[0];
+        return tf.addN(Object.values(named)) as tf.Scalar;
+      }, [...plan.variables]);
       checkFinite(values, opts);
-      applyToMembers(opts.members, grads);
+      apply(plan, grads);
       return values;
     }
-    // One backward pass per loss, each from its own forward pass (tfjs tapes do not retain graphs).
-    // Every pass replays the same dropout masks, so that all losses see the same network. Batch-norm
-    // moving statistics are updated once per pass (so K times a step for K losses); top-level
-    // SeededDropout layers only (not those inside nested models).
-    const dropouts = opts.members.flatMap((m) => m.model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout));
-    const masks = dropouts.map((l) => l.saveMasks());
-    const perLoss: Record<string, Gradients> = {};
-    let names: string[] | undefined;
-    for (let i = 0; names === undefined || i < names.length; i++) {
-      dropouts.forEach((l, k) => l.restoreMasks(masks[k]));
-      let current = '';
-      let grads: Gradients;
-      try {
-        ({ grads } = tf.variableGrads(() => {
-          const losses = opts.objective.losses(context());
-          names ??= Object.keys(losses);
-          current = names[i];
-          values[current] = losses[current].dataSync()[0];
-          return losses[current];
-        }, vars));
-      } catch (err) {
-        // A loss that does not depend on any variable (e.g. a constant NaN) has no gradients;
-        // tfjs says so with this message. Any other error is not about the objective: rethrow it.
-        checkFinite(values, opts);
-        if (!messageOf(err).includes('Cannot find a connection between any variable')) throw err;
-        throw new ObjectiveError(
-          `loss '${current}' of ${opts.objective.name} has no gradient with respect to any model variable (${messageOf(err)})`,
-          'return only losses computed from the members\' outputs, or leave combineGradients unset',
-        );
-      }
-      perLoss[current] = grads;
+    const result = lossGradients(losses, plan.variables, (v) => {
+      Object.assign(values, v);
+      checkFinite(values, opts);
+    });
+    if (result.unconnected.length > 0) {
+      const name = result.unconnected[0];
+      throw new ObjectiveError(
+        `loss '${name}' of ${opts.objective.name} has no gradient with respect to any model variable (it is not computed from the members' outputs or the objective's variables)`,
+        'return only losses computed from the members\' outputs, or leave combineGradients unset',
+      );
     }
-    checkFinite(values, opts);
-    applyToMembers(opts.members, opts.combineGradients(perLoss));
+    const { own, shared } = splitShared(result.grads);
+    const combined = Object.keys(shared).length === 0 ? {} : opts.combineGradients(shared);
+    apply(plan, { ...own, ...combined });
     return values;
   });
 }

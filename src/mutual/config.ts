@@ -1,6 +1,6 @@
 /** The config of a mutual-learning experiment (the `mode: mutual` config file), validated by zod. */
 import { z } from 'zod';
-import { BACKEND_NAMES } from '../engine/backend.js';
+import { BACKEND_NAMES } from '../engine/backend-registry.js';
 import { MAX_SEED } from '../engine/random.js';
 import { MemberModelSpecSchema } from '../engine/model-source.js';
 import { OptimizerSpecSchema } from '../engine/optimizer.js';
@@ -73,6 +73,8 @@ export const MutualConfigSchema = z
     /** Tensor backend. Default `auto`. */
     backend: z.enum(BACKEND_NAMES).default('auto'),
     data: DataConfigSchema.prefault({}),
+    /** Name of the head the cohort learns and is scored on: the data's class target (and the models' output). Default `y`. */
+    head: z.string().regex(/^[A-Za-z_][\w.-]*$/, 'use letters, digits, dot, dash and underscore, starting with a letter or underscore').default('y'),
     /** The cohort: one model spec per member. */
     models: z
       .array(MemberModelSpecSchema)

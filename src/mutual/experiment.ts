@@ -3,6 +3,9 @@
  * folder (resolved config, per-epoch metrics, report, learning curves, trained models).
  */
 import { saveModel } from '../engine/model-io.js';
+import { nodeIo } from '../engine/node-io.js';
+import type { RunIo } from '../engine/run-io.js';
+import type { RawData } from '../data/prepare.js';
 import { comparisonText, verdict, type Comparison } from '../report/joint-vs-alone.js';
 import { createRunFolder, type RunFolder } from '../report/run-folder.js';
 import { MutualConfigSchema, type MutualConfigInput } from './config.js';
@@ -16,6 +19,10 @@ export interface ExperimentOptions {
   onEvent?: (event: MutualEvent) => void;
   /** Where to write the run folder; default: a new `<output.dir>/<name>-<timestamp>`. */
   runDir?: RunFolder;
+  /** The data in memory, instead of the files the config names (see runMutual). */
+  data?: RawData;
+  /** How data files and saved models are read. Default: from disk (`nodeIo`). */
+  io?: RunIo;
 }
 
 export interface ExperimentResult {
@@ -43,6 +50,8 @@ export async function runMutualExperiment(input: MutualConfigInput, opts: Experi
   };
   const curves: Curves = { alone: {}, joint: {} };
   const result = await runMutual(config, {
+    io: opts.io ?? nodeIo,
+    ...(opts.data === undefined ? {} : { data: opts.data }),
     onEvent: async (event) => {
       const folder = open();
       opts.onEvent?.(event);
@@ -61,7 +70,7 @@ export async function runMutualExperiment(input: MutualConfigInput, opts: Experi
       }
       if (event.type === 'phase-end' && config.output.saveModels) {
         for (const member of event.members) {
-          await saveModel(member.model, folder.path('models', `seed-${event.seed}`, event.phase, member.name));
+          await saveModel(member, folder.path('models', `seed-${event.seed}`, event.phase, member.name));
         }
       }
     },

@@ -13,6 +13,8 @@ export interface MethodContext {
   readonly aloneMembers: readonly Member[];
   /** Label-noise rate of the training data, when known (co-teaching uses it as its default forget rate). */
   readonly labelNoise: number;
+  /** The head the cohort learns (the config's `head`): every member's output and the batch's target of that name. */
+  readonly head: string;
 }
 
 export interface JointSetup {

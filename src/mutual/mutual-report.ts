@@ -29,6 +29,7 @@ export function mutualComparison(result: MutualResult): Comparison {
 function describeModel(m: MutualResult['config']['models'][number]): string {
   if (m.type === 'mlp') return `mlp ${m.hidden.join('-')}`;
   if (m.type === 'cnn') return `cnn ${m.conv.map((b) => b.filters).join('-')}`;
+  if (m.type === 'graph') return `graph (${Object.keys(m.inputs).join(', ')} → ${Object.keys(m.heads).join(', ')})`;
   return `saved ${m.path}${m.trainable ? '' : ' (frozen)'}`;
 }
 

@@ -32,7 +32,7 @@ test('looking up an unknown method throws UnknownNameError listing the valid nam
 
 test("a registered method validates raw options with its own schema and fills the defaults", () => {
   const members = [{ name: 'a' }, { name: 'b' }] as unknown as Member[];
-  const ctx = { members, aloneMembers: members, labelNoise: 0 };
+  const ctx = { members, aloneMembers: members, labelNoise: 0, head: 'y' };
   const dml = getMutualMethod('dml');
 
   const setup = dml.setup(undefined, ctx);

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { selectBackend } from '../engine/backend.js';
 import { buildModel } from '../engine/model-spec.js';
 import { saveModel } from '../engine/model-io.js';
+import { nodeIo } from '../engine/node-io.js';
 import { tempDirFactory } from '../engine/testing.js';
 import type { MutualConfigInput } from './config.js';
 import { memberNames, runMutual, type MutualEvent, type MutualResult, type SeedResult } from './run-mutual.js';
 import { MutualConfigSchema } from './config.js';
+import { ConfigError, DataMissingError } from '../errors.js';
 
 before(async () => {
   await selectBackend('wasm');
@@ -47,9 +49,9 @@ for (const method of METHODS) {
     const events: MutualEvent[] = [];
     const tensors = tf.memory().numTensors;
 
-    const first = await runMutual(tinyConfig(method, [3, 4]), { onEvent: (e) => void events.push(e) });
-    const again = await runMutual(tinyConfig(method, [3, 4]));
-    const only4 = await runMutual(tinyConfig(method, [4]));
+    const first = await runMutual(tinyConfig(method, [3, 4]), { io: nodeIo, onEvent: (e) => void events.push(e) });
+    const again = await runMutual(tinyConfig(method, [3, 4]), { io: nodeIo });
+    const only4 = await runMutual(tinyConfig(method, [4]), { io: nodeIo });
 
     assert.equal(tf.memory().numTensors, tensors, 'runMutual must dispose every tensor it creates');
     results.set(method.name, first);
@@ -123,7 +125,7 @@ for (const method of NEUTRAL) {
       { type: 'mlp' as const, hidden: [12], dropout: 0.1 },
     ];
 
-    const result = await runMutual({ ...config, models });
+    const result = await runMutual({ ...config, models }, { io: nodeIo });
 
     const [s] = result.seeds;
     assert.deepEqual(s.joint.members, s.alone.members);
@@ -135,7 +137,7 @@ test('a failing step handler stops the run with its error and leaks no tensors',
   const tensors = tf.memory().numTensors;
   const failing = (e: MutualEvent): Promise<void> => (e.type === 'step' ? Promise.reject(new Error('handler broke')) : Promise.resolve());
 
-  await assert.rejects(runMutual(tinyConfig({ name: 'dml' }, [0]), { onEvent: failing }), /handler broke/);
+  await assert.rejects(runMutual(tinyConfig({ name: 'dml' }, [0]), { io: nodeIo, onEvent: failing }), /handler broke/);
 
   assert.equal(tf.memory().numTensors, tensors);
 });
@@ -150,8 +152,8 @@ test('a saved model joins the cohort: a frozen one keeps its weights (equal alon
   const base = tinyConfig({ name: 'dml' }, [0]);
   const tensors = tf.memory().numTensors;
 
-  const frozen = await runMutual({ ...base, models: [{ type: 'saved', path: join(dir, 'teacher'), trainable: false }, { type: 'mlp', hidden: [16] }] });
-  const trainable = await runMutual({ ...base, models: [{ type: 'saved', path: join(dir, 'teacher') }, { type: 'mlp', hidden: [16] }] });
+  const frozen = await runMutual({ ...base, models: [{ type: 'saved', path: join(dir, 'teacher'), trainable: false }, { type: 'mlp', hidden: [16] }] }, { io: nodeIo });
+  const trainable = await runMutual({ ...base, models: [{ type: 'saved', path: join(dir, 'teacher') }, { type: 'mlp', hidden: [16] }] }, { io: nodeIo });
 
   assert.equal(tf.memory().numTensors, tensors);
   const [f] = frozen.seeds;
@@ -160,4 +162,32 @@ test('a saved model joins the cohort: a frozen one keeps its weights (equal alon
   assert.deepEqual(f.joint.members[0], f.alone.members[0], 'a frozen model is never updated');
   assert.ok(t.alone.members[0].accuracy > f.alone.members[0].accuracy, 'a trainable saved model is trained');
   assert.throws(() => MutualConfigSchema.parse({ ...base, models: [{ type: 'saved', path: dir, trainable: false }] }), /at least one model must be trainable/);
+});
+
+for (const method of METHODS) {
+  test(`runMutual with ${method.name} learns the head the config names: the same scores as with the default head 'y'`, async () => {
+    const base = tinyConfig(method, [3]);
+    const named = await runMutual({ ...base, head: 'digit' }, { io: nodeIo });
+    const plain = results.get(method.name) ?? (await runMutual(tinyConfig(method, [3, 4]), { io: nodeIo }));
+    assert.deepEqual(scores(named.seeds[0]), scores(plain.seeds[0]));
+    assert.equal(named.config.head, 'digit');
+  });
+}
+
+test('runMutual with data in memory needs no io; without either it says how to give the data', async () => {
+  const { loadMnist } = await import('../data/files/mnist.js');
+  const { subset } = await import('../data/dataset.js');
+  const digits = loadMnist();
+  const train = subset(digits, Int32Array.from({ length: 400 }, (_, i) => i * 25));
+  const base = tinyConfig({ name: 'dml' }, [0]);
+  const inMemory = await runMutual({ ...base, data: { maxTrainSamples: 300, validationFraction: 0.2 } }, { data: { train } });
+  assert.equal(inMemory.seeds.length, 1);
+  assert.ok(inMemory.seeds[0].joint.ensemble.accuracy > 0.3);
+  await assert.rejects(runMutual(base), (err: unknown) => err instanceof DataMissingError && /no io was given/.test(err.message) && /nodeIo/.test(err.hint ?? ''));
+});
+
+test("runMutual refuses a model without the config's head, naming both", async () => {
+  const base = tinyConfig({ name: 'dml' }, [0]);
+  const graph = { type: 'graph' as const, inputs: { x: {} }, nodes: { h: { type: 'mlp' as const, from: 'x', hidden: [8] } }, heads: { other: { from: 'h', units: 10 } } };
+  await assert.rejects(runMutual({ ...base, models: [graph, graph] }, { io: nodeIo }), (err: unknown) => err instanceof ConfigError && /has no head 'y' \(heads: other\)/.test(err.message));
 });

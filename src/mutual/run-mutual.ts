@@ -3,15 +3,17 @@
  * own) and jointly (with the method), on the same data, initial weights, batch order and budget,
  * and scores both on the test set. That pairing is what the joint-versus-alone report compares.
  */
-import { basename, resolve } from 'node:path';
 import { datasetSource } from '../engine/batch.js';
 import { evaluate, type Evaluation, type Scores } from '../engine/evaluate.js';
-import { checkMemberShapes, createMember, type Member } from '../engine/member.js';
+import { checkMemberFields, createMember, disposeMembers, type Member } from '../engine/member.js';
 import { createModel } from '../engine/model-source.js';
 import { createOptimizer } from '../engine/optimizer.js';
 import { deriveSeed } from '../engine/random.js';
+import type { RunIo } from '../engine/run-io.js';
 import { train, type EpochRecord, type TrainProgress } from '../engine/trainer.js';
-import { loadExperimentData, type ExperimentData, type RawDataCache } from '../data/load.js';
+import { describeFields, toFields } from '../data/fields.js';
+import { prepareExperimentData, type ExperimentData, type RawData } from '../data/prepare.js';
+import { ConfigError, DataMissingError } from '../errors.js';
 import { independentObjective } from './methods/independent.js';
 import { MutualConfigSchema, type MutualConfig, type MutualConfigInput } from './config.js';
 import { getMutualMethod } from './registry.js';
@@ -58,13 +60,26 @@ export interface MutualResult {
 export interface RunMutualOptions {
   /** Progress, per-epoch metrics and finished phases. */
   onEvent?: (event: MutualEvent) => void | Promise<void>;
+  /**
+   * The data in memory: a training set and optionally a test set. The config's splits, subsets
+   * and label noise still apply; its dataset and file fields are not used.
+   */
+  data?: RawData;
+  /** Reads the data files the config names and `saved` models (in Node: `nodeIo` from jointly/node). */
+  io?: RunIo;
+}
+
+/** The last segment of a path, for display. */
+function folderName(path: string): string {
+  const last = path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '';
+  return last === '' || last === '.' || last === '..' ? 'saved' : last;
 }
 
 /** Display names of the cohort: the spec's name or `<type>-<i>`, made unique. */
 export function memberNames(config: MutualConfig): string[] {
   const used = new Set<string>();
   return config.models.map((spec, i) => {
-    const base = spec.name ?? (spec.type === 'saved' ? basename(resolve(spec.path)) : `${spec.type}-${i + 1}`);
+    const base = spec.name ?? (spec.type === 'saved' ? folderName(spec.path) : `${spec.type}-${i + 1}`);
     let name = base;
     for (let k = 2; used.has(name); k++) name = `${base}-${k}`;
     used.add(name);
@@ -72,28 +87,32 @@ export function memberNames(config: MutualConfig): string[] {
   });
 }
 
-async function buildCohort(config: MutualConfig, data: ExperimentData, seed: number): Promise<Member[]> {
+async function buildCohort(config: MutualConfig, data: ExperimentData, seed: number, io: RunIo | undefined): Promise<Member[]> {
   const names = memberNames(config);
+  const fields = describeFields(toFields(data.train, { target: config.head }));
   const members: Member[] = [];
   for (const [i, spec] of config.models.entries()) {
-    const model = await createModel(spec, {
-      inputShape: data.train.sampleShape,
-      numClasses: data.train.numClasses,
-      seed: deriveSeed(seed, `model-${i}`),
-      name: names[i],
-    });
-    const member = createMember({ name: names[i], model, optimizer: createOptimizer(config.training.optimizer) });
+    const named = await createModel(spec, { fields, head: config.head, seed: deriveSeed(seed, `model-${i}`), name: names[i], ...(io === undefined ? {} : { loadSaved: io.loadSaved }) });
+    const member = createMember({ name: names[i], optimizer: createOptimizer(config.training.optimizer), ...named });
     members.push(member);
-    checkMemberShapes(member, { input: 'x', sampleShape: data.train.sampleShape, head: 'y', numClasses: data.train.numClasses });
+    if (!member.heads.includes(config.head)) {
+      throw new ConfigError('head', `model '${member.name}' has no head '${config.head}' (heads: ${member.heads.join(', ')})`, `name the model's head "${config.head}", or set the config's head to one of its heads`);
+    }
+    checkMemberFields(member, fields);
   }
   return members;
 }
 
-function disposeCohort(members: readonly Member[]): void {
-  for (const m of members) {
-    m.model.dispose();
-    m.optimizer.dispose();
+/** The raw data of a run: given in memory, or read once through the io. */
+function rawData(config: MutualConfig, opts: RunMutualOptions): RawData {
+  if (opts.data !== undefined) return opts.data;
+  if (opts.io === undefined) {
+    throw new DataMissingError(
+      `the config's data (dataset '${config.data.dataset}') is read from files, and no io was given to read them`,
+      "in Node, pass io: nodeIo (from 'jointly/node'); anywhere, pass data: { train, test } in memory",
+    );
   }
+  return opts.io.loadData(config.data);
 }
 
 /** Runs every seed of a mutual-learning experiment; the config is validated first. */
@@ -104,15 +123,16 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
     await opts.onEvent?.(e);
   };
   const results: SeedResult[] = [];
-  const cache: RawDataCache = new Map();
+  const raw = rawData(config, opts);
+  const head = config.head;
   let dataDescription = '';
   for (const [index, seed] of config.seeds.entries()) {
-    const data = loadExperimentData(config.data, seed, { cache });
+    const data = prepareExperimentData(raw, config.data, seed);
     dataDescription = data.description;
     await emit({ type: 'seed-start', seed, index, total: config.seeds.length, data: data.description });
-    const trainSource = datasetSource(data.train);
-    const testSource = datasetSource(data.test);
-    const valSource = data.validation === undefined ? undefined : datasetSource(data.validation);
+    const trainSource = datasetSource(data.train, { head });
+    const testSource = datasetSource(data.test, { head });
+    const valSource = data.validation === undefined ? undefined : datasetSource(data.validation, { head });
     const stepsPerEpoch = Math.ceil(trainSource.length / config.training.batchSize);
 
     const runPhase = async (phase: Phase, members: readonly Member[], objective: Parameters<typeof train>[0]['objective']): Promise<number> => {
@@ -134,7 +154,7 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
         onProgress: onStep,
         onEpochEnd: async (record) => {
           if (stepFailure !== undefined) throw stepFailure.error;
-          const validation = valSource === undefined ? undefined : evaluate({ members, data: valSource });
+          const validation = valSource === undefined ? undefined : evaluate({ members, data: valSource, head });
           await emit({
             type: 'epoch',
             seed,
@@ -153,28 +173,28 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
     const alone: Member[] = [];
     const jointMembers: Member[] = [];
     try {
-      alone.push(...(await buildCohort(config, data, seed)));
-      const aloneSeconds = await runPhase('alone', alone, independentObjective());
-      jointMembers.push(...(await buildCohort(config, data, seed)));
-      const setup = method.setup(config.method.options, { members: jointMembers, aloneMembers: alone, labelNoise: data.labelNoise });
+      alone.push(...(await buildCohort(config, data, seed, opts.io)));
+      const aloneSeconds = await runPhase('alone', alone, independentObjective(head));
+      jointMembers.push(...(await buildCohort(config, data, seed, opts.io)));
+      const setup = method.setup(config.method.options, { members: jointMembers, aloneMembers: alone, labelNoise: data.labelNoise, head });
       const jointSeconds = await runPhase('joint', setup.trained, setup.objective);
 
       const scored = setup.trained.map((m) => m.name);
       const aloneScored = scored.map((name) => alone.find((m) => m.name === name) as Member);
-      const aloneTest = evaluate({ members: aloneScored, data: testSource });
-      const jointTest = evaluate({ members: setup.trained, data: testSource });
+      const aloneTest = evaluate({ members: aloneScored, data: testSource, head });
+      const jointTest = evaluate({ members: setup.trained, data: testSource, head });
       // The alone phase trained the whole cohort (e.g. also the distillation teacher): all of it is handed on.
       await emit({ type: 'phase-end', seed, phase: 'alone', test: aloneTest, members: alone });
       await emit({ type: 'phase-end', seed, phase: 'joint', test: jointTest, members: [...setup.trained] });
       const fixed = (setup.fixed ?? []).map(({ member, role }) => ({
         name: member.name,
         role,
-        test: evaluate({ members: [member], data: testSource }).members[0],
+        test: evaluate({ members: [member], data: testSource, head }).members[0],
       }));
       results.push({ seed, models: scored, alone: aloneTest, joint: jointTest, fixed, seconds: { alone: aloneSeconds, joint: jointSeconds } });
     } finally {
-      disposeCohort(alone);
-      disposeCohort(jointMembers);
+      disposeMembers(alone);
+      disposeMembers(jointMembers);
     }
   }
   return { config, method: method.name, data: dataDescription, seeds: results };

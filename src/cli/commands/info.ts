@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { selectBackend } from '../../engine/backend.js';
 import { loadNativeAddon } from '../../engine/native/addon.js';
-import { DEFAULT_FASHION_MNIST_DIR } from '../../data/fashion-mnist.js';
+import { DEFAULT_FASHION_MNIST_DIR } from '../../data/files/fashion-mnist.js';
 import { listAttacks } from '../../federated/attacks/registry.js';
 import { listPartitionMethods } from '../../federated/partition/registry.js';
 import { listStrategies } from '../../federated/strategies/registry.js';

@@ -40,16 +40,6 @@ export class SeededDropout extends tfl.layers.Layer {
     return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
   }
 
-  /** The position of this layer's mask stream (see `restoreMasks`). */
-  saveMasks(): number {
-    return this.rng.save();
-  }
-
-  /** Replays the mask stream from a saved position: the next call draws the same mask again. */
-  restoreMasks(position: number): void {
-    this.rng.restore(position);
-  }
-
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), rate: this.rate, seed: this.seed };
   }

@@ -5,10 +5,8 @@
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { nativeAddon } from './addon.js';
+import { ADAM_UPDATE, MOMENTUM_UPDATE } from '../optimizers/fused-kernels.js';
 import { f32, input, output, type KernelArgs } from './kernel-utils.js';
-
-export const ADAM_UPDATE = 'JointlyAdamUpdate';
-export const MOMENTUM_UPDATE = 'JointlyMomentumUpdate';
 
 function values(args: KernelArgs, name: string, kernel: string, length?: number): Float32Array {
   const v = f32(args.backend, input(args, name, kernel));

@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadMnist } from '../../data/mnist.js';
+import { loadMnist } from '../../data/files/mnist.js';
 import { splitDataset } from '../../data/split.js';
 import { independentObjective } from '../../mutual/methods/independent.js';
 import { selectBackend } from '../backend.js';

@@ -1,20 +1,18 @@
 /**
- * The networked runtime's client side: connects to a server (ws:// or wss://), authenticates
- * with its token, then trains and evaluates on its own data when asked. Its data never leaves
- * the process: only parameters, example counts and metrics are sent. Reconnects after a lost
- * connection, with backoff.
+ * The networked runtime's client side over WebSocket: connects to a server (ws:// or wss://),
+ * authenticates with its token, then trains and evaluates on its own data when asked. The
+ * protocol itself (what to answer to each message) is the transport-independent ClientSession;
+ * this file carries its messages and reconnects after a lost connection, with backoff. The data
+ * never leaves the process: only parameters, example counts and metrics are sent.
  */
 import { readFileSync } from 'node:fs';
 import { WebSocket, type RawData } from 'ws';
-import { ConfigError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
-import { datasetLength, type Dataset } from '../../data/dataset.js';
-import { LocalTrainer } from '../client/local-trainer.js';
-import { parseClientTrainConfig } from '../client-config.js';
+import { ConfigError, messageOf, NetworkError } from '../../errors.js';
+import type { Dataset } from '../../data/dataset.js';
+import { ClientSession } from '../client/session.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import { rawDataBytes } from './raw-data.js';
-import { errorForRefusal, FORMAT_VERSION, type Message } from '../protocol/messages.js';
-import { packParams, unpackParams } from '../protocol/tensors.js';
-import { FederatedTaskSchema, taskLayout, type FederatedTask, type TensorLayout } from '../task.js';
+import type { Message } from '../protocol/messages.js';
 
 export interface ClientOptions {
   /** ws://host:port or wss://host:port. */
@@ -40,15 +38,13 @@ export type ClientExit = { reason: 'finished'; message: string } | { reason: 'st
 
 export class FederatedClient {
   private readonly opts: ClientOptions;
-  private trainer: LocalTrainer | undefined;
-  private task: FederatedTask | undefined;
-  private layout: TensorLayout[] | undefined;
-  /** SCAFFOLD: this client's control variate, kept across rounds and reconnections. */
-  private control: Float32Array | undefined;
+  /** The protocol state, kept across reconnections. */
+  private readonly session: ClientSession;
   private readonly ca: Buffer | undefined;
 
   constructor(opts: ClientOptions) {
     this.opts = opts;
+    this.session = new ClientSession({ clientId: opts.clientId, train: opts.train, ...(opts.test === undefined ? {} : { test: opts.test }), log: opts.log });
     if (opts.caPath !== undefined) {
       try {
         this.ca = readFileSync(opts.caPath);
@@ -65,7 +61,7 @@ export class FederatedClient {
     try {
       for (;;) {
         if (signal.aborted) return { reason: 'stopped' };
-        const outcome = await this.session(signal);
+        const outcome = await this.connect(signal);
         if (outcome.kind === 'finished') return { reason: 'finished', message: outcome.message };
         if (outcome.kind === 'stopped') return { reason: 'stopped' };
         if (outcome.welcomed) failures = 0;
@@ -78,12 +74,12 @@ export class FederatedClient {
         await sleep(delay, signal);
       }
     } finally {
-      this.trainer?.dispose();
+      this.session.dispose();
     }
   }
 
   /** One connection, from open to close. */
-  private session(signal: AbortSignal): Promise<{ kind: 'finished'; message: string } | { kind: 'stopped' } | { kind: 'lost'; message: string; welcomed: boolean }> {
+  private connect(signal: AbortSignal): Promise<{ kind: 'finished'; message: string } | { kind: 'stopped' } | { kind: 'lost'; message: string; welcomed: boolean }> {
     return new Promise((resolve, reject) => {
       const maxMessageBytes = this.opts.maxMessageBytes ?? 256 * 1024 * 1024;
       const ws = new WebSocket(this.opts.url, { maxPayload: maxMessageBytes, perMessageDeflate: false, ...(this.ca === undefined ? {} : { ca: this.ca }) });
@@ -103,13 +99,7 @@ export class FederatedClient {
       };
       signal.addEventListener('abort', onAbort);
       ws.on('open', () => {
-        send({
-          type: 'hello',
-          protocolVersion: FORMAT_VERSION,
-          clientId: this.opts.clientId,
-          token: this.opts.token,
-          capabilities: { backend: this.opts.backend, numExamples: datasetLength(this.opts.train), maxMessageBytes, jointlyVersion: this.opts.jointlyVersion },
-        });
+        send(this.session.hello(this.opts.token, { backend: this.opts.backend, maxMessageBytes, jointlyVersion: this.opts.jointlyVersion }));
       });
       ws.on('message', (data: RawData) => {
         let msg: Message;
@@ -122,39 +112,24 @@ export class FederatedClient {
         }
         // One message at a time, in order: training is long and must not interleave.
         queue = queue.then(async () => {
-          try {
-            switch (msg.type) {
-              case 'welcome':
-                this.welcome(msg);
-                welcomed = true;
-                heartbeat = setInterval(() => send({ type: 'heartbeat', seq: seq++, sentAt: Date.now() }), msg.heartbeatSeconds * 1000);
-                heartbeat.unref();
-                return;
-              case 'refuse':
-                refused = errorForRefusal(msg);
-                return;
-              case 'fit':
-                send(await this.fit(msg));
-                return;
-              case 'evaluate':
-                send(this.evaluate(msg));
-                return;
-              case 'error':
-                this.opts.log(`the server refused a message${msg.round === undefined ? '' : ` of round ${msg.round}`}: ${msg.code}: ${msg.message}`);
-                return;
-              case 'bye':
-                finished = msg.reason;
-                this.opts.log(`the server says bye: ${msg.reason}`);
-                return;
-              case 'heartbeat':
-                return;
-              default:
-                send({ type: 'error', code: 'protocol', message: `a server may not send '${msg.type}' messages` });
-            }
-          } catch (err) {
-            this.opts.log(`cannot handle ${msg.type}: ${messageOf(err)}`);
-            const round = msg.type === 'fit' || msg.type === 'evaluate' ? msg.round : undefined;
-            send({ type: 'error', code: 'client', message: messageOf(err), ...(round === undefined ? {} : { round }) });
+          const outcome = await this.session.handle(msg);
+          switch (outcome.kind) {
+            case 'reply':
+              send(outcome.message);
+              return;
+            case 'welcomed':
+              welcomed = true;
+              heartbeat = setInterval(() => send({ type: 'heartbeat', seq: seq++, sentAt: Date.now() }), outcome.heartbeatSeconds * 1000);
+              heartbeat.unref();
+              return;
+            case 'refused':
+              refused = outcome.error;
+              return;
+            case 'bye':
+              finished = outcome.reason;
+              return;
+            case 'none':
+              return;
           }
         });
       });
@@ -173,54 +148,7 @@ export class FederatedClient {
       });
     });
   }
-
-  private welcome(msg: Extract<Message, { type: 'welcome' }>): void {
-    const parsed = FederatedTaskSchema.safeParse(msg.task);
-    if (!parsed.success) throw new ProtocolError(`the server's task is not understood: ${parsed.error.issues[0].message}`, 'run the same jointly version on server and clients');
-    const same = this.task !== undefined && JSON.stringify(this.task) === JSON.stringify(parsed.data);
-    if (!same) {
-      this.trainer?.dispose();
-      this.task = parsed.data;
-      this.trainer = new LocalTrainer(parsed.data);
-      this.layout = taskLayout(this.trainer.model);
-      this.control = undefined;
-    }
-    this.opts.log(`joined run ${msg.runId}`);
-  }
-
-  private async fit(msg: Extract<Message, { type: 'fit' }>): Promise<Message> {
-    const { trainer, layout } = this.ready();
-    const global = unpackParams(msg.params, layout);
-    const config = parseClientTrainConfig(msg.config);
-    const started = performance.now();
-    const result = await trainer.fit({ data: this.opts.train, clientId: this.opts.clientId, global, config, extras: { ...msg.extras }, clientControl: this.control });
-    if (result.clientControl !== undefined) this.control = result.clientControl;
-    const durationSeconds = (performance.now() - started) / 1000;
-    this.opts.log(`round ${msg.round}: trained on ${result.numExamples} examples in ${durationSeconds.toFixed(1)} s, loss ${result.metrics.loss.toFixed(4)}`);
-    return {
-      type: 'fitReply',
-      round: msg.round,
-      numExamples: result.numExamples,
-      metrics: result.metrics,
-      delta: false,
-      params: packParams(layout, result.params),
-      extras: result.extras,
-      durationSeconds,
-    };
-  }
-
-  private evaluate(msg: Extract<Message, { type: 'evaluate' }>): Message {
-    const { trainer, layout } = this.ready();
-    const scores = trainer.evaluate(unpackParams(msg.params, layout), this.opts.test ?? this.opts.train);
-    return { type: 'evaluateReply', round: msg.round, numExamples: scores.numExamples, metrics: { loss: scores.loss, accuracy: scores.accuracy } };
-  }
-
-  private ready(): { trainer: LocalTrainer; layout: TensorLayout[] } {
-    if (this.trainer === undefined || this.layout === undefined) throw new ProtocolError('asked to work before the welcome message', 'the server must send welcome first');
-    return { trainer: this.trainer, layout: this.layout };
-  }
 }
-
 
 /** Waits `ms`, or less if the signal aborts; leaves no listener behind either way. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DataConfigSchema } from '../../data/config.js';
 import { subset } from '../../data/dataset.js';
-import { loadExperimentData } from '../../data/load.js';
+import { loadExperimentData } from '../../data/files/load.js';
 import { BACKEND_NAMES } from '../../engine/backend.js';
 import { deriveSeed, MAX_SEED } from '../../engine/random.js';
 import { ConfigError, messageOf } from '../../errors.js';

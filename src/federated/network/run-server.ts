@@ -5,7 +5,7 @@
  * `--resume` continues without losing or repeating a round.
  */
 import { existsSync } from 'node:fs';
-import { loadExperimentData } from '../../data/load.js';
+import { loadExperimentData } from '../../data/files/load.js';
 import { selectBackend } from '../../engine/backend.js';
 import { readParams } from '../../engine/flat-params.js';
 import { deriveSeed } from '../../engine/random.js';

@@ -5,7 +5,7 @@
  * (local-only) and one model on all the data pooled.
  */
 import { availableParallelism } from 'node:os';
-import { loadExperimentData } from '../../data/load.js';
+import { loadExperimentData } from '../../data/files/load.js';
 import { selectBackend } from '../../engine/backend.js';
 import { createRng, deriveSeed, permutation } from '../../engine/random.js';
 import { readParams } from '../../engine/flat-params.js';

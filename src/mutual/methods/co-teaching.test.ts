@@ -23,7 +23,7 @@ function fakeMembers(...names: string[]): Member[] {
 /** Runs the co-teaching objective at `epoch` on a batch where every label is 0 and member i's logits are [z_i[s], 0]. */
 function coTeachingLosses(z: number[][], options: unknown, labelNoise: number, epoch: number): Record<string, number> {
   const members = fakeMembers(...z.map((_, i) => String.fromCharCode(97 + i)));
-  const { objective, trained } = coTeaching.setup(CoTeachingOptionsSchema.parse(options), { members, aloneMembers: members, labelNoise });
+  const { objective, trained } = coTeaching.setup(CoTeachingOptionsSchema.parse(options), { members, aloneMembers: members, labelNoise, head: 'y' });
   assert.deepEqual(trained, members);
   objective.onEpochStart?.(epoch);
   const n = z[0].length;

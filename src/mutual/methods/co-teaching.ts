@@ -56,7 +56,7 @@ export const coTeaching: MutualMethod<CoTeachingOptions> = {
           rate = forgetRateAt(tau, options, epoch);
         },
         losses(step: StepContext): Record<string, tf.Scalar> {
-          const head = 'y';
+          const head = ctx.head;
           const n = step.members.length;
           const perSample = step.outputs.map((o) => perSampleCrossEntropy(o[head], step.batch.targets[head]));
           const size = step.batch.size;

@@ -61,7 +61,7 @@ test('distillation trains only the students and keeps the alone-trained first mo
   const teacher = member('t', 1);
   const members = [member('t', 2), member('s1', 3), member('s2', 4)];
 
-  const setup = distillation.setup(DistillationOptionsSchema.parse({}), { members, aloneMembers: [teacher, member('s1', 5), member('s2', 6)], labelNoise: 0 });
+  const setup = distillation.setup(DistillationOptionsSchema.parse({}), { members, aloneMembers: [teacher, member('s1', 5), member('s2', 6)], labelNoise: 0, head: 'y' });
 
   assert.deepEqual(setup.trained, members.slice(1));
   assert.equal(setup.fixed?.length, 1);
@@ -72,7 +72,7 @@ test('distillation trains only the students and keeps the alone-trained first mo
 test("distillation losses are (1 - α)·CE on the labels and α·T²·KL to the alone teacher's softened predictions", () => {
   const teacher = member('t', 11);
   const members = [member('t', 12), member('s', 13)];
-  const { objective, trained } = distillation.setup(DistillationOptionsSchema.parse({ temperature: 3, alpha: 0.7 }), { members, aloneMembers: [teacher, member('s', 14)], labelNoise: 0 });
+  const { objective, trained } = distillation.setup(DistillationOptionsSchema.parse({ temperature: 3, alpha: 0.7 }), { members, aloneMembers: [teacher, member('s', 14)], labelNoise: 0, head: 'y' });
 
   const { got, student, target, other } = tf.tidy(() => {
     const batch = makeBatch();
@@ -103,7 +103,7 @@ test("distillation losses are (1 - α)·CE on the labels and α·T²·KL to the 
 test('a distillation step updates the students and leaves the teacher and the joint first model unchanged', () => {
   const teacher = member('t', 21);
   const members = [member('t', 22), member('s', 23)];
-  const setup = distillation.setup(DistillationOptionsSchema.parse({}), { members, aloneMembers: [teacher, member('s', 24)], labelNoise: 0 });
+  const setup = distillation.setup(DistillationOptionsSchema.parse({}), { members, aloneMembers: [teacher, member('s', 24)], labelNoise: 0, head: 'y' });
   const before = { teacher: weights(teacher), first: weights(members[0]), student: weights(members[1]) };
 
   tf.tidy(() => {

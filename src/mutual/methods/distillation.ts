@@ -34,7 +34,7 @@ export const distillation: MutualMethod<DistillationOptions> = {
       objective: {
         name: 'distillation',
         losses(step: StepContext): Record<string, tf.Scalar> {
-          const head = 'y';
+          const head = ctx.head;
           const target = forward(teacher, step.batch, false)[head];
           const out: Record<string, tf.Scalar> = {};
           step.members.forEach((m, i) => {

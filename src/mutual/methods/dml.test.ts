@@ -81,7 +81,7 @@ test('DML losses of two members equal hand-computed cross-entropy and weighted, 
   const labels = [1, 2];
   const options = DmlOptionsSchema.parse({ temperature: 2, klWeight: 0.5, rampUpEpochs: 2 });
   const members = fakeMembers('a', 'b');
-  const { objective, trained } = dml.setup(options, { members, aloneMembers: fakeMembers('a0', 'b0'), labelNoise: 0 });
+  const { objective, trained } = dml.setup(options, { members, aloneMembers: fakeMembers('a0', 'b0'), labelNoise: 0, head: 'y' });
 
   const got = tf.tidy(() => values(objective.losses(step(members, [tf.tensor2d(a), tf.tensor2d(b)], batchOf(labels, 3), { step: 3, stepsPerEpoch: 5 }))));
 
@@ -96,7 +96,7 @@ test('DML losses of two members equal hand-computed cross-entropy and weighted, 
 test('DML with three members averages the KL over the two peers', () => {
   const logits = [[[1, 0]], [[0, 1]], [[2, 2.5]]];
   const members = fakeMembers('a', 'b', 'c');
-  const { objective } = dml.setup(DmlOptionsSchema.parse({}), { members, aloneMembers: members, labelNoise: 0 });
+  const { objective } = dml.setup(DmlOptionsSchema.parse({}), { members, aloneMembers: members, labelNoise: 0, head: 'y' });
 
   const got = tf.tidy(() => values(objective.losses(step(members, logits.map((l) => tf.tensor2d(l)), batchOf([0], 2), { step: 0, stepsPerEpoch: 1 }))));
 
@@ -106,7 +106,7 @@ test('DML with three members averages the KL over the two peers', () => {
 
 test("DML's KL term treats the peer's prediction as a fixed target (no gradient into the peer)", () => {
   const members = fakeMembers('a', 'b');
-  const { objective } = dml.setup(DmlOptionsSchema.parse({}), { members, aloneMembers: members, labelNoise: 0 });
+  const { objective } = dml.setup(DmlOptionsSchema.parse({}), { members, aloneMembers: members, labelNoise: 0, head: 'y' });
   const va = tf.variable(tf.tensor2d([[1, 2, 0.5]]));
   const vb = tf.variable(tf.tensor2d([[0.3, 0.1, -0.2]]));
   const batch = batchOf([0], 3);

@@ -37,7 +37,7 @@ export const dml: MutualMethod<DmlOptions> = {
       objective: {
         name: 'dml',
         losses(step: StepContext): Record<string, tf.Scalar> {
-          const head = 'y';
+          const head = ctx.head;
           const n = step.members.length;
           const weight = rampedWeight(options, step.step, step.stepsPerEpoch);
           const fixed = step.outputs.map((o) => stopGradient(o[head]));

@@ -1,6 +1,6 @@
 /** Reads a data file, turning "no such file" and "is a directory" into jointly's data errors. */
 import { readFileSync } from 'node:fs';
-import { DataMalformedError, DataMissingError, messageOf } from '../errors.js';
+import { DataMalformedError, DataMissingError, messageOf } from '../../errors.js';
 
 /** The file's bytes; `what` names the kind of file in messages (e.g. `CSV file`), `hint` says how to get it. */
 export function readDataFile(path: string, what: string, hint = `check the path of the ${what}`): Buffer {

@@ -4,9 +4,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataMalformedError, DataMissingError } from '../errors.js';
-import { makeDataset, type Dataset } from './dataset.js';
-import { loadIdxPair } from './idx.js';
+import { DataMalformedError, DataMissingError } from '../../errors.js';
+import { makeDataset, type Dataset } from '../dataset.js';
+import { loadIdxPair } from './tabular-files.js';
 
 /** Where the Debian/Ubuntu package dataset-fashion-mnist installs the files. */
 export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DataMalformedError, DataMissingError } from '../errors.js';
+import { DataMalformedError, DataMissingError } from '../../errors.js';
 import { DEFAULT_FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
-import { tempDirFactory, errorLike } from '../engine/testing.js';
+import { tempDirFactory, errorLike } from '../../engine/testing.js';
 
 const tempDir = tempDirFactory('jointly-fashion-');
 

@@ -1,18 +1,20 @@
 /**
  * The fused Adam and momentum updates on native against tfjs's own optimizers on cpu: same
- * variables after several steps (tolerance 1e-5, scaled), same state slots, no leaked tensors.
+ * variables after several steps (tolerance 1e-5, scaled), the same state slots as on cpu, no
+ * leaked tensors.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { assertClose, randomValues } from '../testing.js';
-import { NativeAdamOptimizer, NativeMomentumOptimizer } from './optimizers.js';
 import { NATIVE_SKIP } from './testing.js';
+import { assertClose, randomValues } from '../testing.js';
+import { AdamOptimizer } from '../optimizers/adam.js';
+import { MomentumOptimizer } from '../optimizers/momentum.js';
 
 const SHAPES = [[7, 5], [5], [3, 3, 2, 4]];
 
 /** Runs `steps` updates with seeded gradients; returns the final variable values and the optimizer's weight count. */
-async function run(backend: string, make: () => tf.Optimizer, steps: number): Promise<{ values: Float32Array[]; weights: number; leaked: number }> {
+async function run(backend: string, make: () => tf.Optimizer, steps: number): Promise<{ values: Float32Array[]; weights: string[]; leaked: number }> {
   await tf.setBackend(backend);
   const vars = SHAPES.map((s, i) => tf.variable(tf.tensor(randomValues(s.reduce((a, b) => a * b, 1), i), s)));
   const optimizer = make();
@@ -31,7 +33,8 @@ async function run(backend: string, make: () => tf.Optimizer, steps: number): Pr
     else leaked = Math.max(leaked, tf.memory().numTensors - steady);
   }
   const values = vars.map((v) => Float32Array.from(v.dataSync()));
-  const weights = (await optimizer.getWeights()).length;
+  // Slot names with the variables' per-process numbering removed, so that runs compare.
+  const weights = (await optimizer.getWeights()).map((w) => w.name.replace(/^.*\//, ''));
   optimizer.dispose();
   tf.dispose(vars);
   return { values, weights, leaked };
@@ -39,23 +42,18 @@ async function run(backend: string, make: () => tf.Optimizer, steps: number): Pr
 
 describe('fused optimizer updates (native)', { skip: NATIVE_SKIP }, () => {
   const cases: { name: string; make: () => tf.Optimizer; reference: () => tf.Optimizer }[] = [
-    { name: 'Adam', make: () => new NativeAdamOptimizer(0.01, 0.9, 0.999, 1e-8), reference: () => tf.train.adam(0.01, 0.9, 0.999, 1e-8) },
-    { name: 'momentum', make: () => new NativeMomentumOptimizer(0.05, 0.9), reference: () => tf.train.momentum(0.05, 0.9) },
-    { name: 'Nesterov momentum', make: () => new NativeMomentumOptimizer(0.05, 0.9, true), reference: () => tf.train.momentum(0.05, 0.9, true) },
+    { name: 'Adam', make: () => new AdamOptimizer(0.01, 0.9, 0.999, 1e-8), reference: () => tf.train.adam(0.01, 0.9, 0.999, 1e-8) },
+    { name: 'momentum', make: () => new MomentumOptimizer(0.05, 0.9), reference: () => tf.train.momentum(0.05, 0.9) },
+    { name: 'Nesterov momentum', make: () => new MomentumOptimizer(0.05, 0.9, true), reference: () => tf.train.momentum(0.05, 0.9, true) },
   ];
   for (const c of cases) {
     test(`${c.name}: 6 steps on native match tfjs's optimizer on cpu, with the same state and no growth in tensors`, async () => {
       const expected = await run('cpu', c.reference, 6);
       const actual = await run('native', c.make, 6);
+      const onCpu = await run('cpu', c.make, 6);
       expected.values.forEach((v, i) => assertClose(actual.values[i], v, 1e-5, `${c.name} variable ${i}`));
-      assert.equal(actual.weights, expected.weights);
+      assert.deepEqual(actual.weights, onCpu.weights);
       assert.equal(actual.leaked, 0);
-    });
-
-    test(`${c.name}: on cpu the native class runs tfjs's code (identical results)`, async () => {
-      const expected = await run('cpu', c.reference, 3);
-      const actual = await run('cpu', c.make, 3);
-      expected.values.forEach((v, i) => assertClose(actual.values[i], v, 0, `${c.name} variable ${i}`));
     });
   }
 });

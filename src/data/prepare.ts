@@ -1,15 +1,14 @@
-/** Loads an experiment's data from its config: train / validation / test, seeded. */
-import { DataMalformedError, DataMissingError, ShapeMismatchError } from '../errors.js';
+/**
+ * An experiment's data from raw datasets and its data config: the test split (when there is no
+ * test set), the validation split, maxTrainSamples, labelsPerClass and label noise, all seeded.
+ * Pure and browser-safe: reading the files the config names is files/load.ts's job.
+ */
+import { DataMalformedError, ShapeMismatchError } from '../errors.js';
 import { createRng, deriveSeed, permutation } from '../engine/random.js';
-import { loadCsv } from './csv.js';
-import { DataConfigSchema, type DataConfigInput } from './config.js';
+import { DataConfigSchema, type DataConfig, type DataConfigInput } from './config.js';
 import { datasetLength, subset, type Dataset } from './dataset.js';
-import { loadFashionMnist } from './fashion-mnist.js';
-import { loadIdxPair } from './idx.js';
-import { loadJsonl } from './jsonl.js';
 import { addLabelNoise } from './label-noise.js';
 import { limitLabels } from './limit-labels.js';
-import { loadMnist } from './mnist.js';
 import { splitDataset } from './split.js';
 
 export interface ExperimentData {
@@ -25,34 +24,10 @@ export interface ExperimentData {
   flippedLabels: number;
 }
 
-function need(path: string | undefined, field: string, dataset: string): string {
-  if (path === undefined) {
-    throw new DataMissingError(`data.${field} is required for dataset '${dataset}'`, `set data.${field} to the path of the file`);
-  }
-  return path;
-}
-
-function loadRaw(cfg: ReturnType<typeof DataConfigSchema.parse>): { train: Dataset; test?: Dataset } {
-  switch (cfg.dataset) {
-    case 'mnist':
-      return { train: loadMnist() };
-    case 'fashion-mnist':
-      return loadFashionMnist(cfg.dataDir);
-    case 'idx': {
-      const train = loadIdxPair(need(cfg.train, 'train', 'idx'), need(cfg.trainLabels, 'trainLabels', 'idx'));
-      const test = cfg.test === undefined ? undefined : loadIdxPair(cfg.test, need(cfg.testLabels, 'testLabels', 'idx'));
-      return test === undefined ? { train } : { train, test };
-    }
-    case 'csv': {
-      const opts = cfg.labelColumn === undefined ? {} : { labelColumn: cfg.labelColumn };
-      const train = loadCsv(need(cfg.train, 'train', 'csv'), opts);
-      return cfg.test === undefined ? { train } : { train, test: loadCsv(cfg.test, opts) };
-    }
-    case 'jsonl': {
-      const train = loadJsonl(need(cfg.train, 'train', 'jsonl'));
-      return cfg.test === undefined ? { train } : { train, test: loadJsonl(cfg.test) };
-    }
-  }
+/** The datasets as read, before any split: a training set and, when the data has one, a test set. */
+export interface RawData {
+  train: Dataset;
+  test?: Dataset;
 }
 
 /**
@@ -74,20 +49,14 @@ function withTrainClasses(test: Dataset, train: Dataset): Dataset {
   return { ...test, labels, numClasses: train.numClasses, classNames: train.classNames };
 }
 
-/** Parsed files kept between the seeds of one run (keyed by the data config), so they are read once. */
-export type RawDataCache = Map<string, { train: Dataset; test?: Dataset }>;
-
 /**
- * Loads, splits, subsets and corrupts the data of an experiment for one seed, in this order:
+ * Splits, subsets and corrupts raw data for one seed, in this order:
  * test split (when the dataset has none), validation split, maxTrainSamples, labelsPerClass,
  * label noise. Validation and test labels stay clean; the training set has exactly the
  * configured size and labels per class.
  */
-export function loadExperimentData(input: DataConfigInput, seed: number, opts: { cache?: RawDataCache } = {}): ExperimentData {
+export function prepareExperimentData(raw: RawData, input: DataConfigInput | DataConfig, seed: number): ExperimentData {
   const cfg = DataConfigSchema.parse(input);
-  const key = JSON.stringify([cfg.dataset, cfg.dataDir, cfg.train, cfg.trainLabels, cfg.test, cfg.testLabels, cfg.labelColumn]);
-  const raw = opts.cache?.get(key) ?? loadRaw(cfg);
-  opts.cache?.set(key, raw);
   let train = raw.train;
   let test = raw.test;
   if (test === undefined) {

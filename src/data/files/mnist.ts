@@ -5,8 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DataMalformedError, DataMissingError } from '../errors.js';
-import { makeDataset, type Dataset } from './dataset.js';
+import { DataMalformedError, DataMissingError } from '../../errors.js';
+import { makeDataset, type Dataset } from '../dataset.js';
 import { readDataFile } from './read-data-file.js';
 
 const SIDE = 28;

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataMalformedError, DataMissingError } from '../errors.js';
-import { sampleSize, type Dataset } from './dataset.js';
+import { DataMalformedError, DataMissingError } from '../../errors.js';
+import { sampleSize, type Dataset } from '../dataset.js';
 import { loadExperimentData } from './load.js';
 import { loadMnist } from './mnist.js';
-import { tempDirFactory } from '../engine/testing.js';
+import { tempDirFactory } from '../../engine/testing.js';
 
 const tempDir = tempDirFactory('jointly-load-');
 

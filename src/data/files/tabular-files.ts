@@ -1,0 +1,29 @@
+/** Reading CSV, JSON Lines and IDX files from disk into datasets (the parsers are browser-safe; this is the Node side). */
+import { parseCsv, type CsvOptions } from '../csv.js';
+import type { Dataset } from '../dataset.js';
+import { idxPairDataset, parseIdx, type IdxArray, type IdxPairOptions } from '../idx.js';
+import { parseJsonl, type JsonlOptions } from '../jsonl.js';
+import { readDataFile } from './read-data-file.js';
+
+/** Reads a CSV file into a dataset (see `parseCsv`). */
+export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
+  return parseCsv(readDataFile(path, 'CSV file').toString('utf8'), path, opts);
+}
+
+/** Reads a JSON Lines file into a dataset (see `parseJsonl`). */
+export function loadJsonl(path: string, opts: JsonlOptions = {}): Dataset {
+  return parseJsonl(readDataFile(path, 'JSON Lines file').toString('utf8'), path, opts);
+}
+
+/** Reads and parses an IDX file (gzipped or not). */
+export function readIdxFile(path: string): IdxArray {
+  return parseIdx(readDataFile(path, 'IDX file'), path);
+}
+
+/**
+ * Loads an images file and its labels file (IDX, gzipped or not) as a dataset. Features are
+ * scaled by `opts.scale`; 3-d image files give samples of shape [rows, cols, 1].
+ */
+export function loadIdxPair(imagesPath: string, labelsPath: string, opts: IdxPairOptions = {}): Dataset {
+  return idxPairDataset(readIdxFile(imagesPath), readIdxFile(labelsPath), { images: imagesPath, labels: labelsPath }, opts);
+}

@@ -1,0 +1,47 @@
+/**
+ * SGD with momentum (optionally Nesterov) with its accumulation keyed by variable. The arithmetic
+ * is tfjs's MomentumOptimizer's, op for op; on a backend with the fused kernel (native) each
+ * variable is updated by one kernel call.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { hasFusedKernel, MOMENTUM_UPDATE } from './fused-kernels.js';
+import { SlotOptimizer } from './slot-optimizer.js';
+
+type MomentumSlots = { momentum: tf.Variable };
+
+export class MomentumOptimizer extends SlotOptimizer<MomentumSlots> {
+  static get className(): string {
+    return 'Momentum';
+  }
+
+  protected readonly slotNames = ['momentum'] as const;
+
+  constructor(
+    readonly learningRate: number,
+    readonly momentum: number,
+    readonly useNesterov = false,
+  ) {
+    super();
+  }
+
+  protected update(variable: tf.Variable, gradient: tf.Tensor, slots: MomentumSlots): void {
+    const accumulation = slots.momentum;
+    if (gradient.dtype === 'float32' && variable.dtype === 'float32' && hasFusedKernel(MOMENTUM_UPDATE)) {
+      const attrs = { learningRate: this.learningRate, momentum: this.momentum, useNesterov: this.useNesterov };
+      const [newValue, newAcc] = tf.engine().runKernel(MOMENTUM_UPDATE, { variable, accumulation, gradient }, attrs) as tf.Tensor[];
+      accumulation.assign(newAcc);
+      variable.assign(newValue);
+      return;
+    }
+    const m = tf.scalar(this.momentum);
+    const c = tf.scalar(-this.learningRate);
+    const newAccumulation = tf.add(tf.mul(m, accumulation), gradient);
+    const newValue = this.useNesterov ? tf.add(tf.mul(c, tf.add(gradient, tf.mul(newAccumulation, m))), variable) : tf.add(tf.mul(c, newAccumulation), variable);
+    accumulation.assign(newAccumulation);
+    variable.assign(newValue);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, momentum: this.momentum, useNesterov: this.useNesterov };
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The base of jointly's stateful optimizers: state slots keyed by variable name, never by the
+ * position of a gradient in the list. tfjs's own Adam and momentum match state by position, so a
+ * step that updates only some variables (a frozen part, a gradient combiner, a head whose task has
+ * no labels in the batch) hands one variable's moments to another. Here a variable without a
+ * gradient in a step keeps its state untouched, as in PyTorch.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A tensor with a name, as tfjs's optimizers take and give them (tfjs-core does not export the type). */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+/** What applyGradients receives: gradients by variable name, or a list of named gradients. */
+export type VariableGradients = tf.NamedTensorMap | NamedTensor[];
+
+/** The gradients as (variable, gradient) pairs; variables without a gradient are left out. */
+export function gradientEntries(grads: VariableGradients): { variable: tf.Variable; gradient: tf.Tensor }[] {
+  const pairs = Array.isArray(grads) ? grads.map((g) => ({ name: g.name, gradient: g.tensor as tf.Tensor | undefined })) : Object.keys(grads).map((name) => ({ name, gradient: grads[name] as tf.Tensor | undefined }));
+  const out: { variable: tf.Variable; gradient: tf.Tensor }[] = [];
+  for (const { name, gradient } of pairs) {
+    if (gradient === undefined || gradient === null) continue;
+    const variable = tf.engine().registeredVariables[name];
+    if (variable === undefined) throw new Error(`applyGradients: no variable named '${name}' is registered`);
+    out.push({ variable, gradient });
+  }
+  return out;
+}
+
+/** A non-trainable zero variable shaped like `value` (a state slot). */
+export function zeroSlot(value: tf.Tensor): tf.Variable {
+  return tf.tidy(() => tf.zerosLike(value).variable(false));
+}
+
+/**
+ * An optimizer whose state is one record of tensors per variable, found by the variable's name,
+ * plus the number of updates each variable has had. Subclasses say which slots they keep and how
+ * to update one variable.
+ */
+export abstract class SlotOptimizer<Slots extends Record<string, tf.Variable>> extends tf.Optimizer {
+  /** State per variable name. */
+  protected readonly slots = new Map<string, Slots>();
+  /** Updates applied to each variable so far (Adam's bias correction counts them per variable). */
+  protected readonly steps = new Map<string, number>();
+
+  /** Names of the slots kept per variable, in the order getWeights lists them (e.g. ['m', 'v']). */
+  protected abstract readonly slotNames: readonly (keyof Slots & string)[];
+
+  /**
+   * Updates one variable in place from its gradient and state; `step` is 1 on its first update.
+   * Runs inside a tidy.
+   */
+  protected abstract update(variable: tf.Variable, gradient: tf.Tensor, slots: Slots, step: number): void;
+
+  /** Updates every variable that has a gradient; the others, and their state, stay as they are. */
+  override applyGradients(variableGradients: VariableGradients): void {
+    const entries = gradientEntries(variableGradients);
+    tf.tidy(() => {
+      for (const { variable, gradient } of entries) {
+        const step = (this.steps.get(variable.name) ?? 0) + 1;
+        this.update(variable, gradient, this.slotsOf(variable), step);
+        this.steps.set(variable.name, step);
+      }
+    });
+    this.incrementIterations();
+  }
+
+  /** The state of `variable`, created as zeros on its first update. */
+  protected slotsOf(variable: tf.Variable): Slots {
+    let state = this.slots.get(variable.name);
+    if (state === undefined) {
+      const made: Record<string, tf.Variable> = {};
+      for (const name of this.slotNames) made[name] = zeroSlot(variable);
+      state = made as Slots;
+      this.slots.set(variable.name, state);
+    }
+    return state;
+  }
+
+  /** Number of variables with state. */
+  get stateSize(): number {
+    return this.slots.size;
+  }
+
+  override dispose(): void {
+    this.clearState();
+    super.dispose();
+  }
+
+  private clearState(): void {
+    for (const state of this.slots.values()) tf.dispose(Object.values(state));
+    this.slots.clear();
+    this.steps.clear();
+  }
+
+  /**
+   * Iterations first, then for every variable with state `<variable>/step` (int32 scalar) and
+   * `<variable>/<slot>`. The tensors are the optimizer's own (slots) or new (iterations, steps).
+   */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const out: NamedTensor[] = [await this.saveIterations()];
+    for (const [name, state] of this.slots) {
+      out.push({ name: `${name}/step`, tensor: tf.scalar(this.steps.get(name) ?? 0, 'int32') });
+      for (const slot of this.slotNames) out.push({ name: `${name}/${slot}`, tensor: state[slot] });
+    }
+    return out;
+  }
+
+  /** Restores what getWeights returned; slots are matched to variables by name, not position. */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    this.clearState();
+    const byVariable = new Map<string, Record<string, tf.Tensor>>();
+    for (const { name, tensor } of rest) {
+      const cut = name.lastIndexOf('/');
+      const slot = name.slice(cut + 1);
+      if (cut < 0 || !(slot === 'step' || (this.slotNames as readonly string[]).includes(slot))) {
+        throw new Error(`setWeights: '${name}' is not a slot of this optimizer (slots: step, ${this.slotNames.join(', ')})`);
+      }
+      const variable = name.slice(0, cut);
+      const state = byVariable.get(variable) ?? {};
+      state[slot] = tensor;
+      byVariable.set(variable, state);
+    }
+    for (const [variable, state] of byVariable) {
+      const missing = ['step', ...this.slotNames].filter((s) => state[s] === undefined);
+      if (missing.length > 0) throw new Error(`setWeights: variable '${variable}' lacks slot(s) ${missing.join(', ')}`);
+      const slots: Record<string, tf.Variable> = {};
+      for (const s of this.slotNames) slots[s] = state[s].variable(false);
+      this.slots.set(variable, slots as Slots);
+      this.steps.set(variable, (await state.step.data())[0]);
+    }
+  }
+}

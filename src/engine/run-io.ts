@@ -1,0 +1,15 @@
+/**
+ * How a run reads what is not in memory: the datasets its data config names, and saved models.
+ * The core is browser-safe and has no files, so runs take this from their caller: jointly/node's
+ * `nodeIo` reads files; a browser app can read from anywhere it likes (fetch, IndexedDB).
+ */
+import type { DataConfig } from '../data/config.js';
+import type { RawData } from '../data/prepare.js';
+import type { SavedModelLoader } from './model-source.js';
+
+export interface RunIo {
+  /** Reads the datasets a data config names (built-in ones, or its files). */
+  loadData(cfg: DataConfig): RawData;
+  /** Loads a saved model with its names (for `saved` model specs). */
+  loadSaved: SavedModelLoader;
+}

@@ -1,0 +1,138 @@
+/**
+ * A federated client's side of the protocol, without a transport: it turns each message from the
+ * server into what to do (a reply to send, a welcome, a refusal, a goodbye). It holds what a
+ * client keeps across rounds and reconnections (the task's model and trainer, SCAFFOLD's control
+ * variate). The WebSocket client (network/client.ts) carries its messages; a browser client or a
+ * test can carry them any other way. Browser-safe.
+ */
+import { messageOf, ProtocolError } from '../../errors.js';
+import { datasetLength, type Dataset } from '../../data/dataset.js';
+import { parseClientTrainConfig } from '../client-config.js';
+import { errorForRefusal, FORMAT_VERSION, type ClientCapabilities, type Message } from '../protocol/messages.js';
+import { packParams, unpackParams } from '../protocol/tensors.js';
+import { FederatedTaskSchema, taskLayout, type FederatedTask, type TensorLayout } from '../task.js';
+import { LocalTrainer } from './local-trainer.js';
+
+export interface ClientSessionOptions {
+  clientId: string;
+  /** The client's training data; it never leaves the session (only parameters, counts and metrics do). */
+  train: Dataset;
+  /** Local held-out data for federated evaluation (default: the training data). */
+  test?: Dataset;
+  /** One line per event worth telling the operator. */
+  log: (line: string) => void;
+}
+
+/** What a message from the server asks the transport to do. */
+export type SessionOutcome =
+  /** Send this message back. */
+  | { kind: 'reply'; message: Message }
+  /** The run accepted the client; send heartbeats at this interval. */
+  | { kind: 'welcomed'; heartbeatSeconds: number }
+  /** The server refused the client: stop, with this error. */
+  | { kind: 'refused'; error: Error }
+  /** The server ended the run. */
+  | { kind: 'bye'; reason: string }
+  /** Nothing to do. */
+  | { kind: 'none' };
+
+export class ClientSession {
+  private readonly opts: ClientSessionOptions;
+  private trainer: LocalTrainer | undefined;
+  private task: FederatedTask | undefined;
+  private layout: TensorLayout[] | undefined;
+  /** SCAFFOLD: this client's control variate, kept across rounds and reconnections. */
+  private control: Float32Array | undefined;
+
+  constructor(opts: ClientSessionOptions) {
+    this.opts = opts;
+  }
+
+  /** The `hello` message that opens every connection. */
+  hello(token: string, capabilities: Omit<ClientCapabilities, 'numExamples'>): Message {
+    return { type: 'hello', protocolVersion: FORMAT_VERSION, clientId: this.opts.clientId, token, capabilities: { ...capabilities, numExamples: datasetLength(this.opts.train) } };
+  }
+
+  /** Handles one message from the server. Failures to do the work become an `error` reply, never a throw. */
+  async handle(msg: Message): Promise<SessionOutcome> {
+    try {
+      switch (msg.type) {
+        case 'welcome':
+          this.welcome(msg);
+          return { kind: 'welcomed', heartbeatSeconds: msg.heartbeatSeconds };
+        case 'refuse':
+          return { kind: 'refused', error: errorForRefusal(msg) };
+        case 'fit':
+          return { kind: 'reply', message: await this.fit(msg) };
+        case 'evaluate':
+          return { kind: 'reply', message: this.evaluate(msg) };
+        case 'error':
+          this.opts.log(`the server refused a message${msg.round === undefined ? '' : ` of round ${msg.round}`}: ${msg.code}: ${msg.message}`);
+          return { kind: 'none' };
+        case 'bye':
+          this.opts.log(`the server says bye: ${msg.reason}`);
+          return { kind: 'bye', reason: msg.reason };
+        case 'heartbeat':
+          return { kind: 'none' };
+        default:
+          return { kind: 'reply', message: { type: 'error', code: 'protocol', message: `a server may not send '${msg.type}' messages` } };
+      }
+    } catch (err) {
+      this.opts.log(`cannot handle ${msg.type}: ${messageOf(err)}`);
+      const round = msg.type === 'fit' || msg.type === 'evaluate' ? msg.round : undefined;
+      return { kind: 'reply', message: { type: 'error', code: 'client', message: messageOf(err), ...(round === undefined ? {} : { round }) } };
+    }
+  }
+
+  /** Frees the model and trainer. */
+  dispose(): void {
+    this.trainer?.dispose();
+    this.trainer = undefined;
+  }
+
+  private welcome(msg: Extract<Message, { type: 'welcome' }>): void {
+    const parsed = FederatedTaskSchema.safeParse(msg.task);
+    if (!parsed.success) throw new ProtocolError(`the server's task is not understood: ${parsed.error.issues[0].message}`, 'run the same jointly version on server and clients');
+    const same = this.task !== undefined && JSON.stringify(this.task) === JSON.stringify(parsed.data);
+    if (!same) {
+      this.trainer?.dispose();
+      this.task = parsed.data;
+      this.trainer = new LocalTrainer(parsed.data);
+      this.layout = taskLayout(this.trainer.model);
+      this.control = undefined;
+    }
+    this.opts.log(`joined run ${msg.runId}`);
+  }
+
+  private async fit(msg: Extract<Message, { type: 'fit' }>): Promise<Message> {
+    const { trainer, layout } = this.ready();
+    const global = unpackParams(msg.params, layout);
+    const config = parseClientTrainConfig(msg.config);
+    const started = performance.now();
+    const result = await trainer.fit({ data: this.opts.train, clientId: this.opts.clientId, global, config, extras: { ...msg.extras }, clientControl: this.control });
+    if (result.clientControl !== undefined) this.control = result.clientControl;
+    const durationSeconds = (performance.now() - started) / 1000;
+    this.opts.log(`round ${msg.round}: trained on ${result.numExamples} examples in ${durationSeconds.toFixed(1)} s, loss ${result.metrics.loss.toFixed(4)}`);
+    return {
+      type: 'fitReply',
+      round: msg.round,
+      numExamples: result.numExamples,
+      metrics: result.metrics,
+      delta: false,
+      params: packParams(layout, result.params),
+      extras: result.extras,
+      durationSeconds,
+    };
+  }
+
+  private evaluate(msg: Extract<Message, { type: 'evaluate' }>): Message {
+    const { trainer, layout } = this.ready();
+    const scores = trainer.evaluate(unpackParams(msg.params, layout), this.opts.test ?? this.opts.train);
+    return { type: 'evaluateReply', round: msg.round, numExamples: scores.numExamples, metrics: { loss: scores.loss, accuracy: scores.accuracy } };
+  }
+
+  private ready(): { trainer: LocalTrainer; layout: TensorLayout[] } {
+    if (this.trainer === undefined || this.layout === undefined) throw new ProtocolError('asked to work before the welcome message', 'the server must send welcome first');
+    return { trainer: this.trainer, layout: this.layout };
+  }
+}

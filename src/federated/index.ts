@@ -1,0 +1,51 @@
+/**
+ * jointly/federated: federated learning's browser-safe parts. Strategies (configure a round,
+ * aggregate its replies) and their math as pure functions over Float32Arrays, partitions of a
+ * labelled dataset over clients, attacks for robustness tests, the wire protocol's codec, the
+ * federated task, and a client session that speaks the protocol without knowing the transport.
+ * The WebSocket server and client, the worker-thread simulation and checkpoints are Node parts:
+ * see `jointly/node`.
+ */
+export type { Strategy, RoundContext, FitInstructions, FitReply, FitFailure, AggregateResult, StrategyState, Vectors, RoundConfig, ConfigValue } from './strategy.js';
+export { createStrategy, listStrategies, STRATEGY_NAMES, type RegisteredStrategy } from './strategies/registry.js';
+export { StrategySpecSchema, type StrategySpec, type StrategySpecInput, type StrategyOptions } from './strategies/options.js';
+export { BaseStrategy } from './strategies/base.js';
+export { FedAvg } from './strategies/fedavg.js';
+export { FedAvgM } from './strategies/fedavgm.js';
+export { FedProx } from './strategies/fedprox.js';
+export { FedOpt } from './strategies/fedopt.js';
+export { FedAdam } from './strategies/fedadam.js';
+export { FedYogi } from './strategies/fedyogi.js';
+export { FedAdagrad } from './strategies/fedadagrad.js';
+export { Scaffold } from './strategies/scaffold.js';
+export { FedMedian } from './strategies/fedmedian.js';
+export { FedTrimmedAvg } from './strategies/fedtrimmedavg.js';
+export { Krum } from './strategies/krum.js';
+export { MultiKrum } from './strategies/multikrum.js';
+export { Bulyan } from './strategies/bulyan.js';
+
+export { weightedMean, mean } from './aggregate/weighted-mean.js';
+export { coordinateMedian } from './aggregate/coordinate-median.js';
+export { trimmedMean, trimCount, type TrimmedMeanOptions } from './aggregate/trimmed-mean.js';
+export { krumScores, krumSelect, krumMinVectors, pairwiseSquaredDistances, type KrumOptions, type KrumSelectOptions, type KrumSelection } from './aggregate/krum.js';
+export { bulyan, bulyanMinVectors, type BulyanOptions, type BulyanResult } from './aggregate/bulyan.js';
+export { serverMomentumStep, type ServerMomentumInput, type ServerMomentumOutput } from './aggregate/server-momentum.js';
+export { adaptiveStep, effectiveLearningRate, type AdaptiveInput, type AdaptiveOutput, type AdaptiveRule } from './aggregate/adaptive.js';
+export { scaffoldStep, type ScaffoldInput, type ScaffoldOutput } from './aggregate/scaffold.js';
+export { assertSameLength, difference, norm, squaredDistance, distance } from './aggregate/vectors.js';
+
+export { partitionLabels, parsePartitionSpec, listPartitionMethods, PARTITION_METHOD_NAMES, type PartitionOptions, type PartitionMethodInfo } from './partition/registry.js';
+export { PartitionSpecSchema, type PartitionSpec, type PartitionSpecInput } from './partition/partition.js';
+export { labelHistograms, summarizeHistograms, renderHistogramTable, type PartitionSummary } from './partition/histogram.js';
+
+export { createAttack, listAttacks, parseAttackSpec, ATTACK_TYPES, type AttackInfo } from './attacks/registry.js';
+export type { Attack, AttackSpec } from './attacks/attack.js';
+
+export * from './protocol/index.js';
+export { FederatedTaskSchema, buildTaskModel, taskLayout, layoutSize, type FederatedTask, type FederatedTaskInput, type TensorLayout } from './task.js';
+export { ClientTrainConfigSchema, parseClientTrainConfig, EXTRA_CONTROL_DELTA, EXTRA_SERVER_CONTROL, type ClientTrainConfig, type ParsedClientTrainConfig } from './client-config.js';
+export { LocalTrainer, type LocalFitInput, type LocalFitResult } from './client/local-trainer.js';
+export { ClientSession, type ClientSessionOptions, type SessionOutcome } from './client/session.js';
+export { sampleClients, type SampleOptions } from './server/sample-clients.js';
+export { clientIdSchema, CLIENT_ID_PATTERN } from './auth/client-id.js';
+export { summarizeFederated, federatedTable, federatedVerdict, federatedMarkdown, accuracySvg, type FederatedReportInput, type FederatedSummary } from './federated-report.js';

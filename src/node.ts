@@ -1,0 +1,33 @@
+/**
+ * jointly/node: the parts of jointly that need Node.js. Importing it adds the `native` backend
+ * (OpenBLAS + oneDNN, loaded only when selected) and `tensorflow` (@tensorflow/tfjs-node, when
+ * installed) to `selectBackend`. It reads data files and built-in datasets, saves and loads
+ * models, writes run folders, and runs federated learning for real: the worker-thread
+ * simulation, the WebSocket server and client, tokens and checkpoints. The browser-safe core is
+ * `jointly`; federated learning's strategies and protocol are `jointly/federated`.
+ */
+export { nativeUnavailableReason } from './engine/backend.js';
+export { NATIVE_FIX } from './engine/native/addon.js';
+export { saveModel, loadModel, loadNamedModel } from './engine/model-io.js';
+export { nodeIo } from './engine/node-io.js';
+
+export { loadMnist } from './data/files/mnist.js';
+export { loadFashionMnist, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASS_NAMES } from './data/files/fashion-mnist.js';
+export { loadCsv, loadJsonl, readIdxFile, loadIdxPair } from './data/files/tabular-files.js';
+export { loadRawData, loadExperimentData, type RawDataCache } from './data/files/load.js';
+export { readDataFile } from './data/files/read-data-file.js';
+
+export { runMutualExperiment, type ExperimentOptions, type ExperimentResult } from './mutual/experiment.js';
+export { createRunFolder, openRunFolder, type RunFolder } from './report/run-folder.js';
+
+export { FederatedConfigSchema, type FederatedConfig, type FederatedConfigInput } from './federated/config.js';
+export { runSimulation, type SimulationOptions, type SimulationResult, type SimulationEvent } from './federated/simulation/run-simulation.js';
+export { runServer, type ServerRunOptions, type ServerRunResult } from './federated/network/run-server.js';
+export { FederatedServer, type ServerOptions } from './federated/network/server.js';
+export { runClient, ClientRunConfigSchema, type ClientRunConfig, type ClientRunOptions } from './federated/network/run-client.js';
+export { FederatedClient, type ClientOptions, type ClientExit } from './federated/network/client.js';
+export { Coordinator, type CoordinatorOptions, type CoordinatorResult, type RoundRecord, type ClientRecord } from './federated/server/coordinator.js';
+export { loadTokenFile, saveTokenFile, addClient, revokeClient, emptyTokenFile, generateToken, type TokenFile } from './federated/auth/tokens.js';
+export { encodeCheckpoint, decodeCheckpoint, readCheckpointFile, writeCheckpointFile, type CheckpointContents } from './federated/server/checkpoint-file.js';
+
+export { main } from './cli/main.js';
