@@ -7,6 +7,10 @@
  */
 export * from './errors.js';
 
+/** The tfjs-core and tfjs-layers jointly runs on: use these for tensors and models you hand to jointly, so that there is one copy of each. */
+export * as tf from '@tensorflow/tfjs-core';
+export * as tfl from '@tensorflow/tfjs-layers';
+
 export { selectBackend, registerBackendProvider, BACKEND_NAMES, type BackendChoice, type BackendName, type BackendProvider } from './engine/backend-registry.js';
 export { registerWasmTrainingKernels } from './engine/wasm-kernels/register.js';
 export { buildModel, forwardMacs, ModelSpecSchema, MlpSpecSchema, CnnSpecSchema, ACTIVATIONS, type ModelSpec, type ModelSpecInput, type BuildModelOptions } from './engine/model-spec.js';
@@ -25,7 +29,7 @@ export { train, type TrainOptions, type TrainProgress, type EpochRecord } from '
 export { evaluate, evaluateHeads, type Evaluation, type EvaluateOptions, type Scores, type HeadEvaluation, type EvaluateHeadsOptions, type MetricValues } from './engine/evaluate.js';
 export { getMetric, metricsFor, listMetrics, METRICS, METRIC_NAMES } from './engine/metrics/registry.js';
 export type { Metric, MetricInput } from './engine/metrics/metric.js';
-export { crossEntropy, perSampleCrossEntropy, distillationKl, stopGradient, maskedMean } from './engine/losses.js';
+export { crossEntropy, perSampleCrossEntropy, perSampleSquaredError, distillationKl, stopGradient, maskedMean } from './engine/losses.js';
 export { paramLayout, readParams, writeParams, type ParamEntry, type ParamOptions } from './engine/flat-params.js';
 export { modelToArtifacts, modelFromArtifacts, type ModelArtifacts, type JointlyModelNames } from './engine/model-artifacts.js';
 export { createRng, deriveSeed, permutation, type Rng } from './engine/random.js';

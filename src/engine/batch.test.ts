@@ -76,11 +76,3 @@ test('datasetSource is the one-field case: input x, one-hot head y, class ids on
   });
   assert.deepEqual(out, { x: [3, 4, 1, 2], y: [1, 0, 0, 1], labels: [0, 1], masks: [] });
 });
-
-test('building a batch inside tidy leaves no tensors behind', () => {
-  const before = tf.memory().numTensors;
-  tf.tidy(() => {
-    fieldSource(ds).batch([0, 1, 2]);
-  });
-  assert.equal(tf.memory().numTensors, before);
-});

@@ -120,7 +120,8 @@ export function evaluateHeads(opts: EvaluateHeadsOptions): HeadEvaluation {
         return {
           members: perMember.map((p) => (p === undefined ? undefined : (p.dataSync() as Float32Array))),
           ensemble: ensemble === undefined ? undefined : (ensemble.dataSync() as Float32Array),
-          labels: batch.labels[head],
+          // a hand-written source may give one-hot targets without class ids
+          labels: kind === 'classes' ? (batch.labels[head] ?? (tf.argMax(batch.targets[head], -1).dataSync() as Int32Array)) : undefined,
           values: kind === 'classes' ? undefined : (batch.targets[head].dataSync() as Float32Array),
           mask: batch.masks?.[head]?.dataSync() as Float32Array | undefined,
         };
@@ -134,7 +135,7 @@ export function evaluateHeads(opts: EvaluateHeadsOptions): HeadEvaluation {
       if (r.ensemble !== undefined) preds[head][k].push(r.ensemble);
       if (infos[head].kind === 'classes') {
         const labels = (classTargets[head] ??= new Int32Array(n));
-        labels.set(r.labels, start);
+        labels.set(r.labels as Int32Array, start);
       } else {
         ((targets[head] ??= new Rows(n * width)) as Rows).push(r.values as Float32Array);
       }

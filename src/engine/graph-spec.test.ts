@@ -73,6 +73,14 @@ describe('graph model specs', () => {
     disposeMembers([member]);
   });
 
+  test('a head on a regression target defaults to a value; two image-shaped sources can be concatenated', () => {
+    const fields: Record<string, FieldInfo> = { ...FIELDS, depth: { kind: 'float', shape: [8, 8, 1], masked: false } };
+    const named = buildGraphModel({ type: 'graph', inputs: { image: {}, depth: {} }, nodes: { both: { type: 'concat', from: ['image', 'depth'] } }, heads: { age: { from: 'both' }, label: { from: 'both' } } }, { fields, seed: 0 });
+    assert.deepEqual(named.outputs, { age: 'value', label: 'logits' });
+    assert.deepEqual(named.model.outputs[0].shape, [null, 1]);
+    named.model.dispose();
+  });
+
   test('the same spec and seed give the same weights; each node and head draws its own seeds', () => {
     const a = buildGraphModel(TWO_MODALITIES, { fields: FIELDS, seed: 5 });
     const b = buildGraphModel(TWO_MODALITIES, { fields: FIELDS, seed: 5 });
@@ -114,7 +122,7 @@ describe('graph model specs', () => {
       [{ ...TWO_MODALITIES, nodes: { both: { type: 'concat', from: ['img', 'tab'] } } }, /'img' is neither an input nor an earlier node/],
       [{ type: 'graph', inputs: { image: {}, tabular: {} }, heads: { label: { from: 'image' } } }, /input 'tabular' feeds no node or head/],
       [{ type: 'graph', inputs: { x: {} }, nodes: { x: { type: 'mlp', from: 'x' } }, heads: { y: { from: 'x' } } }, /'x' is already the name of an input/],
-      [{ type: 'graph', inputs: { x: {} }, nodes: { n: { type: 'model', from: 'x', model: 'trunk.json' } }, heads: { y: { from: 'n' } } }, /a tfjs LayersModel \(model nodes are made in code, not in config files\)/],
+      [{ type: 'graph', inputs: { x: {} }, nodes: { n: { type: 'model', from: 'x', model: 'trunk.json' } }, heads: { y: { from: 'n' } } }, /a tfjs LayersModel made with jointly's tfjs-layers .*model nodes are made in code, not in config files/],
       [{ type: 'graph', inputs: {}, heads: { y: { from: 'x' } } }, /at least one input/],
       [{ type: 'graph', inputs: { x: {} }, heads: { y: { from: 'x', output: 'probabilities' } } }, /output/],
     ];
@@ -123,7 +131,7 @@ describe('graph model specs', () => {
       assert.equal(parsed.success, false, JSON.stringify(spec));
       assert.match(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n') ?? '', pattern);
     }
-    assert.throws(() => buildGraphModel({ type: 'graph', inputs: { x: {} }, heads: { y: { from: 'x' } } }, { seed: 0 }), errorLike(ConfigError, /inputs\.x\.shape: graph input 'x' has no shape: the data has no field of that name/));
+    assert.throws(() => buildGraphModel({ type: 'graph', inputs: { x: {} }, heads: { y: { from: 'x', units: 2 } } }, { seed: 0 }), errorLike(ConfigError, /inputs\.x\.shape: graph input 'x' has no shape: the data has no field of that name/));
     assert.throws(() => buildGraphModel({ type: 'graph', inputs: { x: { shape: [3] } }, heads: { y: { from: 'x' } } }, { seed: 0 }), errorLike(ConfigError, /heads\.y\.units: head 'y' has no size/));
     assert.throws(() => buildGraphModel({ type: 'graph', inputs: { tabular: {} }, heads: { label: { from: 'tabular', units: 7 } } }, { fields: FIELDS, seed: 0 }), errorLike(ShapeMismatchError, /head 'label' has 7 units but the data's target 'label' has width 4/));
   });

@@ -46,7 +46,10 @@ export const GraphNodeSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('model'),
       from: z.union([name, z.array(name).min(1)]),
-      model: z.custom<tfl.LayersModel>((v) => v instanceof tfl.LayersModel, 'a tfjs LayersModel (model nodes are made in code, not in config files)'),
+      model: z.custom<tfl.LayersModel>(
+        (v) => v instanceof tfl.LayersModel,
+        "a tfjs LayersModel made with jointly's tfjs-layers (import { tfl } from 'jointly'); model nodes are made in code, not in config files",
+      ),
     })
     .strict(),
 ]);
@@ -57,8 +60,8 @@ export const GraphHeadSchema = z
     from: name,
     /** Output units; default: the width of the data's target of the same name (its classes, labels or values). */
     units: z.number().int().positive().optional(),
-    /** `logits` for a classification target (default), `value` for a regression target. */
-    output: z.enum(['logits', 'value']).default('logits'),
+    /** `logits` for a classification target, `value` for a regression target. Default: `value` when the data's target of that name is a regression, else `logits`. */
+    output: z.enum(['logits', 'value']).optional(),
     /** Hidden dense layers of the head before its output layer. Default none. */
     hidden: z.array(z.number().int().positive()).default([]),
     /** Activation of the head's hidden layers. Default `relu`. */
@@ -132,15 +135,35 @@ function makeInput(inputName: string, spec: z.infer<typeof GraphInputSchema>, op
   return tfl.input({ shape: [...shape], dtype, name: `${prefix}/input/${inputName}` });
 }
 
-/** Flattens a representation to [batch, features] (for joins and heads). */
-function flat(t: tfl.SymbolicTensor, ctx: LayerContext): tfl.SymbolicTensor {
-  return t.shape.length > 2 ? (tfl.layers.flatten({ name: ctx.name('flatten') }).apply(t) as tfl.SymbolicTensor) : t;
+/** Flattens a representation to [batch, features] (for joins and heads); `source` makes the layer's name unique. */
+function flat(t: tfl.SymbolicTensor, ctx: LayerContext, source: string): tfl.SymbolicTensor {
+  return t.shape.length > 2 ? (tfl.layers.flatten({ name: `${ctx.prefix}/flatten_${source}` }).apply(t) as tfl.SymbolicTensor) : t;
+}
+
+/** Each head's units and output kind, from its spec or the data's target of the same name; checked before any layer is made. */
+function headShapes(spec: GraphSpec, opts: BuildGraphOptions): Record<string, { units: number; output: HeadOutput }> {
+  const out: Record<string, { units: number; output: HeadOutput }> = {};
+  for (const [headName, head] of Object.entries(spec.heads)) {
+    const field = opts.fields?.[headName];
+    const width = field === undefined ? undefined : targetWidth(field);
+    const units = head.units ?? width;
+    if (units === undefined) {
+      const why = field === undefined ? 'the data has no target of that name' : `the data's '${headName}' is an input, not a target`;
+      throw new ConfigError(`heads.${headName}.units`, `head '${headName}' has no size: ${why}`, 'give the head units, or name it after a target field of the data');
+    }
+    if (width !== undefined && width !== units) {
+      throw new ShapeMismatchError(`head '${headName}' has ${units} units but the data's target '${headName}' has width ${width}`, 'leave units out to take the target\'s width');
+    }
+    out[headName] = { units, output: head.output ?? (field?.kind === 'regression' ? 'value' : 'logits') };
+  }
+  return out;
 }
 
 /** Builds a graph spec into a tfjs model with its input and head names and output kinds. */
 export function buildGraphModel(specInput: GraphSpecInput, opts: BuildGraphOptions): NamedModel {
   const spec = GraphSpecSchema.parse(specInput);
   const prefix = opts.name ?? spec.name ?? 'graph';
+  const shapes = headShapes(spec, opts);
   const tensors = new Map<string, tfl.SymbolicTensor>();
   const inputs = Object.entries(spec.inputs).map(([inputName, inputSpec]) => {
     const t = makeInput(inputName, inputSpec, opts, prefix);
@@ -157,7 +180,7 @@ export function buildGraphModel(specInput: GraphSpecInput, opts: BuildGraphOptio
         out = buildBody({ ...node, name: undefined }, get(node.from), ctx);
         break;
       case 'concat':
-        out = tfl.layers.concatenate({ axis: -1, name: ctx.name('concat') }).apply(node.from.map((s) => flat(get(s), ctx))) as tfl.SymbolicTensor;
+        out = tfl.layers.concatenate({ axis: -1, name: ctx.name('concat') }).apply(node.from.map((s) => flat(get(s), ctx, s))) as tfl.SymbolicTensor;
         break;
       case 'model': {
         const sources = Array.isArray(node.from) ? node.from.map(get) : [get(node.from)];
@@ -172,22 +195,14 @@ export function buildGraphModel(specInput: GraphSpecInput, opts: BuildGraphOptio
   const heads: string[] = [];
   const outputs: Record<string, HeadOutput> = {};
   const outTensors = Object.entries(spec.heads).map(([headName, head]) => {
-    const field = opts.fields?.[headName];
-    const units = head.units ?? (field === undefined ? undefined : targetWidth(field));
-    if (units === undefined) {
-      const why = field === undefined ? 'the data has no target of that name' : `the data's '${headName}' is an input, not a target`;
-      throw new ConfigError(`heads.${headName}.units`, `head '${headName}' has no size: ${why}`, 'give the head units, or name it after a target field of the data');
-    }
-    if (field !== undefined && targetWidth(field) !== undefined && targetWidth(field) !== units) {
-      throw new ShapeMismatchError(`head '${headName}' has ${units} units but the data's target '${headName}' has width ${targetWidth(field)}`, 'leave units out to take the target\'s width');
-    }
+    const { units, output } = shapes[headName];
     const ctx = new LayerContext(deriveSeed(opts.seed, `head/${headName}`), `${prefix}/head/${headName}`, spec.init);
-    let h = flat(get(head.from), ctx);
+    let h = flat(get(head.from), ctx, head.from);
     if (head.hidden.length > 0) {
       h = buildBody({ type: 'mlp', hidden: head.hidden, activation: head.activation, dropout: head.dropout, batchNorm: false, init: spec.init }, h, ctx);
     }
     heads.push(headName);
-    outputs[headName] = head.output;
+    outputs[headName] = output;
     return tfl.layers.dense({ units, ...ctx.init(lastWidth(h)), name: ctx.name('out') }).apply(h) as tfl.SymbolicTensor;
   });
   const model = tfl.model({ inputs, outputs: outTensors, name: prefix });

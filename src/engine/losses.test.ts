@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Registers the gradients (tfjs-core's Node bundle has none).
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from './backend.js';
-import { crossEntropy, distillationKl, maskedMean, perSampleCrossEntropy, stopGradient } from './losses.js';
+import { crossEntropy, distillationKl, maskedMean, perSampleCrossEntropy, perSampleSquaredError, stopGradient } from './losses.js';
 import { assertClose, randomValues } from './testing.js';
 
 /** log(sum(exp(row))) by hand. */
@@ -141,4 +141,13 @@ describe('maskedMean', () => {
     assert.deepEqual(r, { value: 0, grads: [0, 0], plain: 4 });
     x.dispose();
   });
+});
+
+test('perSampleSquaredError sums the squared errors of each sample over its values', () => {
+  const [wide, flat] = tf.tidy(() => [
+    Array.from(perSampleSquaredError(tf.tensor2d([[1, 2], [0, -1]]), tf.tensor2d([[0, 0], [1, 1]])).dataSync()),
+    Array.from(perSampleSquaredError(tf.tensor1d([3]), tf.tensor1d([1])).dataSync()),
+  ]);
+  assert.deepEqual(wide, [5, 5]);
+  assert.deepEqual(flat, [4]);
 });

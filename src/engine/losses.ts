@@ -28,9 +28,16 @@ const stopGradientOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
 }));
 
+/**
+ * The name stopGradient's node has on tfjs's tape (a custom gradient's node takes the name of
+ * the scope it runs in). Per-loss backward passes do not walk through it: its gradient is zero,
+ * so a loss that reads a peer's fixed prediction does not reach the peer's variables.
+ */
+export const STOP_GRADIENT_NODE = 'jointly.stopGradient';
+
 /** Identity whose gradient is zero: the value is used as a fixed target. */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  return stopGradientOp(x) as T;
+  return tf.tidy(STOP_GRADIENT_NODE, () => stopGradientOp(x)) as T;
 }
 
 /**
@@ -42,4 +49,10 @@ export function maskedMean(perSample: tf.Tensor1D, mask?: tf.Tensor1D): tf.Scala
   if (mask === undefined) return tf.mean(perSample) as tf.Scalar;
   const kept = tf.where(tf.greater(mask, 0), perSample, tf.zerosLike(perSample));
   return tf.div(tf.sum(kept), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+}
+
+/** Squared error of each sample, summed over its values: sum((prediction − target)²). Shape [batch]. */
+export function perSampleSquaredError(prediction: tf.Tensor, target: tf.Tensor): tf.Tensor1D {
+  const d = tf.square(tf.sub(prediction, target));
+  return (d.rank === 1 ? d : tf.sum(tf.reshape(d, [d.shape[0] as number, -1]), -1)) as tf.Tensor1D;
 }

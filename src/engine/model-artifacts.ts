@@ -35,8 +35,10 @@ export interface ModelArtifacts {
   weights: Uint8Array;
 }
 
+/** A named model (or a member) rather than a bare model: it carries its names. */
 function isNamed(value: tfl.LayersModel | NamedModel): value is NamedModel {
-  return !(value instanceof tfl.LayersModel);
+  const v = value as Partial<NamedModel>;
+  return v.model !== undefined && Array.isArray(v.inputs) && Array.isArray(v.heads) && typeof v.outputs === 'object';
 }
 
 /** Serializes a model (and, for a named model or a member, its names). */
@@ -94,8 +96,13 @@ export async function modelFromArtifacts(json: unknown, weights: readonly Uint8A
     at += w.byteLength;
   }
   const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: doc.modelTopology, weightSpecs: specs, weightData: joined.buffer }));
-  const names = readNames(doc.jointly, source);
-  const inputs = names?.inputs ?? (model.inputs.length === 1 ? ['x'] : model.inputNames);
-  const heads = names?.heads ?? (model.outputs.length === 1 ? ['y'] : model.outputNames);
-  return nameModel({ name: source, model, inputs, heads, ...(names === undefined ? {} : { outputs: names.outputs }) });
+  try {
+    const names = readNames(doc.jointly, source);
+    const inputs = names?.inputs ?? (model.inputs.length === 1 ? ['x'] : model.inputNames);
+    const heads = names?.heads ?? (model.outputs.length === 1 ? ['y'] : model.outputNames);
+    return nameModel({ name: source, model, inputs, heads, ...(names === undefined ? {} : { outputs: names.outputs }) });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
 }

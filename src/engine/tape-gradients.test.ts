@@ -107,3 +107,16 @@ test('a loss on no variable is reported, not thrown; onValues can stop before an
   s.model.dispose();
   s.x.dispose();
 });
+
+test('a loss that reads a stopGradient of a variable does not reach that variable (its gradient would be zero)', async () => {
+  const { stopGradient } = await import('./losses.js');
+  const a = tf.variable(tf.tensor1d([1, 2]));
+  const b = tf.variable(tf.tensor1d([3, 4]));
+  const r = tf.tidy(() => {
+    const out = lossGradients(() => ({ l: tf.sum(tf.mul(stopGradient(tf.mul(b, 2)), a)) as tf.Scalar }), [a, b]);
+    return { names: Object.keys(out.grads.l), ga: Array.from(out.grads.l[a.name].dataSync()) };
+  });
+  assert.deepEqual(r.names, [a.name]);
+  assert.deepEqual(r.ga, [6, 8]);
+  tf.dispose([a, b]);
+});

@@ -10,6 +10,7 @@
  * API does not expose; jointly pins tfjs-core 4.22.0, and `checkEngine` fails loudly if they change.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { STOP_GRADIENT_NODE } from './losses.js';
 
 /** A recorded kernel call, as tfjs-core 4.22 keeps it on its tape. */
 interface TapeNode {
@@ -37,11 +38,15 @@ function checkEngine(engine: unknown): EngineInternals {
   return e as EngineInternals;
 }
 
-/** Ids of the tensors computed from `xs` on the tape, and the nodes that compute them. */
+/**
+ * Ids of the tensors computed from `xs` on the tape, and the nodes that compute them. A
+ * stopGradient node does not pass reachability on (its gradient is zero by definition).
+ */
 function reachableFrom(tape: readonly TapeNode[], xs: readonly tf.Tensor[]): { tensors: Set<number>; nodes: Set<number> } {
   const tensors = new Set(xs.map((x) => x.id));
   const nodes = new Set<number>();
   for (const node of tape) {
+    if (node.kernelName === STOP_GRADIENT_NODE) continue;
     if (Object.values(node.inputs).some((t) => tensors.has(t.id))) {
       nodes.add(node.id);
       for (const out of node.outputs) tensors.add(out.id);
@@ -50,12 +55,16 @@ function reachableFrom(tape: readonly TapeNode[], xs: readonly tf.Tensor[]): { t
   return { tensors, nodes };
 }
 
-/** The nodes on a path from `xs` to `y`, in tape order, with inputs not computed from `xs` pruned. */
+/**
+ * The nodes on a path from `xs` to `y`, in tape order, with inputs not computed from `xs` pruned.
+ * No path goes through a stopGradient node, in either direction.
+ */
 function pathNodes(tape: readonly TapeNode[], fromX: { tensors: Set<number>; nodes: Set<number> }, y: tf.Tensor): TapeNode[] {
   const leadsToY = new Set([y.id]);
   const toY = new Set<number>();
   for (let i = tape.length - 1; i >= 0; i--) {
     const node = tape[i];
+    if (node.kernelName === STOP_GRADIENT_NODE) continue;
     if (node.outputs.some((o) => leadsToY.has(o.id))) {
       toY.add(node.id);
       for (const t of Object.values(node.inputs)) leadsToY.add(t.id);
@@ -83,6 +92,10 @@ function backward(path: readonly TapeNode[], y: tf.Tensor, xs: readonly tf.Tenso
       const gradFn = inputGrads[name];
       if (gradFn === undefined) throw new Error(`Cannot backprop through input ${name} of ${node.kernelName}.`);
       const dx = engine.tidy(`grad ${node.kernelName}`, gradFn);
+      if (dx.dtype !== 'float32') throw new Error(`Error in gradient for op ${node.kernelName}: the gradient of input '${name}' must be float32, but is ${dx.dtype}`);
+      if (dx.shape.join(',') !== x.shape.join(',')) {
+        throw new Error(`Error in gradient for op ${node.kernelName}: the gradient of input '${name}' has shape [${dx.shape.join(', ')}], the input [${x.shape.join(', ')}]`);
+      }
       const previous = grads.get(x.id);
       grads.set(x.id, previous === undefined ? dx : tf.add(previous, dx));
       previous?.dispose();
@@ -103,8 +116,8 @@ export interface LossGradients {
 
 /**
  * Runs `f` once on the tape and returns each loss's gradient with respect to `vars`. `onValues`
- * sees the loss values before any backward pass (e.g. to stop at a NaN). Call inside tf.tidy:
- * the gradients are tensors of the caller's scope; everything else the tape kept is freed.
+ * sees the loss values before any backward pass (e.g. to stop at a NaN). The gradients belong to
+ * the caller (dispose them, or call inside tf.tidy); the losses and everything the tape kept are freed.
  */
 export function lossGradients(f: () => Record<string, tf.Scalar>, vars: readonly tf.Variable[], onValues?: (values: Record<string, number>) => void): LossGradients {
   const engine = checkEngine(tf.engine());
@@ -114,19 +127,36 @@ export function lossGradients(f: () => Record<string, tf.Scalar>, vars: readonly
     engine.startTape();
     let losses: Record<string, tf.Scalar>;
     try {
+      if (!Array.isArray(engine.state.activeTape)) throw new Error('per-loss gradients need the tape of @tensorflow/tfjs-core 4.22 (state.activeTape); this tfjs version differs');
       losses = engine.tidy('forward', f);
     } finally {
       engine.endTape();
       tape = engine.state.activeTape;
     }
-    const values: Record<string, number> = {};
-    for (const [name, t] of Object.entries(losses)) values[name] = t.dataSync()[0];
-    onValues?.(values);
-    const fromX = reachableFrom(tape ?? [], vars);
-    const grads: Record<string, Record<string, tf.Tensor>> = {};
-    const unconnected: string[] = [];
+    try {
+      return walk(tape ?? [], losses, vars, engine, onValues);
+    } finally {
+      // The losses are the caller's only through their values: free them (a loss that is itself a variable is not ours).
+      for (const loss of Object.values(losses)) if (!(loss instanceof tf.Variable)) loss.dispose();
+    }
+  } finally {
+    // As tfjs does after a backward pass at depth 0: free what the tape saved for the gradients.
+    for (const node of tape ?? []) for (const t of node.saved ?? []) t.dispose();
+    engine.state.activeTape = null;
+  }
+}
+
+/** The backward passes of `lossGradients`, one per loss, over the recorded tape; frees the gradients made so far if one fails. */
+function walk(tape: readonly TapeNode[], losses: Record<string, tf.Scalar>, vars: readonly tf.Variable[], engine: EngineInternals, onValues?: (values: Record<string, number>) => void): LossGradients {
+  const values: Record<string, number> = {};
+  for (const [name, t] of Object.entries(losses)) values[name] = t.dataSync()[0];
+  onValues?.(values);
+  const fromX = reachableFrom(tape, vars);
+  const grads: Record<string, Record<string, tf.Tensor>> = {};
+  const unconnected: string[] = [];
+  try {
     for (const [name, loss] of Object.entries(losses)) {
-      const path = pathNodes(tape ?? [], fromX, loss);
+      const path = pathNodes(tape, fromX, loss);
       if (path.length === 0) {
         unconnected.push(name);
         continue;
@@ -141,10 +171,9 @@ export function lossGradients(f: () => Record<string, tf.Scalar>, vars: readonly
         return named;
       });
     }
-    return { values, grads, unconnected };
-  } finally {
-    // As tfjs does after a backward pass at depth 0: free what the tape saved for the gradients.
-    for (const node of tape ?? []) for (const t of node.saved ?? []) t.dispose();
-    engine.state.activeTape = null;
+  } catch (err) {
+    for (const g of Object.values(grads)) tf.dispose(Object.values(g));
+    throw err;
   }
+  return { values, grads, unconnected };
 }

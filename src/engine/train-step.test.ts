@@ -20,6 +20,7 @@ import type { Objective } from './objective.js';
 import { createOptimizer } from './optimizer.js';
 import { assertClose, randomValues } from './testing.js';
 import { planVariables, trainStep, type GradientCombiner, type Gradients } from './train-step.js';
+import { ObjectiveError } from '../errors.js';
 
 /** A row-major float64 matrix. */
 interface Mat {
@@ -242,7 +243,8 @@ for (const backend of BACKENDS) {
 
     for (const combine of [false, true]) {
       test(`a step in which only some variables get gradients: Adam keeps each variable's own moments (hand computation${combine ? ', per-loss path' : ''})`, () => {
-        // x [3] -> trunk (2 units) -> heads t1 and t2 (1 value each). Step 0 trains t1 only, step 1 t2 only.
+        // x [3] -> trunk (2 units) -> heads t1 and t2 (1 value each). Step 0 has t1's loss and an L2
+        // penalty on the trunk's kernel (so two losses share the trunk), step 1 t2's loss only.
         const input = tfl.input({ shape: [3] });
         const h = dense('trunk', 2, 31).apply(input) as tfl.SymbolicTensor;
         const model = tfl.model({ inputs: input, outputs: [dense('t1', 1, 32).apply(h) as tfl.SymbolicTensor, dense('t2', 1, 33).apply(h) as tfl.SymbolicTensor] });
@@ -253,11 +255,18 @@ for (const backend of BACKENDS) {
           { x: { kind: 'float', values: X3, shape: [3] }, t1: { kind: 'regression', values: Float32Array.from(TARGETS), width: 1 }, t2: { kind: 'regression', values: Float32Array.from(t2), width: 1 } },
           'partial',
         );
-        const objective = headLosses([member], (head, s) => (s === 0 ? head === 't1' : head === 't2'));
+        const byHead = headLosses([member], (head, s) => (s === 0 ? head === 't1' : head === 't2'));
+        const trunkKernel = layerNamed(model, 'trunk').trainableWeights[0].read() as tf.Variable;
+        const L2 = 0.3;
+        const objective: Objective = {
+          name: 'partial',
+          losses: (ctx) => ({ ...byHead.losses(ctx), ...(ctx.step === 0 ? { l2: tf.mul(L2 / 2, tf.sum(tf.square(trunkKernel))) as tf.Scalar } : {}) }),
+        };
         const A = denseWeights(layerNamed(model, 'trunk'));
         const B1 = denseWeights(layerNamed(model, 't1'));
         const B2 = denseWeights(layerNamed(model, 't2'));
-        const opts = combine ? { combineGradients: sumCombiner([]) } : {};
+        const seen: string[][] = [];
+        const opts = combine ? { combineGradients: sumCombiner(seen) } : {};
         runStep([member], objective, data, { step: 0, ...opts });
         runStep([member], objective, data, { step: 1, ...opts });
 
@@ -282,7 +291,7 @@ for (const backend of BACKENDS) {
         const hid0 = addBias(matmul(x, A.kernel), A.bias);
         const dr1 = mseGrad(addBias(matmul(hid0, B1.kernel), B1.bias), TARGETS);
         const dh0 = matmul(dr1, transpose(B1.kernel));
-        const gA0 = matmul(transpose(x), dh0);
+        const gA0 = add(matmul(transpose(x), dh0), mat(3, 2, A.kernel.v.map((w) => L2 * w)));
         const gAb0 = colSums(dh0);
         const A1 = mat(3, 2, adam(A.kernel.v, [gA0.v]));
         const Ab1 = adam(A.bias, [gAb0]);
@@ -296,6 +305,8 @@ for (const backend of BACKENDS) {
         assertClose(values(layerNamed(model, 't2'))[1], adam(B2.bias, [colSums(dr2)]), tol, 't2 bias: its first Adam step');
         assertClose(values(layerNamed(model, 'trunk'))[0], adam(A.kernel.v, [gA0.v, matmul(transpose(x), dh1).v]), tol, 'trunk kernel: two Adam steps');
         assertClose(values(layerNamed(model, 'trunk'))[1], adam(A.bias, [gAb0, colSums(dh1)]), tol, 'trunk bias: two Adam steps');
+        // step 0 shared the trunk kernel between t1's loss and the penalty; step 1 shared nothing
+        if (combine) assert.deepEqual(seen, [[trunkKernel.name, trunkKernel.name]]);
         member.optimizer.dispose();
         model.dispose();
       });
@@ -308,8 +319,10 @@ describe('objectives that own variables', () => {
     await selectBackend('cpu');
   });
 
-  test("an objective's own variable is differentiated and updated in the same step (uncertainty-style weight, hand computation)", () => {
+  for (const combine of [false, true]) {
+  test(`an objective's own variable is differentiated and updated in the same step (uncertainty-style weight, hand computation${combine ? ', per-loss path' : ''})`, () => {
     // loss = exp(-s)·ce + s: the gradient for s is 1 − exp(-s)·ce, stepped with the first member's SGD.
+    // On the per-loss path the two terms are two losses that share s (the combiner sums them).
     const input = tfl.input({ shape: [3] });
     const model = tfl.model({ inputs: input, outputs: dense('y', 3, 41).apply(input) as tfl.SymbolicTensor });
     const member = createMember({ name: 'm', model, optimizer: createOptimizer({ name: 'sgd', learningRate: 0.2 }) });
@@ -317,9 +330,10 @@ describe('objectives that own variables', () => {
     const objective: Objective = {
       name: 'weighted',
       variables: [s],
-      losses: (ctx) => {
+      losses: (ctx): Record<string, tf.Scalar> => {
         const ce = crossEntropy(ctx.outputs[0].y, ctx.batch.targets.y);
-        return { weighted: tf.add(tf.mul(tf.exp(tf.neg(s)), ce), s) as tf.Scalar };
+        const weighted = tf.mul(tf.exp(tf.neg(s)), ce) as tf.Scalar;
+        return combine ? { weighted, regularizer: tf.mul(s, 1) as tf.Scalar } : { weighted: tf.add(weighted, s) as tf.Scalar };
       },
       dispose: () => s.dispose(),
     };
@@ -327,7 +341,9 @@ describe('objectives that own variables', () => {
     assert.equal(plan.optimizerOf.get(s.name), member.optimizer);
     const W = denseWeights(model.layers[1]);
     const data = makeFieldDataset({ x: { kind: 'float', values: X3, shape: [3] }, y: { kind: 'classes', labels: Int32Array.from(LABELS), numClasses: 3 } }, 'weighted');
-    runStep([member], objective, data);
+    const seen: string[][] = [];
+    runStep([member], objective, data, combine ? { combineGradients: sumCombiner(seen) } : {});
+    if (combine) assert.deepEqual(seen, [[s.name, s.name]], 'the combiner gets s, which both losses reach; the model is one loss\'s own');
 
     const x = mat(N, 3, X3);
     const z = addBias(matmul(x, W.kernel), W.bias);
@@ -343,6 +359,7 @@ describe('objectives that own variables', () => {
     objective.dispose?.();
     disposeMembers([member]);
   });
+  }
 
   test("an objective may bring its own optimizer for its variables", () => {
     const input = tfl.input({ shape: [3] });
@@ -362,6 +379,56 @@ describe('objectives that own variables', () => {
     assertClose(w.dataSync(), [1 - 0.5 * before], 1e-5, 'w');
     w.dispose();
     own.dispose();
+    disposeMembers([member]);
+  });
+});
+
+describe('the gradient combiner', () => {
+  before(async () => {
+    await selectBackend('cpu');
+  });
+
+  /** A trunk with two heads and a loss per head: the trunk is shared, so the combiner is called. */
+  function twoHeads(): { member: Member; data: FieldDataset; objective: Objective } {
+    const input = tfl.input({ shape: [3] });
+    const h = dense('trunk', 2, 51).apply(input) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: [dense('t1', 1, 52).apply(h) as tfl.SymbolicTensor, dense('t2', 1, 53).apply(h) as tfl.SymbolicTensor] });
+    const member = createMember({ name: 'c', model, optimizer: createOptimizer({ name: 'sgd', learningRate: 0.1 }), heads: ['t1', 't2'], outputs: { t1: 'value', t2: 'value' } });
+    const data = makeFieldDataset(
+      { x: { kind: 'float', values: X3, shape: [3] }, t1: { kind: 'regression', values: Float32Array.from(TARGETS), width: 1 }, t2: { kind: 'regression', values: Float32Array.from(TARGETS), width: 1 } },
+      'combiner',
+    );
+    return { member, data, objective: headLosses([member]) };
+  }
+
+  test('a combiner that throws leaves no tensor, no tape and no update behind', () => {
+    const { member, data, objective } = twoHeads();
+    runStep([member], objective, data); // the optimizer's first step makes no slots (plain SGD), but warm up anyway
+    const tensors = tf.memory().numTensors;
+    const before = values(layerNamed(member.model, 't1'));
+    assert.throws(
+      () =>
+        runStep([member], objective, data, {
+          combineGradients: () => {
+            throw new RangeError('combiner bug');
+          },
+        }),
+      /combiner bug/,
+    );
+    assert.equal(tf.memory().numTensors, tensors);
+    assert.equal((tf.engine() as unknown as { state: { activeTape: unknown } }).state.activeTape, null);
+    assert.deepEqual(values(layerNamed(member.model, 't1')), before, 'the heads were not updated either');
+    disposeMembers([member]);
+  });
+
+  test('a combiner that returns a gradient for a variable it was not given, or of the wrong shape, is an ObjectiveError naming it; nothing is updated', () => {
+    const { member, data, objective } = twoHeads();
+    const head = layerNamed(member.model, 't1').trainableWeights[0].read() as tf.Variable;
+    const trunk = layerNamed(member.model, 'trunk').trainableWeights[0].read() as tf.Variable;
+    const before = values(layerNamed(member.model, 'trunk'));
+    assert.throws(() => runStep([member], objective, data, { combineGradients: () => ({ [head.name]: tf.zerosLike(head) }) }), (err: unknown) => err instanceof ObjectiveError && err.message.includes(`'${head.name}'`) && /one loss alone reaches/.test(err.message));
+    assert.throws(() => runStep([member], objective, data, { combineGradients: () => ({ [trunk.name]: tf.zeros([5]) }) }), (err: unknown) => err instanceof ObjectiveError && /shape \[5\]/.test(err.message) && err.message.includes(`[${trunk.shape.join(', ')}]`));
+    assert.deepEqual(values(layerNamed(member.model, 'trunk')), before);
     disposeMembers([member]);
   });
 });

@@ -124,6 +124,22 @@ export function splitShared(perLoss: Record<string, Gradients>): { own: Gradient
   return { own, shared };
 }
 
+/** Checks a combiner's result before anything is updated: only shared variables, each with its own shape. */
+function checkCombined(combined: Gradients, shared: Record<string, Gradients>, plan: VariablePlan, objective: string): void {
+  const sharedNames = new Set(Object.values(shared).flatMap((g) => Object.keys(g)));
+  for (const [name, g] of Object.entries(combined)) {
+    if (!sharedNames.has(name)) {
+      const known = plan.optimizerOf.has(name) ? 'a variable that one loss alone reaches (it is updated with that loss\'s gradient)' : 'not a trainable variable of this step';
+      throw new ObjectiveError(`the gradient combiner of ${objective} returned a gradient for '${name}', which is ${known}`, 'return gradients for the variables the combiner was given only');
+    }
+    const v = plan.variables.find((x) => x.name === name) as tf.Variable;
+    if (!(g instanceof tf.Tensor) || g.shape.join(',') !== v.shape.join(',')) {
+      const got = g instanceof tf.Tensor ? `shape [${g.shape.join(', ')}]` : String(g);
+      throw new ObjectiveError(`the gradient combiner of ${objective} returned ${got} for '${name}', whose shape is [${v.shape.join(', ')}]`, 'return one tensor of the variable\'s shape per variable');
+    }
+  }
+}
+
 /** Runs one step: forward every member once, compute the objective, backpropagate, update. */
 export function trainStep(opts: StepOptions): StepLosses {
   return tf.tidy(() => {
@@ -163,6 +179,7 @@ export function trainStep(opts: StepOptions): StepLosses {
     }
     const { own, shared } = splitShared(result.grads);
     const combined = Object.keys(shared).length === 0 ? {} : opts.combineGradients(shared);
+    checkCombined(combined, shared, plan, opts.objective.name);
     apply(plan, { ...own, ...combined });
     return values;
   });

@@ -91,14 +91,19 @@ async function buildCohort(config: MutualConfig, data: ExperimentData, seed: num
   const names = memberNames(config);
   const fields = describeFields(toFields(data.train, { target: config.head }));
   const members: Member[] = [];
-  for (const [i, spec] of config.models.entries()) {
-    const named = await createModel(spec, { fields, head: config.head, seed: deriveSeed(seed, `model-${i}`), name: names[i], ...(io === undefined ? {} : { loadSaved: io.loadSaved }) });
-    const member = createMember({ name: names[i], optimizer: createOptimizer(config.training.optimizer), ...named });
-    members.push(member);
-    if (!member.heads.includes(config.head)) {
-      throw new ConfigError('head', `model '${member.name}' has no head '${config.head}' (heads: ${member.heads.join(', ')})`, `name the model's head "${config.head}", or set the config's head to one of its heads`);
+  try {
+    for (const [i, spec] of config.models.entries()) {
+      const named = await createModel(spec, { fields, head: config.head, seed: deriveSeed(seed, `model-${i}`), name: names[i], ...(io === undefined ? {} : { loadSaved: io.loadSaved }) });
+      const member = createMember({ name: names[i], optimizer: createOptimizer(config.training.optimizer), ...named });
+      members.push(member);
+      if (!member.heads.includes(config.head)) {
+        throw new ConfigError('head', `model '${member.name}' has no head '${config.head}' (heads: ${member.heads.join(', ')})`, `name the model's head "${config.head}", or set the config's head to one of its heads`);
+      }
+      checkMemberFields(member, fields);
     }
-    checkMemberFields(member, fields);
+  } catch (err) {
+    disposeMembers(members);
+    throw err;
   }
   return members;
 }

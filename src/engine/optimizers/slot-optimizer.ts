@@ -108,12 +108,16 @@ export abstract class SlotOptimizer<Slots extends Record<string, tf.Variable>> e
     return out;
   }
 
-  /** Restores what getWeights returned; slots are matched to variables by name, not position. */
+  /**
+   * Restores what getWeights returned. Slots are matched to variables by name, not position: the
+   * names are this process's tfjs variable names, so state saved in another process (where tfjs
+   * may have numbered the variables differently) is refused unless every name exists here with the
+   * same shape. Everything is checked before any state is replaced.
+   */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const rest = await this.extractIterations(weightValues);
-    this.clearState();
+    if (weightValues.length === 0 || weightValues[0].name !== 'iter') throw new Error("setWeights: the first weight must be the iteration count 'iter' (as getWeights returns it)");
     const byVariable = new Map<string, Record<string, tf.Tensor>>();
-    for (const { name, tensor } of rest) {
+    for (const { name, tensor } of weightValues.slice(1)) {
       const cut = name.lastIndexOf('/');
       const slot = name.slice(cut + 1);
       if (cut < 0 || !(slot === 'step' || (this.slotNames as readonly string[]).includes(slot))) {
@@ -124,13 +128,31 @@ export abstract class SlotOptimizer<Slots extends Record<string, tf.Variable>> e
       state[slot] = tensor;
       byVariable.set(variable, state);
     }
+    const registered = tf.engine().registeredVariables;
     for (const [variable, state] of byVariable) {
       const missing = ['step', ...this.slotNames].filter((s) => state[s] === undefined);
       if (missing.length > 0) throw new Error(`setWeights: variable '${variable}' lacks slot(s) ${missing.join(', ')}`);
-      const slots: Record<string, tf.Variable> = {};
-      for (const s of this.slotNames) slots[s] = state[s].variable(false);
-      this.slots.set(variable, slots as Slots);
-      this.steps.set(variable, (await state.step.data())[0]);
+      const target = registered[variable];
+      if (target === undefined) throw new Error(`setWeights: no variable named '${variable}' exists in this process (optimizer state is keyed by tfjs variable names)`);
+      for (const s of this.slotNames) {
+        if (state[s].shape.join(',') !== target.shape.join(',')) {
+          throw new Error(`setWeights: slot '${variable}/${s}' has shape [${state[s].shape.join(', ')}] but the variable has [${target.shape.join(', ')}]`);
+        }
+      }
     }
+    const steps = new Map<string, number>();
+    for (const [variable, state] of byVariable) steps.set(variable, (await state.step.data())[0]);
+    const iterations = (await weightValues[0].tensor.data())[0];
+    // Copy before freeing: the tensors given may be this optimizer's own slots (a round trip).
+    const fresh = new Map<string, Slots>();
+    for (const [variable, state] of byVariable) {
+      const slots: Record<string, tf.Variable> = {};
+      for (const s of this.slotNames) slots[s] = tf.tidy(() => tf.clone(state[s]).variable(false));
+      fresh.set(variable, slots as Slots);
+    }
+    this.clearState();
+    for (const [variable, slots] of fresh) this.slots.set(variable, slots);
+    for (const [variable, step] of steps) this.steps.set(variable, step);
+    this.iterations_ = iterations;
   }
 }

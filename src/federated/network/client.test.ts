@@ -14,7 +14,8 @@ import type { Message } from '../protocol/messages.js';
 import type { FitRequest } from '../server/client-pool.js';
 import { FederatedClient, type ClientExit, type ClientOptions } from './client.js';
 import { rawDataBytes } from './raw-data.js';
-import { freePort, portOf, registerClients, startServer, TINY_TASK, tinyDataset, type TestServer } from './testing.js';
+import { packParams } from '../protocol/tensors.js';
+import { freePort, portOf, registerClients, startServer, TINY_TASK, tinyDataset, tinyModel, type TestServer } from './testing.js';
 
 before(async () => {
   await selectBackend('cpu');
@@ -262,6 +263,39 @@ async function fakeServer(onMessage: (ws: WebSocket, msg: Message) => void): Pro
 }
 
 describe('FederatedClient against a hand-written server', () => {
+  it('answers a round whose reply cannot be encoded (a NaN loss) with an error, and keeps serving', async () => {
+    const nanParams = (): Message & { type: 'evaluate' } => {
+      const model = tinyModel();
+      return { type: 'evaluate', round: 1, config: {}, params: packParams(model.layout, new Float32Array(model.params.length).fill(Number.NaN)) };
+    };
+    const fake = await fakeServer((ws, msg) => {
+      if (msg.type === 'hello') {
+        ws.send(encodeMessage({ type: 'welcome', runId: 'fake', task: TINY_TASK, heartbeatSeconds: 60, maxMessageBytes: 1 << 20 }));
+        ws.send(encodeMessage(nanParams()));
+        ws.send(encodeMessage({ type: 'evaluate', round: 2, config: {}, params: packParams(tinyModel().layout, tinyModel().params) }));
+      }
+      if (msg.type === 'evaluateReply') {
+        ws.send(encodeMessage({ type: 'bye', reason: 'done' }));
+        ws.close(1000);
+      }
+    });
+    const stop = new AbortController();
+    const { client, log } = makeClient(fake.url, 'alice', 'token');
+    const running = client.run(stop.signal);
+    try {
+      assert.deepEqual(await running, { reason: 'finished', message: 'done' });
+      const types = fake.received.map((m) => m.type);
+      assert.deepEqual(types.filter((t) => t !== 'heartbeat'), ['hello', 'error', 'evaluateReply'], JSON.stringify(types));
+      const error = fake.received.find((m) => m.type === 'error') as Extract<Message, { type: 'error' }>;
+      assert.equal(error.round, 1);
+      assert.ok(log.some((l) => /cannot send the reply to evaluate/.test(l)), log.join('\n'));
+    } finally {
+      stop.abort();
+      await running.catch(() => undefined);
+      await fake.close();
+    }
+  });
+
   it('answers an unreadable or unexpected server message with a protocol error and stays connected', async () => {
     const fake = await fakeServer((ws, msg) => {
       if (msg.type === 'hello') {

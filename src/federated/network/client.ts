@@ -113,23 +113,31 @@ export class FederatedClient {
         // One message at a time, in order: training is long and must not interleave.
         queue = queue.then(async () => {
           const outcome = await this.session.handle(msg);
-          switch (outcome.kind) {
-            case 'reply':
-              send(outcome.message);
-              return;
-            case 'welcomed':
-              welcomed = true;
-              heartbeat = setInterval(() => send({ type: 'heartbeat', seq: seq++, sentAt: Date.now() }), outcome.heartbeatSeconds * 1000);
-              heartbeat.unref();
-              return;
-            case 'refused':
-              refused = outcome.error;
-              return;
-            case 'bye':
-              finished = outcome.reason;
-              return;
-            case 'none':
-              return;
+          try {
+            switch (outcome.kind) {
+              case 'reply':
+                send(outcome.message);
+                return;
+              case 'welcomed':
+                welcomed = true;
+                heartbeat = setInterval(() => send({ type: 'heartbeat', seq: seq++, sentAt: Date.now() }), outcome.heartbeatSeconds * 1000);
+                heartbeat.unref();
+                return;
+              case 'refused':
+                refused = outcome.error;
+                return;
+              case 'bye':
+                finished = outcome.reason;
+                return;
+              case 'none':
+                return;
+            }
+          } catch (err) {
+            // A reply the codec refuses (e.g. a NaN loss after diverged parameters) is answered
+            // with an error, so the server hears back and the queue keeps going.
+            this.opts.log(`cannot send the reply to ${msg.type}: ${messageOf(err)}`);
+            const round = msg.type === 'fit' || msg.type === 'evaluate' ? msg.round : undefined;
+            send({ type: 'error', code: 'client', message: messageOf(err), ...(round === undefined ? {} : { round }) });
           }
         });
       });

@@ -110,3 +110,23 @@ test('a classes partition that leaves a client with no samples is a ConfigError'
     errorLike(ConfigError, /^numClients: the 'classes' partition left client 2 of 3 with no samples/),
   );
 });
+
+test('a dataset of fields partitions on a chosen target: k classes per client hold on that target, whatever the others', async () => {
+  const { makeFieldDataset, strata, selectRows } = await import('../../data/fields.js');
+  const n = 400;
+  const ds = makeFieldDataset(
+    {
+      x: { kind: 'float', values: Float32Array.from({ length: n }, (_, i) => i), shape: [1] },
+      digit: { kind: 'classes', labels: Int32Array.from({ length: n }, (_, i) => i % 4), numClasses: 4 },
+      parity: { kind: 'classes', labels: Int32Array.from({ length: n }, (_, i) => Math.floor(i / 7) % 2), numClasses: 2 },
+    },
+    'two targets',
+  );
+  const { groups, count } = strata(ds, 'digit');
+  const parts = partitionLabels(groups, count, { numClients: 4, seed: 1, spec: { method: 'classes', perClient: 2 } });
+  assertPartition(parts, n);
+  for (const part of parts) {
+    const digits = new Set(Array.from((selectRows(ds, part).fields.digit as { labels: Int32Array }).labels));
+    assert.ok(digits.size <= 2, `a client holds digits ${[...digits].join(', ')}`);
+  }
+});

@@ -121,3 +121,37 @@ test("DML's KL term treats the peer's prediction as a fixed target (no gradient 
   va.dispose();
   vb.dispose();
 });
+
+test('with a gradient combiner, each DML loss reaches only its own member: the peer prediction it reads is held fixed', async () => {
+  const { buildModel } = await import('../../engine/model-spec.js');
+  const { createMember, trainableVariables, disposeMembers } = await import('../../engine/member.js');
+  const { createOptimizer } = await import('../../engine/optimizer.js');
+  const { trainStep } = await import('../../engine/train-step.js');
+  const members = ['a', 'b'].map((name, i) =>
+    createMember({ name, model: buildModel({ type: 'mlp', hidden: [4] }, { inputShape: [3], numClasses: 2, seed: i, name }), optimizer: createOptimizer({ name: 'sgd', learningRate: 0.1 }) }),
+  );
+  const { objective } = dml.setup(DmlOptionsSchema.parse({}), { members, aloneMembers: members, labelNoise: 0, head: 'y' });
+  const seen: Record<string, string[]> = {};
+  tf.tidy(() => {
+    const batch = { ...batchOf([0, 1, 1], 2), inputs: { x: tf.tensor2d([0.1, 0.2, 0.3, -1, 0, 1, 2, 2, -2], [3, 3]) } };
+    trainStep({
+      members,
+      objective,
+      batch,
+      epoch: 0,
+      step: 0,
+      stepsPerEpoch: 1,
+      combineGradients: (perLoss) => {
+        for (const [loss, g] of Object.entries(perLoss)) seen[loss] = Object.keys(g).sort();
+        const out: Record<string, tf.Tensor> = {};
+        for (const g of Object.values(perLoss)) for (const [v, t] of Object.entries(g)) out[v] = out[v] === undefined ? t : tf.add(out[v], t);
+        return out;
+      },
+    });
+  });
+  const own = (m: Member): string[] => trainableVariables(m).map((v) => v.name).sort();
+  assert.deepEqual(Object.keys(seen).sort(), ['ce/a', 'ce/b', 'kl/a', 'kl/b']);
+  assert.deepEqual(seen['kl/a'], own(members[0]));
+  assert.deepEqual(seen['kl/b'], own(members[1]));
+  disposeMembers(members);
+});
