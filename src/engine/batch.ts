@@ -3,9 +3,8 @@
  * into a batch, so the training loop never needs to know what the data is.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dataset } from '../data/dataset.js';
+import { sampleSize, type Dataset } from '../data/dataset.js';
 import { describeFields, isTarget, toFields, type Field, type FieldDataset, type FieldInfo, type TargetField } from '../data/fields.js';
-import { sampleSize } from '../data/dataset.js';
 
 export interface Batch {
   /** Model inputs by name (e.g. `x`, or `image` and `text`): float32 features, int32 token ids. */
@@ -15,7 +14,7 @@ export interface Batch {
    * for binary, [batch, width] for multi-label and regression targets.
    */
   readonly targets: Record<string, tf.Tensor>;
-  /** Class indices by head name (classes targets), for code that needs them on the JS side. */
+  /** Class indices by head name (classes targets), for code that needs them on the JS side; an unlabelled sample's entry is a placeholder (see `masks`). */
   readonly labels: Record<string, Int32Array>;
   /**
    * Presence of each sample's label, float32 [batch] (1 labelled, 0 missing), for the targets
