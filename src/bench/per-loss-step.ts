@@ -68,7 +68,7 @@ function parseOptions(argv: string[]): Options | null {
 }
 
 /** The K-head CNN and its fixed batch. */
-function setup(k: number): { member: Member; batch: Batch; objective: Objective } {
+function setup(k: number): { member: Member; batch: Batch; objective: Objective; losses: string[] } {
   const heads = Array.from({ length: k }, (_, i) => `task${i + 1}`);
   const rng = createRng(SEED);
   const fields: Record<string, Field> = { x: { kind: 'float', values: Float32Array.from({ length: BATCH * 784 }, () => rng.next()), shape: [28, 28, 1] } };
@@ -83,7 +83,7 @@ function setup(k: number): { member: Member; batch: Batch; objective: Objective 
     name: 'per-head cross-entropy',
     losses: (ctx) => Object.fromEntries(heads.map((h) => [h, crossEntropy(ctx.outputs[0][h], ctx.batch.targets[h])])),
   };
-  return { member, batch: fieldSource(data).batch(Int32Array.from({ length: BATCH }, (_, i) => i)), objective };
+  return { member, batch: fieldSource(data).batch(Int32Array.from({ length: BATCH }, (_, i) => i)), objective, losses: heads };
 }
 
 const sumCombiner: GradientCombiner = (perLoss) => {
@@ -93,14 +93,13 @@ const sumCombiner: GradientCombiner = (perLoss) => {
 };
 
 /** One step of `mode`; returns its duration in ms. */
-function stepOnce(mode: Mode, s: { member: Member; batch: Batch; objective: Objective }, step: number): number {
+function stepOnce(mode: Mode, s: { member: Member; batch: Batch; objective: Objective; losses: string[] }, step: number): number {
   const t0 = performance.now();
   if (mode === 'K passes') {
     tf.tidy(() => {
       const plan = planVariables([s.member], s.objective);
-      const names = Object.keys(tf.tidy(() => s.objective.losses({ members: [s.member], outputs: [forward(s.member, s.batch, true)], batch: s.batch, epoch: 0, step, stepsPerEpoch: 1 })));
       const total: Gradients = {};
-      for (const name of names) {
+      for (const name of s.losses) {
         const { grads } = tf.variableGrads(() => s.objective.losses({ members: [s.member], outputs: [forward(s.member, s.batch, true)], batch: s.batch, epoch: 0, step, stepsPerEpoch: 1 })[name], [...plan.variables]);
         for (const [v, g] of Object.entries(grads)) total[v] = total[v] === undefined ? g : tf.add(total[v], g);
       }

@@ -287,9 +287,9 @@ export function toFields(ds: Dataset, names: { input?: string; target?: string }
   return { length: ds.labels.length, fields: { [input]: { kind: 'float', values: ds.features, shape: ds.sampleShape }, [target]: classes } };
 }
 
-/** Rows `indices` of a typed array with `width` values per row. */
-function rows<T extends Float32Array | Int32Array | Uint8Array>(values: T, width: number, indices: ArrayLike<number>, make: (n: number) => T): T {
-  const out = make(indices.length * width);
+/** The rows `indices` of a typed array with `width` values per row, in a new array of the same type. */
+export function gatherRows<T extends Float32Array | Int32Array | Uint8Array>(values: T, width: number, indices: ArrayLike<number>): T {
+  const out = new (values.constructor as new (length: number) => T)(indices.length * width);
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
     if (width === 1) out[i] = values[j];
@@ -298,25 +298,21 @@ function rows<T extends Float32Array | Int32Array | Uint8Array>(values: T, width
   return out;
 }
 
-const f32 = (n: number): Float32Array => new Float32Array(n);
-const i32 = (n: number): Int32Array => new Int32Array(n);
-const u8 = (n: number): Uint8Array => new Uint8Array(n);
-
 /** One field restricted to the samples at `indices`, in that order. */
 export function selectFieldRows(field: Field, indices: ArrayLike<number>): Field {
-  const mask = isTarget(field) && (field as TargetField).mask !== undefined ? { mask: rows((field as TargetField).mask as Uint8Array, 1, indices, u8) } : {};
+  const mask = isTarget(field) && (field as TargetField).mask !== undefined ? { mask: gatherRows((field as TargetField).mask as Uint8Array, 1, indices) } : {};
   switch (field.kind) {
     case 'float':
-      return { ...field, values: rows(field.values, sampleSize(field.shape), indices, f32) };
+      return { ...field, values: gatherRows(field.values, sampleSize(field.shape), indices) };
     case 'tokens':
-      return { ...field, ids: rows(field.ids, field.maxLength, indices, i32), lengths: rows(field.lengths, 1, indices, i32) };
+      return { ...field, ids: gatherRows(field.ids, field.maxLength, indices), lengths: gatherRows(field.lengths, 1, indices) };
     case 'classes':
-      return { ...field, labels: rows(field.labels, 1, indices, i32), ...mask };
+      return { ...field, labels: gatherRows(field.labels, 1, indices), ...mask };
     case 'binary':
-      return { ...field, values: rows(field.values, 1, indices, f32), ...mask };
+      return { ...field, values: gatherRows(field.values, 1, indices), ...mask };
     case 'multilabel':
     case 'regression':
-      return { ...field, values: rows(field.values, field.width, indices, f32), ...mask };
+      return { ...field, values: gatherRows(field.values, field.width, indices), ...mask };
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import type { Field, FieldDataset } from './fields.js';
 
-function shared<T extends Float32Array | Int32Array | Uint8Array>(values: T): T {
+/** A copy of a typed array in a new SharedArrayBuffer. */
+export function sharedCopy<T extends Float32Array | Int32Array | Uint8Array>(values: T): T {
   const Ctor = values.constructor as { new (buffer: SharedArrayBuffer): T };
   const out = new Ctor(new SharedArrayBuffer(values.byteLength));
   out.set(values);
@@ -13,18 +14,18 @@ function shared<T extends Float32Array | Int32Array | Uint8Array>(values: T): T 
 }
 
 function shareField(field: Field): Field {
-  const mask = 'mask' in field && field.mask !== undefined ? { mask: shared(field.mask) } : {};
+  const mask = 'mask' in field && field.mask !== undefined ? { mask: sharedCopy(field.mask) } : {};
   switch (field.kind) {
     case 'float':
-      return { ...field, values: shared(field.values) };
+      return { ...field, values: sharedCopy(field.values) };
     case 'tokens':
-      return { ...field, ids: shared(field.ids), lengths: shared(field.lengths) };
+      return { ...field, ids: sharedCopy(field.ids), lengths: sharedCopy(field.lengths) };
     case 'classes':
-      return { ...field, labels: shared(field.labels), ...mask };
+      return { ...field, labels: sharedCopy(field.labels), ...mask };
     case 'binary':
     case 'multilabel':
     case 'regression':
-      return { ...field, values: shared(field.values), ...mask };
+      return { ...field, values: sharedCopy(field.values), ...mask };
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { sampleSize, type Dataset } from '../data/dataset.js';
-import { describeFields, isTarget, toFields, type Field, type FieldDataset, type FieldInfo, type TargetField } from '../data/fields.js';
+import { describeFields, gatherRows, isTarget, toFields, type Field, type FieldDataset, type FieldInfo, type TargetField } from '../data/fields.js';
 
 export interface Batch {
   /** Model inputs by name (e.g. `x`, or `image` and `text`): float32 features, int32 token ids. */
@@ -39,16 +39,6 @@ export interface BatchSource {
   batch(indices: ArrayLike<number>): Batch;
 }
 
-/** Gathers `width` values per sample of `indices` into a new array. */
-function gather<T extends Float32Array | Int32Array>(values: T, width: number, indices: ArrayLike<number>, out: T): T {
-  for (let i = 0; i < indices.length; i++) {
-    const j = indices[i];
-    if (width === 1) out[i] = values[j];
-    else out.set(values.subarray(j * width, (j + 1) * width), i * width);
-  }
-  return out;
-}
-
 function maskTensor(field: TargetField, indices: ArrayLike<number>): tf.Tensor1D | undefined {
   if (field.mask === undefined) return undefined;
   const m = new Float32Array(indices.length);
@@ -68,14 +58,14 @@ function addField(name: string, field: Field, indices: ArrayLike<number>, batch:
   const n = indices.length;
   switch (field.kind) {
     case 'float':
-      batch.inputs[name] = tf.tensor(gather(field.values, sampleSize(field.shape), indices, new Float32Array(n * sampleSize(field.shape))), [n, ...field.shape], 'float32');
+      batch.inputs[name] = tf.tensor(gatherRows(field.values, sampleSize(field.shape), indices), [n, ...field.shape], 'float32');
       return;
     case 'tokens':
-      batch.inputs[name] = tf.tensor2d(gather(field.ids, field.maxLength, indices, new Int32Array(n * field.maxLength)), [n, field.maxLength], 'int32');
-      batch.lengths[name] = gather(field.lengths, 1, indices, new Int32Array(n));
+      batch.inputs[name] = tf.tensor2d(gatherRows(field.ids, field.maxLength, indices), [n, field.maxLength], 'int32');
+      batch.lengths[name] = gatherRows(field.lengths, 1, indices);
       return;
     case 'classes': {
-      const y = gather(field.labels, 1, indices, new Int32Array(n));
+      const y = gatherRows(field.labels, 1, indices);
       // An unlabelled sample's one-hot row is all zeros (whatever its placeholder label), so it adds nothing to a cross-entropy.
       const ids = field.mask === undefined ? y : y.map((c, i) => (field.mask?.[indices[i]] === 1 ? c : -1));
       batch.targets[name] = tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), field.numClasses), 'float32');
@@ -83,11 +73,11 @@ function addField(name: string, field: Field, indices: ArrayLike<number>, batch:
       break;
     }
     case 'binary':
-      batch.targets[name] = tf.tensor2d(clearUnlabelled(gather(field.values, 1, indices, new Float32Array(n)), 1, field, indices), [n, 1], 'float32');
+      batch.targets[name] = tf.tensor2d(clearUnlabelled(gatherRows(field.values, 1, indices), 1, field, indices), [n, 1], 'float32');
       break;
     case 'multilabel':
     case 'regression': {
-      const values = clearUnlabelled(gather(field.values, field.width, indices, new Float32Array(n * field.width)), field.width, field, indices);
+      const values = clearUnlabelled(gatherRows(field.values, field.width, indices), field.width, field, indices);
       batch.targets[name] = tf.tensor2d(values, [n, field.width], 'float32');
       break;
     }

@@ -12,28 +12,22 @@ import { fieldSampleShape, targetWidth } from '../data/fields.js';
 import type { Batch } from './batch.js';
 import { detectHeadOutput, headLogits, HEAD_OUTPUTS, type HeadOutput } from './head-output.js';
 
-export interface Member {
-  /** Unique display name. */
-  readonly name: string;
+/** A model with the names a member reads it by: what model builders and loaders return. */
+export interface NamedModel {
   readonly model: tfl.LayersModel;
-  readonly optimizer: tf.Optimizer;
-  /** Batch input names fed to the model's inputs, in order. Default ['x']. */
+  /** Batch input names fed to the model's inputs, in order. */
   readonly inputs: readonly string[];
-  /** Names given to the model's outputs, in order. Default ['y']. */
+  /** Names of the model's outputs (heads), in order. */
   readonly heads: readonly string[];
   /** How each head's output is read, by head name (see HeadOutput). */
   readonly outputs: Readonly<Record<string, HeadOutput>>;
 }
 
-/** A model with the names a member reads it by: what model builders and loaders return. */
-export interface NamedModel {
-  readonly model: tfl.LayersModel;
-  /** Input names, in the model's input order. */
-  readonly inputs: readonly string[];
-  /** Head names, in the model's output order. */
-  readonly heads: readonly string[];
-  /** Output kind of each head. */
-  readonly outputs: Readonly<Record<string, HeadOutput>>;
+/** A named model with its own optimizer, trained in a joint run. */
+export interface Member extends NamedModel {
+  /** Unique display name. */
+  readonly name: string;
+  readonly optimizer: tf.Optimizer;
 }
 
 export interface MemberOptions {

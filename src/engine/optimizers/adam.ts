@@ -6,7 +6,7 @@
  * each variable is updated by one kernel call.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAM_UPDATE, hasFusedKernel } from './fused-kernels.js';
+import { ADAM_UPDATE } from './fused-kernels.js';
 import { SlotOptimizer } from './slot-optimizer.js';
 
 type AdamSlots = { m: tf.Variable; v: tf.Variable };
@@ -27,6 +27,7 @@ export class AdamOptimizer extends SlotOptimizer<AdamSlots> {
   }
 
   protected readonly slotNames = ['m', 'v'] as const;
+  protected readonly fusedKernel = ADAM_UPDATE;
   private readonly power1: (t: number) => number;
   private readonly power2: (t: number) => number;
 
@@ -41,11 +42,11 @@ export class AdamOptimizer extends SlotOptimizer<AdamSlots> {
     this.power2 = accumulatedPowers(beta2);
   }
 
-  protected update(variable: tf.Variable, gradient: tf.Tensor, slots: AdamSlots, step: number): void {
+  protected update(variable: tf.Variable, gradient: tf.Tensor, slots: AdamSlots, step: number, fused: boolean): void {
     const accBeta1 = this.power1(step);
     const accBeta2 = this.power2(step);
     const { m, v } = slots;
-    if (gradient.dtype === 'float32' && variable.dtype === 'float32' && hasFusedKernel(ADAM_UPDATE)) {
+    if (gradient.dtype === 'float32' && variable.dtype === 'float32' && fused) {
       const attrs = { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, oneMinusAccBeta1: 1 - accBeta1, oneMinusAccBeta2: 1 - accBeta2 };
       const [newValue, newM, newV] = tf.engine().runKernel(ADAM_UPDATE, { variable, m, v, gradient }, attrs) as tf.Tensor[];
       m.assign(newM);

@@ -4,7 +4,7 @@
  * variable is updated by one kernel call.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { hasFusedKernel, MOMENTUM_UPDATE } from './fused-kernels.js';
+import { MOMENTUM_UPDATE } from './fused-kernels.js';
 import { SlotOptimizer } from './slot-optimizer.js';
 
 type MomentumSlots = { momentum: tf.Variable };
@@ -15,6 +15,7 @@ export class MomentumOptimizer extends SlotOptimizer<MomentumSlots> {
   }
 
   protected readonly slotNames = ['momentum'] as const;
+  protected readonly fusedKernel = MOMENTUM_UPDATE;
 
   constructor(
     readonly learningRate: number,
@@ -24,9 +25,9 @@ export class MomentumOptimizer extends SlotOptimizer<MomentumSlots> {
     super();
   }
 
-  protected update(variable: tf.Variable, gradient: tf.Tensor, slots: MomentumSlots): void {
+  protected update(variable: tf.Variable, gradient: tf.Tensor, slots: MomentumSlots, _step: number, fused: boolean): void {
     const accumulation = slots.momentum;
-    if (gradient.dtype === 'float32' && variable.dtype === 'float32' && hasFusedKernel(MOMENTUM_UPDATE)) {
+    if (gradient.dtype === 'float32' && variable.dtype === 'float32' && fused) {
       const attrs = { learningRate: this.learningRate, momentum: this.momentum, useNesterov: this.useNesterov };
       const [newValue, newAcc] = tf.engine().runKernel(MOMENTUM_UPDATE, { variable, accumulation, gradient }, attrs) as tf.Tensor[];
       accumulation.assign(newAcc);

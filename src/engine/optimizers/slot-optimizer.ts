@@ -6,6 +6,7 @@
  * gradient in a step keeps its state untouched, as in PyTorch.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { hasFusedKernel } from './fused-kernels.js';
 
 /** A tensor with a name, as tfjs's optimizers take and give them (tfjs-core does not export the type). */
 export interface NamedTensor {
@@ -48,19 +49,23 @@ export abstract class SlotOptimizer<Slots extends Record<string, tf.Variable>> e
   /** Names of the slots kept per variable, in the order getWeights lists them (e.g. ['m', 'v']). */
   protected abstract readonly slotNames: readonly (keyof Slots & string)[];
 
+  /** The fused update kernel a backend may register for this optimizer (see fused-kernels.ts), if any. */
+  protected abstract readonly fusedKernel: string | undefined;
+
   /**
-   * Updates one variable in place from its gradient and state; `step` is 1 on its first update.
-   * Runs inside a tidy.
+   * Updates one variable in place from its gradient and state; `step` is 1 on its first update,
+   * `fused` whether the active backend has `fusedKernel`. Runs inside a tidy.
    */
-  protected abstract update(variable: tf.Variable, gradient: tf.Tensor, slots: Slots, step: number): void;
+  protected abstract update(variable: tf.Variable, gradient: tf.Tensor, slots: Slots, step: number, fused: boolean): void;
 
   /** Updates every variable that has a gradient; the others, and their state, stay as they are. */
   override applyGradients(variableGradients: VariableGradients): void {
     const entries = gradientEntries(variableGradients);
+    const fused = this.fusedKernel !== undefined && hasFusedKernel(this.fusedKernel);
     tf.tidy(() => {
       for (const { variable, gradient } of entries) {
         const step = (this.steps.get(variable.name) ?? 0) + 1;
-        this.update(variable, gradient, this.slotsOf(variable), step);
+        this.update(variable, gradient, this.slotsOf(variable), step, fused);
         this.steps.set(variable.name, step);
       }
     });

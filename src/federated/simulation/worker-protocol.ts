@@ -2,6 +2,7 @@
  * Messages between the simulation's main thread and its worker threads. The training data is
  * shared (SharedArrayBuffer), never copied per task; parameters are transferred.
  */
+import { sharedCopy } from '../../data/share-fields.js';
 import type { ParsedClientTrainConfig } from '../client-config.js';
 import type { Vectors } from '../strategy.js';
 import type { FederatedTask } from '../task.js';
@@ -91,9 +92,5 @@ export type WorkerReply = FitResultMessage | EvaluateResultMessage | ErrorMessag
 
 /** Copies a dataset into shared memory. */
 export function shareDataset(ds: { features: Float32Array; labels: Int32Array; sampleShape: readonly number[]; numClasses: number }): SharedDataset {
-  const features = new Float32Array(new SharedArrayBuffer(ds.features.byteLength));
-  features.set(ds.features);
-  const labels = new Int32Array(new SharedArrayBuffer(ds.labels.byteLength));
-  labels.set(ds.labels);
-  return { features, labels, sampleShape: [...ds.sampleShape], numClasses: ds.numClasses };
+  return { features: sharedCopy(ds.features), labels: sharedCopy(ds.labels), sampleShape: [...ds.sampleShape], numClasses: ds.numClasses };
 }
