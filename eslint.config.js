@@ -22,6 +22,8 @@ const NODE_ONLY = [
   'src/federated/server/checkpoint-file.ts',
   'src/federated/server/coordinator.ts',
   'src/federated/config.ts',
+  'src/federated/api/**',
+  'src/package-version.ts',
   'src/report/run-folder.ts',
   'src/mutual/experiment.ts',
   // tests and their helpers run in Node
@@ -56,7 +58,7 @@ export default tseslint.config(
           patterns: [
             { regex: '^node:', message: 'browser-safe code (see NODE_ONLY in eslint.config.js) may not use Node built-ins' },
             {
-              regex: '(^|/)(native|files|network|simulation|cli|bench)/|/(backend|model-io|node-io|run-folder|experiment|tokens|checkpoint-file|coordinator|node)\\.js$',
+              regex: '(^|/)(native|files|network|simulation|cli|bench|api)/|/(backend|model-io|node-io|run-folder|experiment|tokens|checkpoint-file|coordinator|node|package-version)\\.js$',
               message: 'this module needs Node.js: browser-safe code may not import it (see NODE_ONLY in eslint.config.js)',
               allowTypeImports: true,
             },

@@ -37,6 +37,7 @@ export { SeededDropout } from './engine/layers/seeded-dropout.js';
 export type { RunIo } from './engine/run-io.js';
 
 export { makeDataset, subset, datasetLength, type Dataset } from './data/dataset.js';
+export { alignToSchema, checkProfile, profileOf, schemaOf, DataSchemaSchema, type DataSchema, type DataProfile, type AlignOptions } from './data/schema.js';
 export {
   makeFieldDataset,
   toFields,

@@ -8,7 +8,18 @@
  */
 export { nativeUnavailableReason } from './engine/backend.js';
 export { NATIVE_FIX } from './engine/native/addon.js';
-export { saveModel, loadModel, loadNamedModel } from './engine/model-io.js';
+export {
+  saveModel,
+  loadModel,
+  loadNamedModel,
+  loadSavedModel,
+  saveModelArtifacts,
+  folderModelStore,
+  evaluateSavedModel,
+  EVALUATION_DATASETS,
+  type EvaluateSavedModelOptions,
+  type SavedModelEvaluation,
+} from './engine/model-io.js';
 export { nodeIo } from './engine/node-io.js';
 
 export { loadMnist } from './data/files/mnist.js';
@@ -29,5 +40,12 @@ export { FederatedClient, type ClientOptions, type ClientExit } from './federate
 export { Coordinator, type CoordinatorOptions, type CoordinatorResult, type RoundRecord, type ClientRecord } from './federated/server/coordinator.js';
 export { loadTokenFile, saveTokenFile, addClient, revokeClient, emptyTokenFile, generateToken, type TokenFile } from './federated/auth/tokens.js';
 export { encodeCheckpoint, decodeCheckpoint, readCheckpointFile, writeCheckpointFile, type CheckpointContents } from './federated/server/checkpoint-file.js';
+
+export { federationConfig, type FederationDefinition } from './federated/api/federation.js';
+export { simulateFederation, type SimulateFederationOptions } from './federated/api/simulate-federation.js';
+export { serveFederation, type ServeFederationOptions } from './federated/api/serve-federation.js';
+export { joinFederation, type JoinFederationOptions } from './federated/api/join-federation.js';
+export { loadEvaluationData, type EvaluationData } from './data/files/load.js';
+export { packageVersion } from './package-version.js';
 
 export { main } from './cli/main.js';

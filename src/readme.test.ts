@@ -18,11 +18,12 @@ const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 const dir = mkdtempSync(join(ROOT, '.build-readme-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('the README has its three library examples', () => {
-  assert.equal(blocks.length, 3);
+test('the README has its four library examples', () => {
+  assert.equal(blocks.length, 4);
   assert.match(blocks[0], /from 'jointly'/);
   assert.match(blocks[1], /from 'jointly\/node'/);
   assert.match(blocks[2], /from 'jointly\/federated'/);
+  assert.match(blocks[3], /serveFederation/);
 });
 
 blocks.forEach((source, i) => {

@@ -129,7 +129,8 @@ test('applyOverrides sets command-line values over the file without changing the
   assert.equal(cfg.training.epochs, 2);
   assert.equal(cfg.training.batchSize, 32);
   assert.deepEqual(cfg.seeds, [4, 5]);
-  assert.deepEqual(cfg.output, { dir: '/tmp/x', saveModels: false });
+  // --out is the run folder itself (runExperiment opens it), not the parent output.dir.
+  assert.deepEqual(cfg.output, { dir: 'runs', saveModels: false });
   assert.equal(cfg.backend, 'cpu');
   assert.equal(cfg.data.dataDir, '/data');
   assert.deepEqual(raw, copy);

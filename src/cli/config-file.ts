@@ -86,6 +86,41 @@ export function validateConfigOf<M extends ModeName>(raw: unknown, source: strin
   return parsed.data as ConfigOfMode[M];
 }
 
+const MODE_WORDS: Record<ModeName, string> = {
+  mutual: 'a mutual-learning config ("mode": "mutual")',
+  federated: 'a federated config ("mode": "federated")',
+  client: 'a federated client config ("mode": "client")',
+};
+/** The commands that run each mode's configs. */
+const MODE_COMMANDS: Record<ModeName, (source: string) => string> = {
+  mutual: (source) => `jointly run ${source}`,
+  federated: (source) => `jointly server ${source} (real clients connect to it) or jointly simulate ${source} (virtual clients)`,
+  client: (source) => `jointly client ${source}`,
+};
+/** What to write instead, for each mode a command runs. */
+const MODE_EXAMPLES: Record<ModeName, string> = {
+  mutual: 'configs/smoke.json',
+  federated: 'configs/federated-smoke.json',
+  client: 'configs/federated-client.json',
+};
+
+/**
+ * Refuses a config of another mode than `command` runs, saying what the config is and which
+ * command runs it, before any schema check (whose complaints, e.g. about a field the command
+ * line added, would not make sense for a config of another mode). A missing or unknown mode is
+ * left to validateConfigOf.
+ */
+export function checkCommandMode(raw: unknown, source: string, command: string, accepted: readonly ModeName[]): void {
+  const mode = typeof raw === 'object' && raw !== null ? (raw as { mode?: unknown }).mode : undefined;
+  if (typeof mode !== 'string' || !Object.hasOwn(ALL_MODES, mode) || (accepted as readonly string[]).includes(mode)) return;
+  const m = mode as ModeName;
+  const wanted = accepted.map((a) => `"mode": "${a}"`).join(' or ');
+  throw new UsageError(
+    `${source} is ${MODE_WORDS[m]}; jointly ${command} runs ${accepted.map((a) => MODE_WORDS[a]).join(' or ')}`,
+    `run it with ${MODE_COMMANDS[m](source)}; or, for jointly ${command}, write a config with ${wanted} (e.g. ${accepted.map((a) => MODE_EXAMPLES[a]).join(', ')})`,
+  );
+}
+
 /** Validates a parsed config object of a mode `jointly run` runs. */
 export function validateConfig(raw: unknown, source: string): ExperimentConfig {
   return validateConfigOf(raw, source, ['mutual', 'federated']);

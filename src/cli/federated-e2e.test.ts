@@ -6,84 +6,17 @@
  * parameters its checkpoint holds, and no round may be lost or counted twice.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDirFactory } from '../engine/testing.js';
+import { CLI, freePort, jointlySync, Proc, ROOT } from './testing/processes.js';
 import type { RoundRecord } from '../federated/server/coordinator.js';
 
-const CLI = fileURLToPath(new URL('./bin.js', import.meta.url));
 const MISBEHAVING = fileURLToPath(new URL('../federated/network/testing/misbehaving-client.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tempDir = tempDirFactory('jointly-fed-e2e-');
-
-/** A child process whose stderr and stdout lines can be awaited. */
-class Proc {
-  readonly child: ChildProcess;
-  readonly lines: string[] = [];
-  private readonly waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  readonly exited: Promise<number | null>;
-
-  constructor(readonly name: string, args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const onData = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line === '') continue;
-        this.lines.push(line);
-        for (const w of [...this.waiters]) {
-          if (w.pattern.test(line)) {
-            this.waiters.splice(this.waiters.indexOf(w), 1);
-            w.resolve(line);
-          }
-        }
-      }
-    };
-    this.child.stdout?.on('data', onData);
-    this.child.stderr?.on('data', onData);
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  /** The first line (already seen or coming) matching `pattern`. */
-  waitFor(pattern: RegExp, timeoutMs = 90_000): Promise<string> {
-    const seen = this.lines.find((l) => pattern.test(l));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: no line matching ${pattern} within ${timeoutMs} ms; output:\n${this.lines.join('\n')}`)), timeoutMs);
-      this.waiters.push({
-        pattern,
-        resolve: (line) => {
-          clearTimeout(timer);
-          resolve(line);
-        },
-      });
-    });
-  }
-
-  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.child.exitCode === null) this.child.kill(signal);
-  }
-}
-
-/** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function jointlySync(...args: string[]): string {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, `jointly ${args.join(' ')}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
-  return r.stdout.trim();
-}
 
 function readHistory(runDir: string): RoundRecord[] {
   return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as RoundRecord);

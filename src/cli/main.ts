@@ -4,13 +4,15 @@ import { BACKEND_NAMES } from '../engine/backend.js';
 import { MAX_SEED } from '../engine/random.js';
 import { messageOf, UsageError } from '../errors.js';
 import { demoCommand } from './commands/demo.js';
+import { EVALUATE_HELP, evaluateCommand } from './commands/evaluate.js';
 import { infoCommand, packageVersion } from './commands/info.js';
 import { clientCommand } from './commands/client.js';
 import { applyOverrides, runCommand, type RunOverrides } from './commands/run.js';
 import { serverCommand } from './commands/server.js';
 import { simulateCommand } from './commands/simulate.js';
 import { tokenCommand } from './commands/token.js';
-import { readConfigFile, validateConfigOf } from './config-file.js';
+import { checkCommandMode, readConfigFile, validateConfigOf } from './config-file.js';
+import { COMMAND_HELP } from './help.js';
 import type { FederatedConfig } from '../federated/config.js';
 import { Output } from './output.js';
 
@@ -23,6 +25,7 @@ usage:
   jointly server <config>             federated server: clients connect over ws:// or wss://
   jointly client <client-config>      federated client: trains on its own data for a server
   jointly token add|revoke|list [id]  register or revoke a client (--tokens <file>)
+  jointly evaluate <model> <data>     score a saved model on a .csv/.jsonl file, mnist or fashion-mnist
   jointly info                        version, backend, datasets and methods
 
 options:
@@ -30,13 +33,14 @@ options:
   --threads <n>                         threads of the native backend (default: every core; env JOINTLY_THREADS)
   --epochs <n>                          override training.epochs
   --seeds <a,b,...>                     override seeds
-  --out <dir>                           parent folder of run folders (default runs)
+  --out <dir>                           the run folder itself (default: a new runs/<name>-<timestamp>;
+                                        server: runs/<name>)
   --data-dir <dir>                      folder of the Fashion-MNIST IDX files
   --no-save-models                      do not write trained models to the run folder
+  --label-column <name|index>           evaluate: the CSV label column (default: the last)
 
 federated options:
   --rounds <n>                          override rounds
-  --out <dir>                           run folder (server default runs/<name>); holds the checkpoint
   --resume                              continue the run in --out from its last checkpoint
   --host <addr> --port <n>              where the server listens (default 127.0.0.1:8765; port 0: any free)
   --tokens <file>                       token file of the registered clients (server, token)
@@ -47,13 +51,13 @@ federated options:
   --ca <pem>                            certificate the client trusts for wss://
   --json                                print one JSON document on stdout
   --quiet                               print only the result table
-  -h, --help                            this help
+  -h, --help                            this help; jointly <command> --help: that command's own
   -v, --version                         the version
 
 exit codes: 0 ok, 1 internal error, 2 bad usage or config, 3 data missing or malformed,
             4 shape mismatch, 5 loss became NaN, 6 backend unavailable, 7 output not writable,
             8 round refused, 9 protocol error, 10 client refused (auth), 11 bad checkpoint,
-            12 network error, 130 stopped by a signal (checkpointed)`;
+            12 network error, 130 stopped by a signal (server and simulate checkpoint first)`;
 
 function parsePositiveInt(value: string, flag: string): number {
   const n = Number(value);
@@ -103,6 +107,7 @@ export async function main(argv: string[]): Promise<number> {
             out: { type: 'string' },
             'data-dir': { type: 'string' },
             'no-save-models': { type: 'boolean' },
+            'label-column': { type: 'string' },
             rounds: { type: 'string' },
             resume: { type: 'boolean' },
             host: { type: 'string' },
@@ -129,6 +134,12 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const [command, ...rest] = positionals;
+    const helpFor = command === 'help' ? rest[0] : values.help === true ? command : undefined;
+    const commandHelp = helpFor === undefined ? undefined : ({ ...COMMAND_HELP, evaluate: EVALUATE_HELP } as Record<string, string | undefined>)[helpFor];
+    if (commandHelp !== undefined) {
+      process.stdout.write(`${commandHelp}\n`);
+      return 0;
+    }
     if (values.help === true || command === undefined || command === 'help') {
       process.stdout.write(`${HELP}\n`);
       return command === undefined && values.help !== true ? 2 : 0;
@@ -149,6 +160,8 @@ export async function main(argv: string[]): Promise<number> {
       const path = rest[0];
       if (path === undefined) throw new UsageError(`jointly ${command} needs a config file`, 'e.g. configs/federated-mnist.json');
       const raw = readConfigFile(path) as Record<string, unknown>;
+      // Before the overrides add a server section: a mutual config must not be told about a field it never had.
+      checkCommandMode(raw, path, command, ['federated']);
       const server: Record<string, unknown> = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
       if (values.host !== undefined) server.host = values.host;
       if (values.port !== undefined) server.port = parsePort(values.port);
@@ -172,6 +185,7 @@ export async function main(argv: string[]): Promise<number> {
         const path = rest[0];
         if (path === undefined) throw new UsageError('jointly client needs a client config file', 'e.g. configs/federated-client.json');
         const raw = { ...(readConfigFile(path) as Record<string, unknown>) };
+        checkCommandMode(raw, path, 'client', ['client']);
         if (values.server !== undefined) raw.server = values.server;
         if (values.id !== undefined) raw.id = values.id;
         if (values.ca !== undefined) raw.ca = values.ca;
@@ -181,10 +195,12 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'token':
         return await tokenCommand(rest, values.tokens, out);
+      case 'evaluate':
+        return await evaluateCommand(rest, { labelColumn: values['label-column'], dataDir: values['data-dir'], backend: parseBackend(values.backend) }, out);
       case 'info':
         return await infoCommand({ backend: parseBackend(values.backend), dataDir: values['data-dir'] }, out);
       default:
-        throw new UsageError(`unknown command '${command}'`, 'use one of: demo, run, simulate, server, client, token, info (see jointly --help)');
+        throw new UsageError(`unknown command '${command}'`, 'use one of: demo, run, simulate, server, client, token, evaluate, info (see jointly --help)');
     }
   } catch (err) {
     return out.error(err);

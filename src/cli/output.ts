@@ -26,6 +26,15 @@ export class Output {
     if (this.chatty) process.stderr.write(`${line}\n`);
   }
 
+  /**
+   * A warning: something the user must know although the command succeeded. On stderr even
+   * with --quiet and --json (the JSON document carries it too, where the command has one).
+   */
+  warn(message: string, hint?: string): void {
+    process.stderr.write(`jointly: warning: ${message}\n`);
+    if (hint !== undefined) process.stderr.write(`  hint: ${hint}\n`);
+  }
+
   /** The command's result: text on stdout, or the JSON document with --json. */
   result(text: string, json: unknown): void {
     if (this.opts.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);

@@ -20,6 +20,13 @@ export const DataConfigSchema = z
     testLabels: z.string().optional(),
     /** CSV label column, by header name or 0-based index. Default: the last column. */
     labelColumn: z.union([z.string(), z.number().int().min(0)]).optional(),
+    /**
+     * Class names in class-index order. Text labels are mapped through this list (a label not in
+     * it is an error) and integer labels index it, so that files that lack a class, or parties
+     * that each read their own file, agree on the indices. Default: the sorted distinct labels
+     * of the training file (integer labels: as they are).
+     */
+    classes: z.array(z.string().min(1)).min(2).refine((c) => new Set(c).size === c.length, 'class names must be distinct').optional(),
     /** Fraction held out as the test set when the dataset has no test split. Default 0.2. */
     testFraction: z.number().gt(0).lt(1).default(0.2),
     /** Fraction of the training data held out for validation curves (0: none). Default 0.1. */

@@ -208,5 +208,8 @@ export function parseCsv(text: string, source: string, opts: CsvOptions = {}): D
   if (encoded.numClasses < 2) {
     throw new DataMalformedError(`${source}: every row has the label '${labelCells[0].trim()}', a classification dataset needs at least 2 classes`, 'check that labelColumn names the label column');
   }
-  return makeDataset({ features, sampleShape: [numFeatures], ...encoded }, source);
+  // Columns are matched by name across files only when the names tell them apart.
+  const named = names?.map((n) => n.trim()).filter((_, j) => j !== label);
+  const featureNames = named !== undefined && new Set(named).size === named.length && named.every((n) => n !== '') ? named : undefined;
+  return makeDataset({ features, sampleShape: [numFeatures], ...encoded, ...(featureNames === undefined ? {} : { featureNames }) }, source);
 }

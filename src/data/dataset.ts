@@ -15,6 +15,8 @@ export interface Dataset {
   readonly numClasses: number;
   /** Optional human-readable class names, `numClasses` long. */
   readonly classNames?: readonly string[];
+  /** Optional names of the features of a one-dimensional sample (a CSV header), in column order. */
+  readonly featureNames?: readonly string[];
 }
 
 /** Number of samples in a dataset. */
@@ -42,6 +44,9 @@ export function makeDataset(parts: Dataset, source: string): Dataset {
   }
   if (!Number.isInteger(parts.numClasses) || parts.numClasses < 2) {
     throw new DataMalformedError(`${source}: a classification dataset needs at least 2 classes, found ${parts.numClasses}`);
+  }
+  if (parts.featureNames !== undefined && (parts.sampleShape.length !== 1 || parts.featureNames.length !== size)) {
+    throw new DataMalformedError(`${source}: ${parts.featureNames.length} feature names for samples of shape [${parts.sampleShape.join(', ')}]`);
   }
   for (let i = 0; i < n; i++) {
     const y = parts.labels[i];

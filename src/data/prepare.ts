@@ -9,6 +9,7 @@ import { DataConfigSchema, type DataConfig, type DataConfigInput } from './confi
 import { datasetLength, subset, type Dataset } from './dataset.js';
 import { addLabelNoise } from './label-noise.js';
 import { limitLabels } from './limit-labels.js';
+import { alignToSchema, schemaOf } from './schema.js';
 import { splitDataset } from './split.js';
 
 export interface ExperimentData {
@@ -59,6 +60,15 @@ export function prepareExperimentData(raw: RawData, input: DataConfigInput | Dat
   const cfg = DataConfigSchema.parse(input);
   let train = raw.train;
   let test = raw.test;
+  if (cfg.classes !== undefined) {
+    const classes = { numClasses: cfg.classes.length, classNames: cfg.classes };
+    train = alignToSchema(train, { inputShape: [...train.sampleShape], ...classes }, { source: 'the training data', against: 'data.classes' });
+    if (test !== undefined) test = alignToSchema(test, { inputShape: [...test.sampleShape], ...classes }, { source: 'the test data', against: 'data.classes' });
+  }
+  if (test !== undefined && train.featureNames !== undefined && test.featureNames !== undefined) {
+    // Test columns in another order than the training file's are matched by name.
+    test = alignToSchema(test, { ...schemaOf(test), featureNames: [...train.featureNames], inputShape: [...train.sampleShape] }, { source: 'the test data', against: 'the training data' });
+  }
   if (test === undefined) {
     [train, test] = splitDataset(train, { fraction: cfg.testFraction, seed: deriveSeed(seed, 'test-split') });
   } else if (test.sampleShape.join('x') !== train.sampleShape.join('x') || test.numClasses > train.numClasses) {

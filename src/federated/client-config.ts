@@ -1,9 +1,14 @@
 /**
  * The round configuration keys a client understands. Strategies put these in
- * `FitInstructions.config`; the client's local training reads them.
+ * `FitInstructions.config`; the client's local training reads them. Besides the local epochs and
+ * batch size, every round config carries the entries of every client algorithm
+ * (`client/algorithms/options.ts`), switched off unless the strategy chose that algorithm.
  */
 import { z } from 'zod';
 import { ProtocolError } from '../errors.js';
+import { FEDPROX_ROUND_CONFIG, SCAFFOLD_ROUND_CONFIG } from './client/algorithms/options.js';
+
+export { CONTROL_DELTA as EXTRA_CONTROL_DELTA, SERVER_CONTROL as EXTRA_SERVER_CONTROL } from './client/algorithms/options.js';
 
 /** Local training settings sent by the server each round. */
 export interface ClientTrainConfig {
@@ -17,18 +22,13 @@ export interface ClientTrainConfig {
   scaffold: boolean;
 }
 
-/** Extra vector names used between strategies and clients. */
-export const EXTRA_SERVER_CONTROL = 'serverControl';
-export const EXTRA_CONTROL_DELTA = 'controlDelta';
-
-
 /** The round config as a client reads it: the ClientTrainConfig keys plus the round's seed. */
 export const ClientTrainConfigSchema = z
   .object({
     localEpochs: z.number().int().positive(),
     batchSize: z.number().int().positive(),
-    proximalMu: z.number().min(0).default(0),
-    scaffold: z.boolean().default(false),
+    ...FEDPROX_ROUND_CONFIG,
+    ...SCAFFOLD_ROUND_CONFIG,
     /** Seed of this round's local shuffling; the client mixes in its own id. */
     seed: z.number().int().min(0).default(0),
   })

@@ -7,13 +7,14 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/backend.js';
-import { ModelSpecSchema } from '../engine/model-spec.js';
 import { OptimizerSpecSchema } from '../engine/optimizer.js';
 import { MAX_SEED } from '../engine/random.js';
 import { DataConfigSchema } from '../data/config.js';
 import { AttackSpecSchema } from './attacks/attack.js';
 import { PartitionSpecSchema } from './partition/partition.js';
 import { StrategySpecSchema } from './strategies/options.js';
+import type { DataSchema } from '../data/schema.js';
+import { TaskModelSpecSchema, type FederatedTask } from './task.js';
 
 export const SamplingConfigSchema = z
   .object({
@@ -78,6 +79,25 @@ export const ServerConfigSchema = z
   .strict()
   .refine((s) => (s.tlsCert === undefined) === (s.tlsKey === undefined), { message: 'give both tlsCert and tlsKey, or neither', path: ['tlsCert'] });
 
+/** What a federated run writes besides its report and checkpoint. Not part of `runFingerprint`: it may change on --resume. */
+export const FederatedOutputConfigSchema = z
+  .object({
+    /**
+     * Save the global model after the last round to `<run folder>/model/` in the tfjs layers
+     * format (model.json + weights.bin), with the data schema (class names, feature names) and the
+     * round in model.json's `jointly` entry: loadable by jointly, by `tf.loadLayersModel`, and by
+     * `jointly evaluate`. An interrupted run saves its last completed round. Default true.
+     */
+    saveModel: z.boolean().default(true),
+    /**
+     * Also save the global model of the round with the highest server-side test accuracy (ties:
+     * the earliest round) to `<run folder>/best-model/`; its round and accuracy are in the `round`
+     * of its model.json's `jointly` entry. Default false.
+     */
+    saveBest: z.boolean().default(false),
+  })
+  .strict();
+
 export const FederatedConfigSchema = z
   .object({
     mode: z.literal('federated'),
@@ -90,7 +110,7 @@ export const FederatedConfigSchema = z
     /** Simulation: the data split over the clients, and the test set. Server: the held-out set it evaluates the global model on. */
     data: DataConfigSchema.prefault({}),
     /** The global model. */
-    model: ModelSpecSchema,
+    model: TaskModelSpecSchema,
     /** Every client's local optimizer, fresh each round. Default SGD, lr 0.01, momentum 0.9 (Li et al. 2021). */
     optimizer: OptimizerSpecSchema.prefault({ name: 'sgd', learningRate: 0.01, momentum: 0.9 }),
     /** The strategy and its options (local epochs, batch size, ...). Default FedAvg. */
@@ -100,11 +120,29 @@ export const FederatedConfigSchema = z
     sampling: SamplingConfigSchema.prefault({}),
     simulation: SimulationConfigSchema.prefault({}),
     server: ServerConfigSchema.prefault({}),
+    output: FederatedOutputConfigSchema.prefault({}),
   })
   .strict();
 
 export type FederatedConfig = z.infer<typeof FederatedConfigSchema>;
 export type FederatedConfigInput = z.input<typeof FederatedConfigSchema>;
+
+/**
+ * The task a federated config defines over data of this schema: the config's model and
+ * optimizer, the data's sample shape and feature names, and its classes (data.classes when the
+ * config lists them, else the data's own).
+ */
+export function federatedTaskFor(cfg: FederatedConfig, schema: DataSchema): FederatedTask {
+  const classNames = cfg.data.classes ?? schema.classNames;
+  return {
+    model: cfg.model,
+    optimizer: cfg.optimizer,
+    inputShape: [...schema.inputShape],
+    numClasses: cfg.data.classes?.length ?? schema.numClasses,
+    ...(classNames === undefined ? {} : { classNames: [...classNames] }),
+    ...(schema.featureNames === undefined ? {} : { featureNames: [...schema.featureNames] }),
+  };
+}
 
 /** Worker threads to use: the configured number, else one per core. */
 export function workerCount(cfg: FederatedConfig): number {

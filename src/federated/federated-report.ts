@@ -9,6 +9,7 @@ import { summarize } from '../report/stats.js';
 import { alignTable } from '../report/text-table.js';
 import { renderHistogramTable, summarizeHistograms } from './partition/histogram.js';
 import type { ClientRecord, RoundRecord } from './server/coordinator.js';
+import type { Baselines, Divergence } from './simulation/run-simulation.js';
 
 export interface FederatedReportInput {
   title: string;
@@ -20,6 +21,8 @@ export interface FederatedReportInput {
   localOnly?: Record<string, { accuracy: number; loss: number }>;
   /** Pooled-data accuracy (simulation only). */
   pooled?: { accuracy: number; loss: number };
+  /** Baselines whose training diverged, so they have no score (simulation only). */
+  diverged?: Baselines['diverged'];
   /** Epochs of the baselines (rounds × local epochs). */
   baselineEpochs?: number;
   /** Per-client label counts, clients × classes (simulation only). */
@@ -40,11 +43,21 @@ export interface FederatedSummary {
   gainOverLocal: number | undefined;
   /** Federated minus pooled. */
   gapToPooled: number | undefined;
+  /** Why the pooled baseline has no score, e.g. `loss NaN at epoch 1, step 6`; undefined when it has one or did not run. */
+  pooledDiverged: string | undefined;
+  /** Local-only clients whose training diverged (they are not in the local-only mean). */
+  localOnlyDiverged: number;
   bytesSent: number;
   bytesReceived: number;
   meanRoundSeconds: number;
   refusedRounds: number;
   failures: number;
+}
+
+/** Where a baseline diverged, e.g. `loss NaN at epoch 1, step 6`. */
+export function divergenceText(d: Divergence): string {
+  const at = d.epoch === undefined ? '' : ` at epoch ${d.epoch}${d.step === undefined ? '' : `, step ${d.step}`}`;
+  return `loss ${d.loss}${at}`;
 }
 
 const pct = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(2)}%`);
@@ -68,6 +81,8 @@ export function summarizeFederated(input: FederatedReportInput): FederatedSummar
     pooled: input.pooled?.accuracy,
     gainOverLocal: final !== undefined && local !== undefined ? final - local.mean : undefined,
     gapToPooled: final !== undefined && input.pooled !== undefined ? final - input.pooled.accuracy : undefined,
+    pooledDiverged: input.diverged?.pooled === undefined ? undefined : divergenceText(input.diverged.pooled),
+    localOnlyDiverged: Object.keys(input.diverged?.localOnly ?? {}).length,
     bytesSent: input.history.reduce((s, r) => s + r.bytesSent, 0),
     bytesReceived: input.history.reduce((s, r) => s + r.bytesReceived, 0),
     meanRoundSeconds: input.history.length === 0 ? 0 : input.history.reduce((s, r) => s + r.seconds, 0) / input.history.length,
@@ -80,20 +95,30 @@ export function summarizeFederated(input: FederatedReportInput): FederatedSummar
 export function federatedTable(input: FederatedReportInput, s: FederatedSummary = summarizeFederated(input)): string {
   const rows: string[][] = [['', 'test accuracy', 'federated − this']];
   rows.push([`federated (${input.strategy}, ${s.rounds} rounds)`, pct(s.finalAccuracy), '']);
+  const divergedLocal = Object.values(input.diverged?.localOnly ?? {});
   if (s.localOnlyMean !== undefined) {
-    rows.push([`local-only (mean of ${Object.keys(input.localOnly ?? {}).length} clients)`, `${pct(s.localOnlyMean)} ± ${((s.localOnlyStd ?? 0) * 100).toFixed(2)}`, pts(s.gainOverLocal)]);
+    const also = divergedLocal.length === 0 ? '' : `; ${divergedLocal.length} more diverged`;
+    rows.push([`local-only (mean of ${Object.keys(input.localOnly ?? {}).length} clients${also})`, `${pct(s.localOnlyMean)} ± ${((s.localOnlyStd ?? 0) * 100).toFixed(2)}`, pts(s.gainOverLocal)]);
+  } else if (divergedLocal.length > 0) {
+    rows.push([`local-only (${divergedLocal.length} clients)`, `diverged (every client; first: ${divergenceText(divergedLocal[0])})`, '–']);
   }
   if (s.pooled !== undefined) rows.push(['pooled (all data in one place)', pct(s.pooled), pts(s.gapToPooled)]);
+  else if (s.pooledDiverged !== undefined) rows.push(['pooled (all data in one place)', `diverged (${s.pooledDiverged})`, '–']);
   return alignTable(rows);
 }
 
 /** One sentence: did federated training beat training alone? */
 export function federatedVerdict(s: FederatedSummary): string {
   if (s.finalAccuracy === undefined) return 'No server-side evaluation: the run has no held-out score.';
-  if (s.gainOverLocal === undefined) return `Federated model: ${pct(s.finalAccuracy)} test accuracy (no local-only baseline in this run).`;
+  const pooledDiverged = s.pooledDiverged === undefined ? '' : `; the pooled baseline diverged (${s.pooledDiverged}), so there is no pooled reference`;
+  if (s.gainOverLocal === undefined) {
+    const why = s.localOnlyDiverged > 0 ? `the local-only baseline diverged on every client` : 'no local-only baseline in this run';
+    return `Federated model: ${pct(s.finalAccuracy)} test accuracy (${why})${pooledDiverged}.`;
+  }
   const verb = s.gainOverLocal > 0 ? 'beat' : 'did not beat';
   const pooled = s.gapToPooled === undefined ? '' : `; it is ${pts(s.gapToPooled)} from pooled training`;
-  return `Federated training ${verb} training alone: ${pct(s.finalAccuracy)} vs ${pct(s.localOnlyMean)} mean local-only (${pts(s.gainOverLocal)})${pooled}.`;
+  const local = s.localOnlyDiverged > 0 ? ` over the clients whose local-only training did not diverge (${s.localOnlyDiverged} did)` : '';
+  return `Federated training ${verb} training alone: ${pct(s.finalAccuracy)} vs ${pct(s.localOnlyMean)} mean local-only (${pts(s.gainOverLocal)})${local}${pooled}${pooledDiverged}.`;
 }
 
 /** Per-round accuracy curve with the two reference lines. */
@@ -115,7 +140,7 @@ export function federatedMarkdown(input: FederatedReportInput): string {
   const s = summarizeFederated(input);
   const lines: string[] = [`# ${input.title}`, '', `Strategy ${input.strategy}, backend ${input.backend}.`, ''];
   lines.push('## Joint vs alone', '', '```', federatedTable(input, s), '```', '', federatedVerdict(s), '');
-  if (input.baselineEpochs !== undefined && (input.localOnly !== undefined || input.pooled !== undefined)) {
+  if (input.baselineEpochs !== undefined && (input.localOnly !== undefined || input.pooled !== undefined || input.diverged !== undefined)) {
     lines.push(`Baselines trained ${input.baselineEpochs} epochs each (rounds × local epochs), from the same initial model, evaluated on the same test set.`, '');
   }
   lines.push('![accuracy per round](accuracy.svg)', '', '## Rounds', '');
@@ -129,11 +154,17 @@ export function federatedMarkdown(input: FederatedReportInput): string {
   const failures = input.history.flatMap((r) => r.failures.map((f) => `- round ${r.round}, ${f.clientId}: ${f.reason}`));
   const refused = input.history.filter((r) => r.refused !== undefined).map((r) => `- round ${r.round}: ${r.refused}`);
   if (failures.length > 0 || refused.length > 0) lines.push('## Failures', '', ...refused, ...failures, '');
-  if (input.localOnly !== undefined) {
+  const divergedLocal = input.diverged?.localOnly ?? {};
+  if (input.localOnly !== undefined || Object.keys(divergedLocal).length > 0) {
     lines.push('## Clients', '', '| client | rounds sampled | replies | local-only acc |', '|---|---|---|---|');
-    for (const [id, sc] of Object.entries(input.localOnly)) {
+    const scored = Object.keys(input.localOnly ?? {});
+    const ids = Object.keys(divergedLocal).length === 0 ? scored : [...scored, ...Object.keys(divergedLocal)].sort();
+    for (const id of ids) {
       const c = input.clients[id];
-      lines.push(`| ${id}${input.malicious?.includes(id) === true ? ' (malicious)' : ''} | ${c?.sampled ?? 0} | ${c?.replied ?? 0} | ${pct(sc.accuracy)} |`);
+      const sc = input.localOnly?.[id];
+      const d = divergedLocal[id];
+      const acc = sc !== undefined ? pct(sc.accuracy) : d !== undefined ? `diverged (${divergenceText(d)})` : '–';
+      lines.push(`| ${id}${input.malicious?.includes(id) === true ? ' (malicious)' : ''} | ${c?.sampled ?? 0} | ${c?.replied ?? 0} | ${acc} |`);
     }
     lines.push('');
   }

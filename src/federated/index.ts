@@ -7,9 +7,25 @@
  * see `jointly/node`.
  */
 export type { Strategy, RoundContext, FitInstructions, FitReply, FitFailure, AggregateResult, StrategyState, Vectors, RoundConfig, ConfigValue } from './strategy.js';
-export { createStrategy, listStrategies, STRATEGY_NAMES, type RegisteredStrategy } from './strategies/registry.js';
-export { StrategySpecSchema, type StrategySpec, type StrategySpecInput, type StrategyOptions } from './strategies/options.js';
-export { BaseStrategy } from './strategies/base.js';
+export { createStrategy, listStrategies, STRATEGY_NAMES, AGGREGATORS, SERVER_OPTIMIZERS, CLIENT_ALGORITHMS, type RegisteredStrategy } from './strategies/registry.js';
+export {
+  StrategySpecSchema,
+  ComposedStrategySpecSchema,
+  PresetSpecSchema,
+  strategyName,
+  type StrategySpec,
+  type StrategySpecInput,
+  type ComposedStrategySpec,
+  type ComposedStrategySpecInput,
+  type StrategyOptions,
+} from './strategies/options.js';
+export { ComposedStrategy, type ComposedStrategyNaming } from './strategies/composed.js';
+export type { Aggregator, Aggregate, AggregatorInput, AggregatorOutput, MinimumReplies, SumAggregator, WeightedSum } from './strategies/aggregators/aggregator.js';
+export { AggregatorSpecSchema, type AggregatorSpec, type AggregatorSpecInput } from './strategies/aggregators/options.js';
+export type { ServerOptimizer, ServerStep } from './strategies/server-optimizers/server-optimizer.js';
+export { ServerOptimizerSpecSchema, type ServerOptimizerSpec, type ServerOptimizerSpecInput } from './strategies/server-optimizers/options.js';
+export type { ClientAlgorithm, ClientHalf, ServerHalf, ClientRound, ClientRoundInput, ClientRoundEnd, TrainableSlice } from './client/algorithms/algorithm.js';
+export { ClientAlgorithmSpecSchema, type ClientAlgorithmSpec, type ClientAlgorithmSpecInput } from './client/algorithms/options.js';
 export { FedAvg } from './strategies/fedavg.js';
 export { FedAvgM } from './strategies/fedavgm.js';
 export { FedProx } from './strategies/fedprox.js';
@@ -31,7 +47,9 @@ export { krumScores, krumSelect, krumMinVectors, pairwiseSquaredDistances, type 
 export { bulyan, bulyanMinVectors, type BulyanOptions, type BulyanResult } from './aggregate/bulyan.js';
 export { serverMomentumStep, type ServerMomentumInput, type ServerMomentumOutput } from './aggregate/server-momentum.js';
 export { adaptiveStep, effectiveLearningRate, type AdaptiveInput, type AdaptiveOutput, type AdaptiveRule } from './aggregate/adaptive.js';
-export { scaffoldStep, type ScaffoldInput, type ScaffoldOutput } from './aggregate/scaffold.js';
+export { scaffoldStep, controlVariateStep, type ScaffoldInput, type ScaffoldOutput, type ControlVariateInput } from './aggregate/scaffold.js';
+export { weightedUpdateSum, type WeightedUpdateSum } from './aggregate/weighted-mean.js';
+export { stepTowards, stepByUpdateSum } from './aggregate/server-step.js';
 export { assertSameLength, difference, norm, squaredDistance, distance } from './aggregate/vectors.js';
 
 export { partitionLabels, parsePartitionSpec, listPartitionMethods, PARTITION_METHOD_NAMES, type PartitionOptions, type PartitionMethodInfo } from './partition/registry.js';
@@ -42,7 +60,21 @@ export { createAttack, listAttacks, parseAttackSpec, ATTACK_TYPES, type AttackIn
 export type { Attack, AttackSpec } from './attacks/attack.js';
 
 export * from './protocol/index.js';
-export { FederatedTaskSchema, buildTaskModel, taskLayout, layoutSize, type FederatedTask, type FederatedTaskInput, type TensorLayout } from './task.js';
+export {
+  FederatedTaskSchema,
+  TaskModelSpecSchema,
+  LayersModelSpecSchema,
+  buildTaskModel,
+  layersTaskModel,
+  taskSchema,
+  checkModelFits,
+  taskLayout,
+  layoutSize,
+  type FederatedTask,
+  type FederatedTaskInput,
+  type TaskModelSpec,
+  type TensorLayout,
+} from './task.js';
 export { ClientTrainConfigSchema, parseClientTrainConfig, EXTRA_CONTROL_DELTA, EXTRA_SERVER_CONTROL, type ClientTrainConfig, type ParsedClientTrainConfig } from './client-config.js';
 export { LocalTrainer, type LocalFitInput, type LocalFitResult } from './client/local-trainer.js';
 export { ClientSession, type ClientSessionOptions, type SessionOutcome } from './client/session.js';

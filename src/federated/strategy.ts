@@ -20,16 +20,24 @@ export interface RoundContext {
   round: number;
   /** The global parameters the round starts from (do not modify). */
   global: Float32Array;
-  /** Clients the server knows (registered and not revoked): SCAFFOLD scales by this population. */
+  /**
+   * N, the clients in the federation: registered and not revoked in the token file on a networked
+   * server, the simulated clients in a simulation. SCAFFOLD's control step scales by |S|/N.
+   */
   numClients: number;
 }
 
-/** What every client sampled in a round receives. */
+/** What every client sampled in a round receives, and what its reply must carry. */
 export interface FitInstructions {
   /** Settings for local training. Keys the client understands are listed in `ClientTrainConfig`. */
   config: RoundConfig;
   /** Extra vectors sent with the parameters (e.g. `serverControl` for SCAFFOLD). */
   extras: Vectors;
+  /**
+   * Extra vectors every reply must carry, name → length (e.g. `{ controlDelta: d }` for
+   * SCAFFOLD). Absent when none: the runtimes refuse a reply with an extra not listed here.
+   */
+  replyExtras?: Readonly<Record<string, number>>;
 }
 
 /** One client's successful, validated reply to a fit instruction. */
@@ -65,7 +73,10 @@ export interface StrategyState {
   vectors: Vectors;
 }
 
-/** A federated strategy. One file per strategy in `strategies/`, found by name through the registry. */
+/**
+ * A federated strategy: an aggregator, a server optimizer and a client algorithm composed
+ * (`strategies/composed.ts`), from a composed spec or a named preset found through the registry.
+ */
 export interface Strategy {
   /** Registry name, e.g. `fedavg`. */
   readonly name: string;

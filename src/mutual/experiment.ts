@@ -70,7 +70,7 @@ export async function runMutualExperiment(input: MutualConfigInput, opts: Experi
       }
       if (event.type === 'phase-end' && config.output.saveModels) {
         for (const member of event.members) {
-          await saveModel(member, folder.path('models', `seed-${event.seed}`, event.phase, member.name));
+          await saveModel(member, folder.path('models', `seed-${event.seed}`, event.phase, member.name), { schema: event.schema });
         }
       }
     },

@@ -13,6 +13,7 @@ import type { RunIo } from '../engine/run-io.js';
 import { train, type EpochRecord, type TrainProgress } from '../engine/trainer.js';
 import { describeFields, toFields } from '../data/fields.js';
 import { prepareExperimentData, type ExperimentData, type RawData } from '../data/prepare.js';
+import { schemaOf, type DataSchema } from '../data/schema.js';
 import { ConfigError, DataMissingError } from '../errors.js';
 import { independentObjective } from './methods/independent.js';
 import { MutualConfigSchema, type MutualConfig, type MutualConfigInput } from './config.js';
@@ -35,8 +36,8 @@ export type MutualEvent =
       members: string[];
       validation: Evaluation | undefined;
     }
-  /** `test` scores the models the report compares; `members` is every model the phase trained (to save them). */
-  | { type: 'phase-end'; seed: number; phase: Phase; test: Evaluation; members: readonly Member[] };
+  /** `test` scores the models the report compares; `members` is every model the phase trained (to save them, with `schema`: their training data's). */
+  | { type: 'phase-end'; seed: number; phase: Phase; test: Evaluation; members: readonly Member[]; schema: DataSchema };
 
 export interface SeedResult {
   seed: number;
@@ -189,8 +190,9 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
       const aloneTest = evaluate({ members: aloneScored, data: testSource, head });
       const jointTest = evaluate({ members: setup.trained, data: testSource, head });
       // The alone phase trained the whole cohort (e.g. also the distillation teacher): all of it is handed on.
-      await emit({ type: 'phase-end', seed, phase: 'alone', test: aloneTest, members: alone });
-      await emit({ type: 'phase-end', seed, phase: 'joint', test: jointTest, members: [...setup.trained] });
+      const schema = schemaOf(data.train);
+      await emit({ type: 'phase-end', seed, phase: 'alone', test: aloneTest, members: alone, schema });
+      await emit({ type: 'phase-end', seed, phase: 'joint', test: jointTest, members: [...setup.trained], schema });
       const fixed = (setup.fixed ?? []).map(({ member, role }) => ({
         name: member.name,
         role,

@@ -3,7 +3,7 @@ import { selectBackend } from '../../engine/backend.js';
 import { runClient, type ClientRunConfig } from '../../federated/network/run-client.js';
 import type { Output } from '../output.js';
 import { packageVersion } from './info.js';
-import { stopSignal } from './federated-common.js';
+import { CLIENT_STOP, stopSignal } from './federated-common.js';
 
 export async function clientCommand(config: ClientRunConfig, opts: { token?: string }, out: Output): Promise<number> {
   const backend = await selectBackend(config.backend);
@@ -11,7 +11,7 @@ export async function clientCommand(config: ClientRunConfig, opts: { token?: str
     process.stderr.write(`${new Date().toISOString()} [${config.id}] ${line}\n`);
   };
   log(`backend: ${backend.name} (${backend.reason})`);
-  const stop = stopSignal(out);
+  const stop = stopSignal(out, CLIENT_STOP);
   try {
     const exit = await runClient({ config, token: opts.token ?? process.env.JOINTLY_TOKEN, backend: backend.name, jointlyVersion: packageVersion(), signal: stop.signal, log });
     if (exit.reason === 'stopped') {

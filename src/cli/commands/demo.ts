@@ -18,5 +18,5 @@ export async function demoCommand(overrides: RunOverrides, out: Output): Promise
   const { raw } = loadConfigFile(DEMO_CONFIG_PATH);
   const config = applyOverrides(raw, overrides, DEMO_CONFIG_PATH);
   if (config.mode !== 'mutual') throw new Error(`${DEMO_CONFIG_PATH} must be a mutual-learning config`);
-  return runExperiment(config, out);
+  return runExperiment(config, out, overrides.out);
 }

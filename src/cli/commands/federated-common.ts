@@ -21,18 +21,24 @@ export function federatedLogger(out: Output): (e: CoordinatorEvent) => void {
   };
 }
 
+/** What the server and the simulation do on a stop signal. */
+export const CHECKPOINTED_STOP = 'stopping; the last completed round is checkpointed';
+/** What a client does on a stop signal: it keeps no checkpoint, the run goes on without it. */
+export const CLIENT_STOP = 'leaving the federation: the client says goodbye to the server, which goes on without it (a client keeps no checkpoint; start it again to rejoin)';
+
 /**
- * An AbortSignal raised by the first SIGINT or SIGTERM: the run stops after checkpointing its
- * last completed round. A second signal exits at once.
+ * An AbortSignal raised by the first SIGINT or SIGTERM; `stopping` says what happens then (the
+ * server and the simulation checkpoint their last completed round, a client just leaves). A
+ * second signal exits at once.
  */
-export function stopSignal(out: Output): { signal: AbortSignal; dispose: () => void } {
+export function stopSignal(out: Output, stopping: string = CHECKPOINTED_STOP): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       process.stderr.write(`jointly: second ${name}, exiting now\n`);
       process.exit(130);
     }
-    out.info(`${name}: stopping; the last completed round is checkpointed (send it again to exit at once)`);
+    out.info(`${name}: ${stopping} (send it again to exit at once)`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);

@@ -1,5 +1,5 @@
 /** `jointly info`: version, backend, datasets found, methods available. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { selectBackend } from '../../engine/backend.js';
@@ -10,13 +10,11 @@ import { listPartitionMethods } from '../../federated/partition/registry.js';
 import { listStrategies } from '../../federated/strategies/registry.js';
 import { listMutualMethods } from '../../mutual/registry.js';
 import type { Output } from '../output.js';
+import { packageVersion } from '../../package-version.js';
+
+export { packageVersion };
 
 /** The package's version, from its package.json. */
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 function fashionMnistStatus(dir: string): string {
   const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
   const missing = files.filter((f) => !existsSync(join(dir, f)) && !existsSync(join(dir, `${f}.gz`)));

@@ -1,10 +1,13 @@
 /** `jointly run <config>`: runs an experiment from a config file and prints the joint-vs-alone table. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { selectBackend } from '../../engine/backend.js';
 import { UsageError } from '../../errors.js';
 import { runMutualExperiment } from '../../mutual/experiment.js';
 import type { MutualEvent } from '../../mutual/run-mutual.js';
 import type { MutualConfig } from '../../mutual/config.js';
-import { loadConfigFile, validateConfig, type ExperimentConfig } from '../config-file.js';
+import { checkCommandMode, readConfigFile, validateConfig, type ExperimentConfig } from '../config-file.js';
+import { openRunFolder, type RunFolder } from '../../report/run-folder.js';
 import { simulateCommand } from './simulate.js';
 import type { Output } from '../output.js';
 import { ProgressBar } from '../progress-bar.js';
@@ -34,8 +37,9 @@ export function applyOverrides(raw: unknown, overrides: RunOverrides, source: st
   };
   if (overrides.backend !== undefined) cfg.backend = overrides.backend;
   if (overrides.dataDir !== undefined) section('data').dataDir = overrides.dataDir;
+  // --out is the run folder itself, for every mode (see runExperiment and simulateCommand).
   if (cfg.mode === 'federated') {
-    // Federated runs have rounds, not epochs, and one seed; --out is the run folder itself.
+    // Federated runs have rounds, not epochs, and one seed.
     if (overrides.epochs !== undefined || overrides.seeds !== undefined) {
       throw new UsageError('--epochs and --seeds do not apply to federated configs', 'set rounds and strategy.localEpochs, and seed, in the config, or use --rounds');
     }
@@ -45,7 +49,6 @@ export function applyOverrides(raw: unknown, overrides: RunOverrides, source: st
   if (overrides.rounds !== undefined) throw new UsageError('--rounds applies to federated configs only', 'use --epochs for mutual-learning configs');
   if (overrides.seeds !== undefined) cfg.seeds = overrides.seeds;
   if (overrides.epochs !== undefined) section('training').epochs = overrides.epochs;
-  if (overrides.out !== undefined) section('output').dir = overrides.out;
   if (overrides.saveModels !== undefined) section('output').saveModels = overrides.saveModels;
   return validateConfig(cfg, source);
 }
@@ -82,11 +85,34 @@ function progressHandler(out: Output): (e: MutualEvent) => void {
   };
 }
 
-/** Runs a validated mutual-learning config and prints its result. Returns the exit code. */
-export async function runExperiment(config: MutualConfig, out: Output): Promise<number> {
+/**
+ * The run folder `dir` itself, made when the run first writes to it (a run whose data fails
+ * leaves none, as with the default folder). Refuses a folder that already holds a run.
+ */
+function runFolderAt(dir: string): RunFolder {
+  if (existsSync(join(dir, 'config.json'))) {
+    throw new UsageError(`${dir} already holds a run (its config.json)`, 'choose another --out folder (--out is the run folder itself), or leave --out out for a new <output.dir>/<name>-<timestamp>');
+  }
+  let folder: RunFolder | undefined;
+  const open = (): RunFolder => (folder ??= openRunFolder(dir));
+  return {
+    dir,
+    path: (...parts) => open().path(...parts),
+    writeJson: (name, value) => open().writeJson(name, value),
+    writeText: (name, text) => open().writeText(name, text),
+    appendJsonl: (name, value) => open().appendJsonl(name, value),
+  };
+}
+
+/**
+ * Runs a validated mutual-learning config and prints its result. Returns the exit code.
+ * `runDir` (--out) is the run folder itself; default a new `<output.dir>/<name>-<timestamp>`.
+ */
+export async function runExperiment(config: MutualConfig, out: Output, runDir?: string): Promise<number> {
+  const folder = runDir === undefined ? undefined : runFolderAt(runDir);
   const backend = await selectBackend(config.backend);
   out.info(`backend: ${backend.name} (${backend.reason})`);
-  const experiment = await runMutualExperiment(config, { backend: backend.name, onEvent: progressHandler(out) });
+  const experiment = await runMutualExperiment(config, { backend: backend.name, onEvent: progressHandler(out), ...(folder === undefined ? {} : { runDir: folder }) });
   const text = [
     '',
     `Joint vs alone: ${experiment.comparison.title} (test accuracy)`,
@@ -109,8 +135,9 @@ export async function runExperiment(config: MutualConfig, out: Output): Promise<
 export async function runCommand(positionals: string[], overrides: RunOverrides, out: Output): Promise<number> {
   const path = positionals[0];
   if (path === undefined) throw new UsageError('jointly run needs a config file', 'jointly run configs/demo.json');
-  const { raw } = loadConfigFile(path);
+  const raw = readConfigFile(path);
+  checkCommandMode(raw, path, 'run', ['mutual', 'federated']);
   const config = applyOverrides(raw, overrides, path);
   if (config.mode === 'federated') return simulateCommand(config, { out: overrides.out, resume: overrides.resume === true }, out);
-  return runExperiment(config, out);
+  return runExperiment(config, out, overrides.out);
 }

@@ -1,5 +1,6 @@
 /** `jointly server <config>`: the networked federated server. */
 import { appendFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import type { FederatedConfig } from '../../federated/config.js';
 import { federatedTable, federatedVerdict, summarizeFederated, type FederatedReportInput } from '../../federated/federated-report.js';
@@ -8,6 +9,7 @@ import { openRunFolder } from '../../report/run-folder.js';
 import type { Output } from '../output.js';
 import { stopSignal } from './federated-common.js';
 import { rewriteMetrics, writeFederatedReport } from './simulate.js';
+import { strategyName } from '../../federated/strategies/options.js';
 
 export interface ServerCommandOptions {
   /** Run folder (default runs/<name>); holds the checkpoint that --resume continues. */
@@ -26,7 +28,7 @@ export async function serverCommand(config: FederatedConfig, opts: ServerCommand
   };
   const stop = stopSignal(out);
   try {
-    const { result } = await runServer({
+    const { result, task, evaluation } = await runServer({
       config,
       folder,
       resume: opts.resume,
@@ -66,12 +68,17 @@ export async function serverCommand(config: FederatedConfig, opts: ServerCommand
       },
     });
     const input: FederatedReportInput = {
-      title: `${config.name}: ${config.strategy.name}, networked`,
-      strategy: config.strategy.name,
-      backend: 'server',
+      title: `${config.name}: ${strategyName(config.strategy)}, networked`,
+      strategy: strategyName(config.strategy),
+      // The backend runServer selected and activated (it evaluates the global model on it).
+      backend: tf.getBackend(),
       history: result.history,
       clients: result.clients,
-      notes: ['Local-only and pooled baselines need the clients\' data in one place; `jointly simulate` computes them for a simulated split.'],
+      notes: [
+        `The global model is scored on ${evaluation}.`,
+        ...(task.classNames === undefined ? [] : [`Classes, in index order: ${task.classNames.join(', ')}.`]),
+        'Local-only and pooled baselines need the clients\' data in one place; `jointly simulate` computes them for a simulated split.',
+      ],
     };
     writeFederatedReport(folder, input);
     const summary = summarizeFederated(input);

@@ -2,14 +2,15 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import type { FederatedConfig } from '../../federated/config.js';
-import { accuracySvg, federatedMarkdown, federatedTable, federatedVerdict, summarizeFederated, type FederatedReportInput } from '../../federated/federated-report.js';
+import { accuracySvg, divergenceText, federatedMarkdown, federatedTable, federatedVerdict, summarizeFederated, type FederatedReportInput } from '../../federated/federated-report.js';
 import { CHECKPOINT_FILE } from '../../federated/network/run-server.js';
 import type { RoundRecord } from '../../federated/server/coordinator.js';
-import { runSimulation, type SimulationEvent } from '../../federated/simulation/run-simulation.js';
+import { runSimulation, type Baselines, type SimulationEvent } from '../../federated/simulation/run-simulation.js';
 import { createRunFolder, openRunFolder, type RunFolder } from '../../report/run-folder.js';
 import type { Output } from '../output.js';
 import { ProgressBar } from '../progress-bar.js';
 import { federatedLogger, stopSignal } from './federated-common.js';
+import { strategyName } from '../../federated/strategies/options.js';
 
 export interface SimulateOptions {
   /** Run folder: exact folder when given (needed for --resume), else a new one under runs/. */
@@ -50,7 +51,7 @@ function progress(out: Output, config: FederatedConfig): (e: SimulationEvent) =>
         if (out.chatty) bar.start(`  ${e.which === 'localOnly' ? 'local-only' : 'pooled'}`, e.tasks);
         break;
       case 'baseline-done':
-        if (out.chatty) bar.finish(baselineTasks / Math.max((performance.now() - baselineStarted) / 1000, 1e-9), 'done');
+        if (out.chatty) bar.finish(baselineTasks / Math.max((performance.now() - baselineStarted) / 1000, 1e-9), e.diverged === 0 ? 'done' : `diverged${baselineTasks > 1 ? ` on ${e.diverged} of ${baselineTasks}` : ''}`);
         break;
       default:
         log(e);
@@ -81,6 +82,7 @@ export async function simulateCommand(config: FederatedConfig, opts: SimulateOpt
   const onEvent = progress(out, config);
   const result = await runSimulation(config, {
     checkpointPath: folder.path(CHECKPOINT_FILE),
+    outDir: folder.dir,
     resume: opts.resume,
     signal: stop.signal,
     onEvent: (e) => {
@@ -91,22 +93,49 @@ export async function simulateCommand(config: FederatedConfig, opts: SimulateOpt
   });
   stop.dispose();
   const input: FederatedReportInput = {
-    title: `${config.name}: ${config.strategy.name}, ${config.simulation.clients} clients, ${config.simulation.partition.method} partition`,
-    strategy: config.strategy.name,
+    title: `${config.name}: ${strategyName(config.strategy)}, ${config.simulation.clients} clients, ${config.simulation.partition.method} partition`,
+    strategy: strategyName(config.strategy),
     backend: result.backend,
     history: result.federated.history,
     clients: result.federated.clients,
     localOnly: result.baselines.localOnly,
     pooled: result.baselines.pooled,
+    ...(result.baselines.diverged === undefined ? {} : { diverged: result.baselines.diverged }),
     baselineEpochs: result.baselines.epochs,
     histograms: { counts: result.histograms },
     malicious: result.malicious,
   };
+  const divergence = divergenceWarning(config, result.baselines);
+  if (divergence !== undefined) input.notes = [`${divergence.message}. Fix: ${divergence.hint}.`];
   writeFederatedReport(folder, input);
   const summary = summarizeFederated(input);
   if (result.federated.interrupted) {
     out.info(`stopped after round ${result.federated.round}; continue with: jointly simulate <config> --resume --out ${folder.dir}`);
   }
-  out.result(['', federatedTable(input, summary), '', federatedVerdict(summary), `run folder: ${folder.dir}`].join('\n'), { runDir: folder.dir, summary, interrupted: result.federated.interrupted });
+  out.result(['', federatedTable(input, summary), '', federatedVerdict(summary), `run folder: ${folder.dir}`].join('\n'), {
+    runDir: folder.dir,
+    summary,
+    interrupted: result.federated.interrupted,
+    warnings: divergence === undefined ? [] : [{ code: 'BASELINE_DIVERGED', message: divergence.message, hint: divergence.hint }],
+  });
+  // A diverged baseline is not a failure of the run: the federated result stands (exit 0), and it is said plainly.
+  if (divergence !== undefined) out.warn(divergence.message, divergence.hint);
   return result.federated.interrupted ? 130 : 0;
+}
+
+/** What to tell the user when a baseline diverged: which one, where, and the fix. */
+export function divergenceWarning(config: FederatedConfig, baselines: Baselines): { message: string; hint: string } | undefined {
+  const d = baselines.diverged;
+  if (d === undefined) return undefined;
+  const parts: string[] = [];
+  if (d.pooled !== undefined) parts.push(`the pooled baseline (one model trained on all the clients' data) diverged: ${divergenceText(d.pooled)}`);
+  const local = Object.entries(d.localOnly ?? {});
+  if (local.length > 0) {
+    const total = local.length + Object.keys(baselines.localOnly ?? {}).length;
+    const which = local.slice(0, 3).map(([id, x]) => `${id}: ${divergenceText(x)}`).join('; ');
+    parts.push(`the local-only baseline diverged on ${local.length} of ${total} clients (${which}${local.length > 3 ? `; and ${local.length - 3} more` : ''})${local.length < total ? ', left out of the local-only mean' : ''}`);
+  }
+  const message = `${parts.join('; ')}. A diverged baseline has no score; the federated result is unaffected`;
+  const hint = `lower optimizer.learningRate (now ${config.optimizer.learningRate}) or scale the input features (e.g. to [0, 1]): each baseline trains rounds × localEpochs = ${baselines.epochs} epoch(s) in a row from the initial model, more steps without averaging than any client takes in a round`;
+  return { message, hint };
 }

@@ -1,7 +1,9 @@
 /** Loads an experiment's data from the files its config names (Node): see prepare.ts for the splits. */
 import { DataMissingError } from '../../errors.js';
 import { DataConfigSchema, type DataConfig, type DataConfigInput } from '../config.js';
+import { datasetLength, type Dataset } from '../dataset.js';
 import { prepareExperimentData, type ExperimentData, type RawData } from '../prepare.js';
+import { alignToSchema } from '../schema.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { loadMnist } from './mnist.js';
 import { loadCsv, loadIdxPair, loadJsonl } from './tabular-files.js';
@@ -51,4 +53,38 @@ export function loadExperimentData(input: DataConfigInput, seed: number, opts: {
   const raw = opts.cache?.get(key) ?? loadRawData(cfg);
   opts.cache?.set(key, raw);
   return prepareExperimentData(raw, cfg, seed);
+}
+
+/** A held-out set to evaluate a model on, and where it came from in words. */
+export interface EvaluationData {
+  data: Dataset;
+  /** E.g. "all 113 rows of wine-test.csv" or "the 20% test split of mnist (2,000 rows)". */
+  description: string;
+}
+
+/**
+ * The evaluation set a data config names: the whole `test` file when the config has one (no
+ * `train` file is needed), else the dataset's test split (its own, or `testFraction` held out of
+ * the training file, as an experiment would). Text labels go through `classes` when given.
+ */
+export function loadEvaluationData(input: DataConfigInput, seed: number): EvaluationData {
+  const cfg = DataConfigSchema.parse(input);
+  const file = cfg.test;
+  if (file !== undefined && (cfg.dataset === 'csv' || cfg.dataset === 'jsonl' || cfg.dataset === 'idx')) {
+    let data: Dataset;
+    if (cfg.dataset === 'csv') data = loadCsv(file, cfg.labelColumn === undefined ? {} : { labelColumn: cfg.labelColumn });
+    else if (cfg.dataset === 'jsonl') data = loadJsonl(file);
+    else data = loadIdxPair(file, need(cfg.testLabels, 'testLabels', 'idx'));
+    if (cfg.classes !== undefined) {
+      data = alignToSchema(data, { inputShape: [...data.sampleShape], numClasses: cfg.classes.length, classNames: cfg.classes }, { source: file, against: 'data.classes' });
+    }
+    return { data, description: `all ${datasetLength(data)} rows of ${file}` };
+  }
+  const prepared = prepareExperimentData(loadRawData(cfg), { ...cfg, validationFraction: 0 }, seed);
+  const n = datasetLength(prepared.test);
+  const raw = cfg.test !== undefined || cfg.dataset === 'fashion-mnist';
+  const description = raw
+    ? `the ${n} test rows of ${cfg.dataset}`
+    : `${n} rows held out of ${cfg.train ?? cfg.dataset} (data.testFraction ${cfg.testFraction}; set data.test to evaluate on a whole file)`;
+  return { data: prepared.test, description };
 }

@@ -3,7 +3,7 @@
  * learning in Byzantium"). With n ≥ 4f + 3 vectors:
  * 1. select θ = n − 2f vectors by repeated Krum: run Krum on the vectors not yet selected, move
  *    the winner to the selection, repeat (scores are recomputed on the shrinking set, with
- *    max(0, r − f − 2) neighbours for r remaining vectors);
+ *    max(1, r − f − 2) neighbours for r remaining vectors);
  * 2. per coordinate, average the β = θ − 2f selected values closest to the selection's median.
  */
 import { ConfigError, RoundRefusedError } from '../../errors.js';
@@ -37,7 +37,10 @@ export function repeatedKrum(vectors: readonly Float32Array[], opts: BulyanOptio
   let remaining = Array.from(vectors.keys());
   const selected: number[] = [];
   while (selected.length < opts.theta) {
-    const neighbours = Math.max(0, remaining.length - opts.byzantine - 2);
+    // At least one neighbour, as Flower's aggregate_bulyan (flwr.server.strategy.aggregate), whose
+    // repeated aggregate_krum takes num_closest = max(1, n − f − 2): with r − f − 2 ≤ 0 (the last
+    // picks with f ≥ 1) every score would be 0 and the lowest index would win, whoever it is.
+    const neighbours = Math.max(1, remaining.length - opts.byzantine - 2);
     const scores = scoresFromDistances(dist, remaining, neighbours);
     const best = remaining[orderByScore(scores)[0]];
     selected.push(best);

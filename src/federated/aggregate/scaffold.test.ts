@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, ShapeMismatchError } from '../../errors.js';
+import { ConfigError, RoundRefusedError, ShapeMismatchError } from '../../errors.js';
 import { assertClose, errorLike } from '../../engine/testing.js';
-import { scaffoldStep } from './scaffold.js';
+import { controlVariateStep, scaffoldStep } from './scaffold.js';
 
 const f32 = (...xs: number[]): Float32Array => Float32Array.from(xs);
 
@@ -44,4 +44,20 @@ test('scaffoldStep refuses mismatched counts, lengths and N < |S|', () => {
     () => scaffoldStep(input({ controlDeltas: [f32(1, 1), f32(3)], labels: ['a', 'b'] })),
     errorLike(ShapeMismatchError, /client 'b' has 1 controlDelta values, expected 2/),
   );
+});
+
+test('controlVariateStep is scaffoldStep\'s control update, bit for bit', () => {
+  const args = input({ control: f32(0.3, -0.7), controlDeltas: [f32(0.1, 0.2), f32(-0.35, 0.9)], numClients: 7 });
+
+  const alone = controlVariateStep({ control: args.control, controlDeltas: args.controlDeltas, numClients: args.numClients });
+
+  assert.deepEqual(alone, scaffoldStep(args).control);
+  // c + (2/7)·mean(Δc) = (0.3, −0.7) + (2/7)·(−0.125, 0.55)
+  assertClose(alone, [0.3 + (2 / 7) * -0.125, -0.7 + (2 / 7) * 0.55], 1e-6, 'control');
+});
+
+test('controlVariateStep refuses no deltas, N < |S| and deltas of another length', () => {
+  assert.throws(() => controlVariateStep({ control: f32(1), controlDeltas: [], numClients: 1 }), RoundRefusedError);
+  assert.throws(() => controlVariateStep({ control: f32(1), controlDeltas: [f32(1), f32(1)], numClients: 1 }), errorLike(ConfigError, /numClients/));
+  assert.throws(() => controlVariateStep({ control: f32(1, 2), controlDeltas: [f32(1)], numClients: 1, labels: ['a'] }), errorLike(ShapeMismatchError, /client 'a' has 1 controlDelta values, expected 2/));
 });

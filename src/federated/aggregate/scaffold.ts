@@ -5,6 +5,8 @@
  *   x ← x + η_g · mean_S(yᵢ − x)
  *   c ← c + (|S|/N) · mean_S(Δcᵢ)
  * Means are uniform over the sampled clients, as in the paper; sums run in float64.
+ * `scaffoldStep` is both lines at once; `controlVariateStep` is line 17 alone (the composed
+ * strategies take line 16 from a uniform mean of updates and the plain server optimizer).
  */
 import { ConfigError, RoundRefusedError } from '../../errors.js';
 import { assertSameLength } from './vectors.js';
@@ -66,4 +68,34 @@ export function scaffoldStep(input: ScaffoldInput): ScaffoldOutput {
     outControl[i] = control[i] + (controlScale * dc[i]) / s;
   }
   return { params: outParams, control: outControl };
+}
+
+/** Inputs of `controlVariateStep` (none is modified). */
+export interface ControlVariateInput {
+  /** c: the server control variate the round's clients received. */
+  control: Float32Array;
+  /** Δcᵢ: each sampled client's control-variate change. */
+  controlDeltas: readonly Float32Array[];
+  /** N: clients in the federation (≥ the number of replies). */
+  numClients: number;
+  /** Client ids for error messages, in the order of `controlDeltas`. */
+  labels?: readonly string[];
+}
+
+/** c ← c + (|S|/N)·mean_S(Δcᵢ), as `scaffoldStep` computes it (a new array). */
+export function controlVariateStep(input: ControlVariateInput): Float32Array {
+  const { control, controlDeltas, numClients } = input;
+  const s = controlDeltas.length;
+  if (s === 0) throw new RoundRefusedError('SCAFFOLD needs at least one reply, got 0');
+  if (!(Number.isInteger(numClients) && numClients >= s)) {
+    throw new ConfigError('numClients', `must be an integer ≥ the ${s} replies, got ${numClients}`);
+  }
+  const d = control.length;
+  assertSameLength(controlDeltas, { expected: d, labels: input.labels, what: 'controlDelta' });
+  const dc = new Float64Array(d);
+  for (const delta of controlDeltas) for (let i = 0; i < d; i++) dc[i] += delta[i];
+  const out = new Float32Array(d);
+  const controlScale = s / numClients;
+  for (let i = 0; i < d; i++) out[i] = control[i] + (controlScale * dc[i]) / s;
+  return out;
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, RoundRefusedError, ShapeMismatchError } from '../../errors.js';
 import { assertClose, errorLike } from '../../engine/testing.js';
-import { mean, weightedMean } from './weighted-mean.js';
+import { mean, weightedMean, weightedUpdateSum } from './weighted-mean.js';
 
 const f32 = (...xs: number[]): Float32Array => Float32Array.from(xs);
 
@@ -45,4 +45,24 @@ test('weightedMean refuses empty input, mismatched weights or lengths, and bad w
 test('a vector of weight 0 does not contribute', () => {
   // (2·4 + 0·1000) / 2 = 4
   assertClose(weightedMean([f32(4), f32(1000)], [2, 0]), [4], 0, 'zero weight');
+});
+
+test('weightedUpdateSum keeps Σ wᵢ(vᵢ − x) and Σ wᵢ in float64, undivided', () => {
+  const x = f32(1, 2);
+  const vectors = [f32(2, 2), f32(4, 0)];
+
+  const out = weightedUpdateSum(x, vectors, [1, 3]);
+
+  // 1·((2, 2) − (1, 2)) + 3·((4, 0) − (1, 2)) = (1, 0) + (9, −6) = (10, −6); Σ w = 4
+  assert.ok(out.sum instanceof Float64Array);
+  assert.deepEqual(Array.from(out.sum), [10, -6]);
+  assert.equal(out.total, 4);
+  assert.deepEqual(Array.from(x), [1, 2], 'global not mutated');
+});
+
+test('weightedUpdateSum refuses what weightedMean refuses, and a global of another length', () => {
+  assert.throws(() => weightedUpdateSum(f32(1), [], []), errorLike(RoundRefusedError, /at least one vector, got 0/));
+  assert.throws(() => weightedUpdateSum(f32(1), [f32(1)], [1, 2]), errorLike(ConfigError, /2 weights for 1 vectors/));
+  assert.throws(() => weightedUpdateSum(f32(1), [f32(1, 2)], [1]), ShapeMismatchError);
+  assert.throws(() => weightedUpdateSum(f32(1), [f32(1)], [0]), errorLike(ConfigError, /sum to 0/));
 });

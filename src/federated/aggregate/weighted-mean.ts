@@ -31,6 +31,41 @@ export function weightedMean(vectors: readonly Float32Array[], weights: readonly
   return out;
 }
 
+/** Σ wᵢ·(vᵢ − x) and Σ wᵢ: a weighted sum of updates, unrounded (see `weightedUpdateSum`). */
+export interface WeightedUpdateSum {
+  /** Σ wᵢ·(vᵢ − x), per coordinate, in float64. */
+  sum: Float64Array;
+  /** Σ wᵢ. */
+  total: number;
+}
+
+/**
+ * The weighted sum of the updates vᵢ − x, kept in float64 and not divided, so that a server step
+ * x + η·sum/total rounds to float32 once (SCAFFOLD's x + η_g·Σ(yᵢ − x)/|S|). Weights as in
+ * `weightedMean`. Inputs are not modified.
+ */
+export function weightedUpdateSum(global: Float32Array, vectors: readonly Float32Array[], weights: readonly number[]): WeightedUpdateSum {
+  if (vectors.length === 0) throw new RoundRefusedError('weightedUpdateSum needs at least one vector, got 0');
+  if (weights.length !== vectors.length) {
+    throw new ConfigError('weights', `${weights.length} weights for ${vectors.length} vectors; give one weight per vector`);
+  }
+  assertSameLength([global, ...vectors]);
+  let total = 0;
+  weights.forEach((w, i) => {
+    if (!Number.isFinite(w) || w < 0) throw new ConfigError(`weights.${i}`, `must be a finite number ≥ 0, got ${w}`);
+    total += w;
+  });
+  if (!(total > 0)) throw new ConfigError('weights', 'sum to 0; at least one vector needs a positive weight');
+  const d = global.length;
+  const sum = new Float64Array(d);
+  vectors.forEach((v, k) => {
+    const w = weights[k];
+    if (w === 0) return;
+    for (let i = 0; i < d; i++) sum[i] += w * (v[i] - global[i]);
+  });
+  return { sum, total };
+}
+
 /** The uniform mean (1/n)·Σ vᵢ, per coordinate, accumulated in float64. */
 export function mean(vectors: readonly Float32Array[]): Float32Array {
   return weightedMean(vectors, vectors.map(() => 1));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, OutputError, UnknownNameError } from '../../errors.js';
 import { errorLike, tempDirFactory } from '../../engine/testing.js';
-import { addClient, authenticate, emptyTokenFile, generateToken, hashToken, loadTokenFile, revokeClient, saveTokenFile, type TokenFile } from './tokens.js';
+import { activeClientIds, addClient, authenticate, emptyTokenFile, generateToken, hashToken, loadTokenFile, revokeClient, saveTokenFile, type TokenFile } from './tokens.js';
 
 const tempDir = tempDirFactory('jointly-tokens-');
 
@@ -28,6 +28,17 @@ describe('generateToken / hashToken', () => {
 
   it('hashes with SHA-256 in lowercase hex', () => {
     assert.equal(hashToken('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});
+
+describe('activeClientIds', () => {
+  it('lists the registered clients that are not revoked, in file order', () => {
+    const { file } = twoClients();
+    const three = addClient(file, 'hospital-c').file;
+
+    assert.deepEqual(activeClientIds(three), ['hospital-a', 'hospital-b', 'hospital-c']);
+    assert.deepEqual(activeClientIds(revokeClient(three, 'hospital-b')), ['hospital-a', 'hospital-c']);
+    assert.deepEqual(activeClientIds(emptyTokenFile()), []);
   });
 });
 

@@ -158,6 +158,14 @@ export function revokeClient(file: TokenFile, id: string): TokenFile {
   return { version: 1, clients: file.clients.map((c) => (c.id === id ? { ...c, revoked: true } : c)) };
 }
 
+/**
+ * The ids of the clients registered and not revoked, in file order: the federation's clients
+ * (SCAFFOLD's N), the same before and after a server restart.
+ */
+export function activeClientIds(file: TokenFile): string[] {
+  return file.clients.filter((c) => !c.revoked).map((c) => c.id);
+}
+
 /** A fixed hash compared against when the client is unknown, so both paths do the same work. */
 const DUMMY_HASH = Buffer.alloc(32);
 

@@ -84,7 +84,7 @@ describe('LocalTrainer', () => {
     assert.ok(result.metrics.seconds >= 0 && result.metrics.samplesPerSecond > 0);
     assert.equal(result.metrics.proximal, undefined);
     assert.deepEqual(result.extras, {});
-    assert.equal(result.clientControl, undefined);
+    assert.deepEqual(result.clientState, {});
     assert.equal(global[0], randomValues(trainer.size, 3)[0] * 0.5, 'the global parameters are not modified');
   });
 
@@ -136,13 +136,13 @@ describe('LocalTrainer', () => {
   it('SCAFFOLD with zero controls trains exactly like plain training', async () => {
     const zeros = new Float32Array(trainer.size);
     const plain = await trainer.fit(input());
-    const scaffold = await trainer.fit(input({ config: config({ scaffold: true }), extras: { [EXTRA_SERVER_CONTROL]: zeros }, clientControl: zeros }));
+    const scaffold = await trainer.fit(input({ config: config({ scaffold: true }), extras: { [EXTRA_SERVER_CONTROL]: zeros }, clientState: { control: zeros } }));
 
     assert.deepEqual(bits(scaffold.params), bits(plain.params));
     const delta = scaffold.extras[EXTRA_CONTROL_DELTA];
     assert.ok(delta !== undefined && delta.length === trainer.size);
-    assert.ok(scaffold.clientControl !== undefined);
-    assert.deepEqual(bits(scaffold.clientControl), bits(delta), 'c_i⁺ = Δc_i when c_i = 0');
+    assert.ok(scaffold.clientState.control !== undefined);
+    assert.deepEqual(bits(scaffold.clientState.control), bits(delta), 'c_i⁺ = Δc_i when c_i = 0');
   });
 
   it('SCAFFOLD with nonzero controls returns Δc_i = −c + (x − y)/(K·lr) on the trainable entries, zero elsewhere', async () => {
@@ -158,18 +158,18 @@ describe('LocalTrainer', () => {
       const cfg = config({ scaffold: true, localEpochs: 2, batchSize: 8 });
       const steps = 2 * Math.ceil(40 / 8);
 
-      const result = await bnTrainer.fit({ data: DATA, clientId: 'client-7', global: x, config: cfg, extras: { [EXTRA_SERVER_CONTROL]: c }, clientControl: ci });
+      const result = await bnTrainer.fit({ data: DATA, clientId: 'client-7', global: x, config: cfg, extras: { [EXTRA_SERVER_CONTROL]: c }, clientState: { control: ci } });
       const plain = await bnTrainer.fit({ data: DATA, clientId: 'client-7', global: x, config: config({ localEpochs: 2, batchSize: 8 }), extras: {} });
 
       const y = result.params;
       const delta = result.extras[EXTRA_CONTROL_DELTA];
-      assert.ok(delta !== undefined && result.clientControl !== undefined);
+      assert.ok(delta !== undefined && result.clientState.control !== undefined);
       assert.ok(trainable.some((t) => !t), 'the model has non-trainable weights');
       let worst = 0;
       for (let i = 0; i < size; i++) {
         const expected = trainable[i] ? -c[i] + (x[i] - y[i]) / (steps * LR) : 0;
         worst = Math.max(worst, Math.abs(delta[i] - expected) / Math.max(1, Math.abs(expected)));
-        assert.ok(Math.abs(result.clientControl[i] - (ci[i] + delta[i])) <= 1e-6 * Math.max(1, Math.abs(ci[i])), `c_i⁺ = c_i + Δc_i at ${i}`);
+        assert.ok(Math.abs(result.clientState.control[i] - (ci[i] + delta[i])) <= 1e-6 * Math.max(1, Math.abs(ci[i])), `c_i⁺ = c_i + Δc_i at ${i}`);
       }
       assert.ok(worst < 1e-4, `Δc_i off by ${worst}`);
       assert.ok(distance(y, plain.params) > 1e-3, 'the correction changed the training');
@@ -186,7 +186,7 @@ describe('LocalTrainer', () => {
       errorLike(ShapeMismatchError, /serverControl have 3 values/),
     );
     await assert.rejects(
-      trainer.fit(input({ config: config({ scaffold: true }), extras: { [EXTRA_SERVER_CONTROL]: new Float32Array(trainer.size) }, clientControl: new Float32Array(2) })),
+      trainer.fit(input({ config: config({ scaffold: true }), extras: { [EXTRA_SERVER_CONTROL]: new Float32Array(trainer.size) }, clientState: { control: new Float32Array(2) } })),
       errorLike(ShapeMismatchError, /client control variate/),
     );
   });

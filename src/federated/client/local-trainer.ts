@@ -1,9 +1,10 @@
 /**
  * A client's local training: start from the global parameters, train on the local data for
- * the round's epochs with a fresh optimizer, return the new parameters. FedProx adds its
- * proximal term to the loss; SCAFFOLD corrects every step with the control variates and
- * returns the change of the client's control variate. Used by the networked client and by the
- * simulation's workers alike.
+ * the round's epochs with a fresh optimizer, return the new parameters. The client algorithms the
+ * round config switches on (`algorithms/`) add their loss terms (FedProx's proximal term), run
+ * their hook after every step (SCAFFOLD's correction), and return their extras and per-client
+ * state (SCAFFOLD's Δcᵢ and cᵢ); the trainer knows none of them by name. Used by the networked
+ * client and by the simulation's workers alike.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -18,9 +19,11 @@ import { deriveSeed } from '../../engine/random.js';
 import { train } from '../../engine/trainer.js';
 import { datasetLength, type Dataset } from '../../data/dataset.js';
 import { DataMissingError, ShapeMismatchError } from '../../errors.js';
-import { EXTRA_CONTROL_DELTA, EXTRA_SERVER_CONTROL, type ParsedClientTrainConfig } from '../client-config.js';
+import type { ParsedClientTrainConfig } from '../client-config.js';
 import type { Vectors } from '../strategy.js';
 import { buildTaskModel, type FederatedTask } from '../task.js';
+import { checkParamLength, type ClientRound, type TrainableSlice } from './algorithms/algorithm.js';
+import { CLIENT_ALGORITHMS } from './algorithms/registry.js';
 
 export interface LocalFitInput {
   /** The client's training data. */
@@ -32,8 +35,11 @@ export interface LocalFitInput {
   config: ParsedClientTrainConfig;
   /** Vectors the server sent (SCAFFOLD: `serverControl`). */
   extras: Vectors;
-  /** SCAFFOLD: this client's control variate c_i (zeros when it first takes part). */
-  clientControl?: Float32Array;
+  /**
+   * The client's per-client state from its earlier rounds, as the last `LocalFitResult.clientState`
+   * entries left it (SCAFFOLD: `control`, its cᵢ). Absent or empty when it first takes part.
+   */
+  clientState?: Vectors;
 }
 
 export interface LocalFitResult {
@@ -41,18 +47,13 @@ export interface LocalFitResult {
   numExamples: number;
   /** `loss`: mean cross-entropy of the last local epoch; `seconds`, `samplesPerSecond`. */
   metrics: Record<string, number>;
-  /** SCAFFOLD: `controlDelta` = c_i⁺ − c_i. */
+  /** Extras of the round's client algorithms (SCAFFOLD: `controlDelta` = cᵢ⁺ − cᵢ). */
   extras: Vectors;
-  /** SCAFFOLD: the client's new control variate c_i⁺, to keep for its next round. */
-  clientControl?: Float32Array;
-}
-
-/** Offsets of the trainable weights within the flat parameter vector. */
-interface TrainableSlice {
-  variable: tf.Variable;
-  offset: number;
-  size: number;
-  shape: number[];
+  /**
+   * The entries of the client's state that this round changed (SCAFFOLD: `control`, cᵢ⁺): the
+   * runtime replaces those entries and keeps the others, for the client's next round.
+   */
+  clientState: Vectors;
 }
 
 /** Local training and evaluation of the task's model; one instance serves any number of clients in turn. */
@@ -94,46 +95,36 @@ export class LocalTrainer {
     writeParams(this.model, input.global);
     const optimizer = createOptimizer(this.task.optimizer);
     const member = createMember({ name: clientId, model: this.model, optimizer });
-    const owned: tf.Tensor[] = [];
-    const slice = (values: Float32Array, s: TrainableSlice): tf.Tensor => {
-      const t = tf.tensor(values.slice(s.offset, s.offset + s.size), s.shape, 'float32');
-      owned.push(t);
-      return t;
-    };
+    const steps = config.localEpochs * Math.ceil(numExamples / config.batchSize);
+    const rounds: { name: string; round: ClientRound }[] = [];
     try {
-      const globals = config.proximalMu > 0 ? this.slices.map((s) => slice(input.global, s)) : [];
-      const objective = proximalObjective(config.proximalMu, this.slices, globals);
-      const lr = this.task.optimizer.learningRate;
-      let afterStep: (() => void) | undefined;
-      let serverControl: Float32Array | undefined;
-      let clientControl: Float32Array | undefined;
-      if (config.scaffold) {
-        serverControl = input.extras[EXTRA_SERVER_CONTROL];
-        if (serverControl === undefined) {
-          throw new ShapeMismatchError(`SCAFFOLD round without the '${EXTRA_SERVER_CONTROL}' vector`, 'the server must send its control variate');
-        }
-        this.checkLength(serverControl, EXTRA_SERVER_CONTROL);
-        clientControl = input.clientControl ?? new Float32Array(this.paramCount);
-        this.checkLength(clientControl, 'client control variate');
-        // As in Karimireddy et al. (2020) and NIID-Bench: after every optimizer step,
-        // w ← w − lr·(c − c_i), outside the optimizer's momentum.
-        const correction = new Float32Array(this.paramCount);
-        for (let i = 0; i < correction.length; i++) correction[i] = lr * (serverControl[i] - clientControl[i]);
-        const corrections = this.slices.map((s) => slice(correction, s));
-        afterStep = () => {
-          tf.tidy(() => this.slices.forEach((s, k) => s.variable.assign(tf.sub(s.variable, corrections[k]))));
-        };
+      const state = input.clientState ?? {};
+      for (const algorithm of CLIENT_ALGORITHMS.list()) {
+        if (!algorithm.client.active(config)) continue;
+        const own = Object.fromEntries(Object.entries(state).filter(([k]) => algorithm.client.stateNames.includes(k)));
+        const round = algorithm.client.begin({
+          clientId,
+          config,
+          global: input.global,
+          extras: input.extras,
+          state: own,
+          trainable: this.slices,
+          paramCount: this.paramCount,
+          learningRate: this.task.optimizer.learningRate,
+          steps,
+        });
+        rounds.push({ name: algorithm.name, round });
       }
-      const steps = config.localEpochs * Math.ceil(numExamples / config.batchSize);
+      const hooks = rounds.flatMap((r) => (r.round.afterStep === undefined ? [] : [r.round.afterStep.bind(r.round)]));
       let done = 0;
       const records = await train({
         members: [member],
-        objective,
+        objective: localObjective(rounds),
         data: datasetSource(data),
         epochs: config.localEpochs,
         batchSize: config.batchSize,
         seed: deriveSeed(config.seed, `client/${clientId}`),
-        afterStep,
+        afterStep: hooks.length === 0 ? undefined : () => hooks.forEach((h) => h()),
         onProgress: onProgress === undefined ? undefined : () => onProgress(++done / steps),
       });
       const params = readParams(this.model);
@@ -144,25 +135,18 @@ export class LocalTrainer {
         seconds,
         samplesPerSecond: (numExamples * config.localEpochs) / seconds,
       };
-      if (last.losses.proximal !== undefined) metrics.proximal = last.losses.proximal;
-      const result: LocalFitResult = { params, numExamples, metrics, extras: {} };
-      if (serverControl !== undefined && clientControl !== undefined) {
-        // Option II of SCAFFOLD: c_i⁺ = c_i − c + (x − y_i)/(K·lr), on the trainable weights.
-        const next = clientControl.slice();
-        const delta = new Float32Array(this.paramCount);
-        for (const s of this.slices) {
-          for (let i = s.offset; i < s.offset + s.size; i++) {
-            next[i] = clientControl[i] - serverControl[i] + (input.global[i] - params[i]) / (steps * lr);
-            delta[i] = next[i] - clientControl[i];
-          }
-        }
-        result.extras[EXTRA_CONTROL_DELTA] = delta;
-        result.clientControl = next;
+      // The client algorithms' loss terms (FedProx's `proximal`) are reported as client metrics.
+      for (const [name, value] of Object.entries(last.losses)) if (name !== 'ce') metrics[name] = value;
+      const result: LocalFitResult = { params, numExamples, metrics, extras: {}, clientState: {} };
+      for (const { round } of rounds) {
+        const end = round.finish(params);
+        Object.assign(result.extras, end.extras);
+        Object.assign(result.clientState, end.state);
       }
       return result;
     } finally {
       optimizer.dispose();
-      tf.dispose(owned);
+      for (const { round } of rounds) round.dispose();
     }
   }
 
@@ -196,21 +180,19 @@ export class LocalTrainer {
   }
 
   private checkLength(values: Float32Array, what: string): void {
-    if (values.length !== this.paramCount) {
-      throw new ShapeMismatchError(`${what} have ${values.length} values but the task's model has ${this.paramCount}`, 'server and client must use the same task');
-    }
+    checkParamLength(values, this.paramCount, what);
   }
 }
 
-/** Cross-entropy, plus FedProx's (mu/2)·||w − w_global||² when mu > 0. */
-function proximalObjective(mu: number, slices: readonly TrainableSlice[], globals: readonly tf.Tensor[]): Objective {
+/** Cross-entropy, plus the loss terms of the round's client algorithms (named `local` when there are none). */
+function localObjective(rounds: readonly { name: string; round: ClientRound }[]): Objective {
+  const terms = rounds.filter((r) => r.round.losses !== undefined);
   return {
-    name: mu > 0 ? 'fedprox' : 'local',
+    name: terms.length === 0 ? 'local' : terms.map((r) => r.name).join('+'),
     losses(ctx: StepContext): Record<string, tf.Scalar> {
-      const ce = crossEntropy(ctx.outputs[0].y, ctx.batch.targets.y);
-      if (mu === 0) return { ce };
-      const squares = slices.map((s, k) => tf.sum(tf.square(tf.sub(s.variable, globals[k]))));
-      return { ce, proximal: tf.mul(mu / 2, tf.addN(squares)) as tf.Scalar };
+      const out: Record<string, tf.Scalar> = { ce: crossEntropy(ctx.outputs[0].y, ctx.batch.targets.y) };
+      for (const { round } of terms) Object.assign(out, round.losses?.());
+      return out;
     },
   };
 }

@@ -1,16 +1,19 @@
 /**
  * A federated client's side of the protocol, without a transport: it turns each message from the
  * server into what to do (a reply to send, a welcome, a refusal, a goodbye). It holds what a
- * client keeps across rounds and reconnections (the task's model and trainer, SCAFFOLD's control
- * variate). The WebSocket client (network/client.ts) carries its messages; a browser client or a
- * test can carry them any other way. Browser-safe.
+ * client keeps across rounds and reconnections (the task's model and trainer, and the per-client
+ * state of its client algorithms, e.g. SCAFFOLD's control variate, kept without knowing what it
+ * is). The WebSocket client (network/client.ts) carries its messages; a browser client or a test
+ * can carry them any other way. Browser-safe.
  */
-import { messageOf, ProtocolError } from '../../errors.js';
+import { JointlyError, messageOf, ProtocolError } from '../../errors.js';
+import { alignToSchema, profileOf } from '../../data/schema.js';
 import { datasetLength, type Dataset } from '../../data/dataset.js';
 import { parseClientTrainConfig } from '../client-config.js';
+import type { Vectors } from '../strategy.js';
 import { errorForRefusal, FORMAT_VERSION, type ClientCapabilities, type Message } from '../protocol/messages.js';
 import { packParams, unpackParams } from '../protocol/tensors.js';
-import { FederatedTaskSchema, taskLayout, type FederatedTask, type TensorLayout } from '../task.js';
+import { FederatedTaskSchema, taskLayout, taskSchema, type FederatedTask, type TensorLayout } from '../task.js';
 import { LocalTrainer } from './local-trainer.js';
 
 export interface ClientSessionOptions {
@@ -31,6 +34,8 @@ export type SessionOutcome =
   | { kind: 'welcomed'; heartbeatSeconds: number }
   /** The server refused the client: stop, with this error. */
   | { kind: 'refused'; error: Error }
+  /** The client's data does not fit the server's task: send this goodbye, then stop with this error. */
+  | { kind: 'misfit'; error: JointlyError; message: Message }
   /** The server ended the run. */
   | { kind: 'bye'; reason: string }
   /** Nothing to do. */
@@ -41,8 +46,11 @@ export class ClientSession {
   private trainer: LocalTrainer | undefined;
   private task: FederatedTask | undefined;
   private layout: TensorLayout[] | undefined;
-  /** SCAFFOLD: this client's control variate, kept across rounds and reconnections. */
-  private control: Float32Array | undefined;
+  /** The client's data aligned to the server's schema (set by welcome). */
+  private train: Dataset | undefined;
+  private test: Dataset | undefined;
+  /** The client algorithms' per-client state (SCAFFOLD: its cᵢ), kept across rounds and reconnections. */
+  private algorithmState: Vectors = {};
 
   constructor(opts: ClientSessionOptions) {
     this.opts = opts;
@@ -50,16 +58,24 @@ export class ClientSession {
 
   /** The `hello` message that opens every connection. */
   hello(token: string, capabilities: Omit<ClientCapabilities, 'numExamples'>): Message {
-    return { type: 'hello', protocolVersion: FORMAT_VERSION, clientId: this.opts.clientId, token, capabilities: { ...capabilities, numExamples: datasetLength(this.opts.train) } };
+    return {
+      type: 'hello',
+      protocolVersion: FORMAT_VERSION,
+      clientId: this.opts.clientId,
+      token,
+      capabilities: { ...capabilities, numExamples: datasetLength(this.opts.train), data: profileOf(this.opts.train) },
+    };
   }
 
   /** Handles one message from the server. Failures to do the work become an `error` reply, never a throw. */
   async handle(msg: Message): Promise<SessionOutcome> {
     try {
       switch (msg.type) {
-        case 'welcome':
-          this.welcome(msg);
+        case 'welcome': {
+          const misfit = this.welcome(msg);
+          if (misfit !== undefined) return { kind: 'misfit', error: misfit, message: { type: 'bye', reason: `client '${this.opts.clientId}' cannot join: ${misfit.message}` } };
           return { kind: 'welcomed', heartbeatSeconds: msg.heartbeatSeconds };
+        }
         case 'refuse':
           return { kind: 'refused', error: errorForRefusal(msg) };
         case 'fit':
@@ -90,18 +106,33 @@ export class ClientSession {
     this.trainer = undefined;
   }
 
-  private welcome(msg: Extract<Message, { type: 'welcome' }>): void {
+  /**
+   * Takes the server's task: its model, and its schema, through which the client's data is
+   * aligned (labels mapped to the federation's class indices, columns reordered by name).
+   * Returns the error when the data does not fit, so that the client leaves before training.
+   */
+  private welcome(msg: Extract<Message, { type: 'welcome' }>): JointlyError | undefined {
     const parsed = FederatedTaskSchema.safeParse(msg.task);
     if (!parsed.success) throw new ProtocolError(`the server's task is not understood: ${parsed.error.issues[0].message}`, 'run the same jointly version on server and clients');
+    const schema = taskSchema(parsed.data);
+    const against = 'the federation';
+    try {
+      this.train = alignToSchema(this.opts.train, schema, { source: `client '${this.opts.clientId}': training data`, against });
+      this.test = this.opts.test === undefined ? undefined : alignToSchema(this.opts.test, schema, { source: `client '${this.opts.clientId}': held-out data`, against });
+    } catch (err) {
+      if (err instanceof JointlyError) return err;
+      throw err;
+    }
     const same = this.task !== undefined && JSON.stringify(this.task) === JSON.stringify(parsed.data);
     if (!same) {
       this.trainer?.dispose();
       this.task = parsed.data;
       this.trainer = new LocalTrainer(parsed.data);
       this.layout = taskLayout(this.trainer.model);
-      this.control = undefined;
+      this.algorithmState = {};
     }
     this.opts.log(`joined run ${msg.runId}`);
+    return undefined;
   }
 
   private async fit(msg: Extract<Message, { type: 'fit' }>): Promise<Message> {
@@ -109,8 +140,8 @@ export class ClientSession {
     const global = unpackParams(msg.params, layout);
     const config = parseClientTrainConfig(msg.config);
     const started = performance.now();
-    const result = await trainer.fit({ data: this.opts.train, clientId: this.opts.clientId, global, config, extras: { ...msg.extras }, clientControl: this.control });
-    if (result.clientControl !== undefined) this.control = result.clientControl;
+    const result = await trainer.fit({ data: this.ready().train, clientId: this.opts.clientId, global, config, extras: { ...msg.extras }, clientState: this.algorithmState });
+    this.algorithmState = { ...this.algorithmState, ...result.clientState };
     const durationSeconds = (performance.now() - started) / 1000;
     this.opts.log(`round ${msg.round}: trained on ${result.numExamples} examples in ${durationSeconds.toFixed(1)} s, loss ${result.metrics.loss.toFixed(4)}`);
     return {
@@ -127,12 +158,12 @@ export class ClientSession {
 
   private evaluate(msg: Extract<Message, { type: 'evaluate' }>): Message {
     const { trainer, layout } = this.ready();
-    const scores = trainer.evaluate(unpackParams(msg.params, layout), this.opts.test ?? this.opts.train);
+    const scores = trainer.evaluate(unpackParams(msg.params, layout), this.ready().test ?? this.ready().train);
     return { type: 'evaluateReply', round: msg.round, numExamples: scores.numExamples, metrics: { loss: scores.loss, accuracy: scores.accuracy } };
   }
 
-  private ready(): { trainer: LocalTrainer; layout: TensorLayout[] } {
-    if (this.trainer === undefined || this.layout === undefined) throw new ProtocolError('asked to work before the welcome message', 'the server must send welcome first');
-    return { trainer: this.trainer, layout: this.layout };
+  private ready(): { trainer: LocalTrainer; layout: TensorLayout[]; train: Dataset; test: Dataset | undefined } {
+    if (this.trainer === undefined || this.layout === undefined || this.train === undefined) throw new ProtocolError('asked to work before the welcome message', 'the server must send welcome first');
+    return { trainer: this.trainer, layout: this.layout, train: this.train, test: this.test };
   }
 }

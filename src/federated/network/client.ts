@@ -11,6 +11,7 @@ import { ConfigError, messageOf, NetworkError } from '../../errors.js';
 import type { Dataset } from '../../data/dataset.js';
 import { ClientSession } from '../client/session.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
+import { permanentConnectError, unreachableHint } from './connect-error.js';
 import { rawDataBytes } from './raw-data.js';
 import type { Message } from '../protocol/messages.js';
 
@@ -31,6 +32,18 @@ export interface ClientOptions {
   maxMessageBytes?: number;
   jointlyVersion: string;
   log: (line: string) => void;
+}
+
+/** A connection that ended without the run ending: retried, unless its error is a permanent mistake. */
+interface LostConnection {
+  kind: 'lost';
+  message: string;
+  /** The server welcomed the client on this connection. */
+  welcomed: boolean;
+  /** The WebSocket handshake completed. */
+  opened: boolean;
+  /** The last socket or TLS error, if any. */
+  error: (Error & { code?: string }) | undefined;
 }
 
 /** Why the client stopped. */
@@ -64,10 +77,15 @@ export class FederatedClient {
         const outcome = await this.connect(signal);
         if (outcome.kind === 'finished') return { reason: 'finished', message: outcome.message };
         if (outcome.kind === 'stopped') return { reason: 'stopped' };
+        // A certificate or scheme mistake fails the same way every time: no retries.
+        if (!outcome.opened && outcome.error !== undefined) {
+          const permanent = await permanentConnectError({ error: outcome.error, url: this.opts.url, ...(this.opts.caPath === undefined ? {} : { caPath: this.opts.caPath }) });
+          if (permanent !== undefined) throw permanent;
+        }
         if (outcome.welcomed) failures = 0;
         failures++;
         if (failures > maxRetries) {
-          throw new NetworkError(`cannot reach the server at ${this.opts.url} after ${maxRetries} attempts: ${outcome.message}`, 'check the address, that the server runs, and the network between them');
+          throw new NetworkError(`cannot reach the server at ${this.opts.url} after ${maxRetries} attempts: ${outcome.message}`, unreachableHint(outcome.message));
         }
         const delay = Math.min(30_000, 500 * 2 ** (failures - 1));
         this.opts.log(`connection lost (${outcome.message}); retrying in ${(delay / 1000).toFixed(1)} s (attempt ${failures} of ${maxRetries})`);
@@ -79,11 +97,19 @@ export class FederatedClient {
   }
 
   /** One connection, from open to close. */
-  private connect(signal: AbortSignal): Promise<{ kind: 'finished'; message: string } | { kind: 'stopped' } | { kind: 'lost'; message: string; welcomed: boolean }> {
+  private connect(signal: AbortSignal): Promise<{ kind: 'finished'; message: string } | { kind: 'stopped' } | LostConnection> {
     return new Promise((resolve, reject) => {
       const maxMessageBytes = this.opts.maxMessageBytes ?? 256 * 1024 * 1024;
-      const ws = new WebSocket(this.opts.url, { maxPayload: maxMessageBytes, perMessageDeflate: false, ...(this.ca === undefined ? {} : { ca: this.ca }) });
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(this.opts.url, { maxPayload: maxMessageBytes, perMessageDeflate: false, ...(this.ca === undefined ? {} : { ca: this.ca }) });
+      } catch (err) {
+        reject(new ConfigError('server', `'${this.opts.url}' is not a server address: ${messageOf(err)}`, 'give ws://host:port or wss://host:port, e.g. wss://fl.example.org:8765'));
+        return;
+      }
       let welcomed = false;
+      let opened = false;
+      let lastErrorObject: (Error & { code?: string }) | undefined;
       let finished: string | undefined;
       let refused: Error | undefined;
       let lastError = '';
@@ -99,6 +125,7 @@ export class FederatedClient {
       };
       signal.addEventListener('abort', onAbort);
       ws.on('open', () => {
+        opened = true;
         send(this.session.hello(this.opts.token, { backend: this.opts.backend, maxMessageBytes, jointlyVersion: this.opts.jointlyVersion }));
       });
       ws.on('message', (data: RawData) => {
@@ -126,6 +153,12 @@ export class FederatedClient {
               case 'refused':
                 refused = outcome.error;
                 return;
+              case 'misfit':
+                // The data does not fit the task: say so to the server and leave for good.
+                refused = outcome.error;
+                send(outcome.message);
+                ws.close(1000, 'data does not fit the task');
+                return;
               case 'bye':
                 finished = outcome.reason;
                 return;
@@ -141,8 +174,9 @@ export class FederatedClient {
           }
         });
       });
-      ws.on('error', (err) => {
+      ws.on('error', (err: Error & { code?: string }) => {
         lastError = err.message;
+        lastErrorObject = err;
       });
       ws.on('close', (code, reason) => {
         if (heartbeat !== undefined) clearInterval(heartbeat);
@@ -151,7 +185,7 @@ export class FederatedClient {
           if (refused !== undefined) reject(refused);
           else if (signal.aborted) resolve({ kind: 'stopped' });
           else if (finished !== undefined) resolve({ kind: 'finished', message: finished });
-          else resolve({ kind: 'lost', message: lastError || `closed with code ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''}`, welcomed });
+          else resolve({ kind: 'lost', message: lastError || `closed with code ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''}`, welcomed, opened, error: lastErrorObject });
         });
       });
     });

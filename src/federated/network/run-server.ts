@@ -5,18 +5,22 @@
  * `--resume` continues without losing or repeating a round.
  */
 import { existsSync } from 'node:fs';
-import { loadExperimentData } from '../../data/files/load.js';
+import { loadEvaluationData, type EvaluationData } from '../../data/files/load.js';
+import { datasetLength, type Dataset } from '../../data/dataset.js';
+import { alignToSchema, schemaOf } from '../../data/schema.js';
 import { selectBackend } from '../../engine/backend.js';
 import { readParams } from '../../engine/flat-params.js';
+import { folderModelStore } from '../../engine/model-io.js';
 import { deriveSeed } from '../../engine/random.js';
 import { CheckpointError } from '../../errors.js';
 import type { RunFolder } from '../../report/run-folder.js';
-import { loadTokenFile, type TokenFile } from '../auth/tokens.js';
+import { activeClientIds, loadTokenFile, type TokenFile } from '../auth/tokens.js';
 import { LocalTrainer } from '../client/local-trainer.js';
-import { runFingerprint, type FederatedConfig } from '../config.js';
+import { federatedTaskFor, runFingerprint, type FederatedConfig } from '../config.js';
 import { Coordinator, type CoordinatorEvent, type CoordinatorResult } from '../server/coordinator.js';
 import { createStrategy } from '../strategies/registry.js';
-import { buildTaskModel, taskLayout, type FederatedTask } from '../task.js';
+import { buildTaskModel, checkInitialParams, taskLayout, type FederatedTask } from '../task.js';
+import { GlobalModelSaver, type SavedGlobalModels } from '../global-model.js';
 import { FederatedServer } from './server.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.jly';
@@ -30,12 +34,22 @@ export interface ServerRunOptions {
   log: (line: string) => void;
   onListening?: (url: string) => void;
   onEvent?: (e: CoordinatorEvent) => void;
+  /** The held-out set the global model is scored on, given in code (default: read from `config.data`). */
+  evaluation?: Dataset;
+  /** The global model's initial parameters (e.g. a tfjs model's own weights); default: built from the seed. */
+  initialParams?: Float32Array;
 }
 
 export interface ServerRunResult {
   result: CoordinatorResult;
   task: FederatedTask;
   url: string;
+  /** The evaluation set in words, e.g. "all 113 rows of wine.csv". */
+  evaluation: string;
+  /** Rows of the evaluation set. */
+  evaluationRows: number;
+  /** The global models saved in the run folder (`model/`, `best-model/`), as config.output says. */
+  models: SavedGlobalModels;
 }
 
 export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult> {
@@ -49,14 +63,18 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
   }
   const backend = await selectBackend(config.backend);
   opts.log(`backend: ${backend.name} (${backend.reason})`);
-  // The server holds only a held-out evaluation set: the test split of its data config.
-  const data = loadExperimentData({ ...config.data, validationFraction: 0 }, config.seed);
-  const task: FederatedTask = { model: config.model, optimizer: config.optimizer, inputShape: [...data.test.sampleShape], numClasses: data.test.numClasses };
+  // The server holds only a held-out evaluation set; its schema (with data.classes) is the federation's.
+  const evaluation: EvaluationData = opts.evaluation === undefined ? loadEvaluationData(config.data, config.seed) : givenEvaluation(opts.evaluation, config.data.classes);
+  const task = federatedTaskFor(config, schemaOf(evaluation.data));
+  opts.log(`evaluating the global model on ${evaluation.description}`);
+  if (task.classNames !== undefined) opts.log(`classes, in index order: ${task.classNames.join(', ')}`);
+  const data = { test: evaluation.data };
   const evaluator = new LocalTrainer(task);
   // The initial model comes from the run seed (as in the simulation), so every (re)start agrees on it.
   const initial = buildTaskModel(task, deriveSeed(config.seed, 'initial-model'));
   const layout = taskLayout(initial);
-  const initialParams = readParams(initial);
+  const initialParams = opts.initialParams ?? readParams(initial);
+  checkInitialParams(initialParams, layout);
   initial.dispose();
   const tokensPath = config.server.tokens;
   const loadTokens = (): TokenFile | undefined => (tokensPath === undefined ? undefined : loadTokenFile(tokensPath));
@@ -87,6 +105,7 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
   opts.onListening?.(url);
   let finished = false;
   try {
+    const models = new GlobalModelSaver({ task, rounds: config.rounds, output: config.output, store: folderModelStore(folder.dir), log: opts.log });
     const coordinator = new Coordinator({
       runId: config.name,
       strategy: createStrategy(config.strategy),
@@ -96,19 +115,29 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
       initialParams,
       evaluateGlobal: (params) => {
         const s = evaluator.evaluate(params, data.test);
-        return { loss: s.loss, accuracy: s.accuracy };
+        return models.offer(params, { loss: s.loss, accuracy: s.accuracy });
       },
       checkpointPath,
       resume: opts.resume,
       fingerprint: runFingerprint(config, 'server'),
-      numClients: () => server.known.size,
-      onEvent: opts.onEvent,
+      // N: the clients registered and not revoked in the token file (as last read), not those seen since this process started.
+      numClients: () => (tokens === undefined ? 0 : activeClientIds(tokens).length),
+      onEvent: (e) => {
+        models.onEvent(e);
+        opts.onEvent?.(e);
+      },
     });
     const result = await coordinator.run(opts.signal);
     finished = !result.interrupted;
-    return { result, task, url };
+    return { result, task, url, evaluation: evaluation.description, evaluationRows: datasetLength(evaluation.data), models: models.finish(result) };
   } finally {
     await server.close(finished ? 'run finished' : 'server stopping', finished);
     evaluator.dispose();
   }
+}
+
+/** An evaluation set given in code, with the config's class list applied when it has one. */
+function givenEvaluation(data: Dataset, classes: string[] | undefined): EvaluationData {
+  const aligned = classes === undefined ? data : alignToSchema(data, { ...schemaOf(data), numClasses: classes.length, classNames: classes }, { source: 'the evaluation set', against: 'data.classes' });
+  return { data: aligned, description: `all ${datasetLength(data)} rows of the evaluation set given in code` };
 }

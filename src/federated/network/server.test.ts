@@ -357,7 +357,7 @@ describe('FederatedServer.fit: replies', () => {
       const withDelta = await RawClient.join(ts.url, 'with', ts.tokens.with);
       const withoutDelta = await RawClient.join(ts.url, 'without', ts.tokens.without);
       const req = fitRequest(ts, ['with', 'without'], 1);
-      req.instructions = { config: { localEpochs: 1, batchSize: 10, scaffold: true }, extras: { serverControl: new Float32Array(ts.params.length) } };
+      req.instructions = { config: { localEpochs: 1, batchSize: 10, scaffold: true }, extras: { serverControl: new Float32Array(ts.params.length) }, replyExtras: { controlDelta: ts.params.length } };
 
       const fitting = ts.server.fit(req, never());
       const [f1, f2] = await Promise.all([withDelta.next('fit'), withoutDelta.next('fit')]);

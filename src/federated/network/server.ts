@@ -9,18 +9,19 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ConfigError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
+import { ConfigError, JointlyError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
+import { checkProfile, type DataProfile } from '../../data/schema.js';
 import { authenticate, type TokenFile } from '../auth/tokens.js';
-import { EXTRA_CONTROL_DELTA } from '../client-config.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
+import { listenError } from './listen-error.js';
 import { rawDataBytes } from './raw-data.js';
 import type { ClientCapabilities, Message } from '../protocol/messages.js';
-import { SUPPORTED_FORMAT_VERSIONS } from '../protocol/messages.js';
+import { refusalForData, SUPPORTED_FORMAT_VERSIONS } from '../protocol/messages.js';
 import { packParams } from '../protocol/tensors.js';
-import { validateEvaluateReply, validateFitReply } from '../protocol/validate-reply.js';
+import { refusedFitFailure, validateEvaluateReply, validateFitReply } from '../protocol/validate-reply.js';
 import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, FitOutcome, FitRequest } from '../server/client-pool.js';
 import type { FitFailure, FitReply } from '../strategy.js';
-import type { FederatedTask, TensorLayout } from '../task.js';
+import { taskSchema, type FederatedTask, type TensorLayout } from '../task.js';
 
 /** Seconds a new connection has to say hello. */
 const HELLO_TIMEOUT_SECONDS = 10;
@@ -71,7 +72,7 @@ export class FederatedServer implements ClientPool {
   private readonly clients = new Map<string, Connection>();
   private readonly changeListeners = new Set<() => void>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
-  /** Every client id that has ever authenticated, for SCAFFOLD's population size. */
+  /** Every client id that has authenticated since this process started (the federation's size N comes from the token file, not from this). */
   readonly known = new Set<string>();
 
   constructor(opts: ServerOptions) {
@@ -98,15 +99,23 @@ export class FederatedServer implements ClientPool {
   /** Starts listening; resolves to the URL clients connect to. */
   async listen(): Promise<string> {
     await new Promise<void>((resolve, reject) => {
+      // ws re-emits the HTTP server's errors on the WebSocketServer, where an unheard 'error'
+      // event would crash the process with a stack trace: both are heard, the first one counts.
       const onError = (err: NodeJS.ErrnoException): void => {
-        reject(new NetworkError(`cannot listen on ${this.opts.host}:${this.opts.port}: ${err.message}`, err.code === 'EADDRINUSE' ? 'pick another port with --port, or stop the process using it' : 'check --host and --port'));
+        this.http.off('error', onError);
+        this.wss.off('error', onError);
+        reject(listenError(err, { host: this.opts.host, port: this.opts.port }));
       };
       this.http.once('error', onError);
+      this.wss.once('error', onError);
       this.http.listen(this.opts.port, this.opts.host, () => {
         this.http.off('error', onError);
+        this.wss.off('error', onError);
         resolve();
       });
     });
+    // Later listener errors (rare: the socket is already bound) are logged, not thrown.
+    this.wss.on('error', (err) => this.opts.log(`listener error: ${err.message}`));
     this.heartbeatTimer = setInterval(() => this.checkHeartbeats(), this.opts.heartbeatSeconds * 1000);
     this.heartbeatTimer.unref();
     const { port } = this.http.address() as AddressInfo;
@@ -153,8 +162,8 @@ export class FederatedServer implements ClientPool {
 
   async fit(req: FitRequest, signal: AbortSignal): Promise<FitOutcome> {
     const bytes = encodeMessage({ type: 'fit', round: req.round, config: req.instructions.config, params: packParams(this.opts.layout, req.params), extras: req.instructions.extras });
-    const wantsControl = req.instructions.config.scaffold === true;
-    const extras: Record<string, number> = wantsControl ? { [EXTRA_CONTROL_DELTA]: req.params.length } : {};
+    // The extras every reply must carry come from the strategy (its client algorithm), by name and length.
+    const extras: Record<string, number> = { ...req.instructions.replyExtras };
     const results = await this.ask(req.clients, req.deadline, signal, bytes, () => ({ round: req.round, kind: 'fit', global: req.params, extras }));
     const replies: FitReply[] = [];
     const failures: FitFailure[] = [];
@@ -303,7 +312,7 @@ export class FederatedServer implements ClientPool {
           }
           conn.waiter = undefined;
           this.rejectReply(conn, v.code, v.reason, waiter.round);
-          waiter.resolve({ failure: { clientId: id, reason: `refused reply: ${v.reason}` } });
+          waiter.resolve({ failure: refusedFitFailure(id, v) });
           return;
         }
         conn.waiter = undefined;
@@ -362,6 +371,11 @@ export class FederatedServer implements ClientPool {
       this.refuse(conn, 'auth', `client '${msg.clientId}' refused: ${auth.reason}`, 'authentication failed: unknown client, revoked client or wrong token');
       return;
     }
+    const dataProblem = this.dataMismatch(msg.clientId, msg.capabilities.data);
+    if (dataProblem !== undefined) {
+      this.refuse(conn, dataProblem.code, `client '${msg.clientId}' refused: ${dataProblem.reason}`, dataProblem.reason);
+      return;
+    }
     const previous = this.clients.get(msg.clientId);
     if (previous !== undefined) {
       this.opts.log(`client ${msg.clientId} reconnected from ${conn.remote}; closing its previous connection`);
@@ -378,6 +392,18 @@ export class FederatedServer implements ClientPool {
     this.send(conn, { type: 'welcome', runId: this.opts.runId, task: this.opts.task, heartbeatSeconds: this.opts.heartbeatSeconds, maxMessageBytes: this.opts.maxMessageBytes });
     this.opts.log(`client ${msg.clientId} joined from ${conn.remote} (${msg.capabilities.numExamples} examples, ${msg.capabilities.backend}); ${this.clients.size} connected`);
     this.changed();
+  }
+
+  /** Why a client's declared data cannot train the task (as a refusal), or undefined when it fits or is not declared. */
+  private dataMismatch(clientId: string, profile: DataProfile | undefined): { code: string; reason: string } | undefined {
+    if (profile === undefined) return undefined;
+    try {
+      checkProfile(profile, taskSchema(this.opts.task), { source: `the data of client '${clientId}'`, against: 'the federation' });
+      return undefined;
+    } catch (err) {
+      if (err instanceof JointlyError) return refusalForData(err);
+      throw err;
+    }
   }
 
   /** Logs `reason`, tells the peer `told` (default the same), and closes the connection. */

@@ -4,7 +4,8 @@
  * `format.md` in this folder documents the same messages for implementers in other languages.
  */
 import { z } from 'zod';
-import { AuthRefusedError, ProtocolError, type JointlyError } from '../../errors.js';
+import { AuthRefusedError, DataMalformedError, ProtocolError, ShapeMismatchError, type JointlyError } from '../../errors.js';
+import type { DataProfile } from '../../data/schema.js';
 import { clientIdSchema } from '../auth/client-id.js';
 import type { RoundConfig, Vectors } from '../strategy.js';
 import type { NamedTensor } from './tensors.js';
@@ -42,6 +43,12 @@ export interface ClientCapabilities {
   maxMessageBytes: number;
   /** The client's jointly package version, for logs. */
   jointlyVersion: string;
+  /**
+   * What the client's data looks like (sample shape, feature names, the labels it uses), never
+   * the data itself: the server refuses a client whose data does not fit the task before it
+   * sends it any parameters. Optional for clients that do not declare it.
+   */
+  data?: DataProfile;
 }
 
 /** Client → server, first message on a connection: who the client is and what it can do. */
@@ -235,6 +242,14 @@ export const HEADER_SCHEMAS: { readonly [T in MessageType]: z.ZodType<HeaderFiel
       numExamples: count,
       maxMessageBytes: z.int().positive(),
       jointlyVersion: shortText,
+      data: z
+        .strictObject({
+          inputShape: z.array(z.int().positive()).min(1).max(8),
+          featureNames: z.array(shortText).max(100_000).optional(),
+          classNames: z.array(shortText).max(100_000).optional(),
+          maxLabel: z.int().min(-1).optional(),
+        })
+        .optional(),
     }),
   }),
   welcome: z.strictObject({
@@ -263,11 +278,24 @@ export const HEADER_SCHEMAS: { readonly [T in MessageType]: z.ZodType<HeaderFiel
   bye: z.strictObject({ reason: longText }),
 };
 
+/** Refusal codes of a client whose data does not fit the task: its features, or its labels. */
+export const REFUSE_SHAPE = 'shapeMismatch';
+export const REFUSE_DATA = 'dataMismatch';
+
+/** The refusal of a client whose declared data does not fit (a ShapeMismatchError or DataMalformedError from `checkProfile`). */
+export function refusalForData(err: JointlyError): { code: string; reason: string } {
+  return { code: err.code === 'SHAPE_MISMATCH' ? REFUSE_SHAPE : REFUSE_DATA, reason: err.hint === undefined ? err.message : `${err.message}\n${err.hint}` };
+}
+
 /**
  * The error a client should throw when the server refuses it: AuthRefusedError for code `auth`
  * (unknown, revoked or wrong token), ProtocolError otherwise.
  */
 export function errorForRefusal(msg: RefuseMessage): JointlyError {
   if (msg.code === 'auth') return new AuthRefusedError(`the server refused this client: ${msg.reason}`, 'check the client id and token the operator issued');
+  // Data refusals carry the fix on a second line (see `refusalForData`).
+  const [reason, hint] = msg.reason.split('\n', 2);
+  if (msg.code === REFUSE_SHAPE) return new ShapeMismatchError(`the server refused this client: ${reason}`, hint);
+  if (msg.code === REFUSE_DATA) return new DataMalformedError(`the server refused this client: ${reason}`, hint);
   return new ProtocolError(`the server refused this client (${msg.code}): ${msg.reason}`);
 }

@@ -2,10 +2,11 @@
  * Validation of decoded replies before aggregation: the right round, a plausible example count,
  * the model's tensor names, order and shapes, the extras the strategy expects, finite values.
  * Non-throwing (zod-style): a refused reply is data, so the server can log it, send an `error`
- * message to that client, count it as a failure of the round and carry on. Pure.
+ * message to that client, count it as a failure of the round and carry on. Both runtimes use
+ * it: the networked server on every decoded reply, the simulation on every worker's reply. Pure.
  */
 import { ShapeMismatchError } from '../../errors.js';
-import type { FitReply } from '../strategy.js';
+import type { FitFailure, FitReply } from '../strategy.js';
 import type { ErrorMessage, EvaluateReplyMessage, FitReplyMessage } from './messages.js';
 import { layoutMismatch, shapeSize, unpackParams, type TensorSpec } from './tensors.js';
 
@@ -156,6 +157,11 @@ export function validateFitReply(msg: FitReplyMessage, expected: FitReplyExpecta
 export function validateEvaluateReply(msg: EvaluateReplyMessage, expected: EvaluateReplyExpectations): ReplyValidation<EvaluateReplyMessage> {
   const refusal = checkRound(msg.round, expected.round) ?? checkNumExamples(msg.numExamples, expected.maxNumExamples);
   return refusal ?? { ok: true, reply: msg };
+}
+
+/** The round failure of a client whose fit reply was refused (the same reason in both runtimes). */
+export function refusedFitFailure(clientId: string, refusal: ReplyRefusal): FitFailure {
+  return { clientId, reason: `refused reply: ${refusal.reason}` };
 }
 
 /** The `error` message that tells a client its reply was refused and why. */

@@ -111,7 +111,10 @@ export interface CoordinatorOptions {
   resume?: boolean;
   /** Identifies the run's settings (see runFingerprint); a checkpoint of other settings is not resumed. */
   fingerprint?: string;
-  /** Number of clients the server knows (SCAFFOLD scales by it); default: the available ones. */
+  /**
+   * N, the clients in the federation (`RoundContext.numClients`; SCAFFOLD scales by |S|/N): on a
+   * networked server those registered and not revoked in the token file. Default: the available ones.
+   */
   numClients?: () => number;
   onEvent?: (e: CoordinatorEvent) => void;
 }

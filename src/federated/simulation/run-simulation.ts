@@ -5,18 +5,24 @@
  * (local-only) and one model on all the data pooled.
  */
 import { availableParallelism } from 'node:os';
+import { JointlyError } from '../../errors.js';
 import { loadExperimentData } from '../../data/files/load.js';
+import { datasetLength } from '../../data/dataset.js';
+import { schemaOf, type DataSchema } from '../../data/schema.js';
+import { poolClientData, type ClientData, type PooledClientData } from './client-data.js';
 import { selectBackend } from '../../engine/backend.js';
 import { createRng, deriveSeed, permutation } from '../../engine/random.js';
 import { readParams } from '../../engine/flat-params.js';
+import { folderModelStore } from '../../engine/model-io.js';
 import { selectMaliciousIds } from '../attacks/select-malicious.js';
 import { parseClientTrainConfig } from '../client-config.js';
-import { FederatedConfigSchema, runFingerprint, workerCount, type FederatedConfig, type FederatedConfigInput } from '../config.js';
+import { FederatedConfigSchema, federatedTaskFor, runFingerprint, workerCount, type FederatedConfig, type FederatedConfigInput } from '../config.js';
 import { labelHistograms } from '../partition/histogram.js';
 import { partitionLabels } from '../partition/registry.js';
 import { Coordinator, type CoordinatorEvent, type CoordinatorResult } from '../server/coordinator.js';
 import { createStrategy } from '../strategies/registry.js';
-import { buildTaskModel, taskLayout, type FederatedTask } from '../task.js';
+import { buildTaskModel, checkInitialParams, taskLayout, type FederatedTask } from '../task.js';
+import { GlobalModelSaver, type SavedGlobalModels } from '../global-model.js';
 import { SimulatedClientPool } from './simulated-pool.js';
 import { WorkerPool } from './worker-pool.js';
 import { shareDataset, type AttackSpecValue, type SharedDataset } from './worker-protocol.js';
@@ -28,12 +34,37 @@ export interface TestScores {
 }
 
 export interface Baselines {
-  /** Each client trained alone, scored on the global test set, by client id. */
+  /** Each client trained alone, scored on the global test set, by client id (clients whose training diverged are in `diverged`). */
   localOnly?: Record<string, TestScores>;
-  /** One model trained on all the clients' data pooled. */
+  /** One model trained on all the clients' data pooled (absent when it diverged: see `diverged`). */
   pooled?: TestScores;
+  /**
+   * Baselines whose training diverged (a loss became NaN or infinite), so they have no score.
+   * A diverged baseline does not fail the run: the federated result stands, the report says so.
+   * Present only when something diverged.
+   */
+  diverged?: { pooled?: Divergence; localOnly?: Record<string, Divergence> };
   /** Local epochs each baseline model trained for (rounds × localEpochs). */
   epochs: number;
+}
+
+/** Where a baseline's training diverged. */
+export interface Divergence {
+  /** The non-finite loss value: `NaN`, `Infinity` or `-Infinity`. */
+  loss: string;
+  /** 1-based epoch and step of the first non-finite loss, when the trainer said. */
+  epoch?: number;
+  step?: number;
+  /** The trainer's message. */
+  message: string;
+}
+
+/** The Divergence of a NON_FINITE_LOSS error, or undefined for any other error. */
+export function divergenceOf(err: unknown): Divergence | undefined {
+  if (!(err instanceof JointlyError) || err.code !== 'NON_FINITE_LOSS') return undefined;
+  // The message of train-step.ts: "loss 'ce' became NaN at epoch 3, step 5 (local)".
+  const m = /became (NaN|-?Infinity) at epoch (\d+), step (\d+)/.exec(err.message);
+  return m === null ? { loss: 'NaN', message: err.message } : { loss: m[1], epoch: Number(m[2]), step: Number(m[3]), message: err.message };
 }
 
 export type SimulationEvent =
@@ -41,16 +72,26 @@ export type SimulationEvent =
   | { type: 'started'; backend: string; workers: number; clients: number; description: string }
   | { type: 'client-task-done' }
   | { type: 'baseline-start'; which: 'localOnly' | 'pooled'; tasks: number }
-  | { type: 'baseline-done'; which: 'localOnly' | 'pooled' };
+  /** `diverged`: how many of the baseline's models diverged (see Baselines.diverged). */
+  | { type: 'baseline-done'; which: 'localOnly' | 'pooled'; diverged: number };
 
 export interface SimulationOptions {
   /** Checkpoint file (written after every round). */
   checkpointPath?: string;
+  /** Folder the global models are saved in (`model/`, `best-model/`, as config.output says); without it none is saved. */
+  outDir?: string;
   /** Continue from the checkpoint. */
   resume?: boolean;
   /** Stops the run: a round in progress is not counted, the last completed one is checkpointed. */
   signal?: AbortSignal;
   onEvent?: (e: SimulationEvent) => void;
+  /**
+   * Each client's training data and the test set, given in code: the clients are these (their
+   * ids are the keys), and `config.data` and the partition settings are not used.
+   */
+  data?: ClientData;
+  /** The global model's initial parameters (e.g. a tfjs model's own weights); default: built from the seed. */
+  initialParams?: Float32Array;
 }
 
 export interface SimulationResult {
@@ -67,6 +108,8 @@ export interface SimulationResult {
   federated: CoordinatorResult;
   baselines: Baselines;
   dataDescription: string;
+  /** The global models saved in `outDir` (none without it). */
+  models: SavedGlobalModels;
 }
 
 /** Runs a federated simulation end to end. */
@@ -76,22 +119,21 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
   const signal = opts.signal ?? new AbortController().signal;
   // The main thread builds the initial model; workers pick the same backend for themselves.
   await selectBackend(config.backend);
-  // Federated runs use all the training data on the clients: no validation split.
-  const data = loadSharedData(config);
-  const task: FederatedTask = {
-    model: config.model,
-    optimizer: config.optimizer,
-    inputShape: [...data.train.sampleShape],
-    numClasses: data.train.numClasses,
-  };
-  const numClients = config.simulation.clients;
-  const parts = partitionLabels(data.train.labels, data.train.numClasses, {
-    numClients,
-    seed: deriveSeed(config.seed, 'partition'),
-    spec: config.simulation.partition,
-  });
+  // Federated runs use all the training data on the clients: no validation split. Data given
+  // per client in code keeps its clients; a dataset from the config is partitioned.
+  const given = opts.data === undefined ? undefined : poolGivenData(config, opts.data);
+  const data = given?.shared ?? loadSharedData(config);
+  const task: FederatedTask = federatedTaskFor(config, data.schema);
+  const parts =
+    given?.pooled.parts ??
+    partitionLabels(data.train.labels, data.train.numClasses, {
+      numClients: config.simulation.clients,
+      seed: deriveSeed(config.seed, 'partition'),
+      spec: config.simulation.partition,
+    });
+  const numClients = parts.length;
   const width = String(numClients - 1).length;
-  const clientIds = parts.map((_, i) => `client-${String(i).padStart(width, '0')}`);
+  const clientIds = given?.pooled.clientIds ?? parts.map((_, i) => `client-${String(i).padStart(width, '0')}`);
   // Optional local held-out split per client, for federated evaluation.
   const clientTests: Int32Array[] = [];
   const clients: Int32Array[] = parts.map((indices, i) => {
@@ -114,6 +156,12 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
     }
   }
 
+  // Built before the workers start, so that a model that does not fit the data fails with its own error.
+  const model = buildTaskModel(task, deriveSeed(config.seed, 'initial-model'));
+  const initialParams = opts.initialParams ?? readParams(model);
+  const layout = taskLayout(model);
+  model.dispose();
+  checkInitialParams(initialParams, layout);
   const size = Math.min(workerCount(config), numClients);
   const workers = await WorkerPool.start(size, {
     task,
@@ -126,19 +174,19 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
   });
   try {
     emit({ type: 'started', backend: workers.backend, workers: workers.size, clients: numClients, description: data.description });
-    const model = buildTaskModel(task, deriveSeed(config.seed, 'initial-model'));
-    const initialParams = readParams(model);
-    const layout = taskLayout(model);
-    model.dispose();
     const strategy = createStrategy(config.strategy);
     const pool = new SimulatedClientPool({
       workers,
       clientIds,
+      clientSizes: clients.map((c) => c.length),
+      layout,
       attacks,
       seed: config.seed,
       canEvaluate: config.simulation.clientTestFraction > 0,
       onTaskDone: () => emit({ type: 'client-task-done' }),
     });
+    const outDir = opts.outDir;
+    const models = outDir === undefined ? undefined : new GlobalModelSaver({ task, rounds: config.rounds, output: config.output, store: folderModelStore(outDir) });
     const coordinator = new Coordinator({
       runId: config.name,
       strategy,
@@ -148,15 +196,22 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
       initialParams,
       evaluateGlobal: async (params) => {
         const r = await workers.evaluate({ kind: 'evaluate', params: params.slice(), client: -1 });
-        return { loss: r.loss, accuracy: r.accuracy };
+        const scores = { loss: r.loss, accuracy: r.accuracy };
+        models?.offer(params, scores);
+        return scores;
       },
       checkpointPath: opts.checkpointPath,
       resume: opts.resume,
       fingerprint: runFingerprint(config, 'simulation'),
       numClients: () => numClients,
-      onEvent: emit,
+      onEvent: (e) => {
+        models?.onEvent(e);
+        emit(e);
+      },
     });
     const federated = await coordinator.run(signal);
+    // Saved before the baselines, so that a baseline's failure does not lose the federated model.
+    const saved = models?.finish(federated) ?? {};
     const baselines = federated.interrupted ? { epochs: 0 } : await runBaselines(config, workers, clientIds, initialParams, emit);
     return {
       config,
@@ -170,6 +225,7 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
       federated,
       baselines,
       dataDescription: data.description,
+      models: saved,
     };
   } finally {
     await workers.close();
@@ -180,9 +236,27 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
  * The run's data, copied into shared memory for the workers; the loaded copies are not kept, so
  * the training set is held once in the process, not twice.
  */
-function loadSharedData(config: FederatedConfig): { train: SharedDataset; test: SharedDataset; description: string } {
+function loadSharedData(config: FederatedConfig): SharedRunData {
   const data = loadExperimentData({ ...config.data, validationFraction: 0 }, config.seed);
-  return { train: shareDataset(data.train), test: shareDataset(data.test), description: data.description };
+  return { train: shareDataset(data.train), test: shareDataset(data.test), description: data.description, schema: schemaOf(data.train) };
+}
+
+/** The data of a run in shared memory, with its schema (class and feature names). */
+interface SharedRunData {
+  train: SharedDataset;
+  test: SharedDataset;
+  description: string;
+  schema: DataSchema;
+}
+
+/** Client data given in code, aligned to the test set's schema (with data.classes) and pooled in shared memory. */
+function poolGivenData(config: FederatedConfig, data: ClientData): { pooled: PooledClientData; shared: SharedRunData } {
+  const own = schemaOf(data.test);
+  const classes = config.data.classes;
+  const schema: DataSchema = classes === undefined ? own : { ...own, numClasses: classes.length, classNames: classes };
+  const pooled = poolClientData(data, schema);
+  const description = `${pooled.clientIds.length} clients' own data (${datasetLength(pooled.train)} training rows) / ${datasetLength(pooled.test)} test rows`;
+  return { pooled, shared: { train: shareDataset(pooled.train), test: shareDataset(pooled.test), description, schema } };
 }
 
 /** JOINTLY_THREADS (or every core) shared out between the workers, at least 1 each. */
@@ -209,22 +283,42 @@ async function runBaselines(
     seed: deriveSeed(config.seed, 'baseline'),
   });
   const baselines: Baselines = { epochs };
-  const trainAndTest = async (client: number, clientId: string): Promise<TestScores> => {
-    const fit = await workers.fit({ kind: 'fit', client, clientId, global: initialParams.slice(), config: trainConfig, extras: {} });
-    const r = await workers.evaluate({ kind: 'evaluate', params: fit.params, client: -1 });
-    emit({ type: 'client-task-done' });
-    return { accuracy: r.accuracy, loss: r.loss };
+  // A baseline whose loss becomes non-finite is reported as diverged; any other error fails the run.
+  const trainAndTest = async (client: number, clientId: string): Promise<{ kind: 'scored'; scores: TestScores } | { kind: 'diverged'; divergence: Divergence }> => {
+    try {
+      const fit = await workers.fit({ kind: 'fit', client, clientId, global: initialParams.slice(), config: trainConfig, extras: {} });
+      const r = await workers.evaluate({ kind: 'evaluate', params: fit.params, client: -1 });
+      return { kind: 'scored', scores: { accuracy: r.accuracy, loss: r.loss } };
+    } catch (err) {
+      const divergence = divergenceOf(err);
+      if (divergence === undefined) throw err;
+      return { kind: 'diverged', divergence };
+    } finally {
+      emit({ type: 'client-task-done' });
+    }
   };
+  const diverged: NonNullable<Baselines['diverged']> = {};
   if (config.simulation.baselines.localOnly) {
     emit({ type: 'baseline-start', which: 'localOnly', tasks: clientIds.length });
-    const scores = await Promise.all(clientIds.map((id, i) => trainAndTest(i, id)));
-    baselines.localOnly = Object.fromEntries(clientIds.map((id, i) => [id, scores[i]]));
-    emit({ type: 'baseline-done', which: 'localOnly' });
+    const outcomes = await Promise.all(clientIds.map((id, i) => trainAndTest(i, id)));
+    const scored: Record<string, TestScores> = {};
+    const failed: Record<string, Divergence> = {};
+    clientIds.forEach((id, i) => {
+      const o = outcomes[i];
+      if (o.kind === 'scored') scored[id] = o.scores;
+      else failed[id] = o.divergence;
+    });
+    if (Object.keys(scored).length > 0) baselines.localOnly = scored;
+    if (Object.keys(failed).length > 0) diverged.localOnly = failed;
+    emit({ type: 'baseline-done', which: 'localOnly', diverged: Object.keys(failed).length });
   }
   if (config.simulation.baselines.pooled) {
     emit({ type: 'baseline-start', which: 'pooled', tasks: 1 });
-    baselines.pooled = await trainAndTest(-1, 'pooled');
-    emit({ type: 'baseline-done', which: 'pooled' });
+    const o = await trainAndTest(-1, 'pooled');
+    if (o.kind === 'scored') baselines.pooled = o.scores;
+    else diverged.pooled = o.divergence;
+    emit({ type: 'baseline-done', which: 'pooled', diverged: o.kind === 'diverged' ? 1 : 0 });
   }
+  if (diverged.pooled !== undefined || diverged.localOnly !== undefined) baselines.diverged = diverged;
   return baselines;
 }

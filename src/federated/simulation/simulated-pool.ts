@@ -1,14 +1,20 @@
 /**
  * The simulation's ClientPool: virtual clients trained on worker threads. Every client is
- * always available; a client whose task fails (e.g. a NaN loss) is a failure of that round,
- * like a networked client that sent a bad reply. Bytes are counted as the wire format would
- * send them (float32 parameters and extras).
+ * always available. Each worker's reply goes through the same validation as a networked reply
+ * (`protocol/validate-reply.ts`: example count, parameter layout, the extras the strategy expects,
+ * finite values), so a bad simulated reply is a failure of that round with the same reason; a
+ * client whose task fails (e.g. a NaN loss) is a failure too. The clients' per-client algorithm
+ * state (SCAFFOLD's cᵢ) is kept here between rounds and checkpointed, without knowing what it is.
+ * Bytes are counted as the wire format would send them (float32 parameters and extras).
  */
-import { messageOf } from '../../errors.js';
+import { CheckpointError, messageOf, ShapeMismatchError } from '../../errors.js';
 import type { ParsedClientTrainConfig } from '../client-config.js';
 import { parseClientTrainConfig } from '../client-config.js';
+import { packParams } from '../protocol/tensors.js';
+import { refusedFitFailure, validateFitReply } from '../protocol/validate-reply.js';
 import type { FitFailure, FitReply, Vectors } from '../strategy.js';
 import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, FitOutcome, FitRequest } from '../server/client-pool.js';
+import type { TensorLayout } from '../task.js';
 import type { AttackSpecValue } from './worker-protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -16,6 +22,10 @@ export interface SimulatedPoolOptions {
   workers: WorkerPool;
   /** Client ids, index i ↔ partition i. */
   clientIds: readonly string[];
+  /** Training examples of each client (index i ↔ partition i): the most a reply may claim. */
+  clientSizes: readonly number[];
+  /** The model's parameter layout, which every reply must have. */
+  layout: readonly TensorLayout[];
   /** Attack per malicious client id. */
   attacks: ReadonlyMap<string, AttackSpecValue>;
   seed: number;
@@ -29,13 +39,25 @@ function vectorBytes(v: Vectors): number {
   return Object.values(v).reduce((s, x) => s + x.byteLength, 0);
 }
 
+function copyVectors(v: Vectors): Vectors {
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x.slice()]));
+}
+
+/** Checkpoint key of a client's state vector: `<state name>/<client id>` (neither contains a slash). */
+function stateKey(name: string, clientId: string): string {
+  return `${name}/${clientId}`;
+}
+
 export class SimulatedClientPool implements ClientPool {
   private readonly opts: SimulatedPoolOptions;
   private readonly index: Map<string, number>;
-  /** SCAFFOLD control variates of the clients that have taken part. */
-  private readonly controls = new Map<string, Float32Array>();
+  /** The per-client algorithm state of the clients that have taken part. */
+  private readonly states = new Map<string, Vectors>();
 
   constructor(opts: SimulatedPoolOptions) {
+    if (opts.clientSizes.length !== opts.clientIds.length) {
+      throw new ShapeMismatchError(`SimulatedClientPool: ${opts.clientSizes.length} client sizes for ${opts.clientIds.length} clients`, 'give one size per client');
+    }
     this.opts = opts;
     this.index = new Map(opts.clientIds.map((id, i) => [id, i]));
   }
@@ -57,25 +79,47 @@ export class SimulatedClientPool implements ClientPool {
     await Promise.all(
       req.clients.map(async (clientId) => {
         const attack = this.opts.attacks.get(clientId);
-        const clientControl = config.scaffold ? this.controls.get(clientId) : undefined;
-        const extras: Vectors = {};
-        for (const [k, v] of Object.entries(req.instructions.extras)) extras[k] = v.slice();
+        const extras = copyVectors(req.instructions.extras);
+        const client = this.clientIndex(clientId);
         bytesSent += req.params.byteLength + vectorBytes(extras);
         try {
+          const started = performance.now();
           const r = await this.opts.workers.fit({
             kind: 'fit',
-            client: this.clientIndex(clientId),
+            client,
             clientId,
             global: req.params.slice(),
             config,
             extras,
-            clientControl: clientControl?.slice(),
+            clientState: copyVectors(this.states.get(clientId) ?? {}),
             attack,
             attackRound: attack === undefined ? undefined : { seed: this.opts.seed, round: req.round },
           });
           bytesReceived += r.params.byteLength + vectorBytes(r.extras);
-          if (r.clientControl !== undefined) this.controls.set(clientId, r.clientControl);
-          replies.push({ clientId, params: r.params, numExamples: r.numExamples, metrics: r.metrics, extras: r.extras });
+          // The client keeps its state whatever the server makes of its reply, as a networked client does.
+          if (Object.keys(r.clientState).length > 0) this.states.set(clientId, { ...this.states.get(clientId), ...r.clientState });
+          const v = validateFitReply(
+            {
+              type: 'fitReply',
+              round: req.round,
+              numExamples: r.numExamples,
+              metrics: r.metrics,
+              delta: false,
+              params: packParams(this.opts.layout, r.params),
+              extras: r.extras,
+              durationSeconds: (performance.now() - started) / 1000,
+            },
+            {
+              clientId,
+              round: req.round,
+              layout: this.opts.layout,
+              global: req.params,
+              maxNumExamples: this.opts.clientSizes[client],
+              extras: req.instructions.replyExtras,
+            },
+          );
+          if (v.ok) replies.push(v.reply);
+          else failures.push(refusedFitFailure(clientId, v));
         } catch (err) {
           failures.push({ clientId, reason: messageOf(err) });
         } finally {
@@ -103,14 +147,25 @@ export class SimulatedClientPool implements ClientPool {
     return { results, failures, bytesSent: req.params.byteLength * req.clients.length, bytesReceived: 0 };
   }
 
-  /** The clients' SCAFFOLD control variates, so a checkpoint resumes exactly. */
+  /** The clients' algorithm state (e.g. `control/<client id>`), so a checkpoint resumes exactly. */
   getState(): Vectors {
-    return Object.fromEntries([...this.controls.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => [`control/${id}`, v]));
+    const out: Vectors = {};
+    for (const clientId of [...this.states.keys()].sort()) {
+      const state = this.states.get(clientId) ?? {};
+      for (const name of Object.keys(state).sort()) out[stateKey(name, clientId)] = state[name];
+    }
+    return out;
   }
 
   setState(state: Vectors): void {
-    this.controls.clear();
-    for (const [k, v] of Object.entries(state)) if (k.startsWith('control/')) this.controls.set(k.slice('control/'.length), v);
+    this.states.clear();
+    for (const [key, v] of Object.entries(state)) {
+      const slash = key.indexOf('/');
+      if (slash <= 0) throw new CheckpointError(`simulated pool state: '${key}' is not <state name>/<client id>`, 'resume with the config the run started with');
+      const name = key.slice(0, slash);
+      const clientId = key.slice(slash + 1);
+      this.states.set(clientId, { ...this.states.get(clientId), [name]: v });
+    }
   }
 
   private clientIndex(clientId: string): number {

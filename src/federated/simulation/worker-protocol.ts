@@ -40,7 +40,8 @@ export interface FitTask {
   global: Float32Array;
   config: ParsedClientTrainConfig;
   extras: Vectors;
-  clientControl?: Float32Array;
+  /** The client's per-client algorithm state (see `LocalFitInput.clientState`). */
+  clientState?: Vectors;
   /** Set for malicious clients. */
   attack?: AttackSpecValue;
   /** Run seed and round, for the attack's randomness. */
@@ -64,7 +65,8 @@ export interface FitResultMessage {
   numExamples: number;
   metrics: Record<string, number>;
   extras: Vectors;
-  clientControl?: Float32Array;
+  /** The entries of the client's algorithm state that the round changed. */
+  clientState: Vectors;
 }
 
 export interface EvaluateResultMessage {

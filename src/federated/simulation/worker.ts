@@ -37,12 +37,13 @@ async function main(): Promise<void> {
             global: task.global,
             config: task.config,
             extras: task.extras,
-            clientControl: task.clientControl,
+            clientState: task.clientState,
           });
           const params = task.attack === undefined ? result.params : poisonUpdate(task.attack, task.global, result.params, { seed: task.attackRound?.seed ?? 0, clientId: task.clientId, round: task.attackRound?.round ?? 0 });
-          const transfer = [params.buffer as ArrayBuffer, ...Object.values(result.extras).map((v) => v.buffer as ArrayBuffer)];
-          if (result.clientControl !== undefined) transfer.push(result.clientControl.buffer as ArrayBuffer);
-          post({ kind: 'fit', id: task.id, params, numExamples: result.numExamples, metrics: result.metrics, extras: result.extras, clientControl: result.clientControl }, transfer);
+          const vectors = [params, ...Object.values(result.extras), ...Object.values(result.clientState)];
+          // Each buffer once: transferring one twice throws.
+          const transfer = [...new Set(vectors.map((v) => v.buffer as ArrayBuffer))];
+          post({ kind: 'fit', id: task.id, params, numExamples: result.numExamples, metrics: result.metrics, extras: result.extras, clientState: result.clientState }, transfer);
         } else {
           const data = task.client < 0 ? test : subset(train, init.clientTests[task.client]);
           const scores = trainer.evaluate(task.params, data);

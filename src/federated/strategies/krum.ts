@@ -1,48 +1,28 @@
 /**
- * Krum (Blanchard et al., NeurIPS 2017, "Machine learning with adversaries: Byzantine tolerant
- * gradient descent"): the new global model is the one reply whose sum of squared distances to
- * its n − f − 2 nearest other replies is smallest. Tolerates f Byzantine replies; needs
- * n > 2f + 2 replies.
+ * Preset `krum` (Blanchard et al., NeurIPS 2017): the new global model is a copy of the one reply
+ * closest to its n − f − 2 nearest others (`krum` aggregator, `plain` server step, `plain`
+ * clients). Tolerates f Byzantine replies; needs n > 2f + 2.
  */
-import { krumMinVectors, krumSelect } from '../aggregate/krum.js';
-import type { AggregateResult, FitReply, RoundContext } from '../strategy.js';
-import { BaseStrategy, FEW_REPLIES_ROBUST_HINT, type Requirement } from './base.js';
-import { KrumOptionsSchema, type StrategyOptions } from './options.js';
+import { ComposedStrategy } from './composed.js';
+import { KrumOptionsSchema, type ComposedStrategySpecInput, type StrategyOptions } from './options.js';
 import { parseStrategyOptions } from './parse-options.js';
 
 /** Krum's options as a caller writes them (all optional; see `KrumOptionsSchema`). */
 export type KrumInput = Omit<Partial<StrategyOptions<'krum'>>, 'name'>;
 
-/** Krum: keep the single most central reply. */
-export class Krum extends BaseStrategy<StrategyOptions<'krum'>> {
-  readonly name = 'krum';
+/** The parts of preset `krum` with its options. */
+export function krumParts(o: StrategyOptions<'krum'>): ComposedStrategySpecInput {
+  return { aggregator: { name: 'krum', byzantine: o.byzantine }, serverOptimizer: { name: 'plain' }, client: { name: 'plain' }, localEpochs: o.localEpochs, batchSize: o.batchSize };
+}
+
+/** Preset `krum`. */
+export class Krum extends ComposedStrategy {
+  /** The preset's validated options, defaults filled. */
+  readonly options: StrategyOptions<'krum'>;
 
   constructor(options: KrumInput = {}) {
-    super(parseStrategyOptions(KrumOptionsSchema, 'krum', options));
-  }
-
-  protected get title(): string {
-    return `Krum with f=${this.options.byzantine}`;
-  }
-
-  protected override requirement(): Requirement {
-    const min = krumMinVectors(this.options.byzantine);
-    return { min, rule: `more than 2f+2 = ${min - 1}` };
-  }
-
-  protected override fewRepliesHint(): string {
-    return FEW_REPLIES_ROBUST_HINT;
-  }
-
-  protected combine(_ctx: RoundContext, replies: readonly FitReply[]): AggregateResult {
-    const { selected, scores } = krumSelect(
-      replies.map((r) => r.params),
-      { byzantine: this.options.byzantine, keep: 1 },
-    );
-    const winner = selected[0];
-    return {
-      params: Float32Array.from(replies[winner].params),
-      metrics: { kept: 1, rejected: replies.length - 1, krumScore: scores[winner] },
-    };
+    const o = parseStrategyOptions(KrumOptionsSchema, 'krum', options);
+    super(krumParts(o), { name: 'krum', title: `Krum with f=${o.byzantine}` });
+    this.options = o;
   }
 }

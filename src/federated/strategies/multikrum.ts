@@ -1,52 +1,28 @@
 /**
- * Multi-Krum (Blanchard et al., NeurIPS 2017): the uniform mean of the m replies of lowest Krum
- * score (see `krum.ts`), m = n − f by default. Tolerates f Byzantine replies; needs
- * n ≥ max(2f + 3, m) replies.
+ * Preset `multikrum` (Blanchard et al., NeurIPS 2017): the uniform mean of the m replies of lowest
+ * Krum score, m = n − f by default (`multikrum` aggregator, `plain` server step, `plain` clients).
+ * Tolerates f Byzantine replies; needs n ≥ max(2f + 3, m).
  */
-import { krumMinVectors, krumSelect } from '../aggregate/krum.js';
-import { mean } from '../aggregate/weighted-mean.js';
-import type { AggregateResult, FitReply, RoundContext } from '../strategy.js';
-import { BaseStrategy, FEW_REPLIES_ROBUST_HINT, type Requirement } from './base.js';
-import { MultiKrumOptionsSchema, type StrategyOptions } from './options.js';
+import { ComposedStrategy } from './composed.js';
+import { MultiKrumOptionsSchema, type ComposedStrategySpecInput, type StrategyOptions } from './options.js';
 import { parseStrategyOptions } from './parse-options.js';
 
-/** Multi-Krum's options as a caller writes them (all optional; see `MultiKrumOptionsSchema`). */
+/** MultiKrum's options as a caller writes them (all optional; see `MultiKrumOptionsSchema`). */
 export type MultiKrumInput = Omit<Partial<StrategyOptions<'multikrum'>>, 'name'>;
 
-/** Multi-Krum: average the m most central replies. */
-export class MultiKrum extends BaseStrategy<StrategyOptions<'multikrum'>> {
-  readonly name = 'multikrum';
+/** The parts of preset `multikrum` with its options. */
+export function multikrumParts(o: StrategyOptions<'multikrum'>): ComposedStrategySpecInput {
+  return { aggregator: { name: 'multikrum', byzantine: o.byzantine, keep: o.keep }, serverOptimizer: { name: 'plain' }, client: { name: 'plain' }, localEpochs: o.localEpochs, batchSize: o.batchSize };
+}
+
+/** Preset `multikrum`. */
+export class MultiKrum extends ComposedStrategy {
+  /** The preset's validated options, defaults filled. */
+  readonly options: StrategyOptions<'multikrum'>;
 
   constructor(options: MultiKrumInput = {}) {
-    super(parseStrategyOptions(MultiKrumOptionsSchema, 'multikrum', options));
-  }
-
-  protected get title(): string {
-    const { byzantine, keep } = this.options;
-    return keep === undefined ? `Multi-Krum with f=${byzantine}` : `Multi-Krum with f=${byzantine} and m=${keep}`;
-  }
-
-  protected override requirement(): Requirement {
-    const krumMin = krumMinVectors(this.options.byzantine);
-    const { keep } = this.options;
-    if (keep !== undefined && keep > krumMin) return { min: keep, rule: `at least m = ${keep}` };
-    return { min: krumMin, rule: `more than 2f+2 = ${krumMin - 1}` };
-  }
-
-  protected override fewRepliesHint(): string {
-    return this.options.keep === undefined ? FEW_REPLIES_ROBUST_HINT : `lower m (the keep option) or f (the byzantine option), raise the fraction of clients sampled, or lengthen the round deadline`;
-  }
-
-  protected combine(_ctx: RoundContext, replies: readonly FitReply[]): AggregateResult {
-    const { byzantine } = this.options;
-    const keep = this.options.keep ?? replies.length - byzantine;
-    const { selected } = krumSelect(
-      replies.map((r) => r.params),
-      { byzantine, keep },
-    );
-    return {
-      params: mean(selected.map((i) => replies[i].params)),
-      metrics: { kept: keep, rejected: replies.length - keep },
-    };
+    const o = parseStrategyOptions(MultiKrumOptionsSchema, 'multikrum', options);
+    super(multikrumParts(o), { name: 'multikrum', title: o.keep === undefined ? `Multi-Krum with f=${o.byzantine}` : `Multi-Krum with f=${o.byzantine} and m=${o.keep}` });
+    this.options = o;
   }
 }

@@ -1,10 +1,17 @@
 /**
- * Options of every federated strategy, validated by zod, with their defaults in one place. A
- * strategy spec is `{ name, ...options }`; `StrategySpecSchema` is the discriminated union on
- * `name`. Where Flower has the same strategy, the defaults are Flower's (flwr 1.x,
- * `flwr.serverapp.strategy`), except where a comment says otherwise.
+ * Strategy specs, validated by zod, with their defaults in one place (here and in the parts'
+ * options files). A strategy spec is either composed from parts,
+ * `{ aggregator, serverOptimizer, client, localEpochs, batchSize }`, or a named preset,
+ * `{ name, ...options }`; `StrategySpecSchema` accepts both (a discriminated union on `name`,
+ * absent for a composed spec). The twelve presets map to parts (see each preset's file); their
+ * options reuse the parts' fields, so each default is written once. Where Flower has the same
+ * strategy, the defaults are Flower's (flwr 1.x, `flwr.serverapp.strategy`), except where a
+ * comment says otherwise.
  */
 import { z } from 'zod';
+import { ClientAlgorithmSpecSchema, proximalMuField } from '../client/algorithms/options.js';
+import { AggregatorSpecSchema, byzantineField, keepField, trimBetaField } from './aggregators/options.js';
+import { AdagradOptimizerSchema, AdamOptimizerSchema, MomentumOptimizerSchema, PlainOptimizerSchema, ServerOptimizerSpecSchema, YogiOptimizerSchema } from './server-optimizers/options.js';
 
 /** Options every strategy has: what each sampled client does locally. */
 const common = {
@@ -14,147 +21,75 @@ const common = {
   batchSize: z.number().int().positive().default(32),
 };
 
-/** f, the number of Byzantine clients a robust strategy tolerates. Default 1. */
-const byzantine = z.number().int().min(0).default(1);
+/** A part's fields without its `name`. */
+function fieldsOf<S extends z.ZodRawShape & { name: z.ZodType }>(shape: S): Omit<S, 'name'> {
+  const { name: _name, ...fields } = shape;
+  return fields;
+}
 
-/** FedAvg (McMahan et al. 2017): the example-weighted mean of the client parameters. */
+/**
+ * A strategy composed from parts. `aggregator` is required; `serverOptimizer` defaults to
+ * `{ name: 'plain' }` (x ← aggregate) and `client` to `{ name: 'plain' }` (local training only).
+ */
+export const ComposedStrategySpecSchema = z
+  .object({
+    /** Absent: a composed spec names its parts, not a preset. */
+    name: z.undefined().optional(),
+    /** How the replies are combined (`strategies/aggregators/options.ts`). */
+    aggregator: AggregatorSpecSchema,
+    /** The server's step to the new global model (`strategies/server-optimizers/options.ts`). Default `plain`. */
+    serverOptimizer: ServerOptimizerSpecSchema.prefault({ name: 'plain' }),
+    /** What clients do besides local training (`client/algorithms/options.ts`). Default `plain`. */
+    client: ClientAlgorithmSpecSchema.prefault({ name: 'plain' }),
+    ...common,
+  })
+  .strict();
+
+/** The fields of a composed spec, in order. */
+export const COMPOSED_FIELDS = Object.keys(ComposedStrategySpecSchema.shape).filter((k) => k !== 'name');
+/** The part fields of a composed spec. */
+export const PART_FIELDS = ['aggregator', 'serverOptimizer', 'client'] as const;
+
+/** Preset `fedavg` (McMahan et al. 2017): mean by example count + plain step + plain clients. */
 export const FedAvgOptionsSchema = z.object({ name: z.literal('fedavg'), ...common }).strict();
 
-/** FedAvgM (Hsu et al. 2019): FedAvg's average taken as a server SGD step with momentum. */
-export const FedAvgMOptionsSchema = z
-  .object({
-    name: z.literal('fedavgm'),
-    ...common,
-    /** η, the server learning rate. Default 1 (Flower's). */
-    serverLearningRate: z.number().positive().default(1),
-    /**
-     * β, the server momentum, in [0, 1). Default 0.9, as in Hsu et al.'s experiments (Flower's
-     * default is 0, which makes FedAvgM plain FedAvg).
-     */
-    serverMomentum: z.number().min(0).lt(1).default(0.9),
-  })
-  .strict();
+/** Preset `fedavgm` (Hsu et al. 2019): mean by example count + server momentum + plain clients. */
+export const FedAvgMOptionsSchema = z.object({ name: z.literal('fedavgm'), ...common, ...fieldsOf(MomentumOptimizerSchema.shape) }).strict();
 
-/** FedProx (Li et al. 2020): FedAvg's aggregation; clients add (μ/2)·||w − w_global||² to their loss. */
-export const FedProxOptionsSchema = z
-  .object({
-    name: z.literal('fedprox'),
-    ...common,
-    /**
-     * μ, the weight of the clients' proximal term, > 0. Default 0.01 (Flower has no default; Li
-     * et al. tune μ in {0.001, 0.01, 0.1, 1}).
-     */
-    proximalMu: z.number().positive().default(0.01),
-  })
-  .strict();
+/** Preset `fedprox` (Li et al. 2020): mean by example count + plain step + FedProx clients. */
+export const FedProxOptionsSchema = z.object({ name: z.literal('fedprox'), ...common, proximalMu: proximalMuField }).strict();
 
-/** Options shared by FedAdam, FedYogi and FedAdagrad (Reddi et al. 2021). */
-const fedOpt = {
-  ...common,
-  /** β₁, the first-moment (momentum) decay, in [0, 1). Default 0.9. */
-  beta1: z.number().min(0).lt(1).default(0.9),
-  /** β₂, the second-moment decay, in [0, 1). Default 0.99. */
-  beta2: z.number().min(0).lt(1).default(0.99),
-  /** τ, added to √v: the smaller, the more adaptive. Default 1e-3 (Flower's and the paper's). */
-  tau: z.number().positive().default(1e-3),
-};
-// Flower's eta_l (the client learning rate) is not a strategy option here: the client's own
-// optimizer config sets it.
+/** Preset `fedadam` (Reddi et al. 2021): mean by example count + server Adam + plain clients. */
+export const FedAdamOptionsSchema = z.object({ name: z.literal('fedadam'), ...common, ...fieldsOf(AdamOptimizerSchema.shape) }).strict();
 
-/** FedAdam: server Adam on the round's pseudo-gradient. */
-export const FedAdamOptionsSchema = z
-  .object({
-    name: z.literal('fedadam'),
-    ...fedOpt,
-    /** η, the server learning rate. Default 0.1 (Flower's). */
-    serverLearningRate: z.number().positive().default(0.1),
-    /**
-     * Scale η by Adam's bias correction √(1 − β₂ᵗ)/(1 − β₁ᵗ) at server step t. Default false:
-     * Reddi et al.'s Algorithm 2 has none. (Flower always applies it, with t = round + 1.)
-     */
-    biasCorrection: z.boolean().default(false),
-  })
-  .strict();
+/** Preset `fedyogi` (Reddi et al. 2021): mean by example count + server Yogi + plain clients. */
+export const FedYogiOptionsSchema = z.object({ name: z.literal('fedyogi'), ...common, ...fieldsOf(YogiOptimizerSchema.shape) }).strict();
 
-/** FedYogi: server Yogi (a second moment that grows or shrinks additively). */
-export const FedYogiOptionsSchema = z
-  .object({
-    name: z.literal('fedyogi'),
-    ...fedOpt,
-    /** η, the server learning rate. Default 0.01 (Flower's). */
-    serverLearningRate: z.number().positive().default(1e-2),
-  })
-  .strict();
+/** Preset `fedadagrad` (Reddi et al. 2021): mean by example count + server Adagrad + plain clients. */
+export const FedAdagradOptionsSchema = z.object({ name: z.literal('fedadagrad'), ...common, ...fieldsOf(AdagradOptimizerSchema.shape) }).strict();
 
-/** FedAdagrad: server Adagrad (the second moment accumulates Δ²). */
-export const FedAdagradOptionsSchema = z
-  .object({
-    name: z.literal('fedadagrad'),
-    ...fedOpt,
-    /** β₁, the momentum, in [0, 1). Default 0: Flower's FedAdagrad has no momentum (the paper allows it). */
-    beta1: z.number().min(0).lt(1).default(0),
-    /** η, the server learning rate. Default 0.1 (Flower's). */
-    serverLearningRate: z.number().positive().default(0.1),
-  })
-  .strict();
+/**
+ * Preset `scaffold` (Karimireddy et al. 2020; not in Flower): uniform mean of the updates + plain
+ * step with η = η_g (`serverLearningRate`, default 1, the paper's experiments) + SCAFFOLD clients.
+ */
+export const ScaffoldOptionsSchema = z.object({ name: z.literal('scaffold'), ...common, ...fieldsOf(PlainOptimizerSchema.shape) }).strict();
 
-/** SCAFFOLD (Karimireddy et al. 2020): control variates correct the clients' drift. Not in Flower. */
-export const ScaffoldOptionsSchema = z
-  .object({
-    name: z.literal('scaffold'),
-    ...common,
-    /** η_g, the server (global) learning rate. Default 1 (the paper's experiments). */
-    serverLearningRate: z.number().positive().default(1),
-  })
-  .strict();
-
-/** FedMedian (Yin et al. 2018): the coordinate-wise median. */
+/** Preset `fedmedian` (Yin et al. 2018): coordinate-wise median + plain step + plain clients. */
 export const FedMedianOptionsSchema = z.object({ name: z.literal('fedmedian'), ...common }).strict();
 
-/** FedTrimmedAvg (Yin et al. 2018): the coordinate-wise β-trimmed mean. */
-export const FedTrimmedAvgOptionsSchema = z
-  .object({
-    name: z.literal('fedtrimmedavg'),
-    ...common,
-    /** β, the fraction cut from each end of every coordinate, in [0, 0.5). Default 0.2 (Flower's). */
-    beta: z.number().min(0).lt(0.5).default(0.2),
-  })
-  .strict();
+/** Preset `fedtrimmedavg` (Yin et al. 2018): trimmed mean (`beta`) + plain step + plain clients. */
+export const FedTrimmedAvgOptionsSchema = z.object({ name: z.literal('fedtrimmedavg'), ...common, beta: trimBetaField }).strict();
 
-/** Krum (Blanchard et al. 2017): the one reply closest to its n − f − 2 nearest neighbours. */
-export const KrumOptionsSchema = z
-  .object({
-    name: z.literal('krum'),
-    ...common,
-    /** f, the number of Byzantine clients tolerated. Default 1. */
-    byzantine,
-  })
-  .strict();
+/** Preset `krum` (Blanchard et al. 2017): Krum (`byzantine`) + plain step + plain clients. */
+export const KrumOptionsSchema = z.object({ name: z.literal('krum'), ...common, byzantine: byzantineField }).strict();
 
-/** Multi-Krum (Blanchard et al. 2017): the mean of the m replies of lowest Krum score. */
-export const MultiKrumOptionsSchema = z
-  .object({
-    name: z.literal('multikrum'),
-    ...common,
-    /** f, the number of Byzantine clients tolerated. Default 1. */
-    byzantine,
-    /** m, the number of replies averaged. Default n − f for a round of n replies. */
-    keep: z.number().int().positive().optional(),
-  })
-  .strict();
+/** Preset `multikrum` (Blanchard et al. 2017): Multi-Krum (`byzantine`, `keep`) + plain step + plain clients. */
+export const MultiKrumOptionsSchema = z.object({ name: z.literal('multikrum'), ...common, byzantine: byzantineField, keep: keepField }).strict();
 
-/** Bulyan (El Mhamdi et al. 2018): repeated Krum, then a coordinate-wise trimmed mean around the median. */
-export const BulyanOptionsSchema = z
-  .object({
-    name: z.literal('bulyan'),
-    ...common,
-    /** f, the number of Byzantine clients tolerated. Default 1. */
-    byzantine,
-  })
-  .strict();
+/** Preset `bulyan` (El Mhamdi et al. 2018): Bulyan (`byzantine`) + plain step + plain clients. */
+export const BulyanOptionsSchema = z.object({ name: z.literal('bulyan'), ...common, byzantine: byzantineField }).strict();
 
-/** `{ name, ...options }` for any strategy. */
-export const StrategySpecSchema = z.discriminatedUnion('name', [
+const PRESET_SCHEMAS = [
   FedAvgOptionsSchema,
   FedAvgMOptionsSchema,
   FedProxOptionsSchema,
@@ -167,13 +102,38 @@ export const StrategySpecSchema = z.discriminatedUnion('name', [
   KrumOptionsSchema,
   MultiKrumOptionsSchema,
   BulyanOptionsSchema,
-]);
+] as const;
 
-/** A validated strategy spec, defaults filled. */
+/** The preset names, in registry order. */
+export const PRESET_NAMES = PRESET_SCHEMAS.map((s) => s.shape.name.value);
+
+/** `{ name, ...options }` for any preset. */
+export const PresetSpecSchema = z.discriminatedUnion('name', PRESET_SCHEMAS);
+
+/** A composed spec or a preset. */
+export const StrategySpecSchema = z.discriminatedUnion('name', [...PRESET_SCHEMAS, ComposedStrategySpecSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? `unknown strategy; use a preset (${PRESET_NAMES.join(', ')}) or, without a name, compose one from ${PART_FIELDS.join(', ')}` : undefined,
+});
+
+/** A validated strategy spec (composed or preset), defaults filled. */
 export type StrategySpec = z.infer<typeof StrategySpecSchema>;
 /** A strategy spec as a user writes it (options may be omitted). */
 export type StrategySpecInput = z.input<typeof StrategySpecSchema>;
-/** The validated options of the strategy called `N`. */
-export type StrategyOptions<N extends StrategySpec['name']> = Extract<StrategySpec, { name: N }>;
+/** A validated composed spec, defaults filled. */
+export type ComposedStrategySpec = z.infer<typeof ComposedStrategySpecSchema>;
+/** A composed spec as a user writes it. */
+export type ComposedStrategySpecInput = z.input<typeof ComposedStrategySpecSchema>;
+/** A validated preset spec. */
+export type PresetSpec = z.infer<typeof PresetSpecSchema>;
+/** The name of a preset. */
+export type PresetName = PresetSpec['name'];
+/** The validated options of the preset called `N`. */
+export type StrategyOptions<N extends PresetName> = Extract<PresetSpec, { name: N }>;
 /** The options every strategy has. */
 export type CommonOptions = Pick<StrategySpec, 'localEpochs' | 'batchSize'>;
+
+/** The registry name of a spec's strategy: the preset's name, or `<aggregator>+<serverOptimizer>+<client>` (e.g. `krum+adam+fedprox`). */
+export function strategyName(spec: StrategySpec): string {
+  return spec.name ?? `${spec.aggregator.name}+${spec.serverOptimizer.name}+${spec.client.name}`;
+}

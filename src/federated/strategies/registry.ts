@@ -1,10 +1,13 @@
 /**
- * The federated strategies by name. Adding a strategy: its options schema in `options.ts`, its
- * class in a file of its own, and one line in `FACTORIES` (the compiler insists on the line).
+ * The federated strategies: the twelve named presets, and composed specs built from parts.
+ * Adding a preset: its options schema in `options.ts`, its file mapping the options to parts,
+ * and one line in `FACTORIES` (the compiler insists on the line). Adding a part: see the
+ * registries of `aggregators/`, `server-optimizers/` and `../client/algorithms/`.
  */
 import { ConfigError, UnknownNameError } from '../../errors.js';
 import type { Strategy } from '../strategy.js';
 import { Bulyan } from './bulyan.js';
+import { ComposedStrategy } from './composed.js';
 import { FedAdagrad } from './fedadagrad.js';
 import { FedAdam } from './fedadam.js';
 import { FedAvg } from './fedavg.js';
@@ -15,14 +18,16 @@ import { FedTrimmedAvg } from './fedtrimmedavg.js';
 import { FedYogi } from './fedyogi.js';
 import { Krum } from './krum.js';
 import { MultiKrum } from './multikrum.js';
-import type { StrategySpec } from './options.js';
+import { PART_FIELDS, PRESET_NAMES, type ComposedStrategySpecInput, type PresetName } from './options.js';
 import { Scaffold } from './scaffold.js';
 
-type StrategyName = StrategySpec['name'];
+export { AGGREGATORS, createAggregator } from './aggregators/registry.js';
+export { SERVER_OPTIMIZERS, createServerOptimizer } from './server-optimizers/registry.js';
+export { CLIENT_ALGORITHMS } from '../client/algorithms/registry.js';
 
-/** A registered strategy: its name, a one-line summary, and a factory from raw options (validated by the class). */
+/** A registered preset: its name, a one-line summary, and a factory from raw options (validated by the class). */
 export interface RegisteredStrategy {
-  readonly name: StrategyName;
+  readonly name: PresetName;
   readonly summary: string;
   /** Builds the strategy from its options (without `name`); throws ConfigError naming a bad option. */
   create(options: unknown): Strategy;
@@ -32,7 +37,7 @@ export interface RegisteredStrategy {
 // parseStrategyOptions checks at run time.
 type Factory = (options: never) => Strategy;
 
-const FACTORIES: { readonly [N in StrategyName]: { summary: string; create: Factory } } = {
+const FACTORIES: { readonly [N in PresetName]: { summary: string; create: Factory } } = {
   fedavg: { summary: 'example-weighted mean of the client models (McMahan et al. 2017)', create: (o) => new FedAvg(o) },
   fedavgm: { summary: 'FedAvg with server momentum (Hsu et al. 2019)', create: (o) => new FedAvgM(o) },
   fedprox: { summary: 'FedAvg with a proximal term on the clients (Li et al. 2020)', create: (o) => new FedProx(o) },
@@ -47,32 +52,35 @@ const FACTORIES: { readonly [N in StrategyName]: { summary: string; create: Fact
   bulyan: { summary: 'repeated Krum, then a trimmed mean around the median (El Mhamdi et al. 2018)', create: (o) => new Bulyan(o) },
 };
 
-const STRATEGIES: readonly RegisteredStrategy[] = (Object.keys(FACTORIES) as StrategyName[]).map((name) => ({
+const STRATEGIES: readonly RegisteredStrategy[] = PRESET_NAMES.map((name) => ({
   name,
   summary: FACTORIES[name].summary,
   create: (options: unknown) => FACTORIES[name].create(options as never),
 }));
 
-/** Every strategy name, in registry order. */
-export const STRATEGY_NAMES: readonly StrategyName[] = STRATEGIES.map((s) => s.name);
+/** Every preset name, in registry order. */
+export const STRATEGY_NAMES: readonly PresetName[] = STRATEGIES.map((s) => s.name);
 
-/** All registered strategies, in registry order. */
+/** All registered presets, in registry order. */
 export function listStrategies(): readonly RegisteredStrategy[] {
   return STRATEGIES;
 }
 
 /**
- * Builds a strategy from `{ name, ...options }` (a StrategySpec or raw config). Throws
- * UnknownNameError listing the names for an unknown name, ConfigError naming the field for a
- * bad option.
+ * Builds a strategy from a spec: `{ name, ...options }` for a preset, or
+ * `{ aggregator, serverOptimizer, client, localEpochs, batchSize }` (no name) for a composed one.
+ * Throws UnknownNameError listing the names for an unknown preset or part, ConfigError naming the
+ * field for a bad option.
  */
 export function createStrategy(specInput: unknown): Strategy {
+  const parts = `or compose one from ${PART_FIELDS.join(', ')}`;
   if (typeof specInput !== 'object' || specInput === null || Array.isArray(specInput)) {
-    throw new ConfigError('', `a strategy spec must be an object { name, ...options }, got ${JSON.stringify(specInput)}`, `use one of: ${STRATEGY_NAMES.join(', ')}`);
+    throw new ConfigError('', `a strategy spec must be an object { name, ...options }, got ${JSON.stringify(specInput)}`, `use one of: ${STRATEGY_NAMES.join(', ')}; ${parts}`);
   }
   const { name, ...options } = specInput as Record<string, unknown>;
+  if (name === undefined && PART_FIELDS.some((k) => k in options)) return new ComposedStrategy(options as ComposedStrategySpecInput);
   if (typeof name !== 'string') {
-    throw new ConfigError('name', `missing or not a string (got ${JSON.stringify(name)})`, `use one of: ${STRATEGY_NAMES.join(', ')}`);
+    throw new ConfigError('name', `missing or not a string (got ${JSON.stringify(name)})`, `use one of: ${STRATEGY_NAMES.join(', ')}; ${parts}`);
   }
   const found = STRATEGIES.find((s) => s.name === name);
   if (found === undefined) throw new UnknownNameError('federated strategy', name, STRATEGY_NAMES);

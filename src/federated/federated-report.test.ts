@@ -1,0 +1,98 @@
+/**
+ * The federated report with baselines that diverged: a diverged baseline is shown as such in the
+ * table, the verdict, the summary and the Markdown, and the scores that exist are kept.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { divergenceText, federatedMarkdown, federatedTable, federatedVerdict, summarizeFederated, type FederatedReportInput } from './federated-report.js';
+import type { RoundRecord } from './server/coordinator.js';
+
+function round(n: number, accuracy: number): RoundRecord {
+  return {
+    round: n,
+    sampled: ['c0', 'c1', 'c2'],
+    replied: ['c0', 'c1', 'c2'],
+    failures: [],
+    trainLoss: 0.5,
+    aggregate: {},
+    evaluation: { accuracy, loss: 0.4 },
+    clientMetrics: {},
+    bytesSent: 1024,
+    bytesReceived: 2048,
+    seconds: 1,
+    paramsChecksum: 'x',
+  };
+}
+
+const nan = { loss: 'NaN', epoch: 2, step: 7, message: "loss 'ce' became NaN at epoch 2, step 7 (local)" };
+
+function input(overrides: Partial<FederatedReportInput>): FederatedReportInput {
+  return {
+    title: 't',
+    strategy: 'fedavg',
+    backend: 'cpu',
+    history: [round(1, 0.6), round(2, 0.8)],
+    clients: { c0: { sampled: 2, replied: 2, failures: 0 }, c1: { sampled: 2, replied: 2, failures: 0 }, c2: { sampled: 2, replied: 2, failures: 0 } },
+    baselineEpochs: 4,
+    ...overrides,
+  };
+}
+
+describe('federated report with diverged baselines', () => {
+  it('divergenceText says the value and where', () => {
+    assert.equal(divergenceText(nan), 'loss NaN at epoch 2, step 7');
+    assert.equal(divergenceText({ loss: 'Infinity', message: 'm' }), 'loss Infinity');
+  });
+
+  it('a diverged pooled baseline: the row says diverged, the verdict says there is no pooled reference, the local-only comparison stands', () => {
+    const i = input({ localOnly: { c0: { accuracy: 0.5, loss: 1 }, c1: { accuracy: 0.7, loss: 1 }, c2: { accuracy: 0.6, loss: 1 } }, diverged: { pooled: nan } });
+
+    const s = summarizeFederated(i);
+    const table = federatedTable(i, s);
+
+    assert.equal(s.pooled, undefined);
+    assert.equal(s.pooledDiverged, 'loss NaN at epoch 2, step 7');
+    assert.equal(s.localOnlyDiverged, 0);
+    assert.ok(Math.abs((s.gainOverLocal ?? 0) - 0.2) < 1e-12);
+    assert.match(table, /local-only \(mean of 3 clients\)\s+60\.00% ± 10\.00\s+\+20\.00 pp/);
+    assert.match(table, /pooled \(all data in one place\)\s+diverged \(loss NaN at epoch 2, step 7\)\s+–/);
+    assert.equal(
+      federatedVerdict(s),
+      'Federated training beat training alone: 80.00% vs 60.00% mean local-only (+20.00 pp); the pooled baseline diverged (loss NaN at epoch 2, step 7), so there is no pooled reference.',
+    );
+    assert.match(federatedMarkdown(i), /Baselines trained 4 epochs each/);
+  });
+
+  it('local-only clients that diverged are left out of the mean and named in the clients table', () => {
+    const i = input({ localOnly: { c0: { accuracy: 0.5, loss: 1 }, c2: { accuracy: 0.7, loss: 1 } }, pooled: { accuracy: 0.9, loss: 0.3 }, diverged: { localOnly: { c1: nan } } });
+
+    const s = summarizeFederated(i);
+    const md = federatedMarkdown(i);
+
+    assert.equal(s.localOnlyDiverged, 1);
+    assert.ok(Math.abs((s.localOnlyMean ?? 0) - 0.6) < 1e-12);
+    assert.match(federatedTable(i, s), /local-only \(mean of 2 clients; 1 more diverged\)\s+60\.00%/);
+    assert.match(federatedVerdict(s), /\(\+20\.00 pp\) over the clients whose local-only training did not diverge \(1 did\); it is -10\.00 pp from pooled training\.$/);
+    assert.match(md, /\| c0 \| 2 \| 2 \| 50\.00% \|\n\| c1 \| 2 \| 2 \| diverged \(loss NaN at epoch 2, step 7\) \|\n\| c2 \| 2 \| 2 \| 70\.00% \|/);
+  });
+
+  it('every local-only client diverged: one row says so and the verdict does not invent a comparison', () => {
+    const i = input({ diverged: { localOnly: { c0: nan, c1: nan, c2: nan } } });
+
+    const s = summarizeFederated(i);
+
+    assert.equal(s.localOnlyMean, undefined);
+    assert.match(federatedTable(i, s), /local-only \(3 clients\)\s+diverged \(every client; first: loss NaN at epoch 2, step 7\)\s+–/);
+    assert.equal(federatedVerdict(s), 'Federated model: 80.00% test accuracy (the local-only baseline diverged on every client).');
+  });
+
+  it('without divergence the report is as before', () => {
+    const i = input({ localOnly: { c0: { accuracy: 0.5, loss: 1 } }, pooled: { accuracy: 0.9, loss: 0.3 } });
+
+    const s = summarizeFederated(i);
+
+    assert.equal(s.pooledDiverged, undefined);
+    assert.equal(s.localOnlyDiverged, 0);
+    assert.doesNotMatch(federatedTable(i, s) + federatedMarkdown(i), /diverged/);
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * A strategy built from parts: an aggregator (how replies combine), a server optimizer (the
+ * server's step to the new model) and a client algorithm (what clients do besides local
+ * training, with its server half). The skeleton every strategy shares lives here: a round's
+ * replies are checked (count, duplicates, lengths, finite values, example counts, the extras the
+ * client algorithm expects) and sorted by client id, so the result does not depend on arrival
+ * order; the parts compute; their new state is committed only once the whole round succeeded; and
+ * common diagnostics are added. The twelve named strategies are presets of this class.
+ */
+import { RoundRefusedError } from '../../errors.js';
+import type { ServerHalf } from '../client/algorithms/algorithm.js';
+import { CLIENT_ALGORITHMS, roundConfigOff } from '../client/algorithms/registry.js';
+import { norm } from '../aggregate/vectors.js';
+import type { AggregateResult, FitFailure, FitInstructions, FitReply, RoundContext, Strategy, StrategyState } from '../strategy.js';
+import { FEW_REPLIES_HINT, type Aggregator } from './aggregators/aggregator.js';
+import { createAggregator } from './aggregators/registry.js';
+import { clientMetricMeans, pickState, readState, sortByClient, type StateLayout } from './base.js';
+import { strategyName, type ComposedStrategySpec, type ComposedStrategySpecInput } from './options.js';
+import { parseComposedSpec } from './parse-options.js';
+import { createServerOptimizer } from './server-optimizers/registry.js';
+import type { ServerOptimizer } from './server-optimizers/server-optimizer.js';
+
+/** Naming of a composed strategy (presets set both). */
+export interface ComposedStrategyNaming {
+  /** Registry name, in checkpoints and reports. Default `<aggregator>+<serverOptimizer>+<client>`, e.g. `krum+adam+fedprox`. */
+  name?: string;
+  /** Display name in messages, e.g. `FedAvg`. Default: the parts' titles joined by ` + `. */
+  title?: string;
+}
+
+/** "3 sampled clients failed (a: timeout; b: ...)" or "" when none failed. */
+function describeFailures(failures: readonly FitFailure[]): string {
+  if (failures.length === 0) return '';
+  const shown = failures.slice(0, 3).map((f) => `${f.clientId}: ${f.reason}`);
+  const rest = failures.length > 3 ? `; and ${failures.length - 3} more` : '';
+  return `; ${failures.length} sampled client(s) failed (${shown.join('; ')}${rest})`;
+}
+
+/** The union of two state layouts, which must not share a name. */
+function unionLayout(a: StateLayout, b: StateLayout): StateLayout {
+  const clash = [...a.scalars.filter((k) => b.scalars.includes(k)), ...a.vectors.filter((k) => b.vectors.includes(k))];
+  if (clash.length > 0) throw new Error(`strategy parts share state names: ${clash.join(', ')}`);
+  return { scalars: [...a.scalars, ...b.scalars], vectors: [...a.vectors, ...b.vectors] };
+}
+
+/** A strategy from an aggregator, a server optimizer and a client algorithm. */
+export class ComposedStrategy implements Strategy {
+  readonly name: string;
+  /** The validated spec, defaults filled. */
+  readonly spec: ComposedStrategySpec;
+  readonly aggregator: Aggregator;
+  readonly serverOptimizer: ServerOptimizer;
+  /** The client algorithm's server half. */
+  readonly clientAlgorithm: ServerHalf;
+  /** Display name used in messages. */
+  readonly title: string;
+  private readonly layout: StateLayout;
+
+  /** Throws UnknownNameError for an unknown part, ConfigError naming the field for a bad option. */
+  constructor(spec: ComposedStrategySpecInput, naming: ComposedStrategyNaming = {}) {
+    this.spec = parseComposedSpec(spec);
+    const { aggregator, serverOptimizer, client } = this.spec;
+    this.name = naming.name ?? strategyName(this.spec);
+    const ctx = { strategy: this.name };
+    this.aggregator = createAggregator(aggregator);
+    this.serverOptimizer = createServerOptimizer(serverOptimizer, ctx);
+    this.clientAlgorithm = CLIENT_ALGORITHMS.get(client.name).server(client, ctx);
+    const plainStep = serverOptimizer.name === 'plain' && serverOptimizer.serverLearningRate === 1;
+    const parts = [this.aggregator.title, ...(plainStep ? [] : [this.serverOptimizer.title]), ...(client.name === 'plain' ? [] : [this.clientAlgorithm.title])];
+    this.title = naming.title ?? parts.join(' + ');
+    this.layout = unionLayout(this.serverOptimizer.stateLayout, this.clientAlgorithm.stateLayout);
+  }
+
+  minReplies(): number {
+    return this.aggregator.requirement().min;
+  }
+
+  configureFit(ctx: RoundContext): FitInstructions {
+    const replyExtras = this.clientAlgorithm.replyExtras(ctx);
+    return {
+      config: { localEpochs: this.spec.localEpochs, batchSize: this.spec.batchSize, ...roundConfigOff(), ...this.clientAlgorithm.config() },
+      extras: this.clientAlgorithm.extras(ctx),
+      ...(Object.keys(replyExtras).length > 0 ? { replyExtras } : {}),
+    };
+  }
+
+  /**
+   * Why this reply cannot be aggregated, or undefined when it can: wrong parameter length,
+   * non-finite parameters, an impossible example count, or a missing, mis-sized or non-finite
+   * extra that the client algorithm expects. Runtimes may call it to refuse a single reply.
+   */
+  checkReply(ctx: RoundContext, reply: FitReply): string | undefined {
+    const expected = ctx.global.length;
+    const who = `client '${reply.clientId}'`;
+    if (reply.params.length !== expected) return `${who} sent ${reply.params.length} parameters, expected ${expected}`;
+    if (!(Number.isInteger(reply.numExamples) && reply.numExamples >= 0)) return `${who} reported ${reply.numExamples} examples; expected an integer ≥ 0`;
+    const bad = reply.params.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) return `${who} sent a non-finite parameter (${reply.params[bad]} at index ${bad})`;
+    for (const [name, length] of Object.entries(this.clientAlgorithm.replyExtras(ctx))) {
+      const extra = reply.extras[name];
+      if (extra === undefined) return `${who} sent no '${name}'; ${this.clientAlgorithm.replyExtrasHint}`;
+      if (extra.length !== length) return `${who} sent a '${name}' of ${extra.length} values, expected ${length}`;
+      const i = extra.findIndex((x) => !Number.isFinite(x));
+      if (i >= 0) return `${who} sent a non-finite '${name}' value (${extra[i]} at index ${i})`;
+    }
+    return undefined;
+  }
+
+  aggregateFit(ctx: RoundContext, replies: readonly FitReply[], failures: readonly FitFailure[]): AggregateResult {
+    const n = replies.length;
+    if (n === 0) {
+      throw new RoundRefusedError(`${this.title} received no replies to aggregate${describeFailures(failures)}`, FEW_REPLIES_HINT);
+    }
+    const { min, rule, hint } = this.aggregator.requirement();
+    if (n < min) throw new RoundRefusedError(`${this.title} needs ${rule} replies, got ${n}${describeFailures(failures)}`, hint);
+    const sorted = sortByClient(replies);
+    for (let i = 1; i < n; i++) {
+      if (sorted[i].clientId === sorted[i - 1].clientId) {
+        throw new RoundRefusedError(`${this.title} got two replies from client '${sorted[i].clientId}' in one round`, 'a runtime must pass at most one reply per client');
+      }
+    }
+    for (const reply of sorted) {
+      const problem = this.checkReply(ctx, reply);
+      if (problem !== undefined) throw new RoundRefusedError(`${this.title} cannot aggregate: ${problem}`, 'the runtime should refuse such a reply before aggregation');
+    }
+    const aggregated = this.aggregator.aggregate({ global: ctx.global, replies: sorted, title: this.title });
+    const step = this.serverOptimizer.step(ctx.global, aggregated.aggregate);
+    const update = this.clientAlgorithm.update(ctx, sorted);
+    step.commit();
+    update.commit();
+    const params = step.params;
+    const delta = new Float64Array(params.length);
+    for (let i = 0; i < delta.length; i++) delta[i] = params[i] - ctx.global[i];
+    return {
+      params,
+      metrics: {
+        replies: n,
+        failures: failures.length,
+        examples: sorted.reduce((s, r) => s + r.numExamples, 0),
+        updateNorm: norm(delta),
+        ...clientMetricMeans(sorted),
+        ...aggregated.metrics,
+        ...step.metrics,
+        ...update.metrics,
+      },
+    };
+  }
+
+  getState(): StrategyState {
+    const a = this.serverOptimizer.getState();
+    const b = this.clientAlgorithm.getState();
+    return { scalars: { ...a.scalars, ...b.scalars }, vectors: { ...a.vectors, ...b.vectors } };
+  }
+
+  setState(state: StrategyState): void {
+    const read = readState(this.name, state, this.layout);
+    this.serverOptimizer.setState(pickState(read, this.serverOptimizer.stateLayout));
+    this.clientAlgorithm.setState(pickState(read, this.clientAlgorithm.stateLayout));
+  }
+}
