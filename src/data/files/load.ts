@@ -82,8 +82,8 @@ export function loadEvaluationData(input: DataConfigInput, seed: number): Evalua
   }
   const prepared = prepareExperimentData(loadRawData(cfg), { ...cfg, validationFraction: 0 }, seed);
   const n = datasetLength(prepared.test);
-  const raw = cfg.test !== undefined || cfg.dataset === 'fashion-mnist';
-  const description = raw
+  const hasTestSplit = cfg.test !== undefined || cfg.dataset === 'fashion-mnist';
+  const description = hasTestSplit
     ? `the ${n} test rows of ${cfg.dataset}`
     : `${n} rows held out of ${cfg.train ?? cfg.dataset} (data.testFraction ${cfg.testFraction}; set data.test to evaluate on a whole file)`;
   return { data: prepared.test, description };

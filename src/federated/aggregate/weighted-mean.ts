@@ -3,12 +3,11 @@ import { ConfigError, RoundRefusedError } from '../../errors.js';
 import { assertSameLength } from './vectors.js';
 
 /**
- * Σ wᵢ·vᵢ / Σ wᵢ, per coordinate. Weights are example counts in FedAvg: finite and ≥ 0 with a
- * positive sum. The sum runs in float64 and is rounded to float32 once at the end, so the
- * result does not drift with many clients. Inputs are not modified.
+ * Checks one finite weight ≥ 0 per vector (of one length) with a positive sum, and returns the sum.
+ * Throws RoundRefusedError for no vectors, ConfigError naming the bad weight otherwise.
  */
-export function weightedMean(vectors: readonly Float32Array[], weights: readonly number[]): Float32Array {
-  if (vectors.length === 0) throw new RoundRefusedError('weightedMean needs at least one vector, got 0');
+function checkWeights(what: string, vectors: readonly Float32Array[], weights: readonly number[]): number {
+  if (vectors.length === 0) throw new RoundRefusedError(`${what} needs at least one vector, got 0`);
   if (weights.length !== vectors.length) {
     throw new ConfigError('weights', `${weights.length} weights for ${vectors.length} vectors; give one weight per vector`);
   }
@@ -19,6 +18,16 @@ export function weightedMean(vectors: readonly Float32Array[], weights: readonly
     total += w;
   });
   if (!(total > 0)) throw new ConfigError('weights', 'sum to 0; at least one vector needs a positive weight');
+  return total;
+}
+
+/**
+ * Σ wᵢ·vᵢ / Σ wᵢ, per coordinate. Weights are example counts in FedAvg: finite and ≥ 0 with a
+ * positive sum. The sum runs in float64 and is rounded to float32 once at the end, so the
+ * result does not drift with many clients. Inputs are not modified.
+ */
+export function weightedMean(vectors: readonly Float32Array[], weights: readonly number[]): Float32Array {
+  const total = checkWeights('weightedMean', vectors, weights);
   const d = vectors[0].length;
   const acc = new Float64Array(d);
   vectors.forEach((v, k) => {
@@ -45,17 +54,8 @@ export interface WeightedUpdateSum {
  * `weightedMean`. Inputs are not modified.
  */
 export function weightedUpdateSum(global: Float32Array, vectors: readonly Float32Array[], weights: readonly number[]): WeightedUpdateSum {
-  if (vectors.length === 0) throw new RoundRefusedError('weightedUpdateSum needs at least one vector, got 0');
-  if (weights.length !== vectors.length) {
-    throw new ConfigError('weights', `${weights.length} weights for ${vectors.length} vectors; give one weight per vector`);
-  }
   assertSameLength([global, ...vectors]);
-  let total = 0;
-  weights.forEach((w, i) => {
-    if (!Number.isFinite(w) || w < 0) throw new ConfigError(`weights.${i}`, `must be a finite number ≥ 0, got ${w}`);
-    total += w;
-  });
-  if (!(total > 0)) throw new ConfigError('weights', 'sum to 0; at least one vector needs a positive weight');
+  const total = checkWeights('weightedUpdateSum', vectors, weights);
   const d = global.length;
   const sum = new Float64Array(d);
   vectors.forEach((v, k) => {

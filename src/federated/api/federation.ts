@@ -38,8 +38,8 @@ export interface FederationDefinition {
 
 /** The validated config of a definition (plus runtime sections), and the tfjs model's weights as initial parameters. */
 export function federationConfig(def: FederationDefinition, extra: Partial<FederatedConfigInput> = {}): { config: FederatedConfig; initialParams?: Float32Array } {
-  const isLayers = def.model instanceof tfl.LayersModel;
-  const model = def.model instanceof tfl.LayersModel ? layersTaskModel(def.model) : def.model;
+  const layers = def.model instanceof tfl.LayersModel ? def.model : undefined;
+  const model = layers === undefined ? (def.model as FederatedConfigInput['model']) : layersTaskModel(layers);
   const input: FederatedConfigInput = {
     ...extra,
     mode: 'federated',
@@ -59,5 +59,5 @@ export function federationConfig(def: FederationDefinition, extra: Partial<Feder
     throw new ConfigError(issue.path.map(String).join('.'), issue.message, 'see the documented fields of FederationDefinition and the federated config');
   }
   const config = parsed.data;
-  return isLayers ? { config, initialParams: readParams(def.model as tfl.LayersModel) } : { config };
+  return layers === undefined ? { config } : { config, initialParams: readParams(layers) };
 }

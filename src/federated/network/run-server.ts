@@ -68,7 +68,6 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
   const task = federatedTaskFor(config, schemaOf(evaluation.data));
   opts.log(`evaluating the global model on ${evaluation.description}`);
   if (task.classNames !== undefined) opts.log(`classes, in index order: ${task.classNames.join(', ')}`);
-  const data = { test: evaluation.data };
   const evaluator = new LocalTrainer(task);
   // The initial model comes from the run seed (as in the simulation), so every (re)start agrees on it.
   const initial = buildTaskModel(task, deriveSeed(config.seed, 'initial-model'));
@@ -114,7 +113,7 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
       layout,
       initialParams,
       evaluateGlobal: (params) => {
-        const s = evaluator.evaluate(params, data.test);
+        const s = evaluator.evaluate(params, evaluation.data);
         return models.offer(params, { loss: s.loss, accuracy: s.accuracy });
       },
       checkpointPath,

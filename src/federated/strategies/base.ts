@@ -6,8 +6,6 @@
 import { CheckpointError } from '../../errors.js';
 import type { FitReply, StrategyState } from '../strategy.js';
 
-export { FEW_REPLIES_HINT, FEW_REPLIES_ROBUST_HINT } from './aggregators/aggregator.js';
-
 /** Orders strings by UTF-16 code units (locale-independent, unlike localeCompare). */
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

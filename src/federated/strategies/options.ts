@@ -130,8 +130,6 @@ export type PresetSpec = z.infer<typeof PresetSpecSchema>;
 export type PresetName = PresetSpec['name'];
 /** The validated options of the preset called `N`. */
 export type StrategyOptions<N extends PresetName> = Extract<PresetSpec, { name: N }>;
-/** The options every strategy has. */
-export type CommonOptions = Pick<StrategySpec, 'localEpochs' | 'batchSize'>;
 
 /** The registry name of a spec's strategy: the preset's name, or `<aggregator>+<serverOptimizer>+<client>` (e.g. `krum+adam+fedprox`). */
 export function strategyName(spec: StrategySpec): string {
