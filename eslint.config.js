@@ -26,6 +26,8 @@ const NODE_ONLY = [
   'src/package-version.ts',
   'src/report/run-folder.ts',
   'src/mutual/experiment.ts',
+  'src/multitask/experiment.ts',
+  'src/data/multitask/load.ts',
   // tests and their helpers run in Node
   'src/**/*.test.ts',
   'src/**/testing.ts',
@@ -58,7 +60,7 @@ export default tseslint.config(
           patterns: [
             { regex: '^node:', message: 'browser-safe code (see NODE_ONLY in eslint.config.js) may not use Node built-ins' },
             {
-              regex: '(^|/)(native|files|network|simulation|cli|bench|api)/|/(backend|model-io|node-io|run-folder|experiment|tokens|checkpoint-file|coordinator|node|package-version)\\.js$',
+              regex: '(^|/)(native|files|network|simulation|cli|bench|api)/|/(backend|model-io|node-io|run-folder|experiment|tokens|checkpoint-file|coordinator|node|package-version)\\.js$|multitask/load\\.js$',
               message: 'this module needs Node.js: browser-safe code may not import it (see NODE_ONLY in eslint.config.js)',
               allowTypeImports: true,
             },

@@ -83,3 +83,25 @@ export { mutualComparison, mutualReportMarkdown } from './mutual/mutual-report.j
 export { compareJointAlone, comparisonMarkdown, comparisonText, verdict, type Comparison, type ComparisonRow, type SeedScores } from './report/joint-vs-alone.js';
 export { summarize, type Summary } from './report/stats.js';
 export { lineChartSvg, type Series, type ChartOptions } from './report/line-chart-svg.js';
+
+// Multi-task learning: tasks, architectures, weightings and gradient methods, the run and its report.
+export { MultitaskConfigSchema, ArchitectureConfigSchema, WeightingConfigSchema, HeadConfigSchema, type MultitaskConfig, type MultitaskConfigInput } from './multitask/config.js';
+export { runMultitask, type RunMultitaskOptions, type MultitaskData, type MultitaskEvent, type MultitaskPhase, type SingleTaskCache, type SingleTaskResult } from './multitask/run-multitask.js';
+export type { MultitaskResult, MultitaskSeedResult, TaskSummary } from './multitask/result.js';
+export { resolveTasks, taskLoss, TaskConfigSchema, TASK_LOSSES, type Task, type TaskConfig, type TaskLoss } from './multitask/task.js';
+export { multitaskObjective, REPRESENTATION_HEAD, type MultitaskObjective, type MultitaskObjectiveOptions } from './multitask/objective.js';
+export type { Weighting, LossWeighting, GradientMethod, Aggregation, RegisteredWeighting, WeightingSetup, WeightingStep } from './multitask/weighting.js';
+export { getWeighting, findWeighting, listWeightings, WEIGHTING_NAMES } from './multitask/weightings/registry.js';
+export type { RegisteredArchitecture, ArchitectureBuild, HeadPlan, HeadSpec, MultiTaskModel } from './multitask/architecture.js';
+export { getArchitecture, findArchitecture, listArchitectures, ARCHITECTURE_NAMES } from './multitask/architectures/registry.js';
+export { jacobianOf, checkJacobian, type Jacobian } from './multitask/jacobian/jacobian.js';
+export { dot, norm, gram, combineRows, solveLinear, symmetricEigen, projectToSimplex, solveNonNegativeQp } from './multitask/jacobian/linalg.js';
+export { minNormWeights } from './multitask/jacobian/min-norm.js';
+export { deltaM, deltaMSummary, summarizeDeltaM, type DeltaMResult, type DeltaMSummary } from './multitask/delta-m.js';
+export { multitaskComparison, multitaskVerdict, multitaskReportText, multitaskReportMarkdown, multitaskReportJson, multitaskCurvesSvg, type MultitaskComparison } from './multitask/multitask-report.js';
+export { MultitaskDataConfigSchema, MULTITASK_DATASET_NAMES, type MultitaskDataConfig, type MultitaskDataConfigInput } from './data/multitask/config.js';
+export { buildMultiDigitImages, multiDigitsFields, normalizeMultiDigits, pairPartners } from './data/multitask/multi-digits.js';
+export { fashionTaskFields, FASHION_TASKS, FASHION_CATEGORY_NAMES } from './data/multitask/fashion-tasks.js';
+export { mmoeSynthetic, MMOE_SYNTHETIC_TASKS, type MmoeSyntheticOptions } from './data/multitask/mmoe-synthetic.js';
+export { removeLabels, type RemoveLabelsOptions } from './data/multitask/remove-labels.js';
+export { parseMultiTargetCsv, parseMultiTargetJsonl, type MultiTargetOptions, type MultiTargetTable, type TargetSpec } from './data/multitask/multi-target-tabular.js';

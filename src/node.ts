@@ -29,6 +29,8 @@ export { loadRawData, loadExperimentData, type RawDataCache } from './data/files
 export { readDataFile } from './data/files/read-data-file.js';
 
 export { runMutualExperiment, type ExperimentOptions, type ExperimentResult } from './mutual/experiment.js';
+export { runMultitaskExperiment, loadConfigData, type MultitaskExperimentOptions, type MultitaskExperimentResult } from './multitask/experiment.js';
+export { loadMultitaskData } from './data/multitask/load.js';
 export { createRunFolder, openRunFolder, type RunFolder } from './report/run-folder.js';
 
 export { FederatedConfigSchema, type FederatedConfig, type FederatedConfigInput } from './federated/config.js';

@@ -7,12 +7,13 @@ import { ConfigError, messageOf, UsageError } from '../errors.js';
 import { FederatedConfigSchema, type FederatedConfig } from '../federated/config.js';
 import { ClientRunConfigSchema, type ClientRunConfig } from '../federated/network/run-client.js';
 import { MutualConfigSchema, type MutualConfig } from '../mutual/config.js';
+import { MultitaskConfigSchema, type MultitaskConfig } from '../multitask/config.js';
 
 /** Modes that `jointly run` can execute today, with their schemas. */
-const MODES = { mutual: MutualConfigSchema, federated: FederatedConfigSchema } as const;
+const MODES = { mutual: MutualConfigSchema, multitask: MultitaskConfigSchema, federated: FederatedConfigSchema } as const;
 export const RUNNABLE_MODES = Object.keys(MODES);
 
-export type ExperimentConfig = MutualConfig | FederatedConfig;
+export type ExperimentConfig = MutualConfig | MultitaskConfig | FederatedConfig;
 
 /** Every config file mode, with its schema (`client` configs are for `jointly client` only). */
 const ALL_MODES = { ...MODES, client: ClientRunConfigSchema } as const;
@@ -20,6 +21,7 @@ type ModeName = keyof typeof ALL_MODES;
 /** The parsed config of each mode. */
 export interface ConfigOfMode {
   mutual: MutualConfig;
+  multitask: MultitaskConfig;
   federated: FederatedConfig;
   client: ClientRunConfig;
 }
@@ -88,18 +90,21 @@ export function validateConfigOf<M extends ModeName>(raw: unknown, source: strin
 
 const MODE_WORDS: Record<ModeName, string> = {
   mutual: 'a mutual-learning config ("mode": "mutual")',
+  multitask: 'a multi-task config ("mode": "multitask")',
   federated: 'a federated config ("mode": "federated")',
   client: 'a federated client config ("mode": "client")',
 };
 /** The commands that run each mode's configs. */
 const MODE_COMMANDS: Record<ModeName, (source: string) => string> = {
   mutual: (source) => `jointly run ${source}`,
+  multitask: (source) => `jointly run ${source}`,
   federated: (source) => `jointly server ${source} (real clients connect to it) or jointly simulate ${source} (virtual clients)`,
   client: (source) => `jointly client ${source}`,
 };
 /** What to write instead, for each mode a command runs. */
 const MODE_EXAMPLES: Record<ModeName, string> = {
   mutual: 'configs/smoke.json',
+  multitask: 'configs/multitask-smoke.json',
   federated: 'configs/federated-smoke.json',
   client: 'configs/federated-client.json',
 };
@@ -123,7 +128,7 @@ export function checkCommandMode(raw: unknown, source: string, command: string, 
 
 /** Validates a parsed config object of a mode `jointly run` runs. */
 export function validateConfig(raw: unknown, source: string): ExperimentConfig {
-  return validateConfigOf(raw, source, ['mutual', 'federated']);
+  return validateConfigOf(raw, source, ['mutual', 'multitask', 'federated']);
 }
 
 /** Reads a config file (`.json`, `.yaml` or `.yml`) without validating it. */

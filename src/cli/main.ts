@@ -20,6 +20,7 @@ const HELP = `jointly: joint learning for TypeScript (mutual, multi-task, multim
 
 usage:
   jointly demo [options]              mutual learning on MNIST with noisy labels: joint vs alone
+  jointly demo multitask [options]    multi-task learning on MultiFashion: multi-task vs single-task
   jointly run <config.json|yaml>      run an experiment from a config file (mutual or federated)
   jointly simulate <config>           federated learning with N virtual clients on worker threads
   jointly server <config>             federated server: clients connect over ws:// or wss://
@@ -174,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     switch (command) {
       case 'demo':
-        return await demoCommand(overrides, out);
+        return await demoCommand(overrides, out, rest[0]);
       case 'run':
         return await runCommand(rest, overrides, out);
       case 'simulate':

@@ -73,8 +73,11 @@ export const ModelSpecSchema = z.discriminatedUnion('type', [MlpSpecSchema, CnnS
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
 
-/** Throws a ConfigError when the convolutions and pools shrink the image below one pixel. */
-function checkCnnFits(spec: Extract<ModelSpec, { type: 'cnn' }>, inputShape: readonly number[]): void {
+/**
+ * Throws a ConfigError when the convolutions and pools of `spec` shrink an image of
+ * `inputShape` ([height, width, channels]) below one pixel, naming the block.
+ */
+export function checkCnnFits(spec: Extract<ModelSpec, { type: 'cnn' }>, inputShape: readonly number[]): void {
   let [h, w] = inputShape;
   spec.conv.forEach((block, i) => {
     const conv = (n: number): number => (spec.padding === 'same' ? Math.ceil(n / block.stride) : Math.floor((n - block.kernelSize) / block.stride) + 1);

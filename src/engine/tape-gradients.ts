@@ -42,12 +42,13 @@ function checkEngine(engine: unknown): EngineInternals {
  * Ids of the tensors computed from `xs` on the tape, and the nodes that compute them. A
  * stopGradient node does not pass reachability on (its gradient is zero by definition).
  */
-function reachableFrom(tape: readonly TapeNode[], xs: readonly tf.Tensor[]): { tensors: Set<number>; nodes: Set<number> } {
+function reachableFrom(tape: readonly TapeNode[], xs: readonly tf.Tensor[], stopAt?: ReadonlySet<number>): { tensors: Set<number>; nodes: Set<number> } {
   const tensors = new Set(xs.map((x) => x.id));
   const nodes = new Set<number>();
   for (const node of tape) {
     if (node.kernelName === STOP_GRADIENT_NODE) continue;
-    if (Object.values(node.inputs).some((t) => tensors.has(t.id))) {
+    // A tensor in stopAt is reached but does not pass reachability on.
+    if (Object.values(node.inputs).some((t) => tensors.has(t.id) && stopAt?.has(t.id) !== true)) {
       nodes.add(node.id);
       for (const out of node.outputs) tensors.add(out.id);
     }
@@ -81,8 +82,8 @@ function pathNodes(tape: readonly TapeNode[], fromX: { tensors: Set<number>; nod
 }
 
 /** Backpropagates from `y` (gradient 1) along `path`; returns the gradient of each x reached. */
-function backward(path: readonly TapeNode[], y: tf.Tensor, xs: readonly tf.Tensor[], engine: EngineInternals): (tf.Tensor | undefined)[] {
-  const grads = new Map<number, tf.Tensor>([[y.id, tf.onesLike(y)]]);
+function backward(path: readonly TapeNode[], y: tf.Tensor, xs: readonly tf.Tensor[], engine: EngineInternals, dy?: tf.Tensor): (tf.Tensor | undefined)[] {
+  const grads = new Map<number, tf.Tensor>([[y.id, dy ?? tf.onesLike(y)]]);
   for (let i = path.length - 1; i >= 0; i--) {
     const node = path[i];
     if (node.gradient === undefined) throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
@@ -176,4 +177,142 @@ function walk(tape: readonly TapeNode[], losses: Record<string, tf.Scalar>, vars
     throw err;
   }
   return { values, grads, unconnected };
+}
+
+/** Ids of the tensors `y` is computed from on the tape (y included), not through stopGradient nodes. */
+function ancestors(tape: readonly TapeNode[], y: tf.Tensor): Set<number> {
+  const leads = new Set([y.id]);
+  for (let i = tape.length - 1; i >= 0; i--) {
+    const node = tape[i];
+    if (node.kernelName === STOP_GRADIENT_NODE) continue;
+    if (node.outputs.some((o) => leads.has(o.id))) for (const t of Object.values(node.inputs)) leads.add(t.id);
+  }
+  return leads;
+}
+
+/** What `representationGradients` gives back. */
+export interface RepresentationGradients {
+  /** Value of every loss. */
+  values: Record<string, number>;
+  /**
+   * `grads[loss][variableName]` for the variables downstream of the representation (the heads):
+   * each loss's own gradient. The variables upstream of it (the trunk) are in `trunk`.
+   */
+  grads: Record<string, Record<string, tf.Tensor>>;
+  /** Gradients of the trunk's variables: the combined representation gradient backpropagated once through the trunk. */
+  trunk: Record<string, tf.Tensor>;
+  /** Losses that depend on neither the representation nor a head variable. */
+  unconnected: string[];
+}
+
+/**
+ * Gradients through a shared representation, as the representation-gradient variants of
+ * multi-task gradient methods need (MGDA-UB's "MGDA-UB" proper, Sener & Koltun 2018, §3.3): one
+ * forward pass; per loss, a backward pass down to the representation only (through its head);
+ * `combine` turns the per-loss representation gradients into one; that one is backpropagated
+ * once through the trunk. The variables upstream of the representation (`representation()`,
+ * a tensor computed inside `f`) are the trunk; the others are heads and get each loss's own
+ * gradient. Throws when a loss depends on a trunk variable other than through the
+ * representation (the method would then be wrong: use gradients of the shared parameters).
+ */
+export function representationGradients(
+  f: () => Record<string, tf.Scalar>,
+  vars: readonly tf.Variable[],
+  representation: () => tf.Tensor,
+  combine: (perLoss: Record<string, tf.Tensor>) => tf.Tensor,
+  onValues?: (values: Record<string, number>) => void,
+): RepresentationGradients {
+  const engine = checkEngine(tf.engine());
+  if (engine.state.gradientDepth !== 0) throw new Error('representation gradients cannot be nested inside another gradient computation');
+  let tape: TapeNode[] | null = null;
+  try {
+    engine.startTape();
+    let losses: Record<string, tf.Scalar>;
+    try {
+      if (!Array.isArray(engine.state.activeTape)) throw new Error('representation gradients need the tape of @tensorflow/tfjs-core 4.22 (state.activeTape); this tfjs version differs');
+      losses = engine.tidy('forward', f);
+    } finally {
+      engine.endTape();
+      tape = engine.state.activeTape;
+    }
+    try {
+      return walkRepresentation(tape ?? [], losses, vars, representation(), combine, engine, onValues);
+    } finally {
+      for (const loss of Object.values(losses)) if (!(loss instanceof tf.Variable)) loss.dispose();
+    }
+  } finally {
+    for (const node of tape ?? []) for (const t of node.saved ?? []) t.dispose();
+    engine.state.activeTape = null;
+  }
+}
+
+function walkRepresentation(
+  tape: readonly TapeNode[],
+  losses: Record<string, tf.Scalar>,
+  vars: readonly tf.Variable[],
+  rep: tf.Tensor,
+  combine: (perLoss: Record<string, tf.Tensor>) => tf.Tensor,
+  engine: EngineInternals,
+  onValues?: (values: Record<string, number>) => void,
+): RepresentationGradients {
+  const values: Record<string, number> = {};
+  for (const [name, t] of Object.entries(losses)) values[name] = t.dataSync()[0];
+  onValues?.(values);
+  const upstream = ancestors(tape, rep);
+  const trunkVars = vars.filter((v) => upstream.has(v.id));
+  const headVars = vars.filter((v) => !upstream.has(v.id));
+  // The trunk must reach the losses only through the representation: stopped there, it reaches none.
+  const around = reachableFrom(tape, trunkVars, new Set([rep.id]));
+  for (const [name, loss] of Object.entries(losses)) {
+    if (around.tensors.has(loss.id)) throw new Error(`loss '${name}' depends on the trunk's parameters other than through the shared representation, so representation gradients do not apply`);
+  }
+  const fromHead = reachableFrom(tape, [rep, ...headVars]);
+  const xs = [rep, ...headVars];
+  const grads: Record<string, Record<string, tf.Tensor>> = {};
+  const repGrads: Record<string, tf.Tensor> = {};
+  const trunk: Record<string, tf.Tensor> = {};
+  const unconnected: string[] = [];
+  try {
+    for (const [name, loss] of Object.entries(losses)) {
+      const path = pathNodes(tape, fromHead, loss);
+      if (path.length === 0) {
+        unconnected.push(name);
+        continue;
+      }
+      const got = engine.tidy('backward', () => {
+        const [dRep, ...dHeads] = backward(path, loss, xs, engine);
+        const heads: Record<string, tf.Tensor> = {};
+        headVars.forEach((v, k) => {
+          const g = dHeads[k];
+          if (g !== undefined) heads[v.name] = g;
+        });
+        return { heads, ...(dRep === undefined ? {} : { rep: dRep }) };
+      });
+      grads[name] = got.heads;
+      if (got.rep !== undefined) repGrads[name] = got.rep;
+    }
+    if (trunkVars.length > 0 && Object.keys(repGrads).length > 0) {
+      const path = pathNodes(tape, reachableFrom(tape, trunkVars), rep);
+      const perVar = engine.tidy('backward', () => {
+        const dRep = combine(repGrads);
+        if (!(dRep instanceof tf.Tensor) || dRep.shape.join(',') !== rep.shape.join(',')) {
+          throw new Error(`the combined representation gradient must have the representation's shape [${rep.shape.join(', ')}]`);
+        }
+        const named: Record<string, tf.Tensor> = {};
+        backward(path, rep, trunkVars, engine, dRep).forEach((g, k) => {
+          if (g !== undefined) named[trunkVars[k].name] = g;
+        });
+        return named;
+      });
+      Object.assign(trunk, perVar);
+    }
+    return { values, grads, trunk, unconnected };
+  } catch (err) {
+    for (const g of Object.values(grads)) tf.dispose(Object.values(g));
+    tf.dispose(Object.values(trunk));
+    throw err;
+  } finally {
+    // The per-loss representation gradients are the combiner's input only.
+    tf.dispose(Object.values(repGrads));
+  }
 }

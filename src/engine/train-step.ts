@@ -13,7 +13,7 @@ import { NonFiniteLossError, ObjectiveError } from '../errors.js';
 import type { Batch } from './batch.js';
 import { forward, trainableVariables, type Member } from './member.js';
 import type { Objective, StepContext } from './objective.js';
-import { lossGradients } from './tape-gradients.js';
+import { lossGradients, representationGradients } from './tape-gradients.js';
 
 /** Gradients of the trainable variables, by variable name. */
 export type Gradients = Record<string, tf.Tensor>;
@@ -39,6 +39,30 @@ export interface StepOptions {
    * else the sum of the losses is differentiated once. Either way the members run forward once.
    */
   combineGradients?: GradientCombiner;
+  /**
+   * Per-loss factors on the gradients of the variables that loss alone reaches (a task's head),
+   * read after `combineGradients` or `representation.combine` ran (e.g. GradNorm's weights);
+   * a loss without an entry keeps factor 1.
+   */
+  ownScales?: () => Readonly<Record<string, number>> | undefined;
+  /**
+   * Gradients through a shared representation instead of the shared variables: the member's
+   * output `head` is the representation every loss reads; each loss is backpropagated to it
+   * only, `combine` merges those gradients, and the result is backpropagated once through the
+   * variables upstream of it. Variables downstream (heads) get their own loss's gradient.
+   * Excludes `combineGradients`.
+   */
+  representation?: RepresentationOptions;
+}
+
+/** See `StepOptions.representation`. */
+export interface RepresentationOptions {
+  /** Index of the member whose output is the representation. Default 0. */
+  member?: number;
+  /** Name of that member's output that is the representation. */
+  head: string;
+  /** Merges each loss's gradient with respect to the representation (same shape) into one. */
+  combine: (perLoss: Record<string, tf.Tensor>) => tf.Tensor;
 }
 
 /** Loss values after a step, by name. */
@@ -140,14 +164,28 @@ function checkCombined(combined: Gradients, shared: Record<string, Gradients>, p
   }
 }
 
+/** Scales each loss's own gradients (variables it alone reaches) by its factor, in place of the map's entries. */
+function scaleOwn(perLoss: Record<string, Gradients>, own: Gradients, scales: Readonly<Record<string, number>> | undefined): Gradients {
+  if (scales === undefined) return own;
+  const out: Gradients = { ...own };
+  for (const [loss, grads] of Object.entries(perLoss)) {
+    const f = scales[loss];
+    if (f === undefined || f === 1) continue;
+    for (const name of Object.keys(grads)) if (out[name] !== undefined && out[name] === grads[name]) out[name] = tf.mul(grads[name], f);
+  }
+  return out;
+}
+
 /** Runs one step: forward every member once, compute the objective, backpropagate, update. */
 export function trainStep(opts: StepOptions): StepLosses {
   return tf.tidy(() => {
     const plan = planVariables(opts.members, opts.objective);
+    let outputs: Record<string, tf.Tensor>[] = [];
     const losses = (): Record<string, tf.Scalar> => {
+      outputs = opts.members.map((m) => forward(m, opts.batch, true));
       const ctx: StepContext = {
         members: opts.members,
-        outputs: opts.members.map((m) => forward(m, opts.batch, true)),
+        outputs,
         batch: opts.batch,
         epoch: opts.epoch,
         step: opts.step,
@@ -156,6 +194,7 @@ export function trainStep(opts: StepOptions): StepLosses {
       return opts.objective.losses(ctx);
     };
     const values: StepLosses = {};
+    if (opts.representation !== undefined) return representationStep(opts, opts.representation, plan, losses, () => outputs, values);
     if (opts.combineGradients === undefined) {
       const { grads } = tf.variableGrads(() => {
         const named = losses();
@@ -180,7 +219,48 @@ export function trainStep(opts: StepOptions): StepLosses {
     const { own, shared } = splitShared(result.grads);
     const combined = Object.keys(shared).length === 0 ? {} : opts.combineGradients(shared);
     checkCombined(combined, shared, plan, opts.objective.name);
-    apply(plan, { ...own, ...combined });
+    apply(plan, { ...scaleOwn(result.grads, own, opts.ownScales?.()), ...combined });
     return values;
   });
+}
+
+/** The representation-gradient step (see `StepOptions.representation`). */
+function representationStep(
+  opts: StepOptions,
+  rep: RepresentationOptions,
+  plan: VariablePlan,
+  losses: () => Record<string, tf.Scalar>,
+  outputs: () => Record<string, tf.Tensor>[],
+  values: StepLosses,
+): StepLosses {
+  const member = rep.member ?? 0;
+  const representation = (): tf.Tensor => {
+    const t = outputs()[member]?.[rep.head];
+    if (t === undefined) {
+      throw new ObjectiveError(`the representation '${rep.head}' is not an output of member ${member} (${opts.members[member]?.name ?? 'none'})`, 'build the model with its shared representation as an extra output');
+    }
+    return t;
+  };
+  let result;
+  try {
+    result = representationGradients(losses, plan.variables, representation, rep.combine, (v) => {
+      Object.assign(values, v);
+      checkFinite(values, opts);
+    });
+  } catch (err) {
+    if (err instanceof Error && err.message.includes('other than through the shared representation')) {
+      throw new ObjectiveError(`${opts.objective.name}: ${err.message}`, 'use gradients of the shared parameters for this architecture');
+    }
+    throw err;
+  }
+  if (result.unconnected.length > 0) {
+    throw new ObjectiveError(`loss '${result.unconnected[0]}' of ${opts.objective.name} depends neither on the representation nor on a head`, 'return only losses computed from the members\' outputs');
+  }
+  const { own, shared } = splitShared(result.grads);
+  const sharedHead = Object.values(shared).flatMap((g) => Object.keys(g))[0];
+  if (sharedHead !== undefined) {
+    throw new ObjectiveError(`variable '${sharedHead}' comes after the representation '${rep.head}' but two or more losses reach it`, 'make the representation the last part every loss shares, or use gradients of the shared parameters');
+  }
+  apply(plan, { ...scaleOwn(result.grads, own, opts.ownScales?.()), ...result.trunk });
+  return values;
 }

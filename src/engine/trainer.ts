@@ -7,7 +7,7 @@ import type { BatchSource } from './batch.js';
 import type { Member } from './member.js';
 import type { Objective } from './objective.js';
 import { createRng, permutation } from './random.js';
-import { trainStep, type GradientCombiner, type StepLosses } from './train-step.js';
+import { trainStep, type GradientCombiner, type RepresentationOptions, type StepLosses } from './train-step.js';
 
 export interface TrainProgress {
   epoch: number;
@@ -42,6 +42,12 @@ export interface TrainOptions {
   /** Seed of the shuffling order. */
   seed: number;
   combineGradients?: GradientCombiner;
+  /** See `StepOptions.ownScales`. */
+  ownScales?: () => Readonly<Record<string, number>> | undefined;
+  /** See `StepOptions.representation`. */
+  representation?: RepresentationOptions;
+  /** Called after every optimizer step, outside the step's tidy, with the step's batch indices and loss values (before `afterStep`). */
+  onStep?: (indices: Int32Array, losses: StepLosses) => void;
   /** Called every step (cheap: keep it so). */
   onProgress?: (p: TrainProgress) => void;
   /** Called after every optimizer step, outside the step's tidy (e.g. SCAFFOLD's control-variate correction). */
@@ -75,8 +81,11 @@ export async function train(opts: TrainOptions): Promise<EpochRecord[]> {
           step,
           stepsPerEpoch,
           combineGradients: opts.combineGradients,
+          ownScales: opts.ownScales,
+          representation: opts.representation,
         });
       });
+      opts.onStep?.(indices, losses);
       opts.afterStep?.();
       step++;
       samples += indices.length;

@@ -1,7 +1,7 @@
 /** The config of a mutual-learning experiment (the `mode: mutual` config file), validated by zod. */
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/backend-registry.js';
-import { MAX_SEED } from '../engine/random.js';
+import { SeedsSchema } from '../engine/seeds-schema.js';
 import { MemberModelSpecSchema } from '../engine/model-source.js';
 import { OptimizerSpecSchema } from '../engine/optimizer.js';
 import { DataConfigSchema } from '../data/config.js';
@@ -62,14 +62,7 @@ export const MutualConfigSchema = z
     /** Run name, used for the run folder. Default `mutual`. */
     name: z.string().regex(/^[\w.-]+$/, 'use letters, digits, dot, dash and underscore').default('mutual'),
     /** Seeds: each one is a full joint-vs-alone replicate. Default [0]. */
-    seeds: z
-      .array(z.number().int().min(0).max(MAX_SEED))
-      .min(1)
-      .superRefine((seeds, ctx) => {
-        const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
-        if (repeated !== undefined) ctx.addIssue({ code: 'custom', message: `seed ${repeated} is listed more than once; each seed is one replicate` });
-      })
-      .default([0]),
+    seeds: SeedsSchema,
     /** Tensor backend. Default `auto`. */
     backend: z.enum(BACKEND_NAMES).default('auto'),
     data: DataConfigSchema.prefault({}),

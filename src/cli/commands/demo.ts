@@ -6,13 +6,33 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config-file.js';
 import type { Output } from '../output.js';
+import { UsageError } from '../../errors.js';
 import { applyOverrides, runExperiment, type RunOverrides } from './run.js';
+import { runMultitaskCommand } from './run-multitask.js';
 
 /** The demo's config file, shipped with the package. */
 export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../../../configs/demo.json', import.meta.url));
 
-/** Runs the demo experiment (overrides apply as for `jointly run`). */
-export async function demoCommand(overrides: RunOverrides, out: Output): Promise<number> {
+/** The multi-task demo's config file, shipped with the package. */
+export const MULTITASK_DEMO_CONFIG_PATH = fileURLToPath(new URL('../../../configs/demo-multitask.json', import.meta.url));
+
+/** The demos by name: `jointly demo` runs `mutual`. */
+export const DEMO_NAMES = ['mutual', 'multitask'] as const;
+
+/** Runs the multi-task demo: MultiFashion, a shared LeNet trunk with two heads, against the single-task LeNets. */
+async function multitaskDemo(overrides: RunOverrides, out: Output): Promise<number> {
+  out.info('jointly demo multitask: does one model that learns two tasks together beat one model per task?');
+  out.info('MultiFashion (two Fashion-MNIST items overlaid: the top-left one\'s class and the bottom-right one\'s), a LeNet trunk shared by two heads\n');
+  const { raw } = loadConfigFile(MULTITASK_DEMO_CONFIG_PATH);
+  const config = applyOverrides(raw, overrides, MULTITASK_DEMO_CONFIG_PATH);
+  if (config.mode !== 'multitask') throw new Error(`${MULTITASK_DEMO_CONFIG_PATH} must be a multi-task config`);
+  return runMultitaskCommand(config, out, overrides.out);
+}
+
+/** Runs a demo experiment by name (default the mutual-learning one; overrides apply as for `jointly run`). */
+export async function demoCommand(overrides: RunOverrides, out: Output, name?: string): Promise<number> {
+  if (name === 'multitask') return multitaskDemo(overrides, out);
+  if (name !== undefined && name !== 'mutual') throw new UsageError(`unknown demo '${name}'`, `use one of: ${DEMO_NAMES.join(', ')} (jointly demo runs mutual)`);
   out.info('jointly demo: do two models trained together beat the same two trained alone?');
   out.info('deep mutual learning of two MLPs 784-256-128-10 on MNIST digits, 40% of the training labels wrong\n');
   const { raw } = loadConfigFile(DEMO_CONFIG_PATH);

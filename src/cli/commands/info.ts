@@ -9,6 +9,8 @@ import { listAttacks } from '../../federated/attacks/registry.js';
 import { listPartitionMethods } from '../../federated/partition/registry.js';
 import { listStrategies } from '../../federated/strategies/registry.js';
 import { listMutualMethods } from '../../mutual/registry.js';
+import { listArchitectures } from '../../multitask/architectures/registry.js';
+import { listWeightings } from '../../multitask/weightings/registry.js';
 import type { Output } from '../output.js';
 import { packageVersion } from '../../package-version.js';
 
@@ -44,7 +46,11 @@ export async function infoCommand(opts: { backend?: string; dataDir?: string }, 
     partitions: listPartitionMethods().map((m) => ({ name: m.name, summary: m.summary })),
     attacks: listAttacks().map((m) => ({ name: m.type, summary: m.summary })),
   };
-  const info = { version: packageVersion(), node: process.version, backend, ...(native === undefined ? {} : { native }), datasets, modes: { mutual: methods, federated } };
+  const multitask = {
+    architectures: listArchitectures().map((a) => ({ name: a.name, summary: a.summary, reference: a.reference })),
+    weightings: listWeightings().map((w) => ({ name: w.name, kind: w.kind, representation: w.representation, summary: w.summary, reference: w.reference })),
+  };
+  const info = { version: packageVersion(), node: process.version, backend, ...(native === undefined ? {} : { native }), datasets, modes: { mutual: methods, multitask, federated } };
   const text = [
     `jointly ${info.version} (node ${info.node})`,
     `backend: ${backend.name} (${backend.reason})`,
@@ -54,8 +60,13 @@ export async function infoCommand(opts: { backend?: string; dataDir?: string }, 
     'datasets:',
     ...Object.entries(datasets).map(([k, v]) => `  ${k}: ${v}`),
     '  idx, csv, jsonl: your own files (data.train, data.test in a config)',
+    '  multi-task: multi-fashion, multi-mnist, multi-fashion-mnist, fashion-mnist-tasks, mmoe-synthetic, csv, jsonl (multi-target)',
     'mutual-learning methods:',
     ...methods.map((m) => `  ${m.name}: ${m.summary}`),
+    'multi-task architectures (architecture.name):',
+    ...multitask.architectures.map((a) => `  ${a.name}: ${a.summary} (${a.reference})`),
+    'multi-task weightings (weighting.name; * also on the shared representation: weighting.representation):',
+    ...multitask.weightings.map((w) => `  ${w.name}${w.representation ? '*' : ''} [${w.kind}]: ${w.summary} (${w.reference})`),
     'federated strategies:',
     ...federated.strategies.map((m) => `  ${m.name}: ${m.summary}`),
     'federated partitions (simulation.partition.method):',

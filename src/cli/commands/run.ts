@@ -9,6 +9,7 @@ import type { MutualConfig } from '../../mutual/config.js';
 import { checkCommandMode, readConfigFile, validateConfig, type ExperimentConfig } from '../config-file.js';
 import { openRunFolder, type RunFolder } from '../../report/run-folder.js';
 import { simulateCommand } from './simulate.js';
+import { runMultitaskCommand } from './run-multitask.js';
 import type { Output } from '../output.js';
 import { ProgressBar } from '../progress-bar.js';
 
@@ -89,7 +90,7 @@ function progressHandler(out: Output): (e: MutualEvent) => void {
  * The run folder `dir` itself, made when the run first writes to it (a run whose data fails
  * leaves none, as with the default folder). Refuses a folder that already holds a run.
  */
-function runFolderAt(dir: string): RunFolder {
+export function runFolderAt(dir: string): RunFolder {
   if (existsSync(join(dir, 'config.json'))) {
     throw new UsageError(`${dir} already holds a run (its config.json)`, 'choose another --out folder (--out is the run folder itself), or leave --out out for a new <output.dir>/<name>-<timestamp>');
   }
@@ -136,8 +137,9 @@ export async function runCommand(positionals: string[], overrides: RunOverrides,
   const path = positionals[0];
   if (path === undefined) throw new UsageError('jointly run needs a config file', 'jointly run configs/demo.json');
   const raw = readConfigFile(path);
-  checkCommandMode(raw, path, 'run', ['mutual', 'federated']);
+  checkCommandMode(raw, path, 'run', ['mutual', 'multitask', 'federated']);
   const config = applyOverrides(raw, overrides, path);
   if (config.mode === 'federated') return simulateCommand(config, { out: overrides.out, resume: overrides.resume === true }, out);
+  if (config.mode === 'multitask') return runMultitaskCommand(config, out, overrides.out);
   return runExperiment(config, out, overrides.out);
 }
