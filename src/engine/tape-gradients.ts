@@ -10,6 +10,7 @@
  * API does not expose; jointly pins tfjs-core 4.22.0, and `checkEngine` fails loudly if they change.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ObjectiveError } from '../errors.js';
 import { STOP_GRADIENT_NODE } from './losses.js';
 
 /** A recorded kernel call, as tfjs-core 4.22 keeps it on its tape. */
@@ -264,7 +265,9 @@ function walkRepresentation(
   // The trunk must reach the losses only through the representation: stopped there, it reaches none.
   const around = reachableFrom(tape, trunkVars, new Set([rep.id]));
   for (const [name, loss] of Object.entries(losses)) {
-    if (around.tensors.has(loss.id)) throw new Error(`loss '${name}' depends on the trunk's parameters other than through the shared representation, so representation gradients do not apply`);
+    if (around.tensors.has(loss.id)) {
+      throw new ObjectiveError(`loss '${name}' depends on the trunk's parameters other than through the shared representation, so representation gradients do not apply`, 'use gradients of the shared parameters for this architecture');
+    }
   }
   const fromHead = reachableFrom(tape, [rep, ...headVars]);
   const xs = [rep, ...headVars];

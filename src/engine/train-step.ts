@@ -241,18 +241,10 @@ function representationStep(
     }
     return t;
   };
-  let result;
-  try {
-    result = representationGradients(losses, plan.variables, representation, rep.combine, (v) => {
-      Object.assign(values, v);
-      checkFinite(values, opts);
-    });
-  } catch (err) {
-    if (err instanceof Error && err.message.includes('other than through the shared representation')) {
-      throw new ObjectiveError(`${opts.objective.name}: ${err.message}`, 'use gradients of the shared parameters for this architecture');
-    }
-    throw err;
-  }
+  const result = representationGradients(losses, plan.variables, representation, rep.combine, (v) => {
+    Object.assign(values, v);
+    checkFinite(values, opts);
+  });
   if (result.unconnected.length > 0) {
     throw new ObjectiveError(`loss '${result.unconnected[0]}' of ${opts.objective.name} depends neither on the representation nor on a head`, 'return only losses computed from the members\' outputs');
   }
