@@ -148,7 +148,7 @@ test('multitaskVerdict names the task that got worse when Δm is positive overal
 
   const v = multitaskVerdict(multitaskComparison(result(headlines)));
 
-  assert.match(v, /^Multi-task training beat the single-task models: Δm \+5\.25% \(95% CI .* 3 seeds\); but task 'price' \(rmse \+0\.0100, beyond noise\) got worse\.$/);
+  assert.match(v, /^Multi-task training beat the single-task models: Δm \+5\.25% \(95% CI .* 3 seeds\); but task 'price' \(rmse \+0\.0100, beyond noise\) moved the wrong way\.$/);
 });
 
 test('Δm is undefined when a single-task value is 0, and the verdict and report say why', () => {

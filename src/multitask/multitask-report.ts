@@ -257,7 +257,7 @@ function worseTasksClause(c: MultitaskComparison): string {
     const noise = h.delta.n < 2 ? '1 seed' : metricReading(h) === 'worse' ? 'beyond noise' : 'within noise';
     return `'${t.task.name}' (${amount}, ${noise})`;
   });
-  return `; but ${worse.length === 1 ? 'task' : 'tasks'} ${parts.join(', ')} got worse`;
+  return `; but ${worse.length === 1 ? 'task' : 'tasks'} ${parts.join(', ')} moved the wrong way`;
 }
 
 /**
