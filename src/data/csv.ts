@@ -16,7 +16,7 @@ export interface CsvOptions {
 }
 
 /** One record of the file and the 1-based line it starts on. */
-interface CsvRow {
+export interface CsvRow {
   readonly line: number;
   readonly cells: string[];
 }
@@ -34,7 +34,7 @@ function isText(cell: string): boolean {
 }
 
 /** Splits CSV text into records, skipping blank lines; handles CRLF and quoted fields. */
-function splitRows(text: string, source: string, delimiter: string): CsvRow[] {
+export function splitRows(text: string, source: string, delimiter: string): CsvRow[] {
   const rows: CsvRow[] = [];
   let cells: string[] = [];
   let field = '';

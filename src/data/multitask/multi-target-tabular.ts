@@ -15,6 +15,7 @@
  * resolved `targets` and `features` (returned by the parser) as the options of the second parse.
  */
 import { ConfigError, DataMalformedError, DataMissingError } from '../../errors.js';
+import { splitRows } from '../csv.js';
 import { makeFieldDataset, type FieldDataset, type TargetField } from '../fields.js';
 
 /** Target kinds a table column can hold. */
@@ -238,63 +239,6 @@ function tableToFields(table: Table, opts: MultiTargetOptions): MultiTargetTable
   return { data: makeFieldDataset(fields, table.source), targets, features };
 }
 
-/** Splits CSV text into records with their first line; RFC 4180 quotes; blank lines skipped. */
-function csvRecords(text: string, source: string, delimiter: string): Array<{ line: number; cells: string[] }> {
-  const out: Array<{ line: number; cells: string[] }> = [];
-  let cells: string[] = [];
-  let field = '';
-  let line = 1;
-  let start = 1;
-  let quoted = false;
-  const end = (): void => {
-    cells.push(field);
-    if (cells.length > 1 || cells[0].trim() !== '' || quoted) out.push({ line: start, cells });
-    cells = [];
-    field = '';
-    quoted = false;
-  };
-  for (let i = 0; i < text.length; ) {
-    const c = text[i];
-    if (c === '"' && field.trim() === '') {
-      const opened = line;
-      field = '';
-      quoted = true;
-      for (i++; ; ) {
-        if (i >= text.length) throw new DataMalformedError(`${source}: line ${opened}: quoted field is never closed`, 'close the quote, or double quotes inside quoted fields ("")');
-        if (text[i] === '"') {
-          if (text[i + 1] === '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        if (text[i] === '\n') line++;
-        field += text[i++];
-      }
-      while (text[i] === ' ' || text[i] === '\t') i++;
-      if (i < text.length && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
-        throw new DataMalformedError(`${source}: line ${line}: unexpected text after a closing quote`, 'quote the whole field and double the quotes inside it ("")');
-      }
-    } else if (c === delimiter) {
-      cells.push(field);
-      field = '';
-      i++;
-    } else if (c === '\n' || c === '\r') {
-      end();
-      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-      line++;
-      start = line;
-    } else {
-      field += c;
-      i++;
-    }
-  }
-  if (field !== '' || cells.length > 0 || quoted) end();
-  return out;
-}
-
 /**
  * Parses a multi-target CSV table (first row: the header); `source` names it in messages. Empty
  * label cells are missing labels; empty feature cells are an error.
@@ -305,7 +249,7 @@ export function parseMultiTargetCsv(text: string, source: string, opts: MultiTar
     throw new ConfigError('delimiter', `must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`);
   }
   const skip = opts.skipLines ?? 0;
-  const records = csvRecords(text.replace(/^\uFEFF/, ''), source, delimiter).filter((r) => r.line > skip);
+  const records = splitRows(text.replace(/^\uFEFF/, ''), source, delimiter).filter((r) => r.line > skip);
   if (records.length === 0) throw new DataMalformedError(`${source}: the file has no rows`, 'check the path and that the file is a CSV table with a header');
   const header = records[0].cells.map((c) => c.trim());
   const seen = new Set<string>();
