@@ -28,6 +28,14 @@ const NODE_ONLY = [
   'src/mutual/experiment.ts',
   'src/multitask/experiment.ts',
   'src/data/multitask/load.ts',
+  'src/multimodal/experiment.ts',
+  'src/multimodal/saved-model.ts',
+  'src/data/multimodal/load.ts',
+  'src/data/multimodal/spam-assassin.ts',
+  'src/data/multimodal/manifest.ts',
+  'src/data/multimodal/png.ts',
+  'src/data/multimodal/image-descriptions-load.ts',
+  'src/multimodal/federated/run-healthcare.ts',
   // tests and their helpers run in Node
   'src/**/*.test.ts',
   'src/**/testing.ts',
@@ -60,7 +68,7 @@ export default tseslint.config(
           patterns: [
             { regex: '^node:', message: 'browser-safe code (see NODE_ONLY in eslint.config.js) may not use Node built-ins' },
             {
-              regex: '(^|/)(native|files|network|simulation|cli|bench|api)/|/(backend|model-io|node-io|run-folder|experiment|tokens|checkpoint-file|coordinator|node|package-version)\\.js$|multitask/load\\.js$',
+              regex: '(^|/)(native|files|network|simulation|cli|bench|api)/|/(backend|model-io|node-io|run-folder|experiment|tokens|checkpoint-file|coordinator|node|package-version)\\.js$|(multitask|multimodal)/load\\.js$|multimodal/(spam-assassin|manifest|png|image-descriptions-load|saved-model|run-healthcare)\\.js$',
               message: 'this module needs Node.js: browser-safe code may not import it (see NODE_ONLY in eslint.config.js)',
               allowTypeImports: true,
             },

@@ -51,3 +51,12 @@ export { loadEvaluationData, type EvaluationData } from './data/files/load.js';
 export { packageVersion } from './package-version.js';
 
 export { main } from './cli/main.js';
+export { runMultimodalExperiment, loadConfigData as loadMultimodalConfigData, lossCurvesSvg, type MultimodalExperimentOptions, type MultimodalExperimentResult } from './multimodal/experiment.js';
+export { loadMultimodalData, limitSamples, type MultimodalData } from './data/multimodal/load.js';
+export { saveMultimodalModel, loadMultimodalModel, predictMultimodal, type LoadedMultimodalModel } from './multimodal/saved-model.js';
+export { loadSpamAssassin, SPAM_ASSASSIN_REMOVED_HEADERS, type SpamAssassinOptions } from './data/multimodal/spam-assassin.js';
+export { loadImageDescriptions } from './data/multimodal/image-descriptions-load.js';
+export { loadManifest, loadManifestSplits, ManifestConfigSchema } from './data/multimodal/manifest.js';
+export { decodePng } from './data/multimodal/png.js';
+export { runHealthcareExample } from './multimodal/federated/run-healthcare.js';
+export { FederatedHealthcareConfigSchema } from './multimodal/federated/healthcare-config.js';

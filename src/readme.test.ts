@@ -18,13 +18,14 @@ const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 const dir = mkdtempSync(join(ROOT, '.build-readme-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('the README has its five library examples', () => {
-  assert.equal(blocks.length, 5);
+test('the README has its six library examples', () => {
+  assert.equal(blocks.length, 6);
   assert.match(blocks[0], /from 'jointly'/);
   assert.match(blocks[1], /from 'jointly\/node'/);
   assert.match(blocks[2], /from 'jointly\/federated'/);
   assert.match(blocks[3], /serveFederation/);
   assert.match(blocks[4], /runMultitask/);
+  assert.match(blocks[5], /runMultimodal/);
 });
 
 blocks.forEach((source, i) => {

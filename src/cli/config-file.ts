@@ -8,12 +8,13 @@ import { FederatedConfigSchema, type FederatedConfig } from '../federated/config
 import { ClientRunConfigSchema, type ClientRunConfig } from '../federated/network/run-client.js';
 import { MutualConfigSchema, type MutualConfig } from '../mutual/config.js';
 import { MultitaskConfigSchema, type MultitaskConfig } from '../multitask/config.js';
+import { MultimodalConfigSchema, type MultimodalConfig } from '../multimodal/config.js';
 
 /** Modes that `jointly run` can execute today, with their schemas. */
-const MODES = { mutual: MutualConfigSchema, multitask: MultitaskConfigSchema, federated: FederatedConfigSchema } as const;
+const MODES = { mutual: MutualConfigSchema, multitask: MultitaskConfigSchema, multimodal: MultimodalConfigSchema, federated: FederatedConfigSchema } as const;
 export const RUNNABLE_MODES = Object.keys(MODES);
 
-export type ExperimentConfig = MutualConfig | MultitaskConfig | FederatedConfig;
+export type ExperimentConfig = MutualConfig | MultitaskConfig | MultimodalConfig | FederatedConfig;
 
 /** Every config file mode, with its schema (`client` configs are for `jointly client` only). */
 const ALL_MODES = { ...MODES, client: ClientRunConfigSchema } as const;
@@ -22,6 +23,7 @@ type ModeName = keyof typeof ALL_MODES;
 export interface ConfigOfMode {
   mutual: MutualConfig;
   multitask: MultitaskConfig;
+  multimodal: MultimodalConfig;
   federated: FederatedConfig;
   client: ClientRunConfig;
 }
@@ -91,6 +93,7 @@ export function validateConfigOf<M extends ModeName>(raw: unknown, source: strin
 const MODE_WORDS: Record<ModeName, string> = {
   mutual: 'a mutual-learning config ("mode": "mutual")',
   multitask: 'a multi-task config ("mode": "multitask")',
+  multimodal: 'a multimodal config ("mode": "multimodal")',
   federated: 'a federated config ("mode": "federated")',
   client: 'a federated client config ("mode": "client")',
 };
@@ -98,6 +101,7 @@ const MODE_WORDS: Record<ModeName, string> = {
 const MODE_COMMANDS: Record<ModeName, (source: string) => string> = {
   mutual: (source) => `jointly run ${source}`,
   multitask: (source) => `jointly run ${source}`,
+  multimodal: (source) => `jointly run ${source}`,
   federated: (source) => `jointly server ${source} (real clients connect to it) or jointly simulate ${source} (virtual clients)`,
   client: (source) => `jointly client ${source}`,
 };
@@ -105,6 +109,7 @@ const MODE_COMMANDS: Record<ModeName, (source: string) => string> = {
 const MODE_EXAMPLES: Record<ModeName, string> = {
   mutual: 'configs/smoke.json',
   multitask: 'configs/multitask-smoke.json',
+  multimodal: 'configs/multimodal-smoke.json',
   federated: 'configs/federated-smoke.json',
   client: 'configs/federated-client.json',
 };
@@ -128,7 +133,7 @@ export function checkCommandMode(raw: unknown, source: string, command: string, 
 
 /** Validates a parsed config object of a mode `jointly run` runs. */
 export function validateConfig(raw: unknown, source: string): ExperimentConfig {
-  return validateConfigOf(raw, source, ['mutual', 'multitask', 'federated']);
+  return validateConfigOf(raw, source, ['mutual', 'multitask', 'multimodal', 'federated']);
 }
 
 /** Reads a config file (`.json`, `.yaml` or `.yml`) without validating it. */

@@ -19,13 +19,16 @@ function options(...keys: (keyof typeof OPTIONS)[]): string {
 }
 
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
-  demo: `usage: jointly demo [mutual|multitask] [options]
+  demo: `usage: jointly demo [mutual|multitask|multimodal] [options]
 
 mutual (the default): deep mutual learning of two MLPs on the built-in MNIST digits with 40% of
 the training labels wrong, against the same two MLPs trained alone (configs/demo.json; about two
 minutes on 2 cores).
 multitask: one LeNet trunk with two heads learns both tasks of MultiFashion, against one LeNet
 per task (configs/demo-multitask.json; about two minutes on 2 cores).
+multimodal: two-view noisy Fashion-MNIST; each view's MLP alone, the ensemble of the two, and
+fused models (concat, late-mean, gmu), with each view removed at test time
+(configs/demo-multimodal.json; about two minutes on 2 cores).
 
 options:
   --out <dir>                   the run folder (default: a new runs/demo-<timestamp>)
@@ -35,7 +38,9 @@ ${options('backend', 'threads', 'epochs', 'seeds', 'noSaveModels', 'json', 'quie
 
 Runs the experiment a config file describes: mutual learning ("mode": "mutual") and prints the
 joint-vs-alone table, multi-task learning ("mode": "multitask") and prints the multi-task vs
-single-task table with Δm, or a federated simulation ("mode": "federated", as jointly simulate).
+single-task table with Δm, multimodal learning ("mode": "multimodal") and prints the fused vs
+single-modality table with the robustness table, or a federated simulation ("mode":
+"federated", as jointly simulate).
 A client config ("mode": "client") runs with jointly client.
 
 options:

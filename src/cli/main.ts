@@ -10,6 +10,7 @@ import { clientCommand } from './commands/client.js';
 import { applyOverrides, runCommand, type RunOverrides } from './commands/run.js';
 import { serverCommand } from './commands/server.js';
 import { simulateCommand } from './commands/simulate.js';
+import { simulateHealthcareCommand } from './commands/simulate-healthcare.js';
 import { tokenCommand } from './commands/token.js';
 import { checkCommandMode, readConfigFile, validateConfigOf } from './config-file.js';
 import { COMMAND_HELP } from './help.js';
@@ -21,7 +22,9 @@ const HELP = `jointly: joint learning for TypeScript (mutual, multi-task, multim
 usage:
   jointly demo [options]              mutual learning on MNIST with noisy labels: joint vs alone
   jointly demo multitask [options]    multi-task learning on MultiFashion: multi-task vs single-task
-  jointly run <config.json|yaml>      run an experiment from a config file (mutual or federated)
+  jointly demo multimodal [options]   multimodal learning on two-view noisy Fashion-MNIST: fused vs alone
+  jointly run <config.json|yaml>      run an experiment from a config file (mutual, multitask,
+                                      multimodal or federated)
   jointly simulate <config>           federated learning with N virtual clients on worker threads
   jointly server <config>             federated server: clients connect over ws:// or wss://
   jointly client <client-config>      federated client: trains on its own data for a server
@@ -178,8 +181,12 @@ export async function main(argv: string[]): Promise<number> {
         return await demoCommand(overrides, out, rest[0]);
       case 'run':
         return await runCommand(rest, overrides, out);
-      case 'simulate':
+      case 'simulate': {
+        const path = rest[0];
+        const raw = path === undefined ? undefined : (readConfigFile(path) as { mode?: unknown });
+        if (raw?.mode === 'federated-healthcare') return await simulateHealthcareCommand(raw, { ...(values.out === undefined ? {} : { out: values.out }) }, out);
         return await simulateCommand(federatedConfig(), { out: values.out, resume: overrides.resume === true }, out);
+      }
       case 'server':
         return await serverCommand(federatedConfig(), { out: values.out, resume: overrides.resume === true }, out);
       case 'client': {

@@ -2,8 +2,9 @@
  * The federated task: what every party must agree on to train one model together (the model's
  * architecture, the local optimizer, and the data schema: input shape, feature names and class
  * names in a fixed order). The server sends it to each client in its `welcome` message; the
- * simulation gives it to each worker. The model is a built-in spec (`mlp`, `cnn`) or any tfjs
- * layers model, carried as its layer configuration (`layers`).
+ * simulation gives it to each worker. The model is a built-in spec (`mlp`, `cnn`, or `multimodal`:
+ * modalities cut from the flat sample, encoded and fused, see multimodal/federated/multimodal-model.ts)
+ * or any tfjs layers model, carried as its layer configuration (`layers`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import { buildModel, CnnSpecSchema, MlpSpecSchema } from '../engine/model-spec.j
 import type { DataSchema } from '../data/schema.js';
 import { OptimizerSpecSchema } from '../engine/optimizer.js';
 import { paramLayout } from '../engine/flat-params.js';
+import { buildMultimodalTaskModel, MultimodalTaskModelSpecSchema } from '../multimodal/federated/multimodal-model.js';
 
 /** Any tfjs layers model, as `{ className, config }` from `model.getClassName()` and `model.getConfig()` (see `layersTaskModel`). */
 export const LayersModelSpecSchema = z
@@ -25,12 +27,12 @@ export const LayersModelSpecSchema = z
   .strict();
 
 /** The global model of a federation: a built-in spec or a tfjs layers model's configuration. */
-export const TaskModelSpecSchema = z.discriminatedUnion('type', [MlpSpecSchema, CnnSpecSchema, LayersModelSpecSchema]);
+export const TaskModelSpecSchema = z.discriminatedUnion('type', [MlpSpecSchema, CnnSpecSchema, MultimodalTaskModelSpecSchema, LayersModelSpecSchema]);
 export type TaskModelSpec = z.infer<typeof TaskModelSpecSchema>;
 
 export const FederatedTaskSchema = z
   .object({
-    /** Architecture of the global model: an `mlp` or `cnn` spec, or a tfjs layers model (`layers`). */
+    /** Architecture of the global model: an `mlp`, `cnn` or `multimodal` spec, or a tfjs layers model (`layers`). */
     model: TaskModelSpecSchema,
     /** Local optimizer of every client; a fresh one is made every round (as in Li et al. 2021). Default SGD, lr 0.01, momentum 0.9. */
     optimizer: OptimizerSpecSchema.prefault({ name: 'sgd', learningRate: 0.01, momentum: 0.9 }),
@@ -81,6 +83,11 @@ export function layersTaskModel(model: tfl.LayersModel): TaskModelSpec {
  * against the task's input shape and class count.
  */
 export function buildTaskModel(task: FederatedTask, seed: number): tfl.LayersModel {
+  if (task.model.type === 'multimodal') {
+    const built = buildMultimodalTaskModel(task.model, { inputShape: task.inputShape, numClasses: task.numClasses, seed, name: 'global' });
+    checkModelFits(built, task);
+    return built;
+  }
   if (task.model.type !== 'layers') return buildModel(task.model, { inputShape: task.inputShape, numClasses: task.numClasses, seed, name: 'global' });
   const cls = task.model.className === 'Sequential' ? tfl.Sequential : tfl.LayersModel;
   let model: tfl.LayersModel;

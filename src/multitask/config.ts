@@ -6,7 +6,7 @@ import { SeedsSchema } from '../engine/seeds-schema.js';
 import { MultitaskDataConfigSchema } from '../data/multitask/config.js';
 import { TrainingConfigSchema } from '../mutual/config.js';
 import { ARCHITECTURE_NAMES, findArchitecture } from './architectures/registry.js';
-import { namedOptionsSchema } from './named-options.js';
+import { namedOptionsSchema } from '../engine/named-options.js';
 import { TaskConfigSchema } from './task.js';
 import { findWeighting, WEIGHTING_NAMES } from './weightings/registry.js';
 

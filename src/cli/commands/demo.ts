@@ -9,6 +9,7 @@ import type { Output } from '../output.js';
 import { UsageError } from '../../errors.js';
 import { applyOverrides, runExperiment, type RunOverrides } from './run.js';
 import { runMultitaskCommand } from './run-multitask.js';
+import { runMultimodalCommand } from './run-multimodal.js';
 
 /** The demo's config file, shipped with the package. */
 export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../../../configs/demo.json', import.meta.url));
@@ -16,8 +17,21 @@ export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../../../configs/demo.jso
 /** The multi-task demo's config file, shipped with the package. */
 export const MULTITASK_DEMO_CONFIG_PATH = fileURLToPath(new URL('../../../configs/demo-multitask.json', import.meta.url));
 
+/** The multimodal demo's config file, shipped with the package. */
+export const MULTIMODAL_DEMO_CONFIG_PATH = fileURLToPath(new URL('../../../configs/demo-multimodal.json', import.meta.url));
+
 /** The demos by name: `jointly demo` runs `mutual`. */
-export const DEMO_NAMES = ['mutual', 'multitask'] as const;
+export const DEMO_NAMES = ['mutual', 'multitask', 'multimodal'] as const;
+
+/** Runs the multimodal demo: two-view noisy Fashion-MNIST, each view alone against fused models and the ensemble. */
+async function multimodalDemo(overrides: RunOverrides, out: Output): Promise<number> {
+  out.info('jointly demo multimodal: does a model that sees two views beat the best single view, and the ensemble of single-view models?');
+  out.info('two-view noisy Fashion-MNIST (view 1: the image rotated up to 45°; view 2: another image of the same class under heavy noise)\n');
+  const { raw } = loadConfigFile(MULTIMODAL_DEMO_CONFIG_PATH);
+  const config = applyOverrides(raw, overrides, MULTIMODAL_DEMO_CONFIG_PATH);
+  if (config.mode !== 'multimodal') throw new Error(`${MULTIMODAL_DEMO_CONFIG_PATH} must be a multimodal config`);
+  return runMultimodalCommand(config, out, overrides.out);
+}
 
 /** Runs the multi-task demo: MultiFashion, a shared LeNet trunk with two heads, against the single-task LeNets. */
 async function multitaskDemo(overrides: RunOverrides, out: Output): Promise<number> {
@@ -32,6 +46,7 @@ async function multitaskDemo(overrides: RunOverrides, out: Output): Promise<numb
 /** Runs a demo experiment by name (default the mutual-learning one; overrides apply as for `jointly run`). */
 export async function demoCommand(overrides: RunOverrides, out: Output, name?: string): Promise<number> {
   if (name === 'multitask') return multitaskDemo(overrides, out);
+  if (name === 'multimodal') return multimodalDemo(overrides, out);
   if (name !== undefined && name !== 'mutual') throw new UsageError(`unknown demo '${name}'`, `use one of: ${DEMO_NAMES.join(', ')} (jointly demo runs mutual)`);
   out.info('jointly demo: do two models trained together beat the same two trained alone?');
   out.info('deep mutual learning of two MLPs 784-256-128-10 on MNIST digits, 40% of the training labels wrong\n');

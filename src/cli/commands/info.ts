@@ -11,6 +11,10 @@ import { listStrategies } from '../../federated/strategies/registry.js';
 import { listMutualMethods } from '../../mutual/registry.js';
 import { listArchitectures } from '../../multitask/architectures/registry.js';
 import { listWeightings } from '../../multitask/weightings/registry.js';
+import { listEncoders } from '../../multimodal/encoders/registry.js';
+import { listFusions } from '../../multimodal/fusions/registry.js';
+import { listPreprocessors } from '../../multimodal/preprocessors/registry.js';
+import { listAlignmentLosses } from '../../multimodal/alignment/registry.js';
 import type { Output } from '../output.js';
 import { packageVersion } from '../../package-version.js';
 
@@ -50,7 +54,13 @@ export async function infoCommand(opts: { backend?: string; dataDir?: string }, 
     architectures: listArchitectures().map((a) => ({ name: a.name, summary: a.summary, reference: a.reference })),
     weightings: listWeightings().map((w) => ({ name: w.name, kind: w.kind, representation: w.representation, summary: w.summary, reference: w.reference })),
   };
-  const info = { version: packageVersion(), node: process.version, backend, ...(native === undefined ? {} : { native }), datasets, modes: { mutual: methods, multitask, federated } };
+  const multimodal = {
+    encoders: listEncoders().map((e) => ({ name: e.name, kinds: e.kinds, summary: e.description })),
+    preprocessors: listPreprocessors().map((p) => ({ name: p.name, kind: p.kind, summary: p.description })),
+    fusions: listFusions().map((f) => ({ name: f.name, summary: f.description })),
+    alignments: listAlignmentLosses().map((a) => ({ name: a.name, summary: a.description })),
+  };
+  const info = { version: packageVersion(), node: process.version, backend, ...(native === undefined ? {} : { native }), datasets, modes: { mutual: methods, multitask, multimodal, federated } };
   const text = [
     `jointly ${info.version} (node ${info.node})`,
     `backend: ${backend.name} (${backend.reason})`,
@@ -61,12 +71,21 @@ export async function infoCommand(opts: { backend?: string; dataDir?: string }, 
     ...Object.entries(datasets).map(([k, v]) => `  ${k}: ${v}`),
     '  idx, csv, jsonl: your own files (data.train, data.test in a config)',
     '  multi-task: multi-fashion, multi-mnist, multi-fashion-mnist, fashion-mnist-tasks, mmoe-synthetic, csv, jsonl (multi-target)',
+    '  multimodal: two-view-noisy, spam-assassin, image-descriptions, manifest (data.type)',
     'mutual-learning methods:',
     ...methods.map((m) => `  ${m.name}: ${m.summary}`),
     'multi-task architectures (architecture.name):',
     ...multitask.architectures.map((a) => `  ${a.name}: ${a.summary} (${a.reference})`),
     'multi-task weightings (weighting.name; * also on the shared representation: weighting.representation):',
     ...multitask.weightings.map((w) => `  ${w.name}${w.representation ? '*' : ''} [${w.kind}]: ${w.summary} (${w.reference})`),
+    'multimodal encoders (modalities.<name>.encoder.type):',
+    ...multimodal.encoders.map((e) => `  ${e.name} [${e.kinds.join(', ')}]: ${e.summary}`),
+    'multimodal preprocessing (modalities.<name>.preprocess; the first of a kind is its default):',
+    ...multimodal.preprocessors.map((p) => `  ${p.name} [${p.kind}]: ${p.summary}`),
+    'multimodal fusions (fusions):',
+    ...multimodal.fusions.map((f) => `  ${f.name}: ${f.summary}`),
+    'multimodal alignment losses (alignment.loss):',
+    ...multimodal.alignments.map((a) => `  ${a.name}: ${a.summary}`),
     'federated strategies:',
     ...federated.strategies.map((m) => `  ${m.name}: ${m.summary}`),
     'federated partitions (simulation.partition.method):',

@@ -10,6 +10,8 @@ import { checkCommandMode, readConfigFile, validateConfig, type ExperimentConfig
 import { openRunFolder, type RunFolder } from '../../report/run-folder.js';
 import { simulateCommand } from './simulate.js';
 import { runMultitaskCommand } from './run-multitask.js';
+import { runMultimodalCommand } from './run-multimodal.js';
+import { simulateHealthcareCommand } from './simulate-healthcare.js';
 import type { Output } from '../output.js';
 import { ProgressBar } from '../progress-bar.js';
 
@@ -137,9 +139,11 @@ export async function runCommand(positionals: string[], overrides: RunOverrides,
   const path = positionals[0];
   if (path === undefined) throw new UsageError('jointly run needs a config file', 'jointly run configs/demo.json');
   const raw = readConfigFile(path);
-  checkCommandMode(raw, path, 'run', ['mutual', 'multitask', 'federated']);
+  if ((raw as { mode?: unknown } | null)?.mode === 'federated-healthcare') return simulateHealthcareCommand(raw, { ...(overrides.out === undefined ? {} : { out: overrides.out }) }, out);
+  checkCommandMode(raw, path, 'run', ['mutual', 'multitask', 'multimodal', 'federated']);
   const config = applyOverrides(raw, overrides, path);
   if (config.mode === 'federated') return simulateCommand(config, { out: overrides.out, resume: overrides.resume === true }, out);
   if (config.mode === 'multitask') return runMultitaskCommand(config, out, overrides.out);
+  if (config.mode === 'multimodal') return runMultimodalCommand(config, out, overrides.out);
   return runExperiment(config, out, overrides.out);
 }

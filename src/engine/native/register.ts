@@ -22,6 +22,8 @@ import { NativeBackend } from './native-backend.js';
 import { adamUpdateConfig, momentumUpdateConfig } from './optimizer-kernels.js';
 import { reduceConfigs } from './reduce.js';
 import { softmaxConfig } from './softmax.js';
+import { concatConfig, sliceConfig, splitVConfig } from './slice-concat.js';
+import { gatherV2Config, scatterNdConfig } from './gather-scatter.js';
 import { unaryConfigs } from './unary.js';
 
 export const NATIVE_BACKEND = 'native';
@@ -41,6 +43,11 @@ export const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
   ...unaryConfigs,
   eluGradConfig,
   softmaxConfig,
+  sliceConfig,
+  splitVConfig,
+  concatConfig,
+  gatherV2Config,
+  scatterNdConfig,
   ...binaryConfigs,
   ...reduceConfigs,
   adamUpdateConfig,

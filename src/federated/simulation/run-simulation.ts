@@ -46,6 +46,13 @@ export interface Baselines {
   diverged?: { pooled?: Divergence; localOnly?: Record<string, Divergence> };
   /** Local epochs each baseline model trained for (rounds × localEpochs). */
   epochs: number;
+  /**
+   * The baselines scored on the clients' own held-out data (present when they have some:
+   * simulation.clientTestFraction > 0), by client id: `localOnly[id]` is client id's own model on
+   * its own held-out rows, `pooled[id]` the pooled model on client id's held-out rows. With the
+   * federated evaluation of the last round, this gives per-client alone vs federated vs pooled.
+   */
+  clientTests?: { localOnly?: Record<string, TestScores>; pooled?: Record<string, TestScores> };
 }
 
 /** Where a baseline's training diverged. */
@@ -212,7 +219,8 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
     const federated = await coordinator.run(signal);
     // Saved before the baselines, so that a baseline's failure does not lose the federated model.
     const saved = models?.finish(federated) ?? {};
-    const baselines = federated.interrupted ? { epochs: 0 } : await runBaselines(config, workers, clientIds, initialParams, emit);
+    const heldOut = clientTests.map((t) => t.length > 0);
+    const baselines = federated.interrupted ? { epochs: 0 } : await runBaselines(config, workers, clientIds, heldOut, initialParams, emit);
     return {
       config,
       task,
@@ -271,6 +279,8 @@ async function runBaselines(
   config: FederatedConfig,
   workers: WorkerPool,
   clientIds: readonly string[],
+  /** Whether each client has held-out data to score the baselines on too. */
+  heldOut: readonly boolean[],
   initialParams: Float32Array,
   emit: (e: SimulationEvent) => void,
 ): Promise<Baselines> {
@@ -284,11 +294,15 @@ async function runBaselines(
   });
   const baselines: Baselines = { epochs };
   // A baseline whose loss becomes non-finite is reported as diverged; any other error fails the run.
-  const trainAndTest = async (client: number, clientId: string): Promise<{ kind: 'scored'; scores: TestScores } | { kind: 'diverged'; divergence: Divergence }> => {
+  // `scoreOn`: the clients whose held-out rows the model is also scored on.
+  type Outcome = { kind: 'scored'; scores: TestScores; own: Record<string, TestScores> } | { kind: 'diverged'; divergence: Divergence };
+  const trainAndTest = async (client: number, clientId: string, scoreOn: readonly number[]): Promise<Outcome> => {
     try {
       const fit = await workers.fit({ kind: 'fit', client, clientId, global: initialParams.slice(), config: trainConfig, extras: {} });
       const r = await workers.evaluate({ kind: 'evaluate', params: fit.params, client: -1 });
-      return { kind: 'scored', scores: { accuracy: r.accuracy, loss: r.loss } };
+      const evaluations = await Promise.all(scoreOn.map((c) => workers.evaluate({ kind: 'evaluate', params: fit.params, client: c })));
+      const own = Object.fromEntries(evaluations.map((e, k) => [clientIds[scoreOn[k]], { accuracy: e.accuracy, loss: e.loss }]));
+      return { kind: 'scored', scores: { accuracy: r.accuracy, loss: r.loss }, own };
     } catch (err) {
       const divergence = divergenceOf(err);
       if (divergence === undefined) throw err;
@@ -298,27 +312,36 @@ async function runBaselines(
     }
   };
   const diverged: NonNullable<Baselines['diverged']> = {};
+  const withHeldOut = heldOut.flatMap((has, i) => (has ? [i] : []));
+  const clientTests: NonNullable<Baselines['clientTests']> = {};
   if (config.simulation.baselines.localOnly) {
     emit({ type: 'baseline-start', which: 'localOnly', tasks: clientIds.length });
-    const outcomes = await Promise.all(clientIds.map((id, i) => trainAndTest(i, id)));
+    const outcomes = await Promise.all(clientIds.map((id, i) => trainAndTest(i, id, heldOut[i] ? [i] : [])));
     const scored: Record<string, TestScores> = {};
     const failed: Record<string, Divergence> = {};
+    const own: Record<string, TestScores> = {};
     clientIds.forEach((id, i) => {
       const o = outcomes[i];
-      if (o.kind === 'scored') scored[id] = o.scores;
-      else failed[id] = o.divergence;
+      if (o.kind === 'scored') {
+        scored[id] = o.scores;
+        Object.assign(own, o.own);
+      } else failed[id] = o.divergence;
     });
     if (Object.keys(scored).length > 0) baselines.localOnly = scored;
     if (Object.keys(failed).length > 0) diverged.localOnly = failed;
+    if (Object.keys(own).length > 0) clientTests.localOnly = own;
     emit({ type: 'baseline-done', which: 'localOnly', diverged: Object.keys(failed).length });
   }
   if (config.simulation.baselines.pooled) {
     emit({ type: 'baseline-start', which: 'pooled', tasks: 1 });
-    const o = await trainAndTest(-1, 'pooled');
-    if (o.kind === 'scored') baselines.pooled = o.scores;
-    else diverged.pooled = o.divergence;
+    const o = await trainAndTest(-1, 'pooled', withHeldOut);
+    if (o.kind === 'scored') {
+      baselines.pooled = o.scores;
+      if (withHeldOut.length > 0) clientTests.pooled = o.own;
+    } else diverged.pooled = o.divergence;
     emit({ type: 'baseline-done', which: 'pooled', diverged: o.kind === 'diverged' ? 1 : 0 });
   }
   if (diverged.pooled !== undefined || diverged.localOnly !== undefined) baselines.diverged = diverged;
+  if (clientTests.localOnly !== undefined || clientTests.pooled !== undefined) baselines.clientTests = clientTests;
   return baselines;
 }

@@ -22,8 +22,12 @@ async function main(): Promise<void> {
   const test: Dataset = init.test;
   const post = (msg: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
+  // The pooled baseline trains on what the clients train on: without their held-out rows, which
+  // it is also scored on.
+  const heldOut = init.clientTests.some((t) => t.length > 0);
+  const pooled = heldOut ? subset(train, Int32Array.from(init.clients.flatMap((c) => Array.from(c))).sort()) : train;
   const dataOf = (task: FitTask): Dataset => {
-    const data = task.client < 0 ? train : subset(train, init.clients[task.client]);
+    const data = task.client < 0 ? pooled : subset(train, init.clients[task.client]);
     return task.attack === undefined ? data : poisonLabels(task.attack, data);
   };
 

@@ -18,7 +18,15 @@ export interface OptionsOwner {
  * again (idempotent).
  */
 export function namedOptionsSchema<Extra extends z.ZodRawShape>(kind: string, names: readonly string[], find: (name: string) => OptionsOwner | undefined, extra: Extra) {
-  const extraKeys = Object.keys(extra);
+  return keyedOptionsSchema('name', kind, names, find, extra);
+}
+
+/**
+ * The same with another key than `name` for the method, e.g. `type` in encoder specs
+ * (`{ "type": "transformer", "layers": 2 }`); parsed into `{ <key>, options, ...extra }`.
+ */
+export function keyedOptionsSchema<Key extends string, Extra extends z.ZodRawShape>(key: Key, kind: string, names: readonly string[], find: (name: string) => OptionsOwner | undefined, extra: Extra) {
+  const extraKeys = [...Object.keys(extra), key];
   return z
     .preprocess(
       (value) => {
@@ -26,12 +34,12 @@ export function namedOptionsSchema<Extra extends z.ZodRawShape>(kind: string, na
         const { options, ...rest } = value as { options?: unknown };
         return typeof options === 'object' && options !== null ? { ...rest, ...options } : value;
       },
-      z.object({ name: z.enum(names as [string, ...string[]], { message: `unknown ${kind}; use one of: ${names.join(', ')}` }), ...extra }).catchall(z.unknown()),
+      z.object({ [key]: z.enum(names as [string, ...string[]], { message: `unknown ${kind}; use one of: ${names.join(', ')}` }), ...extra }).catchall(z.unknown()),
     )
     .superRefine((value, ctx) => {
-      const owner = find(value.name as string);
+      const owner = find(value[key] as string);
       if (owner === undefined) return;
-      const options = Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'name' && !extraKeys.includes(k)));
+      const options = Object.fromEntries(Object.entries(value).filter(([k]) => !extraKeys.includes(k)));
       const parsed = owner.options.safeParse(options);
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
@@ -44,9 +52,9 @@ export function namedOptionsSchema<Extra extends z.ZodRawShape>(kind: string, na
       }
     })
     .transform((value) => {
-      const owner = find(value.name as string);
-      const own = Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'name' && !extraKeys.includes(k)));
+      const owner = find(value[key] as string);
+      const own = Object.fromEntries(Object.entries(value).filter(([k]) => !extraKeys.includes(k)));
       const fields = Object.fromEntries(Object.entries(value).filter(([k]) => extraKeys.includes(k)));
-      return { ...fields, name: value.name, options: owner === undefined ? own : (owner.options.parse(own) as unknown) } as { name: string; options: unknown } & z.infer<z.ZodObject<Extra>>;
+      return { ...fields, [key]: value[key], options: owner === undefined ? own : (owner.options.parse(own) as unknown) } as unknown as { [K in Key]: string } & { options: unknown } & z.infer<z.ZodObject<Extra>>;
     });
 }

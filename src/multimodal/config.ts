@@ -1,0 +1,138 @@
+/** The config of a multimodal experiment (the `mode: multimodal` config file), validated by zod. */
+import { z } from 'zod';
+import { BACKEND_NAMES } from '../engine/backend-registry.js';
+import { keyedOptionsSchema, namedOptionsSchema } from '../engine/named-options.js';
+import { SeedsSchema } from '../engine/seeds-schema.js';
+import { MultimodalDataConfigSchema } from '../data/multimodal/config.js';
+import { TrainingConfigSchema } from '../mutual/config.js';
+import { ENCODER_NAMES, findEncoder } from './encoders/registry.js';
+import { FUSION_NAMES, findFusion } from './fusions/registry.js';
+import { PREPROCESSOR_NAMES, findPreprocessor } from './preprocessors/registry.js';
+import { CoTrainingOptionsSchema } from './teaching/co-training.js';
+import { CrossModalMutualOptionsSchema } from './teaching/cross-modal-mutual.js';
+import { MUTUAL_METHOD_NAMES, findMutualMethod } from '../mutual/registry.js';
+import { AlignmentOptionsSchema } from './alignment/run-alignment.js';
+
+const modalityName = z.string().regex(/^[A-Za-z_][\w-]*$/, 'use letters, digits, dash and underscore, starting with a letter or underscore');
+
+/** `{ "type": <encoder>, ...options }`, options checked by the encoder's schema. */
+export const EncoderSpecSchema = keyedOptionsSchema('type', 'encoder', ENCODER_NAMES, findEncoder, {});
+/** `{ "name": <preprocessor>, ...options }`. */
+export const PreprocessSpecSchema = namedOptionsSchema('preprocessor', PREPROCESSOR_NAMES, findPreprocessor, {});
+/** `"concat"` or `{ "name": "gmu", ...options }`. */
+export const FusionSpecSchema = z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), namedOptionsSchema('fusion', FUSION_NAMES, findFusion, {}));
+
+export const ModalityConfigSchema = z
+  .object({
+    /** The encoder spec. Default by kind: image `mlp` (hidden [256, 128]), text `embedding-pool`, tabular `tabular`, signal `signal-conv`. */
+    encoder: EncoderSpecSchema.optional(),
+    /** How the raw modality becomes the encoder's fields, fitted on the training split. Default by kind: `image`, `text`, `tabular`, `signal`. */
+    preprocess: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), PreprocessSpecSchema).optional(),
+  })
+  .strict();
+
+export const MissingConfigSchema = z
+  .object({
+    /**
+     * What a fused model sees for a missing modality: `zeros` (the zeroed features, through the
+     * encoder), or `embedding` (a learned "missing" vector per modality in place of the
+     * encoder's output). Default `zeros`.
+     */
+    handling: z.enum(['zeros', 'embedding']).default('zeros'),
+    /**
+     * Modality dropout while training fused models: each modality of each training sample is
+     * removed with this probability (never every modality of a sample), so the model learns to
+     * predict from any subset. Default 0.
+     */
+    dropout: z.number().min(0).max(0.9).default(0),
+    /** Evaluate every fused model with each modality removed in turn (the robustness table). Default true. */
+    robustness: z.boolean().default(true),
+  })
+  .strict();
+
+/**
+ * Co-training (Blum & Mitchell 1998) between the modalities, on top of the fused-vs-alone run:
+ * every training label but `labelsPerClass` per class is hidden, and each modality's model labels
+ * its most confident unlabeled samples for the others; compared with each modality's model trained
+ * on the kept labels alone. The other fields are co-training's options (teaching/co-training.ts).
+ */
+export const CoTrainingConfigSchema = CoTrainingOptionsSchema.omit({ init: true })
+  .extend({
+    /** Training labels kept per class (seeded per run seed); the rest become co-training's unlabeled pool. Default 10. */
+    labelsPerClass: z.number().int().positive().default(10),
+  })
+  .strict();
+
+/**
+ * Cross-modal mutual learning: each modality's model also learns from the others' predictions
+ * with a mutual-learning method (e.g. `dml`), compared with the same models trained alone.
+ * Training options default to the run's `training`.
+ */
+export const CrossModalConfigSchema = CrossModalMutualOptionsSchema.omit({ init: true, epochs: true, batchSize: true, optimizer: true })
+  .extend({
+    /** The mutual method, `"dml"` or `{ "name": "dml", ...options }`. Default dml. */
+    method: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), namedOptionsSchema('mutual method', MUTUAL_METHOD_NAMES, findMutualMethod, {})).prefault({ name: 'dml' }),
+  })
+  .strict();
+
+/**
+ * Contrastive alignment of two modalities (CLIP's InfoNCE or SigLIP's sigmoid loss), on top of
+ * the fused-vs-alone run: retrieval recall@k both ways, zero-shot classification from the data's
+ * class prompts when it has them, and a linear probe of the aligned encoder against the untrained
+ * one. The other fields are the alignment's options (alignment/run-alignment.ts).
+ */
+export const AlignmentConfigSchema = AlignmentOptionsSchema.omit({ init: true })
+  .extend({
+    /** The two modalities to align, [a, b]; zero-shot prompts are embedded by b. Default: the first two. */
+    between: z.tuple([modalityName, modalityName]).optional(),
+    /** Zero-shot classification of a's test samples from b's embeddings of the class prompts (needs data with prompts, e.g. image-descriptions). Default true. */
+    zeroShot: z.boolean().default(true),
+  })
+  .strict();
+
+export const MultimodalConfigSchema = z
+  .object({
+    mode: z.literal('multimodal'),
+    /** Run name, used for the run folder. Default `multimodal`. */
+    name: z.string().regex(/^[\w.-]+$/, 'use letters, digits, dot, dash and underscore').default('multimodal'),
+    /** Seeds: each one is a full fused-vs-alone replicate (initial weights, data order, dropout). Default [0]. */
+    seeds: SeedsSchema,
+    /** Tensor backend. Default `auto`. */
+    backend: z.enum(BACKEND_NAMES).default('auto'),
+    /** The dataset (two-view-noisy, spam-assassin, image-descriptions or a manifest). Needed to run from a config file; a run given its data in code (`loadData`) may leave it out. */
+    data: MultimodalDataConfigSchema.optional(),
+    /** The modalities used, by the data's names, with their encoders. Default: every modality of the data with its kind's default encoder. */
+    modalities: z.record(modalityName, ModalityConfigSchema).optional(),
+    /** The fusions, each trained as its own fused model and compared with the single-modality models. Default ["concat"]. */
+    fusions: z.array(FusionSpecSchema).min(1).prefault(['concat']),
+    missing: MissingConfigSchema.prefault({}),
+    /** Also run co-training between the modalities (semi-supervised). Default: not run. */
+    coTraining: CoTrainingConfigSchema.optional(),
+    /** Also align two modalities contrastively. Default: not run. */
+    alignment: AlignmentConfigSchema.optional(),
+    /** Also run cross-modal mutual learning (each modality's model learns from the others'). Default: not run. */
+    crossModal: CrossModalConfigSchema.optional(),
+    /** Initial weights of every encoder, head and fusion: `glorot`, or `torch` (PyTorch's defaults). Default `glorot`. */
+    init: z.enum(['glorot', 'torch']).default('glorot'),
+    training: TrainingConfigSchema.prefault({}),
+    output: z
+      .object({
+        /** Parent folder of run folders. Default `runs`. */
+        dir: z.string().default('runs'),
+        /** Save the trained fused models with their preprocessing (tfjs layers format). Default true. */
+        saveModels: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const names = cfg.fusions.map((f) => f.name);
+    const repeated = names.find((n, i) => names.indexOf(n) !== i && JSON.stringify(cfg.fusions[i]) === JSON.stringify(cfg.fusions[names.indexOf(n)]));
+    if (repeated !== undefined) ctx.addIssue({ code: 'custom', path: ['fusions'], message: `fusion '${repeated}' is listed twice with the same options` });
+    if (cfg.modalities !== undefined && Object.keys(cfg.modalities).length < 1) ctx.addIssue({ code: 'custom', path: ['modalities'], message: 'name at least one modality' });
+  });
+
+export type MultimodalConfig = z.infer<typeof MultimodalConfigSchema>;
+export type MultimodalConfigInput = z.input<typeof MultimodalConfigSchema>;
+export type EncoderSpec = z.infer<typeof EncoderSpecSchema>;

@@ -1,0 +1,51 @@
+/**
+ * A fusion combines the modalities' embeddings into the model's prediction: it gets every
+ * encoder's output (and each sample's presence of each modality) and returns the logits. Late
+ * fusions make a prediction per modality and combine those; early and intermediate fusions
+ * combine embeddings, then predict. One file per fusion in fusions/, found by name in
+ * fusions/registry.ts.
+ */
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { z } from 'zod';
+import type { EncodedModality } from './encoder.js';
+
+export interface FusionInput extends EncodedModality {
+  /** The modality's name. */
+  readonly name: string;
+  /**
+   * [batch, 1]: 1 where the sample has the modality, 0 where it is missing. When the model has
+   * missing-modality handling, `vector` is already the learned "missing" embedding where this is 0;
+   * fusions that average or attend over modalities should also leave absent ones out with it.
+   */
+  readonly presence: tfl.SymbolicTensor;
+}
+
+export interface FusionContext {
+  /** The modalities, in config order (two or more). */
+  readonly modalities: readonly FusionInput[];
+  /** Number of classes: the width of the logits. */
+  readonly units: number;
+  /** Seed of the fusion's weights (draw each layer's from it with a LayerContext). */
+  readonly seed: number;
+  /** Prefix of the fusion's layer names. */
+  readonly prefix: string;
+  readonly init: 'glorot' | 'torch';
+}
+
+export interface RegisteredFusion<O = unknown> {
+  readonly name: string;
+  /** One line with the method's source, for `jointly info` and reports. */
+  readonly description: string;
+  readonly options: z.ZodType<O>;
+  /** The option names, for error messages. */
+  readonly optionNames: readonly string[];
+  /** Whether it reads the encoders' sequences (cross-attention) rather than their vectors only. */
+  readonly needsSequences: boolean;
+  /** Whether every modality's vector must have the same width (e.g. attention over modality embeddings without projection). Checked before building, with a clear error. */
+  readonly equalWidths: boolean;
+  /** Fewest and most modalities it takes (cross-attention: exactly 2). */
+  readonly minModalities: number;
+  readonly maxModalities?: number;
+  /** The logits [batch, units]. */
+  build(options: O, ctx: FusionContext): tfl.SymbolicTensor;
+}
