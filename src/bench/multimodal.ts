@@ -24,6 +24,7 @@ import { loadConfigData } from '../multimodal/experiment.js';
 import { listFusions } from '../multimodal/fusions/registry.js';
 import { multimodalMarkdown, summarizeMultimodal } from '../multimodal/multimodal-report.js';
 import { runMultimodal } from '../multimodal/run-multimodal.js';
+import type { MultimodalResult } from '../multimodal/result.js';
 
 const PARTS: Record<string, { configs: string[]; everyFusion: boolean }> = {
   fashion: { configs: ['multimodal-fusions-fashion.json'], everyFusion: true },
@@ -65,14 +66,28 @@ async function main(): Promise<void> {
       const config = MultimodalConfigSchema.parse({ ...raw, seeds, training, data, fusions, backend: backend.name });
       const started = performance.now();
       console.log(`\n${part}: ${file} (${config.fusions.length} fusion(s), seeds ${seeds.join(', ')}, ${config.training.epochs} epochs)`);
-      const result = await runMultimodal(config, {
-        loadData: loadConfigData,
-        backend: backend.name,
-        onEvent: (e) => {
-          if (e.type === 'phase-end') console.log(`  seed ${e.seed} ${e.phase.kind === 'alone' ? `${e.phase.modality} alone` : `fused ${e.phase.fusion}`}: ${(e.accuracy * 100).toFixed(2)}% (${e.seconds.toFixed(0)} s)`);
-          if (e.type === 'teaching-end') console.log(e.markdown);
-        },
-      });
+      // One seed at a time, the tables rewritten after each: a long part that is stopped keeps the seeds it finished.
+      let result: MultimodalResult | undefined;
+      for (const seed of seeds) {
+        const one = await runMultimodal(
+          { ...config, seeds: [seed] },
+          {
+            loadData: loadConfigData,
+            backend: backend.name,
+            onEvent: (e) => {
+              if (e.type === 'phase-end') console.log(`  seed ${e.seed} ${e.phase.kind === 'alone' ? `${e.phase.modality} alone` : `fused ${e.phase.fusion}`}: ${(e.accuracy * 100).toFixed(2)}% (${e.seconds.toFixed(0)} s)`);
+              if (e.type === 'teaching-end') console.log(e.markdown);
+            },
+          },
+        );
+        result = result === undefined ? one : { ...result, seeds: [...result.seeds, ...one.seeds] };
+        const minutes = (performance.now() - started) / 60000;
+        const done = result.seeds.map((x) => x.seed).join(',');
+        const md = [...sections, `<!-- ${file}: npm run bench:multimodal -- --parts ${part} (seeds ${done}: ${minutes.toFixed(1)} min on ${backend.name}) -->\n${multimodalMarkdown(result)}`].join('\n');
+        writeFileSync(join(values.out, `multimodal-${part}.md`), md);
+        writeFileSync(join(values.out, `multimodal-${part}.json`), JSON.stringify([...results, { config: file, minutes, result, summary: summarizeMultimodal(result) }], null, 2));
+      }
+      if (result === undefined) continue;
       const minutes = (performance.now() - started) / 60000;
       sections.push(`<!-- ${file}: npm run bench:multimodal -- --parts ${part} (${minutes.toFixed(1)} min on ${backend.name}) -->\n${multimodalMarkdown(result)}`);
       results.push({ config: file, minutes, result, summary: summarizeMultimodal(result) });

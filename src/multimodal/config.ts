@@ -127,9 +127,8 @@ export const MultimodalConfigSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    const names = cfg.fusions.map((f) => f.name);
-    const repeated = names.find((n, i) => names.indexOf(n) !== i && JSON.stringify(cfg.fusions[i]) === JSON.stringify(cfg.fusions[names.indexOf(n)]));
-    if (repeated !== undefined) ctx.addIssue({ code: 'custom', path: ['fusions'], message: `fusion '${repeated}' is listed twice with the same options` });
+    const repeated = cfg.fusions.findIndex((f, i) => cfg.fusions.some((g, j) => j < i && JSON.stringify(g) === JSON.stringify(f)));
+    if (repeated >= 0) ctx.addIssue({ code: 'custom', path: ['fusions', repeated], message: `fusion '${cfg.fusions[repeated].name}' is listed twice with the same options` });
     if (cfg.modalities !== undefined && Object.keys(cfg.modalities).length < 1) ctx.addIssue({ code: 'custom', path: ['modalities'], message: 'name at least one modality' });
   });
 

@@ -30,9 +30,23 @@ export function accuracyOfLogits(logits: Float32Array, labels: Int32Array, class
   return count === 0 ? Number.NaN : right / count;
 }
 
-/** Element-wise mean of equal-length logit arrays (the ensemble of separately trained models). */
-export function meanLogits(all: readonly Float32Array[]): Float32Array {
+/**
+ * The ensemble of separately trained models: per sample, the mean of the logits of the models
+ * whose modality the sample has (`present[m][i]` 1; all models when `present` is absent), as
+ * late fusion averages over the present modalities. A sample none of the models can see gets
+ * the plain mean. `classes` logits per sample.
+ */
+export function meanLogits(all: readonly Float32Array[], classes: number, present?: readonly (ArrayLike<number> | undefined)[]): Float32Array {
+  const n = all[0].length / classes;
   const out = new Float32Array(all[0].length);
-  for (const a of all) for (let i = 0; i < out.length; i++) out[i] += a[i] / all.length;
+  for (let i = 0; i < n; i++) {
+    const use = all.map((_, m) => present?.[m] === undefined || (present[m] as ArrayLike<number>)[i] > 0);
+    const count = use.filter(Boolean).length;
+    all.forEach((a, m) => {
+      if (count > 0 && !use[m]) return;
+      const w = 1 / (count > 0 ? count : all.length);
+      for (let c = 0; c < classes; c++) out[i * classes + c] += a[i * classes + c] * w;
+    });
+  }
   return out;
 }

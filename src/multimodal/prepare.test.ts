@@ -77,3 +77,16 @@ test('image preprocessor: a test image of another shape is refused', () => {
   const test2 = { ...data(2), modalities: { ...data(2).modalities, a: { kind: 'image' as const, values: new Float32Array(6), shape: [3] } } };
   assert.throws(() => prepareMultimodal({ modalities: undefined }, data(4), test2), /shape \[3\].*made for \[2\]/);
 });
+
+test('prepareMultimodal: a sample that has none of the run\'s modalities is refused, even when the data has another one', () => {
+  const d = { ...data(4, true) };
+  // Only b is used; sample 1 lacks b (it has a, which the run leaves out).
+  assert.throws(
+    () => prepareMultimodal({ modalities: { b: {} } }, d, data(2)),
+    (err: unknown) => err instanceof DataMalformedError && /sample 1 has none of the run's modalities \(b\)/.test(err.message),
+  );
+});
+
+test('prepareMultimodal: a test split with other classes than training is refused', () => {
+  assert.throws(() => prepareMultimodal({ modalities: undefined }, data(4), { ...data(2), classNames: ['odd', 'even'] }), (err: unknown) => err instanceof DataMalformedError && /same classes/.test(err.hint ?? ''));
+});

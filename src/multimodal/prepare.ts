@@ -5,12 +5,12 @@
  * target (unlabeled samples, label -1, are masked). The fitted preprocessors and their JSON
  * states are what a saved model needs to preprocess new samples the same way.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, DataMalformedError } from '../errors.js';
 import { makeFieldDataset, type Field, type FieldDataset } from '../data/fields.js';
 import { findEncoder, getEncoder } from './encoders/registry.js';
 import type { MultimodalConfig } from './config.js';
 import type { EncoderSpec } from './config.js';
-import { LABEL_FIELD, presenceField, type ModalityKind, type MultimodalDataset } from './modality.js';
+import { LABEL_FIELD, isPresent, presenceField, type ModalityKind, type MultimodalDataset } from './modality.js';
 import type { FittedPreprocessor, ModalityInfo } from './preprocessor.js';
 import { defaultPreprocessor, getPreprocessor } from './preprocessors/registry.js';
 
@@ -92,9 +92,23 @@ export function selectedModalities(config: Pick<MultimodalConfig, 'modalities'>,
   return names;
 }
 
+/** Refuses a sample that has none of the run's modalities (it could only be predicted from nothing), and a test split whose classes differ from training's. */
+function checkSplit(ds: MultimodalDataset, names: readonly string[], train: MultimodalDataset, source: string): void {
+  for (let i = 0; i < ds.length; i++) {
+    if (!names.some((n) => isPresent(ds, n, i))) {
+      throw new DataMalformedError(`${source}: sample ${i} has none of the run's modalities (${names.join(', ')})`, 'drop the samples that have none of them, or add one of their modalities to config.modalities');
+    }
+  }
+  if (ds.numClasses !== train.numClasses || JSON.stringify(ds.classNames ?? null) !== JSON.stringify(train.classNames ?? null)) {
+    throw new DataMalformedError(`${source} has ${ds.numClasses} classes${ds.classNames === undefined ? '' : ` (${ds.classNames.join(', ')})`}, the training split ${train.numClasses}${train.classNames === undefined ? '' : ` (${train.classNames.join(', ')})`}`, 'give both splits the same classes in the same order');
+  }
+}
+
 /** Fits every modality's preprocessor on `train` and prepares both splits. */
 export function prepareMultimodal(config: Pick<MultimodalConfig, 'modalities'>, train: MultimodalDataset, test: MultimodalDataset): PreparedData {
   const names = selectedModalities(config, train);
+  checkSplit(train, names, train, 'the training split');
+  checkSplit(test, names, train, 'the test split');
   const prepared: PreparedModality[] = names.map((name) => {
     const data = train.modalities[name];
     const spec = config.modalities?.[name];

@@ -83,3 +83,10 @@ test('runMultimodal: a fusion that needs equal widths given unequal encoders is 
 test('runMultimodal: a modality named in the config but absent from the data is a ConfigError', async () => {
   await assert.rejects(runMultimodal(config({ modalities: { a: {}, text: {} } }), { loadData }), (err: unknown) => err instanceof ConfigError && /'text'/.test(err.message));
 });
+
+test('MultimodalConfigSchema: the same fusion with the same options twice is refused wherever it repeats', async () => {
+  const { MultimodalConfigSchema } = await import('./config.js');
+  const r = MultimodalConfigSchema.safeParse(config({ fusions: [{ name: 'gmu', size: 64 }, { name: 'gmu', size: 128 }, { name: 'gmu', size: 128 }] }));
+  assert.equal(r.success, false);
+  assert.match(JSON.stringify(r.error?.issues), /listed twice/);
+});

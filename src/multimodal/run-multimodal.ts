@@ -17,7 +17,7 @@ import { describeFields, type ClassesField } from '../data/fields.js';
 import { buildAloneModel, buildFusedModel } from './build-model.js';
 import { MultimodalConfigSchema, type MultimodalConfig, type MultimodalConfigInput } from './config.js';
 import { getFusion } from './fusions/registry.js';
-import { LABEL_FIELD, checkMultimodalDataset, type MultimodalDataset } from './modality.js';
+import { LABEL_FIELD, checkMultimodalDataset, presenceField, type MultimodalDataset } from './modality.js';
 import { missingTemplates, withModalityDropout, withoutModality, type MissingTemplate } from './modality-masking.js';
 import { labelObjective } from './objective.js';
 import { accuracyOfLogits, meanLogits, predictLogits } from './predict.js';
@@ -96,6 +96,19 @@ export async function runMultimodal(input: MultimodalConfigInput | MultimodalCon
   const testLabels = (prepared.test.fields[LABEL_FIELD] as ClassesField).labels;
   const testMask = (prepared.test.fields[LABEL_FIELD] as ClassesField).mask;
   const classes = prepared.numClasses;
+  // Each test sample's presence of each modality (config order), for the ensemble and the robustness table.
+  const testPresence = prepared.modalities.map((m) => {
+    const f = prepared.test.fields[presenceField(m.name)];
+    return f.kind === 'float' ? f.values : undefined;
+  });
+  /** The labelled test samples that keep a modality when `removed` is taken away (others could only be predicted from nothing). */
+  const keptWithout = (removed: number): Uint8Array =>
+    Uint8Array.from({ length: prepared.test.length }, (_, i) => ((testMask === undefined || testMask[i] === 1) && testPresence.some((p, m) => m !== removed && (p === undefined || p[i] > 0)) ? 1 : 0));
+  // Every fused model is built once before any training, so that a fusion that cannot take these modalities fails at once.
+  for (const [f, fusion] of config.fusions.entries()) {
+    const probe = buildFusedModel({ modalities: prepared.modalities, fusion: { name: fusion.name, options: fusion.options }, units: prepared.numClasses, seed: 0, name: `check-${f}`, init: config.init, missing: config.missing.handling });
+    probe.model.dispose();
+  }
   const stepsPerEpoch = Math.ceil(trainSource.length / config.training.batchSize);
   const seeds: MultimodalSeedResult[] = [];
 
@@ -156,7 +169,7 @@ export async function runMultimodal(input: MultimodalConfigInput | MultimodalCon
         disposeMembers([member]);
       }
     }
-    const ensemble = accuracyOfLogits(meanLogits(aloneLogits), testLabels, classes, testMask);
+    const ensemble = accuracyOfLogits(meanLogits(aloneLogits, classes, testPresence), testLabels, classes, testMask);
 
     const fused: Record<string, number> = {};
     const robustness: Record<string, Record<string, number>> = {};
@@ -172,9 +185,9 @@ export async function runMultimodal(input: MultimodalConfigInput | MultimodalCon
         params.fused[label] = trainableCount(member.model);
         if (config.missing.robustness && prepared.modalities.length > 1) {
           robustness[label] = {};
-          for (const m of prepared.modalities) {
-            robustness[label][m.name] = accuracyOfLogits(predictLogits(member, withoutModality(testSource, templates, m.name), classes), testLabels, classes, testMask);
-          }
+          prepared.modalities.forEach((m, r) => {
+            robustness[label][m.name] = accuracyOfLogits(predictLogits(member, withoutModality(testSource, templates, m.name), classes), testLabels, classes, keptWithout(r));
+          });
         }
         await emit({ type: 'phase-end', seed, phase, accuracy: fused[label], member, seconds: s });
       } finally {

@@ -17,6 +17,7 @@ export async function simulateHealthcareCommand(raw: unknown, opts: { out?: stri
   folder.writeJson('config.json', config);
   const stop = stopSignal(out, 'stopping after the current round');
   const bar = new ProgressBar({ unit: 'rounds/s' });
+  let started = performance.now();
   try {
     const result = await runHealthcareExample(config, {
       outDir: folder.dir,
@@ -24,12 +25,13 @@ export async function simulateHealthcareCommand(raw: unknown, opts: { out?: stri
       onEvent: (variant, e) => {
         if (!out.chatty) return;
         if (e.type === 'started') {
+          started = performance.now();
           out.info(`${variant}: ${e.clients} sites on ${e.workers} worker thread(s), backend ${e.backend}`);
           bar.start(`  ${variant} rounds`, config.rounds);
         } else if (e.type === 'round-end') {
           const acc = e.record.evaluation === undefined ? '' : `test acc ${(e.record.evaluation.accuracy * 100).toFixed(1)}%`;
           if (e.record.round < config.rounds) bar.update(e.record.round, e.record.round, acc);
-          else bar.finish(e.record.round / Math.max(e.record.seconds, 1e-9), acc);
+          else bar.finish(e.record.round / Math.max((performance.now() - started) / 1000, 1e-9), acc);
         } else if (e.type === 'baseline-start') {
           out.info(`  ${variant}: ${e.which === 'localOnly' ? 'every site trained alone' : 'all sites pooled'}`);
         }

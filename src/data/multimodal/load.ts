@@ -34,7 +34,8 @@ export function limitSamples(ds: MultimodalDataset, max: number | undefined, see
   if (max === undefined || max >= ds.length) return ds;
   const groups = Int32Array.from(ds.labels, (y) => (y < 0 ? ds.numClasses : y));
   const [, kept] = stratifiedSplit(groups, ds.numClasses + 1, { fraction: max / ds.length, seed });
-  return selectMultimodalRows(ds, kept);
+  // Rounding per class can keep a few more than `max`: the shuffled extra ones go.
+  return selectMultimodalRows(ds, kept.subarray(0, Math.min(kept.length, max)));
 }
 
 function base(config: MultimodalDataConfig): Base {

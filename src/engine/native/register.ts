@@ -24,6 +24,7 @@ import { reduceConfigs } from './reduce.js';
 import { softmaxConfig } from './softmax.js';
 import { concatConfig, sliceConfig, splitVConfig } from './slice-concat.js';
 import { gatherV2Config, scatterNdConfig } from './gather-scatter.js';
+import { transposeConfig } from './transpose.js';
 import { unaryConfigs } from './unary.js';
 
 export const NATIVE_BACKEND = 'native';
@@ -48,6 +49,7 @@ export const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
   concatConfig,
   gatherV2Config,
   scatterNdConfig,
+  transposeConfig,
   ...binaryConfigs,
   ...reduceConfigs,
   adamUpdateConfig,

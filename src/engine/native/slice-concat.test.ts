@@ -1,15 +1,24 @@
-/** Slice, SplitV and Concat on native against cpu: every rank up to 4, every axis, float32, int32 and bool, forward and gradient (exact). */
+/** Slice, SplitV, Concat and Transpose on native against cpu: every rank up to 4, every axis, float32, int32 and bool, forward and gradient (exact). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomValues } from '../testing.js';
-import { sliceValues } from './slice-concat.js';
+import { sliceValues, splitSizes } from './slice-concat.js';
 import { cpuAndNative, NATIVE_SKIP } from './testing.js';
 
 const tensor = (shape: number[], seed: number, dtype: 'float32' | 'int32' | 'bool' = 'float32'): tf.Tensor => {
   const v = randomValues(shape.reduce((a, b) => a * b, 1), seed);
   return dtype === 'float32' ? tf.tensor(v, shape) : dtype === 'int32' ? tf.tensor(Int32Array.from(v, (x) => Math.round(x * 100)), shape, 'int32') : tf.tensor(Uint8Array.from(v, (x) => (x > 0 ? 1 : 0)), shape, 'bool');
 };
+
+test('splitSizes resolves -1 anywhere and leaves its argument alone', () => {
+  const sizes = [-1, 3];
+  assert.deepEqual(splitSizes(5, sizes), [2, 3]);
+  assert.deepEqual(sizes, [-1, 3]);
+  assert.deepEqual(splitSizes(6, 3), [2, 2, 2]);
+  assert.equal(splitSizes(5, [2, 2]), null);
+  assert.equal(splitSizes(5, 2), null);
+});
 
 test('sliceValues copies the box by contiguous runs (worked by hand)', () => {
   // [[0 1 2], [3 4 5], [6 7 8]] at rows 1..2, columns 1..2: [[4 5], [7 8]].
@@ -49,11 +58,18 @@ describe('native Slice and Concat match cpu', { skip: NATIVE_SKIP }, () => {
       });
     }
   }
-  for (const [shape, splits, axis] of [[[6, 10], [3, 7], 1], [[6, 10], 2, 0], [[2, 3, 8], [2, -1, 4], 2]] as [number[], number[] | number, number][]) {
+  for (const [shape, splits, axis] of [[[6, 10], [3, 7], 1], [[6, 10], 2, 0], [[2, 3, 8], [2, -1, 4], 2], [[5, 4], [3, -1], 0]] as [number[], number[] | number, number][]) {
     test(`split [${shape.join(', ')}] into ${JSON.stringify(splits)} on axis ${axis}`, async () => {
-      const { cpu, native } = await cpuAndNative(() => tf.split(tensor(shape, 9), splits, axis));
+      // A fresh array each time: tfjs's cpu kernel writes the resolved -1 into the one it is given.
+      const { cpu, native } = await cpuAndNative(() => tf.split(tensor(shape, 9), Array.isArray(splits) ? [...splits] : splits, axis));
       assert.equal(native.length, cpu.length);
       native.forEach((part, i) => assert.deepEqual(Array.from(part), Array.from(cpu[i])));
+    });
+  }
+  for (const [shape, perm] of [[[3, 4], [1, 0]], [[64, 20, 4, 16], [0, 2, 1, 3]], [[2, 3, 4], [2, 0, 1]], [[5], [0]], [[2, 1, 3], [1, 2, 0]]] as [number[], number[]][]) {
+    test(`transpose [${shape.join(', ')}] by [${perm.join(', ')}]`, async () => {
+      const { cpu, native } = await cpuAndNative(() => [tf.transpose(tensor(shape, 11), perm), tf.transpose(tensor(shape, 12, 'int32'), perm)]);
+      native.forEach((v, i) => assert.deepEqual(Array.from(v), Array.from(cpu[i])));
     });
   }
   test('the gradient of a concatenation (a split) matches', async () => {

@@ -71,10 +71,10 @@ export const concatConfig: KernelConfig = {
     if (inputs.length === 0) return null;
     const axis = util.parseAxisParam(Number(args.attrs?.axis ?? 0), inputs[0].shape)[0];
     const dtype = inputs[0].dtype;
+    backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
     const parts = inputs.filter((t) => util.sizeFromShape(t.shape) > 0);
     const values = parts.map((t) => (t.dtype === dtype ? valuesOf(args.backend, t) : null));
     if (parts.length === 0 || values.some((v) => v === null)) return null;
-    backend_util.assertParamsConsistent(parts.map((t) => t.shape), axis);
     const shape = backend_util.computeOutShape(parts.map((t) => t.shape), axis);
     const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
     const widths = parts.map((t) => t.shape.slice(axis).reduce((a, b) => a * b, 1));
@@ -92,6 +92,21 @@ export const concatConfig: KernelConfig = {
   }) as unknown as KernelFunc,
 };
 
+/**
+ * The sizes of the parts of an axis of `length` split into `n` equal parts or into the given
+ * sizes, one of which may be -1 (the rest); null when they do not add up (the cpu kernel then
+ * reports it). Unlike backend_util.prepareSplitSize, the caller's array is left as it is, and a
+ * -1 in first place works.
+ */
+export function splitSizes(length: number, numOrSizeSplits: number[] | number): number[] | null {
+  if (typeof numOrSizeSplits === 'number') return numOrSizeSplits > 0 && length % numOrSizeSplits === 0 ? new Array<number>(numOrSizeSplits).fill(length / numOrSizeSplits) : null;
+  const sizes = [...numOrSizeSplits];
+  const rest = sizes.indexOf(-1);
+  if (sizes.filter((v) => v === -1).length > 1 || sizes.some((v) => v < -1)) return null;
+  if (rest >= 0) sizes[rest] = length - sizes.reduce((a, b) => (b >= 0 ? a + b : a), 0);
+  return sizes.every((v) => v >= 0) && sizes.reduce((a, b) => a + b, 0) === length ? sizes : null;
+}
+
 export const splitVConfig: KernelConfig = {
   kernelName: SplitV,
   backendName: 'native',
@@ -101,7 +116,8 @@ export const splitVConfig: KernelConfig = {
     const values = valuesOf(args.backend, x);
     if (values === null) return null;
     const axis = util.parseAxisParam(Number(args.attrs?.axis ?? 0), x.shape)[0];
-    const sizes = backend_util.prepareSplitSize(x as never, args.attrs?.numOrSizeSplits as number[] | number, axis);
+    const sizes = splitSizes(x.shape[axis], args.attrs?.numOrSizeSplits as number[] | number);
+    if (sizes === null) return null;
     const begin = x.shape.map(() => 0);
     return sizes.map((s) => {
       const size = [...x.shape];
