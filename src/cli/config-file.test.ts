@@ -35,8 +35,8 @@ function mutual(config: ExperimentConfig): MutualConfig {
 test('validateConfig requires a mode and names the runnable modes', () => {
   const { mode: _mode, ...noMode } = base();
 
-  assert.throws(() => validateConfig(noMode, 'x.json'), configError('mode', /missing; expected one of "mutual"\|"multitask"\|"federated"/));
-  assert.throws(() => validateConfig({ ...base(), mode: 'multimodal' }, 'x.json'), configError('mode', /"multimodal" is not a mode this command runs; expected one of "mutual"\|"multitask"\|"federated"/));
+  assert.throws(() => validateConfig(noMode, 'x.json'), configError('mode', /missing; expected one of "mutual"\|"multitask"\|"multimodal"\|"federated"/));
+  assert.throws(() => validateConfig({ ...base(), mode: 'browser' }, 'x.json'), configError('mode', /"browser" is not a mode this command runs; expected one of "mutual"\|"multitask"\|"multimodal"\|"federated"/));
   assert.throws(() => validateConfig({ ...base(), mode: 'client' }, 'x.json'), configError('mode', /"client" is not a mode this command runs/));
   assert.throws(() => validateConfig({ ...base(), mode: 3 }, 'x.json'), configError('mode', /"3" is not a mode this command runs/));
   assert.throws(() => validateConfig([base()], 'x.json'), (err: unknown) => err instanceof ConfigError && /x\.json must contain an object/.test(err.message));
