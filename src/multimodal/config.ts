@@ -4,7 +4,7 @@ import { BACKEND_NAMES } from '../engine/backend-registry.js';
 import { keyedOptionsSchema, namedOptionsSchema } from '../engine/named-options.js';
 import { SeedsSchema } from '../engine/seeds-schema.js';
 import { MultimodalDataConfigSchema } from '../data/multimodal/config.js';
-import { TrainingConfigSchema } from '../mutual/config.js';
+import { OutputConfigSchema, TrainingConfigSchema } from '../mutual/config.js';
 import { ENCODER_NAMES, findEncoder } from './encoders/registry.js';
 import { FUSION_NAMES, findFusion } from './fusions/registry.js';
 import { PREPROCESSOR_NAMES, findPreprocessor } from './preprocessors/registry.js';
@@ -115,15 +115,8 @@ export const MultimodalConfigSchema = z
     /** Initial weights of every encoder, head and fusion: `glorot`, or `torch` (PyTorch's defaults). Default `glorot`. */
     init: z.enum(['glorot', 'torch']).default('glorot'),
     training: TrainingConfigSchema.prefault({}),
-    output: z
-      .object({
-        /** Parent folder of run folders. Default `runs`. */
-        dir: z.string().default('runs'),
-        /** Save the trained fused models with their preprocessing (tfjs layers format). Default true. */
-        saveModels: z.boolean().default(true),
-      })
-      .strict()
-      .prefault({}),
+    /** Run folder parent and model saving; the first seed's fused models are saved with their preprocessing. */
+    output: OutputConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

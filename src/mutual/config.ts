@@ -56,6 +56,16 @@ export const TrainingConfigSchema = z
   })
   .strict();
 
+/** Where a run writes: the run folder's parent and whether the trained models are saved (every mode's `output`). */
+export const OutputConfigSchema = z
+  .object({
+    /** Parent folder of run folders. Default `runs`. */
+    dir: z.string().default('runs'),
+    /** Save the trained models (tfjs layers format; multimodal: with their preprocessing). Default true. */
+    saveModels: z.boolean().default(true),
+  })
+  .strict();
+
 export const MutualConfigSchema = z
   .object({
     mode: z.literal('mutual'),
@@ -75,15 +85,7 @@ export const MutualConfigSchema = z
       .refine((models) => models.some((m) => m.type !== 'saved' || m.trainable), 'at least one model must be trainable'),
     method: MethodConfigSchema,
     training: TrainingConfigSchema.prefault({}),
-    output: z
-      .object({
-        /** Parent folder of run folders. Default `runs`. */
-        dir: z.string().default('runs'),
-        /** Save the trained models (tfjs layers format). Default true. */
-        saveModels: z.boolean().default(true),
-      })
-      .strict()
-      .prefault({}),
+    output: OutputConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
