@@ -3,7 +3,8 @@
  * the output with the input's permuted strides, the innermost axis in a tight loop. tfjs's cpu
  * kernel computes every element's coordinates through TensorBuffer; on the [64, 200, 4, 16] heads
  * of multi-head attention it took 0.8 s per call here, this about a millisecond. Other dtypes
- * go to the cpu kernel.
+ * go to the cpu kernel, and so do permutations that move the last axis (slower here than the cpu
+ * kernel: a native CNN step measured 13% slower with them).
  */
 import { Transpose, util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { withCpuFallback, type KernelArgs } from './kernel-utils.js';
@@ -48,6 +49,9 @@ export const transposeConfig: KernelConfig = {
     if (!(values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array) || (x.dtype !== 'float32' && x.dtype !== 'int32' && x.dtype !== 'bool')) return null;
     const v: Float32Array | Int32Array | Uint8Array = values;
     const perm = args.attrs?.perm as number[];
+    // Only when the last axis stays last (contiguous runs, as in attention's head split): other
+    // permutations (a CNN's filter transposes) measured slower here than the cpu kernel.
+    if (perm.length === 0 || perm[perm.length - 1] !== perm.length - 1) return null;
     const shape = perm.map((p) => x.shape[p]);
     const n = util.sizeFromShape(shape);
     const out = v instanceof Float32Array ? new Float32Array(n) : v instanceof Int32Array ? new Int32Array(n) : new Uint8Array(n);
