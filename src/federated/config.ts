@@ -73,8 +73,26 @@ export const ServerConfigSchema = z
     heartbeatSeconds: z.number().positive().default(10),
     /** Largest example count a client's reply may claim (replies are weighted by it). Default 10,000,000. */
     maxExamplesPerClient: z.number().int().positive().default(10_000_000),
-    /** Largest message accepted, in MiB. Default 256. */
+    /** Largest message accepted from an authenticated client, in MiB. Default 256. */
     maxMessageMiB: z.number().positive().max(2047).default(256),
+    /** Largest message accepted before a connection's hello has succeeded, in KiB (a hello is a few KiB). Default 64. */
+    maxHelloKiB: z.number().positive().max(16 * 1024).default(64),
+    /** Connections that have not yet authenticated, at once; more are closed at accept, so registered clients keep room. Default 64. */
+    maxPendingConnections: z.number().int().min(1).default(64),
+    /** Connections from one address that have not yet authenticated, at once. Default 8. */
+    maxPendingPerAddress: z.number().int().min(1).default(8),
+    /** Seconds a new TCP connection has to upgrade to WebSocket and authenticate with hello; then it is closed. Default 10. */
+    handshakeTimeoutSeconds: z.number().positive().default(10),
+    /** Failed authentications from one address per minute; beyond it, that address's connections are closed at accept for the rest of the minute. Default 10. */
+    maxAuthFailuresPerMinute: z.number().int().min(1).default(10),
+    /** A second hello for a client id that is connected: false refuses it with `duplicate` (the live session keeps its slot); true lets it replace the live one. Default false. */
+    allowTakeover: z.boolean().default(false),
+    /** Seconds one client has to answer a fit or evaluate request; a silent client is dropped from the round then, without waiting for the round's deadline. Default: half of sampling.roundTimeoutSeconds. */
+    clientTimeoutSeconds: z.number().positive().optional(),
+    /** server.log is rotated when it reaches this size, in MiB (server.log.1, .2, ...). Default 16. */
+    logMaxMiB: z.number().positive().default(16),
+    /** Rotated server logs kept besides the current one. Default 4. */
+    logFiles: z.number().int().min(1).max(100).default(4),
   })
   .strict()
   .refine((s) => (s.tlsCert === undefined) === (s.tlsKey === undefined), { message: 'give both tlsCert and tlsKey, or neither', path: ['tlsCert'] });
