@@ -25,6 +25,9 @@ const NODE_ONLY = [
   'src/federated/api/**',
   'src/package-version.ts',
   'src/report/run-folder.ts',
+  'src/report/durable-file.ts',
+  'src/report/json-log.ts',
+  'src/report/rotating-log-file.ts',
   'src/mutual/experiment.ts',
   'src/multitask/experiment.ts',
   'src/data/multitask/load.ts',
@@ -68,7 +71,7 @@ export default tseslint.config(
           patterns: [
             { regex: '^node:', message: 'browser-safe code (see NODE_ONLY in eslint.config.js) may not use Node built-ins' },
             {
-              regex: '(^|/)(native|files|network|simulation|cli|bench|api)/|/(backend|model-io|node-io|run-folder|experiment|tokens|checkpoint-file|coordinator|node|package-version)\\.js$|(multitask|multimodal)/load\\.js$|multimodal/(spam-assassin|manifest|png|image-descriptions-load|saved-model|run-healthcare)\\.js$',
+              regex: '(^|/)(native|files|network|simulation|cli|bench|api)/|/(backend|model-io|node-io|run-folder|durable-file|json-log|rotating-log-file|experiment|tokens|checkpoint-file|coordinator|node|package-version)\\.js$|(multitask|multimodal)/load\\.js$|multimodal/(spam-assassin|manifest|png|image-descriptions-load|saved-model|run-healthcare)\\.js$',
               message: 'this module needs Node.js: browser-safe code may not import it (see NODE_ONLY in eslint.config.js)',
               allowTypeImports: true,
             },

@@ -14,7 +14,7 @@ const DIST = fileURLToPath(new URL('./', import.meta.url));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Compiled files that need Node: none of them may end up in a browser bundle. */
-const NODE_ONLY = [/engine\/native\//, /engine\/model-io\.js$/, /engine\/node-io\.js$/, /engine\/backend\.js$/, /data\/files\//, /federated\/network\//, /federated\/simulation\//, /federated\/auth\/tokens\.js$/, /federated\/server\/(checkpoint-file|coordinator)\.js$/, /federated\/config\.js$/, /report\/run-folder\.js$/, /mutual\/experiment\.js$/, /multitask\/experiment\.js$/, /data\/multitask\/load\.js$/, /data\/multimodal\/(load|spam-assassin|manifest|png|image-descriptions-load)\.js$/, /multimodal\/(experiment|saved-model)\.js$/, /multimodal\/federated\/run-healthcare\.js$/, /cli\//, /node\.js$/];
+const NODE_ONLY = [/engine\/native\//, /engine\/model-io\.js$/, /engine\/node-io\.js$/, /engine\/backend\.js$/, /data\/files\//, /federated\/network\//, /federated\/simulation\//, /federated\/auth\/tokens\.js$/, /federated\/server\/(checkpoint-file|coordinator)\.js$/, /federated\/config\.js$/, /report\/(run-folder|durable-file|json-log|rotating-log-file)\.js$/, /mutual\/experiment\.js$/, /multitask\/experiment\.js$/, /data\/multitask\/load\.js$/, /data\/multimodal\/(load|spam-assassin|manifest|png|image-descriptions-load)\.js$/, /multimodal\/(experiment|saved-model)\.js$/, /multimodal\/federated\/run-healthcare\.js$/, /cli\//, /node\.js$/];
 
 async function bundle(entry: string): Promise<esbuild.BuildResult<{ write: false; metafile: true }>> {
   return esbuild.build({ entryPoints: [`${DIST}${entry}`], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });

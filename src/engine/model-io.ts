@@ -4,33 +4,36 @@
  * data file or a built-in dataset. The format itself is model-artifacts.ts; the scoring is
  * evaluate-classifier.ts.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/dataset.js';
 import { loadEvaluationData } from '../data/files/load.js';
 import { loadCsv, loadJsonl } from '../data/files/tabular-files.js';
 import type { DataSchema } from '../data/schema.js';
-import { ConfigError, DataMalformedError, DataMissingError, messageOf } from '../errors.js';
+import { ConfigError, DataMalformedError, DataMissingError, messageOf, OutputError } from '../errors.js';
+import { writeFileAtomic } from '../report/durable-file.js';
 import { alignForModel, evaluateClassifier, type ClassifierEvaluation } from './evaluate-classifier.js';
 import type { NamedModel } from './member.js';
 import { modelToArtifacts, savedModelFromArtifacts, WEIGHTS_FILE, type ModelArtifacts, type ModelArtifactsOptions, type ModelStore, type SavedModel, type SavedRound } from './model-artifacts.js';
 
 const MODEL_JSON = 'model.json';
 
-/** Writes a file through a temporary name, so that a reader never sees half of it. */
-function writeAtomically(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-/** Writes a model's artifacts as `model.json` and `weights.bin` into `dir` (created if needed), replacing a model saved there before. */
+/**
+ * Writes a model's artifacts as `model.json` and `weights.bin` into `dir` (created if needed),
+ * replacing a model saved there before. Each file is written completely or not at all (the
+ * durable layer: temporary file, fsync, rename, fsync of the folder); OutputError (exit 7) naming
+ * the file when one cannot be written.
+ */
 export function saveModelArtifacts(artifacts: ModelArtifacts, dir: string): void {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new OutputError(`cannot create the model folder ${dir}: ${messageOf(err)}`, 'check that its parent is writable and the disk has space');
+  }
   // Weights first: a model.json is never newer than the weights it describes.
-  writeAtomically(join(dir, WEIGHTS_FILE), artifacts.weights);
-  writeAtomically(join(dir, MODEL_JSON), JSON.stringify(artifacts.json));
+  writeFileAtomic(join(dir, WEIGHTS_FILE), artifacts.weights);
+  writeFileAtomic(join(dir, MODEL_JSON), JSON.stringify(artifacts.json));
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/backend.js';
 import { OptimizerSpecSchema } from '../engine/optimizer.js';
@@ -13,6 +14,7 @@ import { DataConfigSchema } from '../data/config.js';
 import { AttackSpecSchema } from './attacks/attack.js';
 import { PartitionSpecSchema } from './partition/partition.js';
 import { StrategySpecSchema } from './strategies/options.js';
+import { DEFAULT_UPDATE_BOUNDS } from './server/update-bounds.js';
 import type { DataSchema } from '../data/schema.js';
 import { TaskModelSpecSchema, type FederatedTask } from './task.js';
 
@@ -97,6 +99,38 @@ export const ServerConfigSchema = z
   .strict()
   .refine((s) => (s.tlsCert === undefined) === (s.tlsKey === undefined), { message: 'give both tlsCert and tlsKey, or neither', path: ['tlsCert'] });
 
+/** A multiple of a median: 0 turns the bound off, else at least 1 (below 1 the median itself would be beyond it). */
+const medianMultiple = z.number().refine((x) => x === 0 || x >= 1, 'use 0 (off) or a multiple ≥ 1');
+
+/**
+ * Bounds on what one client can do to the global model, applied to every round's validated
+ * replies before the strategy aggregates them, in both runtimes (`server/update-bounds.ts`).
+ * Refusals are round failures whose reason names the bound and the values; clips are listed in
+ * the round's `bounded`. The defaults hold a wide margin over the updates of legitimate runs
+ * (the measured ratios are next to `DEFAULT_UPDATE_BOUNDS`); each round's update norms are in its
+ * record (`updateNorms`), to set a tight bound from.
+ */
+export const BoundsConfigSchema = z
+  .object({
+    /** Largest update norm ‖params − global‖₂ of any reply (e.g. Sun et al.'s M, with `onNormExceeded: clip`). Default: none. */
+    maxUpdateNorm: z.number().positive().optional(),
+    /** Largest update norm as a multiple of the global model's norm (floored at 1); 0 off. Default 10. */
+    maxUpdateNormRatio: z.number().min(0).default(DEFAULT_UPDATE_BOUNDS.maxUpdateNormRatio),
+    /** Largest update norm as a multiple of the median norm of the round's other updates (rounds with 3 replies or more); 0 off. Default 100. */
+    maxNormMultipleOfMedian: medianMultiple.default(DEFAULT_UPDATE_BOUNDS.maxNormMultipleOfMedian),
+    /** An update beyond a norm bound: `refuse` it, or `clip` it (scale it to the bound). Default refuse. */
+    onNormExceeded: z.enum(['refuse', 'clip']).default(DEFAULT_UPDATE_BOUNDS.onNormExceeded),
+    /**
+     * Largest claimed example count as a multiple of the median claim of the round's other replies
+     * (rounds with 3 replies or more; also federated evaluation counts); 0 off. The absolute cap is
+     * the client's declared size and `server.maxExamplesPerClient`. Default 100.
+     */
+    maxExamplesMultipleOfMedian: medianMultiple.default(DEFAULT_UPDATE_BOUNDS.maxExamplesMultipleOfMedian),
+    /** A claim beyond its bound: `refuse` the reply (evaluation: leave it out), or `clip` its count to the bound. Default refuse. */
+    onExamplesExceeded: z.enum(['refuse', 'clip']).default(DEFAULT_UPDATE_BOUNDS.onExamplesExceeded),
+  })
+  .strict();
+
 /** What a federated run writes besides its report and checkpoint. Not part of `runFingerprint`: it may change on --resume. */
 export const FederatedOutputConfigSchema = z
   .object({
@@ -138,6 +172,7 @@ export const FederatedConfigSchema = z
     sampling: SamplingConfigSchema.prefault({}),
     simulation: SimulationConfigSchema.prefault({}),
     server: ServerConfigSchema.prefault({}),
+    bounds: BoundsConfigSchema.prefault({}),
     output: FederatedOutputConfigSchema.prefault({}),
   })
   .strict();
@@ -169,11 +204,16 @@ export function workerCount(cfg: FederatedConfig): number {
 
 /**
  * What a checkpoint must agree with to be resumed: everything that shapes the rounds' results
- * (seed, data, model, optimizer, strategy, sampling, and for simulations the clients, partition
- * and attack). Rounds, backend, workers and server addresses may change between restarts.
+ * (seed, data, model, optimizer, strategy, sampling, bounds, and for simulations the clients,
+ * partition and attack). Rounds, backend, workers and server addresses may change between restarts.
  */
 export function runFingerprint(cfg: FederatedConfig, runtime: 'simulation' | 'server'): string {
   const { clients, partition, clientTestFraction, attack } = cfg.simulation;
+  // Bounds change results, so they are part of the fingerprint, but only when they differ from
+  // the defaults: a checkpoint written before bounds existed (its fingerprint computed without
+  // them) still resumes under the default bounds, and its config's fingerprint is unchanged.
+  // (Its earlier rounds ran unbounded; with default bounds an honest run is not affected.)
+  const bounds = isDeepStrictEqual(cfg.bounds, BoundsConfigSchema.parse({})) ? undefined : cfg.bounds;
   const shape = {
     seed: cfg.seed,
     data: cfg.data,
@@ -182,6 +222,7 @@ export function runFingerprint(cfg: FederatedConfig, runtime: 'simulation' | 'se
     strategy: cfg.strategy,
     sampling: cfg.sampling,
     simulation: runtime === 'simulation' ? { clients, partition, clientTestFraction, attack } : undefined,
+    bounds,
   };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }

@@ -5,13 +5,14 @@
  * training data was. Predicting takes raw samples with any subset of the modalities present;
  * a sample with none is refused.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { fieldSource } from '../engine/batch.js';
 import { createMember, forward, type Member, type NamedModel } from '../engine/member.js';
 import { loadNamedModel, saveModel } from '../engine/model-io.js';
+import { writeFileAtomic } from '../report/durable-file.js';
 import { createOptimizer } from '../engine/optimizer.js';
 import { makeFieldDataset, type Field } from '../data/fields.js';
 import { ConfigError, DataMalformedError, DataMissingError, messageOf } from '../errors.js';
@@ -40,7 +41,7 @@ const SavedMultimodalSchema = z
   .strict();
 export type SavedMultimodal = z.infer<typeof SavedMultimodalSchema>;
 
-/** Saves a fused model with its modalities' preprocessing into `dir`. */
+/** Saves a fused model with its modalities' preprocessing into `dir`, each file whole or not at all (OutputError when one cannot be written). */
 export async function saveMultimodalModel(model: NamedModel, dir: string, meta: { fusion: string; modalities: readonly PreparedModality[]; numClasses: number; classNames?: readonly string[] }): Promise<void> {
   await saveModel(model, dir);
   const saved: SavedMultimodal = {
@@ -50,7 +51,7 @@ export async function saveMultimodalModel(model: NamedModel, dir: string, meta: 
     ...(meta.classNames === undefined ? {} : { classNames: [...meta.classNames] }),
     modalities: meta.modalities.map((m) => ({ name: m.name, kind: m.kind, encoder: m.encoder.type, preprocessor: m.preprocessor.name, state: m.preprocessor.state })),
   };
-  writeFileSync(join(dir, MULTIMODAL_JSON), JSON.stringify(saved));
+  writeFileAtomic(join(dir, MULTIMODAL_JSON), JSON.stringify(saved));
 }
 
 export interface LoadedMultimodalModel {

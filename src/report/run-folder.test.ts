@@ -1,9 +1,12 @@
+/** The run folder: names, whole-file replacement, JSON lines, and durable writes through short writes and a full disk. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { OutputError } from '../errors.js';
+import { faultyFileSystem, withFileSystem } from './durable-file.js';
 import { createRunFolder, openRunFolder } from './run-folder.js';
-import { tempDirFactory } from '../engine/testing.js';
+import { errorLike, tempDirFactory } from '../engine/testing.js';
 
 const tempDir = tempDirFactory('jointly-runs-');
 
@@ -56,4 +59,47 @@ test('path() names a file inside the folder and creates its parent folders', () 
 
   assert.equal(p, join(folder.dir, 'models', 'seed-0', 'joint', 'mlp-1'));
   assert.ok(existsSync(join(folder.dir, 'models', 'seed-0', 'joint')));
+});
+
+test('writes are whole through short writes of 2 bytes', () => {
+  const folder = openRunFolder(join(tempDir(), 'run'));
+  const report = { rounds: [1, 2, 3], name: 'ü'.repeat(50) };
+
+  withFileSystem(faultyFileSystem({ maxBytesPerWrite: 2 }), () => {
+    folder.writeJson('report.json', report);
+    folder.appendJsonl('metrics.jsonl', { round: 1 });
+    folder.appendJsonl('metrics.jsonl', { round: 2 });
+  });
+
+  assert.deepEqual(JSON.parse(readFileSync(join(folder.dir, 'report.json'), 'utf8')), report);
+  assert.equal(readFileSync(join(folder.dir, 'metrics.jsonl'), 'utf8'), '{"round":1}\n{"round":2}\n');
+});
+
+test('a full disk keeps the previous report and metrics whole and throws an OutputError naming the file', () => {
+  const folder = openRunFolder(join(tempDir(), 'run'));
+  folder.writeJson('report.json', { round: 1 });
+  folder.appendJsonl('metrics.jsonl', { round: 1 });
+  let writes = 0;
+  // The first write call stores 4 bytes, the next finds the disk full.
+  const full = faultyFileSystem({ maxBytesPerWrite: 4, fail: (call) => (call === 'writeSync' && ++writes % 2 === 0 ? 'ENOSPC' : undefined) });
+
+  withFileSystem(full, () => {
+    assert.throws(() => folder.writeJson('report.json', { round: 2, long: 'x'.repeat(100) }), errorLike(OutputError, /cannot write .*report\.json: no space left on device \(ENOSPC\); the previous file is kept/));
+    assert.throws(() => folder.appendJsonl('metrics.jsonl', { round: 2 }), errorLike(OutputError, /cannot append to .*metrics\.jsonl: no space left on device/));
+  });
+
+  assert.deepEqual(JSON.parse(readFileSync(join(folder.dir, 'report.json'), 'utf8')), { round: 1 });
+  assert.equal(readFileSync(join(folder.dir, 'metrics.jsonl'), 'utf8'), '{"round":1}\n');
+  assert.deepEqual(readdirSync(folder.dir).sort(), ['metrics.jsonl', 'report.json']);
+});
+
+test('a folder that cannot be created is an OutputError naming it', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'file'), 'x');
+
+  assert.throws(() => openRunFolder(join(dir, 'file', 'run')), errorLike(OutputError, /cannot create the folder .*file.run/));
+  assert.throws(() => createRunFolder(join(dir, 'file'), 'exp'), errorLike(OutputError, /cannot create the folder/));
+  const folder = openRunFolder(join(dir, 'run'));
+  writeFileSync(join(folder.dir, 'sub'), 'x');
+  assert.throws(() => folder.writeText('sub/report.md', 'x'), errorLike(OutputError, /cannot create the folder/));
 });

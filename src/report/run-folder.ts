@@ -1,17 +1,23 @@
-/** A run folder: everything one run leaves behind, written as it goes (node:fs only). */
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+/**
+ * A run folder: everything one run leaves behind, written as it goes (node:fs only). Every write
+ * goes through the durable layer (durable-file.ts): a file is replaced whole or not at all, a line
+ * is appended whole or not at all, and a failure is an OutputError (exit 7) naming the file.
+ */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { messageOf, OutputError } from '../errors.js';
+import { appendToFile, writeFileAtomic } from './durable-file.js';
 
 export interface RunFolder {
   /** Absolute or relative path of the folder. */
   readonly dir: string;
   /** Path of a file inside the folder (sub-folders are created). */
   path(...parts: string[]): string;
-  /** Writes JSON atomically (temp file, then rename). */
+  /** Writes JSON atomically and durably (temp file, fsync, rename, fsync of the folder). */
   writeJson(name: string, value: unknown): void;
-  /** Writes text atomically. */
+  /** Writes text atomically and durably. */
   writeText(name: string, text: string): void;
-  /** Appends one JSON line to `name`. */
+  /** Appends one JSON line to `name`, whole or not at all. */
   appendJsonl(name: string, value: unknown): void;
 }
 
@@ -20,15 +26,25 @@ function timestamp(d: Date): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
+/** mkdir, with an OutputError naming the folder when it cannot be made. */
+function makeFolder(dir: string, recursive: boolean): void {
+  try {
+    mkdirSync(dir, { recursive });
+  } catch (err) {
+    if (!recursive && (err as NodeJS.ErrnoException).code === 'EEXIST') throw err;
+    throw new OutputError(`cannot create the folder ${dir}: ${messageOf(err)}`, 'check that its parent is writable and the disk has space, or pass another --out');
+  }
+}
+
 /** Creates `<parent>/<name>-<timestamp>` (with a suffix if it exists) and returns its writer. */
 export function createRunFolder(parent: string, name: string, now: Date = new Date()): RunFolder {
-  mkdirSync(parent, { recursive: true });
+  makeFolder(parent, true);
   const base = join(parent, `${name}-${timestamp(now)}`);
   for (let i = 1; ; i++) {
     const dir = i === 1 ? base : `${base}-${i}`;
     try {
       // Not recursive: fails with EEXIST when another run took the name, even at the same instant.
-      mkdirSync(dir);
+      makeFolder(dir, false);
       return openRunFolder(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -38,23 +54,18 @@ export function createRunFolder(parent: string, name: string, now: Date = new Da
 
 /** A writer for an existing (or new) folder. */
 export function openRunFolder(dir: string): RunFolder {
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir, true);
   const path = (...parts: string[]): string => {
     const p = join(dir, ...parts);
-    mkdirSync(join(p, '..'), { recursive: true });
+    makeFolder(join(p, '..'), true);
     return p;
   };
-  const writeText = (name: string, text: string): void => {
-    const target = path(name);
-    const tmp = `${target}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, target);
-  };
+  const writeText = (name: string, text: string): void => writeFileAtomic(path(name), text);
   return {
     dir,
     path,
     writeText,
     writeJson: (name, value) => writeText(name, `${JSON.stringify(value, null, 2)}\n`),
-    appendJsonl: (name, value) => appendFileSync(path(name), `${JSON.stringify(value)}\n`),
+    appendJsonl: (name, value) => appendToFile(path(name), `${JSON.stringify(value)}\n`),
   };
 }

@@ -1,10 +1,15 @@
-/** `jointly server <config>`: the networked federated server. */
-import { appendFileSync } from 'node:fs';
+/**
+ * `jointly server <config>`: the networked federated server. Its log goes to stderr as
+ * human-readable lines and to `<run folder>/server.log` as JSON lines (rotated by size,
+ * written asynchronously, rate limited per connection; see report/json-log.ts).
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import type { FederatedConfig } from '../../federated/config.js';
 import { federatedTable, federatedVerdict, summarizeFederated, type FederatedReportInput } from '../../federated/federated-report.js';
 import { runServer } from '../../federated/network/run-server.js';
+import { safeLine } from '../../federated/protocol/peer-text.js';
+import { openJsonLog } from '../../report/json-log.js';
 import { openRunFolder } from '../../report/run-folder.js';
 import type { Output } from '../output.js';
 import { stopSignal } from './federated-common.js';
@@ -19,13 +24,13 @@ export interface ServerCommandOptions {
 
 export async function serverCommand(config: FederatedConfig, opts: ServerCommandOptions, out: Output): Promise<number> {
   const folder = openRunFolder(opts.out ?? join('runs', config.name));
-  const logFile = folder.path('server.log');
   // Server logs are the operator's record: on stderr even with --quiet, and in the run folder.
-  const log = (line: string): void => {
-    const stamped = `${new Date().toISOString()} ${line}`;
-    process.stderr.write(`${stamped}\n`);
-    appendFileSync(logFile, `${stamped}\n`);
-  };
+  const logger = openJsonLog({
+    file: folder.path('server.log'),
+    maxBytes: Math.floor(config.server.logMaxMiB * 1024 * 1024),
+    files: config.server.logFiles,
+  });
+  const log = logger.log;
   const stop = stopSignal(out);
   try {
     const { result, task, evaluation } = await runServer({
@@ -36,33 +41,47 @@ export async function serverCommand(config: FederatedConfig, opts: ServerCommand
       log,
       onListening: (url) => {
         if (!opts.resume) folder.writeJson('config.json', config);
-        log(`listening on ${url} (run folder ${folder.dir})`);
+        log(`listening on ${url} (run folder ${folder.dir})`, { event: 'listening', url });
       },
       onEvent: (e) => {
         switch (e.type) {
           case 'round-start':
-            log(`round ${e.round} started with ${e.sampled.length} client(s): ${e.sampled.join(', ')} (params ${e.paramsChecksum})`);
+            log(`round ${e.round} started with ${e.sampled.length} client(s): ${e.sampled.join(', ')} (params ${e.paramsChecksum})`, {
+              event: 'round-start',
+              round: e.round,
+              clients: e.sampled.length,
+              params: e.paramsChecksum,
+            });
             break;
           case 'round-end': {
             const r = e.record;
             folder.appendJsonl('metrics.jsonl', r);
             const acc = r.evaluation === undefined ? '' : `, test accuracy ${(r.evaluation.accuracy * 100).toFixed(2)}%`;
-            log(`round ${r.round} done: ${r.replied.length} repl${r.replied.length === 1 ? 'y' : 'ies'} aggregated, ${r.failures.length} failed${acc} (${r.seconds.toFixed(1)} s, params ${r.paramsChecksum})`);
-            for (const f of r.failures) log(`  round ${r.round}: ${f.clientId} failed: ${f.reason}`);
+            log(`round ${r.round} done: ${r.replied.length} repl${r.replied.length === 1 ? 'y' : 'ies'} aggregated, ${r.failures.length} failed${acc} (${r.seconds.toFixed(1)} s, params ${r.paramsChecksum})`, {
+              event: 'round-end',
+              round: r.round,
+              replied: r.replied.length,
+              failed: r.failures.length,
+              accuracy: r.evaluation?.accuracy,
+              seconds: r.seconds,
+              params: r.paramsChecksum,
+            });
+            // A failure's reason may quote what a client sent (an error message, a field name).
+            for (const f of r.failures) log(`  round ${r.round}: ${f.clientId} failed: ${safeLine(f.reason)}`, { level: 'warn', event: 'client-failed', round: r.round, clientId: f.clientId, reason: f.reason });
             break;
           }
           case 'checkpoint':
-            log(`checkpoint: round ${e.round} saved to ${e.path}`);
+            log(`checkpoint: round ${e.round} saved to ${e.path}`, { event: 'checkpoint', round: e.round, path: e.path });
             break;
           case 'resumed':
             rewriteMetrics(folder, e.history);
-            log(`resumed from ${e.path} after round ${e.round}`);
+            log(`resumed from ${e.path} after round ${e.round}`, { event: 'resumed', round: e.round, path: e.path });
             break;
           case 'round-refused':
-            log(`round ${e.round} refused: ${e.reason}`);
+            log(`round ${e.round} refused: ${safeLine(e.reason)}`, { level: 'warn', event: 'round-refused', round: e.round, reason: e.reason });
             break;
           case 'waiting':
-            log(`round ${e.round}: waiting for ${e.needed} client(s), ${e.available} connected`);
+            log(`round ${e.round}: waiting for ${e.needed} client(s), ${e.available} connected`, { event: 'waiting', round: e.round, needed: e.needed, available: e.available });
             break;
         }
       },
@@ -83,13 +102,15 @@ export async function serverCommand(config: FederatedConfig, opts: ServerCommand
     writeFederatedReport(folder, input);
     const summary = summarizeFederated(input);
     if (result.interrupted) {
-      log(`stopped after round ${result.round}; continue with: jointly server <config> --resume --out ${folder.dir}`);
+      log(`stopped after round ${result.round}; continue with: jointly server <config> --resume --out ${folder.dir}`, { level: 'warn', event: 'stopped', round: result.round });
       return 130;
     }
-    log(`finished ${result.round} round(s); report in ${folder.path('report.md')}`);
+    log(`finished ${result.round} round(s); report in ${folder.path('report.md')}`, { event: 'finished', round: result.round, report: folder.path('report.md') });
     out.result(['', federatedTable(input, summary), '', federatedVerdict(summary), `run folder: ${folder.dir}`].join('\n'), { runDir: folder.dir, summary });
     return 0;
   } finally {
     stop.dispose();
+    // The last lines (finished, report written, or the error's context) are on disk before the command returns.
+    await logger.close();
   }
 }

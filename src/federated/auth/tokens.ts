@@ -25,10 +25,10 @@
  */
 // The default import (not named imports), so that tests can observe crypto.timingSafeEqual.
 import crypto from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, OutputError, UnknownNameError, messageOf } from '../../errors.js';
+import { ConfigError, UnknownNameError, messageOf } from '../../errors.js';
+import { writeFileAtomic } from '../../report/durable-file.js';
 import { clientIdSchema } from './client-id.js';
 
 /** One client in a token file. */
@@ -120,19 +120,14 @@ export function loadTokenFile(path: string): TokenFile {
 }
 
 /**
- * Writes a token file atomically: validates it, writes a temporary file next to `path` with mode
- * 0600, then renames it over `path`, so readers never see a partial file. OutputError on failure.
+ * Writes a token file atomically and durably: validates it, writes a temporary file next to
+ * `path` (created exclusively, `wx`, with mode 0600), every byte, fsync, then renames it over
+ * `path` and fsyncs the folder, so readers never see a partial file. OutputError on failure,
+ * naming the token file; the previous file is then kept.
  */
 export function saveTokenFile(path: string, file: TokenFile): void {
   const valid = parseTokenFile(file, 'the token file to save');
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, `${JSON.stringify(valid, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new OutputError(`cannot write token file ${path}: ${messageOf(err)}`, 'check that the directory exists and is writable');
-  }
+  writeFileAtomic(path, `${JSON.stringify(valid, null, 2)}\n`, { mode: 0o600, what: 'token file', retry: 'run the tokens command again' });
 }
 
 /**

@@ -6,6 +6,7 @@
  * is). The WebSocket client (network/client.ts) carries its messages; a browser client or a test
  * can carry them any other way. Browser-safe.
  */
+import { safeLine } from '../protocol/peer-text.js';
 import { JointlyError, messageOf, ProtocolError } from '../../errors.js';
 import { alignToSchema, profileOf } from '../../data/schema.js';
 import { datasetLength, type Dataset } from '../../data/dataset.js';
@@ -34,6 +35,8 @@ export type SessionOutcome =
   | { kind: 'welcomed'; heartbeatSeconds: number }
   /** The server refused the client: stop, with this error. */
   | { kind: 'refused'; error: Error }
+  /** The server refused this connection for now (e.g. `duplicate`: the client id is still connected): reconnect later. */
+  | { kind: 'retry'; reason: string }
   /** The client's data does not fit the server's task: send this goodbye, then stop with this error. */
   | { kind: 'misfit'; error: JointlyError; message: Message }
   /** The server ended the run. */
@@ -77,16 +80,20 @@ export class ClientSession {
           return { kind: 'welcomed', heartbeatSeconds: msg.heartbeatSeconds };
         }
         case 'refuse':
+          if (msg.code === 'duplicate') {
+            this.opts.log(`the server refused this connection for now: ${safeLine(msg.reason)}`);
+            return { kind: 'retry', reason: msg.reason };
+          }
           return { kind: 'refused', error: errorForRefusal(msg) };
         case 'fit':
           return { kind: 'reply', message: await this.fit(msg) };
         case 'evaluate':
           return { kind: 'reply', message: this.evaluate(msg) };
         case 'error':
-          this.opts.log(`the server refused a message${msg.round === undefined ? '' : ` of round ${msg.round}`}: ${msg.code}: ${msg.message}`);
+          this.opts.log(`the server refused a message${msg.round === undefined ? '' : ` of round ${msg.round}`}: ${safeLine(msg.code)}: ${safeLine(msg.message)}`);
           return { kind: 'none' };
         case 'bye':
-          this.opts.log(`the server says bye: ${msg.reason}`);
+          this.opts.log(`the server says bye: ${safeLine(msg.reason)}`);
           return { kind: 'bye', reason: msg.reason };
         case 'heartbeat':
           return { kind: 'none' };

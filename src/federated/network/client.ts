@@ -153,6 +153,10 @@ export class FederatedClient {
               case 'refused':
                 refused = outcome.error;
                 return;
+              case 'retry':
+                // The server closes the connection; the loop reconnects after its back-off.
+                lastError = `refused for now: ${outcome.reason}`;
+                return;
               case 'misfit':
                 // The data does not fit the task: say so to the server and leave for good.
                 refused = outcome.error;

@@ -13,6 +13,7 @@ import { readParams } from '../../engine/flat-params.js';
 import { folderModelStore } from '../../engine/model-io.js';
 import { deriveSeed } from '../../engine/random.js';
 import { CheckpointError } from '../../errors.js';
+import type { LogFn } from '../../report/log-fields.js';
 import type { RunFolder } from '../../report/run-folder.js';
 import { activeClientIds, loadTokenFile, type TokenFile } from '../auth/tokens.js';
 import { LocalTrainer } from '../client/local-trainer.js';
@@ -31,7 +32,8 @@ export interface ServerRunOptions {
   resume: boolean;
   /** Aborted by SIGINT/SIGTERM. */
   signal: AbortSignal;
-  log: (line: string) => void;
+  /** The operator's log: one human line per event, with fields for the JSON log (server.log). */
+  log: LogFn;
   onListening?: (url: string) => void;
   onEvent?: (e: CoordinatorEvent) => void;
   /** The held-out set the global model is scored on, given in code (default: read from `config.data`). */
@@ -97,6 +99,15 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
     tls: config.server.tlsCert === undefined || config.server.tlsKey === undefined ? undefined : { certPath: config.server.tlsCert, keyPath: config.server.tlsKey },
     heartbeatSeconds: config.server.heartbeatSeconds,
     maxMessageBytes: Math.floor(config.server.maxMessageMiB * 1024 * 1024),
+    maxHelloBytes: Math.floor(config.server.maxHelloKiB * 1024),
+    limits: {
+      maxPending: config.server.maxPendingConnections,
+      maxPendingPerAddress: config.server.maxPendingPerAddress,
+      handshakeSeconds: config.server.handshakeTimeoutSeconds,
+      maxAuthFailuresPerMinute: config.server.maxAuthFailuresPerMinute,
+    },
+    allowTakeover: config.server.allowTakeover,
+    clientTimeoutSeconds: clientTimeoutSeconds(config),
     maxExamplesPerClient: config.server.maxExamplesPerClient,
     log: opts.log,
   });
@@ -112,6 +123,7 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
       settings: { ...config.sampling, rounds: config.rounds, seed: config.seed },
       layout,
       initialParams,
+      bounds: config.bounds,
       evaluateGlobal: (params) => {
         const s = evaluator.evaluate(params, evaluation.data);
         return models.offer(params, { loss: s.loss, accuracy: s.accuracy });
@@ -133,6 +145,15 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
     await server.close(finished ? 'run finished' : 'server stopping', finished);
     evaluator.dispose();
   }
+}
+
+/**
+ * Seconds one client has to answer a request: server.clientTimeoutSeconds, else half the
+ * round's timeout but at least 60 s; never more than the round's.
+ */
+export function clientTimeoutSeconds(config: FederatedConfig): number {
+  const round = config.sampling.roundTimeoutSeconds;
+  return Math.min(round, config.server.clientTimeoutSeconds ?? Math.max(round / 2, 60));
 }
 
 /** An evaluation set given in code, with the config's class list applied when it has one. */

@@ -751,7 +751,7 @@ describe('FederatedServer: waiting, reconnection and heartbeats', () => {
     });
   });
 
-  it('replaces the old connection of a client that reconnects with the same id; the old pending fit fails', async () => {
+  it('with allowTakeover, replaces the old connection of a client that reconnects with the same id; the old pending fit fails', async () => {
     await withServer(['alice'], async (ts) => {
       const old = await RawClient.join(ts.url, 'alice', ts.tokens.alice);
       const req = fitRequest(ts, ['alice'], 1, 30_000);
@@ -773,6 +773,27 @@ describe('FederatedServer: waiting, reconnection and heartbeats', () => {
         outcome2.replies.map((r) => r.clientId),
         ['alice'],
       );
+    }, { allowTakeover: true });
+  });
+
+  it('refuses a second hello for a connected id with duplicate; the live session keeps its slot and its round', async () => {
+    await withServer(['alice'], async (ts) => {
+      const live = await RawClient.join(ts.url, 'alice', ts.tokens.alice);
+      const fitting = ts.server.fit(fitRequest(ts, ['alice'], 1), never());
+      const fit = await live.next('fit');
+
+      const second = await RawClient.hello(ts.url, 'alice', ts.tokens.alice);
+      const refusal = await second.next('refuse');
+      await second.closed;
+      live.send(echoReply(fit));
+      const outcome = await fitting;
+
+      assert.equal(refusal.code, 'duplicate');
+      assert.match(refusal.reason, /already connected/);
+      assert.ok(live.open);
+      assert.deepEqual(outcome.replies.map((r) => r.clientId), ['alice']);
+      assert.deepEqual(outcome.failures, []);
+      assert.ok(ts.logs.some((l) => /client 'alice' refused: it is already connected from 127\.0\.0\.1:\d+/.test(l)), ts.logs.join('\n'));
     });
   });
 
@@ -791,7 +812,7 @@ describe('FederatedServer: waiting, reconnection and heartbeats', () => {
         const outcome = await fitting;
 
         assert.ok(outcome.bytesReceived >= 0, `bytesReceived ${outcome.bytesReceived}`);
-      });
+      }, { allowTakeover: true });
     },
   );
 

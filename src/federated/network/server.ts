@@ -3,6 +3,9 @@
  * authenticates clients, keeps the registry of connected clients, and implements ClientPool for
  * the coordinator. Every message is size-limited and decoded defensively; a malformed message or
  * an invalid reply is logged and answered with an `error` message, and the server carries on.
+ * Before a connection has authenticated it is held to little: a small message size, a deadline,
+ * and caps on such connections overall and per address (`ConnectionGate`). Peer text is quoted
+ * in log lines (escaped and cut, `safeLine`), never written raw.
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -11,7 +14,11 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ConfigError, JointlyError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
 import { checkProfile, type DataProfile } from '../../data/schema.js';
+import type { LogFn } from '../../report/log-fields.js';
 import { authenticate, type TokenFile } from '../auth/tokens.js';
+import { PEER_TEXT_MAX, safeLine } from '../protocol/peer-text.js';
+import { ConnectionGate, connectionKey, type GateLimits } from './connection-gate.js';
+import { checkRaisable, raiseMaxPayload } from './raise-max-payload.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import { listenError } from './listen-error.js';
 import { rawDataBytes } from './raw-data.js';
@@ -23,8 +30,8 @@ import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, Fi
 import type { FitFailure, FitReply } from '../strategy.js';
 import { taskSchema, type FederatedTask, type TensorLayout } from '../task.js';
 
-/** Seconds a new connection has to say hello. */
-const HELLO_TIMEOUT_SECONDS = 10;
+/** Seconds between re-reads of the token file, so that a revocation cuts a live connection. */
+const TOKEN_CHECK_SECONDS = 2;
 
 export interface ServerOptions {
   host: string;
@@ -38,11 +45,20 @@ export interface ServerOptions {
   reloadTokens?: () => TokenFile | undefined;
   tls?: { certPath: string; keyPath: string };
   heartbeatSeconds: number;
+  /** Largest message from an authenticated client. */
   maxMessageBytes: number;
+  /** Largest message before hello has succeeded (a hello is a few KiB). */
+  maxHelloBytes: number;
+  /** Caps on connections that have not authenticated, their deadline, and failed authentications per address. */
+  limits: GateLimits;
+  /** A second hello for a connected client id replaces the live connection (true) or is refused with `duplicate` (false). */
+  allowTakeover: boolean;
+  /** Seconds one client has to answer a fit or evaluate request (capped by the round's deadline). */
+  clientTimeoutSeconds: number;
   /** Largest example count a reply may claim (a client's own declaration in hello is capped by it). */
   maxExamplesPerClient: number;
-  /** One line per event worth logging (connections, refusals, bad replies). */
-  log: (line: string) => void;
+  /** One line per event worth logging (connections, refusals, bad replies), with fields for the JSON log. */
+  log: LogFn;
 }
 
 interface Waiter {
@@ -55,8 +71,11 @@ interface Waiter {
 
 interface Connection {
   ws: WebSocket;
+  /** address:port of the peer (also its key in the connection gate). */
   remote: string;
   clientId?: string;
+  /** The token it authenticated with (kept in memory only, to re-check it when the token file changes). */
+  token?: string;
   capabilities?: ClientCapabilities;
   lastSeen: number;
   waiter?: Waiter;
@@ -72,11 +91,17 @@ export class FederatedServer implements ClientPool {
   private readonly clients = new Map<string, Connection>();
   private readonly changeListeners = new Set<() => void>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private tokenTimer: NodeJS.Timeout | undefined;
+  private readonly gate: ConnectionGate;
+  /** WebSocket connections that have not authenticated yet, by remote key (to tell them why at their deadline). */
+  private readonly unauthenticated = new Map<string, Connection>();
+  private closing = false;
   /** Every client id that has authenticated since this process started (the federation's size N comes from the token file, not from this). */
   readonly known = new Set<string>();
 
   constructor(opts: ServerOptions) {
     this.opts = opts;
+    this.gate = new ConnectionGate(opts.limits, opts.log);
     if (opts.tls !== undefined) {
       const read = (path: string, what: string): Buffer => {
         try {
@@ -89,11 +114,24 @@ export class FederatedServer implements ClientPool {
     } else {
       this.http = createHttpServer();
     }
-    this.http.on('request', (_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('jointly federated server: connect with a WebSocket client (jointly client)\n');
+    // Every TCP connection passes the gate before a byte is read (for TLS: before the handshake).
+    this.http.on('connection', (socket: import('node:net').Socket) => {
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
+      this.gate.admit(socket, (key) => {
+        const conn = this.unauthenticated.get(key);
+        if (conn !== undefined) this.refuse(conn, 'protocol', `no successful hello within ${opts.limits.handshakeSeconds} s`);
+      });
     });
-    this.wss = new WebSocketServer({ server: this.http, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
-    this.wss.on('connection', (ws, req) => this.accept(ws, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`));
+    this.http.on('request', (_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' }).end('jointly federated server: connect with a WebSocket client (jointly client)\n');
+    });
+    // Small until hello succeeds (raised per connection then), so that an unauthenticated peer
+    // cannot make the server buffer a large frame.
+    this.wss = new WebSocketServer({ server: this.http, maxPayload: opts.maxHelloBytes, perMessageDeflate: false });
+    this.wss.on('connection', (ws, req) => this.accept(ws, connectionKey(req.socket)));
   }
 
   /** Starts listening; resolves to the URL clients connect to. */
@@ -115,9 +153,13 @@ export class FederatedServer implements ClientPool {
       });
     });
     // Later listener errors (rare: the socket is already bound) are logged, not thrown.
-    this.wss.on('error', (err) => this.opts.log(`listener error: ${err.message}`));
+    this.wss.on('error', (err) => this.opts.log(`listener error: ${safeLine(err.message)}`, { level: 'error', event: 'listener-error' }));
     this.heartbeatTimer = setInterval(() => this.checkHeartbeats(), this.opts.heartbeatSeconds * 1000);
     this.heartbeatTimer.unref();
+    if (this.opts.reloadTokens !== undefined) {
+      this.tokenTimer = setInterval(() => this.checkTokens(), TOKEN_CHECK_SECONDS * 1000);
+      this.tokenTimer.unref();
+    }
     const { port } = this.http.address() as AddressInfo;
     const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
     return `${this.opts.tls === undefined ? 'ws' : 'wss'}://${host}:${port}`;
@@ -128,18 +170,30 @@ export class FederatedServer implements ClientPool {
    * over (bye) and exit; without, they see a lost connection and reconnect to the restarted server.
    */
   async close(reason: string, runFinished: boolean): Promise<void> {
+    this.closing = true;
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    if (this.tokenTimer !== undefined) clearInterval(this.tokenTimer);
     if (runFinished) for (const c of this.clients.values()) this.send(c, { type: 'bye', reason });
     for (const ws of this.wss.clients) ws.close(1001, reason.slice(0, 100));
     await new Promise<void>((resolve) => setTimeout(resolve, 50));
     for (const ws of this.wss.clients) ws.terminate();
+    // Sockets that never upgraded (idle TCP, half-open, plain HTTP) would keep http.close() waiting.
+    this.gate.destroyAll();
+    this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  /** What the connection gate refused so far, by kind. */
+  get refusedConnections(): Readonly<Record<string, number>> {
+    return { ...this.gate.refused };
   }
 
   // ClientPool -------------------------------------------------------------------------------
 
   available(): string[] {
+    // A round never starts with a client revoked since the last periodic check.
+    this.checkTokens();
     return [...this.clients.keys()].sort();
   }
 
@@ -208,6 +262,12 @@ export class FederatedServer implements ClientPool {
       });
     });
     const timer = setTimeout(() => this.expire(clientIds, 'missed the round deadline (straggler): dropped from this round'), Math.max(0, deadline - Date.now()));
+    // A silent client is dropped at its own deadline, so that the others' round can end before the round's.
+    const ownDeadline = Date.now() + this.opts.clientTimeoutSeconds * 1000;
+    const clientTimer =
+      ownDeadline < deadline
+        ? setTimeout(() => this.expire(clientIds, `no reply within ${this.opts.clientTimeoutSeconds} s (server.clientTimeoutSeconds): dropped from this round`), Math.max(0, ownDeadline - Date.now()))
+        : undefined;
     const onAbort = (): void => this.expire(clientIds, 'the server is stopping');
     signal.addEventListener('abort', onAbort);
     if (signal.aborted) onAbort();
@@ -218,6 +278,7 @@ export class FederatedServer implements ClientPool {
       return { outcomes, bytesSent, bytesReceived };
     } finally {
       clearTimeout(timer);
+      if (clientTimer !== undefined) clearTimeout(clientTimer);
       signal.removeEventListener('abort', onAbort);
     }
   }
@@ -228,7 +289,7 @@ export class FederatedServer implements ClientPool {
       const waiter = conn?.waiter;
       if (conn === undefined || waiter === undefined) continue;
       conn.waiter = undefined;
-      this.opts.log(`client ${id}: ${reason} (round ${waiter.round})`);
+      this.opts.log(`client ${id}: ${reason} (round ${waiter.round})`, { level: 'warn', event: 'dropped', clientId: id, round: waiter.round, remote: conn.remote });
       waiter.resolve({ failure: { clientId: id, reason } });
     }
   }
@@ -237,9 +298,8 @@ export class FederatedServer implements ClientPool {
 
   private accept(ws: WebSocket, remote: string): void {
     const conn: Connection = { ws, remote, lastSeen: Date.now(), bytesIn: 0, bytesOut: 0 };
-    const helloTimer = setTimeout(() => {
-      if (conn.clientId === undefined) this.refuse(conn, 'protocol', `no hello within ${HELLO_TIMEOUT_SECONDS} s`);
-    }, HELLO_TIMEOUT_SECONDS * 1000);
+    checkRaisable(ws);
+    this.unauthenticated.set(remote, conn);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const bytes = rawDataBytes(data);
       conn.bytesIn += bytes.byteLength;
@@ -262,14 +322,14 @@ export class FederatedServer implements ClientPool {
       }
     });
     ws.on('error', (err) => {
-      this.opts.log(`${this.who(conn)}: connection error: ${err.message}`);
+      this.opts.log(`${this.who(conn)}: connection error: ${safeLine(err.message)}`, { level: 'warn', event: 'connection-error', remote: conn.remote });
     });
     ws.on('close', (code, reason) => {
-      clearTimeout(helloTimer);
+      if (this.unauthenticated.get(remote) === conn) this.unauthenticated.delete(remote);
       const id = conn.clientId;
       if (id !== undefined && this.clients.get(id) === conn) {
         this.clients.delete(id);
-        this.opts.log(`client ${id} disconnected (code ${code}${reason.length > 0 ? `, ${reason.toString()}` : ''}); ${this.clients.size} connected`);
+        this.opts.log(`client ${id} disconnected (code ${code}${reason.length > 0 ? `, ${safeLine(reason.toString(), PEER_TEXT_MAX)}` : ''}); ${this.clients.size} connected`, { event: 'disconnected', clientId: id, remote: conn.remote });
         const waiter = conn.waiter;
         conn.waiter = undefined;
         waiter?.resolve({ failure: { clientId: id, reason: `disconnected during round ${waiter.round}` } });
@@ -338,15 +398,15 @@ export class FederatedServer implements ClientPool {
         return;
       }
       case 'error':
-        this.opts.log(`client ${id} reports an error${msg.round === undefined ? '' : ` in round ${msg.round}`}: ${msg.code}: ${msg.message}`);
+        this.opts.log(`client ${id} reports an error${msg.round === undefined ? '' : ` in round ${msg.round}`}: ${safeLine(msg.code, 40)}: ${safeLine(msg.message, PEER_TEXT_MAX)}`, { level: 'warn', event: 'client-error', clientId: id, remote: conn.remote });
         if (conn.waiter !== undefined && (msg.round === undefined || msg.round === conn.waiter.round)) {
           const waiter = conn.waiter;
           conn.waiter = undefined;
-          waiter.resolve({ failure: { clientId: id, reason: `client error: ${msg.message}` } });
+          waiter.resolve({ failure: { clientId: id, reason: `client error: ${safeLine(msg.message, PEER_TEXT_MAX)}` } });
         }
         return;
       case 'bye':
-        this.opts.log(`client ${id} says bye: ${msg.reason}`);
+        this.opts.log(`client ${id} says bye: ${safeLine(msg.reason, PEER_TEXT_MAX)}`, { event: 'bye', clientId: id, remote: conn.remote });
         conn.ws.close(1000, 'bye');
         return;
       default:
@@ -368,6 +428,7 @@ export class FederatedServer implements ClientPool {
     if (!auth.ok) {
       // The log says why; the client only learns that authentication failed, so that a caller
       // without a token cannot probe which ids exist or are revoked.
+      this.gate.authFailed(this.address(conn));
       this.refuse(conn, 'auth', `client '${msg.clientId}' refused: ${auth.reason}`, 'authentication failed: unknown client, revoked client or wrong token');
       return;
     }
@@ -377,8 +438,19 @@ export class FederatedServer implements ClientPool {
       return;
     }
     const previous = this.clients.get(msg.clientId);
+    if (previous !== undefined && !this.opts.allowTakeover) {
+      // The live session keeps its slot: a stolen token cannot push the real client out, and a
+      // client whose old connection is half-open retries until the heartbeat check drops it.
+      this.refuse(
+        conn,
+        'duplicate',
+        `client '${msg.clientId}' refused: it is already connected from ${previous.remote} (server.allowTakeover is false)`,
+        `client '${msg.clientId}' is already connected; the live connection keeps its place (retry later if it was yours and was lost)`,
+      );
+      return;
+    }
     if (previous !== undefined) {
-      this.opts.log(`client ${msg.clientId} reconnected from ${conn.remote}; closing its previous connection`);
+      this.opts.log(`client ${msg.clientId} reconnected from ${conn.remote}; closing its previous connection (server.allowTakeover)`, { event: 'takeover', clientId: msg.clientId, remote: conn.remote });
       const waiter = previous.waiter;
       previous.waiter = undefined;
       waiter?.resolve({ failure: { clientId: msg.clientId, reason: `reconnected during round ${waiter.round}` } });
@@ -386,11 +458,15 @@ export class FederatedServer implements ClientPool {
       previous.ws.close(4000, 'replaced by a new connection');
     }
     conn.clientId = msg.clientId;
+    conn.token = msg.token;
     conn.capabilities = msg.capabilities;
+    this.unauthenticated.delete(conn.remote);
+    this.gate.authenticated(conn.remote);
+    raiseMaxPayload(conn.ws, this.opts.maxMessageBytes);
     this.clients.set(msg.clientId, conn);
     this.known.add(msg.clientId);
     this.send(conn, { type: 'welcome', runId: this.opts.runId, task: this.opts.task, heartbeatSeconds: this.opts.heartbeatSeconds, maxMessageBytes: this.opts.maxMessageBytes });
-    this.opts.log(`client ${msg.clientId} joined from ${conn.remote} (${msg.capabilities.numExamples} examples, ${msg.capabilities.backend}); ${this.clients.size} connected`);
+    this.opts.log(`client ${msg.clientId} joined from ${conn.remote} (${msg.capabilities.numExamples} examples, ${safeLine(msg.capabilities.backend, 40)}); ${this.clients.size} connected`, { event: 'joined', clientId: msg.clientId, remote: conn.remote });
     this.changed();
   }
 
@@ -406,20 +482,21 @@ export class FederatedServer implements ClientPool {
     }
   }
 
-  /** Logs `reason`, tells the peer `told` (default the same), and closes the connection. */
+  /** Logs `reason`, tells the peer `told` (default the same), and closes the connection. Both may hold peer text: they are escaped and cut. */
   private refuse(conn: Connection, code: string, reason: string, told = reason): void {
-    this.opts.log(`refused ${conn.remote}: ${reason}`);
-    this.send(conn, { type: 'refuse', code, reason: told });
+    this.opts.log(`refused ${conn.remote}: ${safeLine(reason)}`, { level: 'warn', event: 'refused', code, remote: conn.remote, ...(conn.clientId === undefined ? {} : { clientId: conn.clientId }) });
+    this.send(conn, { type: 'refuse', code, reason: safeLine(told) });
     conn.ws.close(4001, code);
   }
 
   private rejectReply(conn: Connection, code: string, reason: string, round?: number): void {
-    this.opts.log(`${this.who(conn)}: refused message (${code}): ${reason}`);
-    this.send(conn, { type: 'error', code, message: reason, ...(round === undefined ? {} : { round }) });
+    this.opts.log(`${this.who(conn)}: refused message (${code}): ${safeLine(reason)}`, { level: 'warn', event: 'refused-message', code, remote: conn.remote, ...(conn.clientId === undefined ? {} : { clientId: conn.clientId }), ...(round === undefined ? {} : { round }) });
+    this.send(conn, { type: 'error', code, message: safeLine(reason), ...(round === undefined ? {} : { round }) });
   }
 
   private protocolError(conn: Connection, err: unknown): void {
-    const reason = messageOf(err);
+    // A decoder's message can quote what the peer sent (unknown field names, JSON snippets): it is escaped and cut.
+    const reason = safeLine(messageOf(err), PEER_TEXT_MAX + 100);
     if (conn.clientId === undefined) {
       this.refuse(conn, 'protocol', `unreadable message before hello: ${reason}`);
       return;
@@ -438,9 +515,31 @@ export class FederatedServer implements ClientPool {
     for (const conn of this.clients.values()) {
       // A client busy training may not get to send heartbeats; the round deadline covers it.
       if (conn.waiter === undefined && Date.now() - conn.lastSeen > limit) {
-        this.opts.log(`client ${conn.clientId ?? conn.remote}: no heartbeat for ${Math.round(limit / 1000)} s; dropping it`);
+        this.opts.log(`client ${conn.clientId ?? conn.remote}: no heartbeat for ${Math.round(limit / 1000)} s; dropping it`, { level: 'warn', event: 'silent', remote: conn.remote });
         conn.ws.terminate();
       }
+    }
+  }
+
+  /**
+   * Re-reads the token file and cuts every live connection whose client is no longer allowed
+   * (revoked, removed, or its token replaced): its pending request fails now, it is told why,
+   * and its replies are never aggregated again.
+   */
+  private checkTokens(): void {
+    if (this.opts.reloadTokens === undefined || this.clients.size === 0) return;
+    const tokens = this.opts.reloadTokens();
+    for (const [id, conn] of [...this.clients]) {
+      const auth = tokens === undefined ? { ok: false as const, reason: 'the token file is gone' } : authenticate(tokens, id, conn.token ?? '');
+      if (auth.ok) continue;
+      this.clients.delete(id);
+      const waiter = conn.waiter;
+      conn.waiter = undefined;
+      waiter?.resolve({ failure: { clientId: id, reason: `no longer authorized (${auth.reason}): disconnected during round ${waiter.round}` } });
+      this.refuse(conn, 'auth', `client '${id}' disconnected: ${auth.reason}`, 'this client is no longer authorized (revoked or its token replaced)');
+      // The refusal gets a moment to reach the client; the connection is gone either way.
+      setTimeout(() => conn.ws.terminate(), 1000).unref();
+      this.changed();
     }
   }
 
@@ -448,7 +547,7 @@ export class FederatedServer implements ClientPool {
     try {
       this.sendBytes(conn, encodeMessage(msg));
     } catch (err) {
-      this.opts.log(`${this.who(conn)}: cannot send ${msg.type}: ${messageOf(err)}`);
+      this.opts.log(`${this.who(conn)}: cannot send ${msg.type}: ${safeLine(messageOf(err))}`, { level: 'error', event: 'send-failed', remote: conn.remote });
     }
   }
 
@@ -461,6 +560,12 @@ export class FederatedServer implements ClientPool {
   /** The example count a client's replies may claim: its declaration in hello, capped by the server's limit. */
   private maxExamples(conn: Connection): number {
     return Math.min(conn.capabilities?.numExamples ?? this.opts.maxExamplesPerClient, this.opts.maxExamplesPerClient);
+  }
+
+  /** The peer's address without its port. */
+  private address(conn: Connection): string {
+    const i = conn.remote.lastIndexOf(':');
+    return i < 0 ? conn.remote : conn.remote.slice(0, i);
   }
 
   private who(conn: Connection): string {

@@ -5,7 +5,7 @@ import { peerText, safeLine } from './peer-text.js';
 test('peerText quotes and escapes newlines, quotes and control characters so a peer cannot forge a log line', () => {
   const forged = 'x\n2026-01-01T00:00:00.000Z client client-a joined from 6.6.6.6\r\u001b[31m"\u2028';
   const out = peerText(forged);
-  assert.ok(!/[\n\r\u001b\u2028]/.test(out), out);
+  assert.ok(![...out].some((c) => c === '\n' || c === '\r' || c === '\u001b' || c === '\u2028'), out);
   assert.ok(out.startsWith('"x\\n2026'));
   assert.ok(out.includes('\\u001b') && out.includes('\\"') && out.includes('\\u2028'));
 });

@@ -21,5 +21,6 @@ export function peerText(value: unknown, max = PEER_TEXT_MAX): string {
 /** `text` with control characters escaped and cut to `max` characters, unquoted: for a message that mixes our words with peer text already inside. */
 export function safeLine(text: string, max = 4 * PEER_TEXT_MAX): string {
   const cut = text.length > max ? `${text.slice(0, max)}…(${text.length - max} more characters)` : text;
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

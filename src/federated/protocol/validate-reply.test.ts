@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ShapeMismatchError } from '../../errors.js';
 import { errorLike } from '../../engine/testing.js';
 import { decodeMessage, encodeMessage } from './codec.js';
-import type { FitReplyMessage } from './messages.js';
+import type { EvaluateReplyMessage, FitReplyMessage } from './messages.js';
 import { packParams } from './tensors.js';
 import { refusalMessage, validateEvaluateReply, validateFitReply, type FitReplyExpectations, type ReplyValidation } from './validate-reply.js';
 
@@ -128,6 +128,19 @@ describe('validateFitReply', () => {
     assert.deepEqual(ok.reply.extras, { controlDelta: new Float32Array(6) });
   });
 
+  it('refuses impossible training metrics (a negative loss, an accuracy outside [0, 1]) and leaves other metrics alone', () => {
+    assert.deepEqual(refusal(validateFitReply(reply({ metrics: { loss: -0.5 } }), expectations())), { code: 'badMetrics', reason: "metric 'loss' must be a finite number ≥ 0, got -0.5" });
+    assert.deepEqual(refusal(validateFitReply(reply({ metrics: { loss: 0.5, accuracy: 1.5 } }), expectations())), {
+      code: 'badMetrics',
+      reason: "metric 'accuracy' must be a share in [0, 1], got 1.5",
+    });
+    assert.equal(refusal(validateFitReply(reply({ metrics: { loss: Number.POSITIVE_INFINITY } }), expectations())).code, 'badMetrics');
+
+    const own = validateFitReply(reply({ metrics: { loss: 0, accuracy: 1, margin: -3 } }), expectations());
+    assert.ok(own.ok);
+    assert.deepEqual(own.reply.metrics, { loss: 0, accuracy: 1, margin: -3 });
+  });
+
   it('throws ShapeMismatchError when the expectations are inconsistent (a server bug)', () => {
     assert.throws(() => validateFitReply(reply(), expectations({ global: new Float32Array(5) })), errorLike(ShapeMismatchError, /global has 5 values but the layout has 6/));
   });
@@ -140,6 +153,16 @@ describe('validateEvaluateReply', () => {
     assert.ok(validateEvaluateReply(msg, { round: 2, maxNumExamples: 50 }).ok);
     assert.equal(refusal(validateEvaluateReply(msg, { round: 3, maxNumExamples: 50 })).code, 'staleRound');
     assert.equal(refusal(validateEvaluateReply(msg, { round: 2, maxNumExamples: 49 })).code, 'badNumExamples');
+  });
+
+  it('refuses a count above the declared size, a negative or infinite loss, and an accuracy outside [0, 1]', () => {
+    const msg = (numExamples: number, loss: number, accuracy: number): EvaluateReplyMessage => ({ type: 'evaluateReply', round: 2, numExamples, metrics: { loss, accuracy } });
+
+    assert.equal(refusal(validateEvaluateReply(msg(10_000_000, 0.1, 1), { round: 2, maxNumExamples: 100 })).reason, 'numExamples 10000000 exceeds the plausible maximum of 100 for this client');
+    assert.deepEqual(refusal(validateEvaluateReply(msg(50, -1, 0.9), { round: 2, maxNumExamples: 100 })), { code: 'badMetrics', reason: "metric 'loss' must be a finite number ≥ 0, got -1" });
+    assert.equal(refusal(validateEvaluateReply(msg(50, Number.NaN, 0.9), { round: 2, maxNumExamples: 100 })).code, 'badMetrics');
+    assert.equal(refusal(validateEvaluateReply(msg(50, 0.1, -0.01), { round: 2, maxNumExamples: 100 })).code, 'badMetrics');
+    assert.ok(validateEvaluateReply(msg(100, 0, 1), { round: 2, maxNumExamples: 100 }).ok, 'the edges are plausible');
   });
 });
 

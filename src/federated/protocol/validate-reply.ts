@@ -1,6 +1,8 @@
 /**
  * Validation of decoded replies before aggregation: the right round, a plausible example count,
- * the model's tensor names, order and shapes, the extras the strategy expects, finite values.
+ * plausible metrics, the model's tensor names, order and shapes, the extras the strategy
+ * expects, finite values. (Bounds relative to the round's other replies, such as update norms,
+ * need the whole round and are applied by the coordinator: `server/update-bounds.ts`.)
  * Non-throwing (zod-style): a refused reply is data, so the server can log it, send an `error`
  * message to that client, count it as a failure of the round and carry on. Both runtimes use
  * it: the networked server on every decoded reply, the simulation on every worker's reply. Pure.
@@ -29,7 +31,9 @@ export type ReplyRefusalCode =
   /** An extra vector has the wrong length. */
   | 'wrongExtraLength'
   /** A value is NaN or infinite. */
-  | 'nonFinite';
+  | 'nonFinite'
+  /** A reported metric is impossible: a negative loss, an accuracy outside [0, 1]. */
+  | 'badMetrics';
 
 /** A refused reply: a stable code and a reason that names the tensor, index or field. */
 export interface ReplyRefusal {
@@ -86,6 +90,19 @@ function checkNumExamples(numExamples: number, max: number): ReplyRefusal | unde
   return undefined;
 }
 
+/**
+ * An impossible reported metric: `loss` below 0 (the losses of the tasks are cross-entropies) or
+ * `accuracy` outside [0, 1]. Other metrics are the client's own and not checked. The decoder
+ * has already refused non-finite numbers (JSON carries none) and, for evaluate replies, an
+ * accuracy outside [0, 1]; the check is repeated so that it holds for any caller.
+ */
+function checkMetrics(metrics: Readonly<Record<string, number>>): ReplyRefusal | undefined {
+  const { loss, accuracy } = metrics;
+  if (loss !== undefined && !(Number.isFinite(loss) && loss >= 0)) return refuse('badMetrics', `metric 'loss' must be a finite number ≥ 0, got ${loss}`);
+  if (accuracy !== undefined && !(accuracy >= 0 && accuracy <= 1)) return refuse('badMetrics', `metric 'accuracy' must be a share in [0, 1], got ${accuracy}`);
+  return undefined;
+}
+
 /** Index of the first NaN or ±Infinity in `values`, or -1. */
 function firstNonFinite(values: Float32Array): number {
   for (let i = 0; i < values.length; i++) {
@@ -104,7 +121,7 @@ function nonFinite(what: string, values: Float32Array, i: number): ReplyRefusal 
  * Validates a decoded fit reply against the current round. On success returns the FitReply a
  * strategy aggregates: `params` are full parameters (a delta reply is added to `global`), in
  * layout order, possibly a view on the message's bytes (do not modify). Checks, in this order:
- * round, example count, parameter names/order/count, shapes, extras (present, none unexpected,
+ * round, example count, metrics (loss ≥ 0, accuracy in [0, 1] when reported), parameter names/order/count, shapes, extras (present, none unexpected,
  * right lengths), finite values in params and extras (the first bad tensor and index is named).
  * Throws ShapeMismatchError only if the expectations themselves are inconsistent (`global`
  * length ≠ the layout's size), which is a server bug, not a bad reply.
@@ -114,7 +131,7 @@ export function validateFitReply(msg: FitReplyMessage, expected: FitReplyExpecta
   if (expected.global.length !== total) {
     throw new ShapeMismatchError(`validateFitReply: global has ${expected.global.length} values but the layout has ${total}`, 'pass the layout and global parameters of the same model');
   }
-  const early = checkRound(msg.round, expected.round) ?? checkNumExamples(msg.numExamples, expected.maxNumExamples);
+  const early = checkRound(msg.round, expected.round) ?? checkNumExamples(msg.numExamples, expected.maxNumExamples) ?? checkMetrics(msg.metrics);
   if (early !== undefined) return early;
 
   const what = msg.delta ? 'update' : 'parameters';
@@ -153,9 +170,12 @@ export function validateFitReply(msg: FitReplyMessage, expected: FitReplyExpecta
   };
 }
 
-/** Validates a decoded evaluate reply: the round and a plausible example count (metrics are checked by the decoder). */
+/**
+ * Validates a decoded evaluate reply: the round, a plausible example count (within the client's
+ * declared size), and plausible metrics (loss finite and ≥ 0, accuracy a share in [0, 1]).
+ */
 export function validateEvaluateReply(msg: EvaluateReplyMessage, expected: EvaluateReplyExpectations): ReplyValidation<EvaluateReplyMessage> {
-  const refusal = checkRound(msg.round, expected.round) ?? checkNumExamples(msg.numExamples, expected.maxNumExamples);
+  const refusal = checkRound(msg.round, expected.round) ?? checkNumExamples(msg.numExamples, expected.maxNumExamples) ?? checkMetrics(msg.metrics);
   return refusal ?? { ok: true, reply: msg };
 }
 

@@ -18,6 +18,7 @@ import { readCheckpointFile } from './checkpoint-file.js';
 import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, FitOutcome, FitRequest } from './client-pool.js';
 import { Coordinator, paramsChecksum, type CoordinatorEvent, type CoordinatorResult, type RoundRecord, type RoundSettings } from './coordinator.js';
 import { sampleClients } from './sample-clients.js';
+import { DEFAULT_UPDATE_BOUNDS, distance2, type UpdateBounds } from './update-bounds.js';
 
 const tempDir = tempDirFactory('jointly-coordinator-');
 
@@ -164,6 +165,7 @@ class FakePool implements ClientPool {
 
 interface RunOptions {
   strategy?: Record<string, unknown>;
+  bounds?: UpdateBounds;
   pool?: FakePool;
   ids?: string[];
   settings?: Partial<RoundSettings>;
@@ -193,6 +195,7 @@ function makeCoordinator(o: RunOptions, events: CoordinatorEvent[]): { coordinat
     layout: o.layout ?? LAYOUT,
     initialParams: o.initialParams ?? INITIAL,
     evaluateGlobal: o.evaluateGlobal,
+    ...(o.bounds === undefined ? {} : { bounds: o.bounds }),
     checkpointPath: o.checkpointPath,
     resume: o.resume,
     onEvent: (e) => events.push(e),
@@ -229,6 +232,17 @@ interface MetaView {
 
 function startedRounds(events: readonly CoordinatorEvent[]): number[] {
   return events.flatMap((e) => (e.type === 'round-start' ? [e.round] : []));
+}
+
+/** A FakePool whose fit replies pass through `poison` (a client sending something else than it trained). */
+function poisonedPool(ids: string[], poison: (r: FitReply) => FitReply): FakePool {
+  const pool = new FakePool(ids);
+  const fit = pool.fit.bind(pool);
+  pool.fit = async (req, signal) => {
+    const out = await fit(req, signal);
+    return { ...out, replies: out.replies.map(poison) };
+  };
+  return pool;
 }
 
 /** Runs `total` rounds at once, and `first` rounds then a resumed coordinator up to `total`; returns both. */
@@ -615,5 +629,75 @@ describe('Coordinator', () => {
     assert.ok(Math.abs(fe.accuracy - ks.reduce((s, k) => s + (5 + k) * 0.1 * k, 0) / n) < 1e-12);
     assert.deepEqual(fe.clients.map((c) => c.clientId), [...pool.evaluations[0].clients].sort());
     assert.equal(result.history[1].bytesSent, 4 * 6 * DIM + 100);
+  });
+
+  it('refuses a reply beyond the default norm bound before aggregating: a round failure naming the bound, the rest aggregated', async () => {
+    const pool = poisonedPool(clientIds(4), (r) => (r.clientId === 'c3' ? { ...r, params: new Float32Array(DIM).fill(1e30) } : r));
+    const clean = await runCoordinator({ ids: clientIds(3), settings: { rounds: 2 } });
+
+    const { result } = await runCoordinator({ pool, settings: { rounds: 2 } });
+
+    for (const r of result.history) {
+      assert.deepEqual(r.replied, ['c0', 'c1', 'c2']);
+      assert.equal(r.failures.length, 1);
+      assert.match(r.failures[0].reason, /^update norm 2\.45e\+30 exceeds the bound [\d.]+ \(10 × (1, the floor of )?the global model's norm [\d.]+\); refused$/);
+      assert.equal(r.aggregate.failures, 1, 'the strategy saw the refusal as a failure');
+      assert.deepEqual(Object.keys(r.clientMetrics), ['c0', 'c1', 'c2'], 'the refused reply is not in the metrics');
+      assertClose([r.updateNorms?.updates.c3 ?? 0], [Math.sqrt(DIM) * 1e30], 1e-6 * 1e30, 'its norm is recorded');
+    }
+    assertSameParams(result.params, clean.result.params, 'as if c3 had not replied');
+    assert.deepEqual(result.clients.c3, { sampled: 2, replied: 0, failures: 2, lastFailure: result.history[1].failures[0].reason });
+  });
+
+  it('records every reply\'s update norm and the global norm', async () => {
+    const { result, pool } = await runCoordinator({ settings: { rounds: 1 } });
+
+    const norms = result.history[0].updateNorms;
+    assert.ok(norms !== undefined);
+    assertClose([norms.global], [Math.hypot(...INITIAL)], 1e-6, 'global norm');
+    assert.deepEqual(Object.keys(norms.updates).sort(), ['c0', 'c1', 'c2', 'c3']);
+    assert.ok(Object.values(norms.updates).every((n) => n > 0 && n < norms.global));
+    assert.equal(pool.fits.length, 1);
+  });
+
+  it('clips when the bounds say so: the update scaled to the bound, the claim to its cap, both recorded in `bounded`', async () => {
+    const pool = poisonedPool(clientIds(4), (r) => (r.clientId === 'c3' ? { ...r, numExamples: 10_000 } : r));
+    const bounds: UpdateBounds = { ...DEFAULT_UPDATE_BOUNDS, maxUpdateNorm: 0.05, onNormExceeded: 'clip', maxExamplesMultipleOfMedian: 2, onExamplesExceeded: 'clip' };
+
+    const { result, pool: used } = await runCoordinator({ pool, bounds, settings: { rounds: 1 } });
+
+    const record = result.history[0];
+    assert.deepEqual(record.replied, ['c0', 'c1', 'c2', 'c3']);
+    assert.deepEqual(record.failures, []);
+    const bounded = record.bounded ?? [];
+    assert.deepEqual(bounded.filter((b) => b.what === 'updateNorm').map((b) => [b.clientId, b.to, b.bound]), ['c0', 'c1', 'c2', 'c3'].map((id) => [id, 0.05, 'maxUpdateNorm']));
+    assert.deepEqual(bounded.filter((b) => b.what === 'numExamples'), [{ clientId: 'c3', what: 'numExamples', from: 10_000, to: 22, bound: '2 × the median claim 11 of the 3 other replies' }]);
+    assert.equal(record.clientMetrics.c3.numExamples, 22, 'the metrics show the weight aggregated');
+    assert.equal(record.aggregate.examples, 10 + 11 + 12 + 22);
+    // Every update has norm 0.05, so the FedAvg step of their weighted mean is at most 0.05.
+    const step = distance2(result.params, used.fits[0].params);
+    assert.ok(step <= 0.05 + 1e-6 && step > 0.01, `step ${step}`);
+  });
+
+  it('leaves implausible and over-claimed federated evaluations out of the means, and says so', async () => {
+    const pool = new FakePool(clientIds(4));
+    const evaluate = pool.evaluate.bind(pool);
+    pool.evaluate = async (req, signal) => {
+      const out = await evaluate(req, signal);
+      out.results = out.results.map((r) => (r.clientId === 'c3' ? { ...r, numExamples: 10_000_000, accuracy: 1 } : r.clientId === 'c2' ? { ...r, loss: -1 } : r));
+      return out;
+    };
+
+    const { result } = await runCoordinator({ pool, settings: { rounds: 1, evaluateEvery: 1 } });
+
+    const fe = result.history[0].federatedEvaluation;
+    assert.ok(fe !== undefined);
+    assert.deepEqual(fe.clients.map((c) => c.clientId), ['c0', 'c1', 'c2', 'c3'], 'the results as reported');
+    assert.deepEqual(fe.dropped, [
+      { clientId: 'c2', reason: 'loss -1 is not a finite number ≥ 0; left out of the federated evaluation' },
+      { clientId: 'c3', reason: 'evaluated examples 10000000 exceed the bound 550 (100 × the median count 5.5 of the 2 other replies); left out of the federated evaluation' },
+    ]);
+    assert.equal(fe.numExamples, 5 + 6);
+    assert.ok(Math.abs(fe.accuracy - (5 * 0 + 6 * 0.1) / 11) < 1e-12, `accuracy ${fe.accuracy}`);
   });
 });

@@ -5,13 +5,15 @@
  * without losing or repeating a round: the sample, the round seed and the strategy state depend
  * only on the run seed, the round number and the checkpoint.
  */
-import { CheckpointError, messageOf, RoundRefusedError } from '../../errors.js';
+import { CheckpointError, messageOf, OutputError, RoundRefusedError } from '../../errors.js';
 import { deriveSeed } from '../../engine/random.js';
 import type { FitFailure, Strategy, StrategyState, Vectors } from '../strategy.js';
 import type { TensorLayout } from '../task.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
+import { checkCheckpointMeta, type CheckpointMeta } from './checkpoint-meta.js';
 import type { ClientEvaluation, ClientPool } from './client-pool.js';
 import { sampleClients } from './sample-clients.js';
+import { applyUpdateBounds, boundEvaluations, DEFAULT_UPDATE_BOUNDS, type BoundAdjustment, type UpdateBounds, type UpdateNorms } from './update-bounds.js';
 
 export interface RoundSettings {
   /** Rounds to run in total (a resumed run counts the rounds already done). */
@@ -42,8 +44,14 @@ export interface GlobalScores {
 export interface RoundRecord {
   round: number;
   sampled: string[];
+  /** Clients whose replies were aggregated (validated and within the bounds). */
   replied: string[];
+  /** Sampled clients without an aggregated reply: timeouts, disconnections, invalid replies, replies refused by a bound. */
   failures: FitFailure[];
+  /** Replies and evaluations clipped to a bound (see update-bounds.ts); absent when none (and in histories from before bounds). */
+  bounded?: BoundAdjustment[];
+  /** ‖global‖ and each reply's ‖params − global‖ as sent, to calibrate bounds from; absent in histories from before bounds. */
+  updateNorms?: UpdateNorms;
   /** Why the strategy refused to aggregate (the global model was kept), if it did. */
   refused?: string;
   /** Example-weighted mean of the clients' training losses. */
@@ -52,9 +60,14 @@ export interface RoundRecord {
   aggregate: Record<string, number>;
   /** Server-side evaluation of the new global model. */
   evaluation?: GlobalScores;
-  /** Federated evaluation (example-weighted over the clients that answered). */
-  federatedEvaluation?: GlobalScores & { numExamples: number; clients: ClientEvaluation[] };
-  /** Per-client training metrics. */
+  /**
+   * Federated evaluation, example-weighted over the clients that answered, with the counts capped
+   * by the bounds: `numExamples` is the total weight counted; `clients` are the results as
+   * reported; `dropped` the results left out of the means (implausible metrics, or a count
+   * beyond its bound) and why.
+   */
+  federatedEvaluation?: GlobalScores & { numExamples: number; clients: ClientEvaluation[]; dropped?: FitFailure[] };
+  /** Per-client training metrics of the aggregated replies (numExamples: the weight aggregated, after any clip). */
   clientMetrics: Record<string, Record<string, number> & { numExamples: number }>;
   bytesSent: number;
   bytesReceived: number;
@@ -73,20 +86,6 @@ export interface ClientRecord {
   lastFailure?: string;
 }
 
-interface CheckpointMeta {
-  format: 'jointly-federated-checkpoint';
-  version: 1;
-  runId: string;
-  fingerprint?: string;
-  /** Last completed round. */
-  round: number;
-  layout: TensorLayout[];
-  strategy: { name: string; scalars: Record<string, number>; vectors: string[] };
-  pool: string[];
-  history: RoundRecord[];
-  clients: Record<string, ClientRecord>;
-}
-
 export type CoordinatorEvent =
   | { type: 'waiting'; round: number; needed: number; available: number }
   | { type: 'round-start'; round: number; sampled: string[]; paramsChecksum: string }
@@ -103,6 +102,8 @@ export interface CoordinatorOptions {
   layout: TensorLayout[];
   /** Initial global parameters (ignored when resuming). */
   initialParams: Float32Array;
+  /** Bounds on each reply, applied before aggregation (the config's `bounds`). Default DEFAULT_UPDATE_BOUNDS. */
+  bounds?: UpdateBounds;
   /** Server-side evaluation of the global model on held-out data. */
   evaluateGlobal?: (params: Float32Array) => GlobalScores | Promise<GlobalScores>;
   /** Checkpoint file written after every round. */
@@ -191,12 +192,18 @@ export class Coordinator {
         const deadline = Date.now() + settings.roundTimeoutSeconds * 1000;
         const outcome = await pool.fit({ round, clients: sampled, params: this.params, instructions, deadline }, signal);
         if (signal.aborted) break; // the round did not complete: it is neither aggregated nor counted
-        const replies = [...outcome.replies].sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+        const sorted = [...outcome.replies].sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+        // A reply beyond a bound is a failure of the round like an invalid one; a clipped one is aggregated as clipped.
+        const bounded = applyUpdateBounds(sorted, this.params, this.opts.bounds ?? DEFAULT_UPDATE_BOUNDS);
+        const replies = bounded.accepted;
+        const failures = [...outcome.failures, ...bounded.refused];
         const record: RoundRecord = {
           round,
           sampled,
           replied: replies.map((r) => r.clientId),
-          failures: outcome.failures,
+          failures,
+          ...(bounded.adjusted.length > 0 ? { bounded: bounded.adjusted } : {}),
+          updateNorms: bounded.norms,
           trainLoss: weightedMean(replies.map((r) => ({ n: r.numExamples, v: r.metrics.loss ?? Number.NaN }))),
           aggregate: {},
           clientMetrics: Object.fromEntries(replies.map((r) => [r.clientId, { ...r.metrics, numExamples: r.numExamples }])),
@@ -206,7 +213,7 @@ export class Coordinator {
           paramsChecksum: '',
         };
         try {
-          const result = strategy.aggregateFit(ctx, replies, outcome.failures);
+          const result = strategy.aggregateFit(ctx, replies, failures);
           this.params = result.params;
           record.aggregate = result.metrics;
         } catch (err) {
@@ -222,12 +229,16 @@ export class Coordinator {
           record.bytesSent += ev.bytesSent;
           record.bytesReceived += ev.bytesReceived;
           const results = [...ev.results].sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
+          // Evaluations are weighted by claimed counts: the same cap as for fit claims, and implausible metrics left out.
+          const { counted, dropped, adjusted } = boundEvaluations(results, this.opts.bounds ?? DEFAULT_UPDATE_BOUNDS);
           record.federatedEvaluation = {
-            loss: weightedMean(results.map((r) => ({ n: r.numExamples, v: r.loss }))),
-            accuracy: weightedMean(results.map((r) => ({ n: r.numExamples, v: r.accuracy }))),
-            numExamples: results.reduce((s, r) => s + r.numExamples, 0),
+            loss: weightedMean(counted.map((r) => ({ n: r.numExamples, v: r.loss }))),
+            accuracy: weightedMean(counted.map((r) => ({ n: r.numExamples, v: r.accuracy }))),
+            numExamples: counted.reduce((s, r) => s + r.numExamples, 0),
             clients: results,
+            ...(dropped.length > 0 ? { dropped } : {}),
           };
+          if (adjusted.length > 0) record.bounded = [...(record.bounded ?? []), ...adjusted];
         }
         record.seconds = (performance.now() - started) / 1000;
         record.paramsChecksum = paramsChecksum(this.params);
@@ -238,7 +249,8 @@ export class Coordinator {
         emit({ type: 'round-end', record });
       }
     } catch (err) {
-      if (!signal.aborted) throw err;
+      // A checkpoint that could not be written is never hidden by a stop that arrived meanwhile.
+      if (!signal.aborted || err instanceof OutputError) throw err;
     }
     return { params: this.params, round: this.round, history: this.history, clients: this.clients, interrupted: this.round < settings.rounds };
   }
@@ -281,11 +293,14 @@ export class Coordinator {
   private restore(): void {
     const path = this.opts.checkpointPath;
     if (path === undefined) throw new CheckpointError('resuming needs a checkpoint path', 'give the run folder with --out');
-    const { meta, vectors } = readCheckpointFile<CheckpointMeta>(path);
+    const { meta: raw, vectors } = readCheckpointFile<unknown>(path);
     const mismatch = (what: string, hint: string): never => {
       throw new CheckpointError(`the checkpoint ${path} ${what}`, hint);
     };
-    if (meta.format !== 'jointly-federated-checkpoint' || meta.version !== 1) mismatch('is not a jointly federated checkpoint (version 1)', 'point --out at the folder of a federated run');
+    const head = raw as { format?: unknown; version?: unknown } | null;
+    if (typeof head !== 'object' || head === null || head.format !== 'jointly-federated-checkpoint' || head.version !== 1) mismatch('is not a jointly federated checkpoint (version 1)', 'point --out at the folder of a federated run');
+    // Every header field against its schema, the payload and the history (a digest only says the file is as written).
+    const meta: CheckpointMeta = checkCheckpointMeta(raw, vectors, { path, checksum: paramsChecksum });
     if (meta.fingerprint !== undefined && this.opts.fingerprint !== undefined && meta.fingerprint !== this.opts.fingerprint) {
       mismatch('was made with other settings (seed, data, model, optimizer, strategy options, sampling or clients)', 'resume with the config the run started with; only rounds, backend, workers and server addresses may change');
     }

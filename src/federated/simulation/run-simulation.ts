@@ -201,6 +201,7 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
       settings: { ...config.sampling, rounds: config.rounds, seed: config.seed },
       layout,
       initialParams,
+      bounds: config.bounds,
       evaluateGlobal: async (params) => {
         const r = await workers.evaluate({ kind: 'evaluate', params: params.slice(), client: -1 });
         const scores = { loss: r.loss, accuracy: r.accuracy };

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { ConnectionGate, type GateLimits, type GateSocket } from './connection-gate.js';
+
+/** A socket double: records destroy()/end(), emits 'close' when destroyed. */
+class FakeSocket extends EventEmitter {
+  destroyed = false;
+  ended = false;
+  constructor(
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+  ) {
+    super();
+  }
+  destroy(): this {
+    if (!this.destroyed) {
+      this.destroyed = true;
+      this.emit('close');
+    }
+    return this;
+  }
+  end(): this {
+    this.ended = true;
+    return this;
+  }
+}
+
+const LIMITS: GateLimits = { maxPending: 4, maxPendingPerAddress: 2, handshakeSeconds: 5, maxAuthFailuresPerMinute: 3 };
+let port = 1000;
+const sock = (address = '10.0.0.1'): FakeSocket & GateSocket => new FakeSocket(address, port++) as FakeSocket & GateSocket;
+
+describe('ConnectionGate', () => {
+  let now = 0;
+  let lines: string[] = [];
+  const gate = (limits = LIMITS): ConnectionGate => new ConnectionGate(limits, (l) => lines.push(l), () => now);
+  beforeEach(() => {
+    now = 1_000_000;
+    lines = [];
+    mock.timers.enable({ apis: ['setTimeout'] });
+  });
+  afterEach(() => mock.timers.reset());
+
+  it('caps unauthenticated connections per address and overall, destroying the extra ones at accept', () => {
+    const g = gate();
+    const a = [sock('a'), sock('a'), sock('a')];
+    const b = [sock('b'), sock('b')];
+    const c = [sock('c')];
+
+    const admitted = [...a, ...b, ...c].map((s) => g.admit(s));
+
+    assert.deepEqual(admitted, [true, true, false, true, true, false]);
+    assert.equal(a[2].destroyed, true);
+    assert.equal(c[0].destroyed, true);
+    assert.equal(g.pendingCount, 4);
+    assert.deepEqual(g.refused, { pending: 1, perAddress: 1, authFailures: 0, handshake: 0 });
+    assert.ok(lines.some((l) => /from a: 2 of its connections .*maxPendingPerAddress 2/.test(l)), lines.join('\n'));
+  });
+
+  it('an authenticated connection frees its pending slot and is not closed at the handshake deadline', () => {
+    const g = gate();
+    const [x, y] = [sock('a'), sock('a')];
+    g.admit(x);
+    g.admit(y);
+    g.authenticated(`${x.remoteAddress}:${x.remotePort}`);
+
+    const third = sock('a');
+    const admitted = g.admit(third);
+    mock.timers.tick(5000);
+
+    assert.equal(admitted, true);
+    assert.equal(x.ended, false, 'the authenticated one stays');
+    assert.equal(y.ended, true, 'the one that never said hello is ended at its deadline');
+    assert.equal(g.refused.handshake, 2);
+  });
+
+  it('a closed connection frees its slot, even though a destroyed socket forgets its address', () => {
+    const g = gate();
+    const [x, y] = [sock('a'), sock('a')];
+    g.admit(x);
+    g.admit(y);
+    x.destroy();
+
+    assert.equal(g.admit(sock('a')), true);
+    assert.equal(g.pendingCount, 2);
+  });
+
+  it('refuses an address for the rest of the minute after too many failed authentications', () => {
+    const g = gate();
+    for (let i = 0; i < 3; i++) g.authFailed('a');
+
+    const during = g.admit(sock('a'));
+    const other = g.admit(sock('b'));
+    now += 61_000;
+    const after = g.admit(sock('a'));
+
+    assert.equal(during, false);
+    assert.equal(other, true);
+    assert.equal(after, true);
+    assert.equal(g.refused.authFailures, 1);
+  });
+
+  it('logs a flood of refusals as one line per 10 s with the count, not one line each', () => {
+    const g = gate({ ...LIMITS, maxPending: 1 });
+    g.admit(sock('a'));
+    for (let i = 0; i < 500; i++) g.admit(sock(`x${i}`));
+    now += 11_000;
+    g.admit(sock('y'));
+
+    assert.equal(g.refused.pending, 501);
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[1], /and 499 more since the last such line/);
+  });
+
+  it('destroyAll closes every open socket, authenticated or not', () => {
+    const g = gate();
+    const [x, y] = [sock('a'), sock('b')];
+    g.admit(x);
+    g.admit(y);
+    g.authenticated(`${x.remoteAddress}:${x.remotePort}`);
+
+    g.destroyAll();
+
+    assert.equal(x.destroyed && y.destroyed, true);
+    assert.equal(g.openCount, 0);
+    assert.equal(g.pendingCount, 0);
+  });
+});
