@@ -73,8 +73,8 @@ export const ServerConfigSchema = z
     tlsKey: z.string().optional(),
     /** Seconds between heartbeats; a client silent for 3 heartbeats is dropped. Default 10. */
     heartbeatSeconds: z.number().positive().default(10),
-    /** Largest example count a client's reply may claim (replies are weighted by it). Default 10,000,000. */
-    maxExamplesPerClient: z.number().int().positive().default(10_000_000),
+    /** Largest example count a client's reply may claim (replies are weighted by it): the bound on claims that holds also in rounds of 2 replies, where median-relative bounds cannot apply; raise it for clients with more data. Default 1,000,000. */
+    maxExamplesPerClient: z.number().int().positive().default(1_000_000),
     /** Largest message accepted from an authenticated client, in MiB. Default 256. */
     maxMessageMiB: z.number().positive().max(2047).default(256),
     /** Largest message accepted before a connection's hello has succeeded, in KiB (a hello is a few KiB). Default 64. */

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { OutputError } from '../errors.js';
 import { errorLike, tempDirFactory } from '../engine/testing.js';
-import { appendToFile, faultyFileSystem, withFileSystem, writeFileAtomic, type FileSystemCall } from './durable-file.js';
+import { appendToFile, withFileSystem, writeFileAtomic } from './durable-file.js';
+import { faultyFileSystem, type FileSystemCall } from './testing.js';
 
 const tempDir = tempDirFactory('jointly-durable-');
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { OutputError } from '../errors.js';
-import { faultyFileSystem, withFileSystem } from './durable-file.js';
+import { withFileSystem } from './durable-file.js';
+import { faultyFileSystem } from './testing.js';
 import { createRunFolder, openRunFolder } from './run-folder.js';
 import { errorLike, tempDirFactory } from '../engine/testing.js';
 

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
+import { JointlyError, messageOf } from '../../errors.js';
 import type { FederatedConfig } from '../../federated/config.js';
 import { federatedTable, federatedVerdict, summarizeFederated, type FederatedReportInput } from '../../federated/federated-report.js';
 import { runServer } from '../../federated/network/run-server.js';
@@ -108,6 +109,10 @@ export async function serverCommand(config: FederatedConfig, opts: ServerCommand
     log(`finished ${result.round} round(s); report in ${folder.path('report.md')}`, { event: 'finished', round: result.round, report: folder.path('report.md') });
     out.result(['', federatedTable(input, summary), '', federatedVerdict(summary), `run folder: ${folder.dir}`].join('\n'), { runDir: folder.dir, summary });
     return 0;
+  } catch (err) {
+    // The operator's record says why the run stopped (the CLI prints the error with its hint after).
+    log(`stopped by an error: ${safeLine(messageOf(err), 2000)}`, { level: 'error', event: 'fatal', ...(err instanceof JointlyError ? { code: err.code } : {}) });
+    throw err;
   } finally {
     stop.dispose();
     // The last lines (finished, report written, or the error's context) are on disk before the command returns.

@@ -101,7 +101,7 @@ export class ClientSession {
           return { kind: 'reply', message: { type: 'error', code: 'protocol', message: `a server may not send '${msg.type}' messages` } };
       }
     } catch (err) {
-      this.opts.log(`cannot handle ${msg.type}: ${messageOf(err)}`);
+      this.opts.log(`cannot handle ${msg.type}: ${safeLine(messageOf(err), 400)}`);
       const round = msg.type === 'fit' || msg.type === 'evaluate' ? msg.round : undefined;
       return { kind: 'reply', message: { type: 'error', code: 'client', message: messageOf(err), ...(round === undefined ? {} : { round }) } };
     }
@@ -138,7 +138,7 @@ export class ClientSession {
       this.layout = taskLayout(this.trainer.model);
       this.algorithmState = {};
     }
-    this.opts.log(`joined run ${msg.runId}`);
+    this.opts.log(`joined run ${safeLine(msg.runId, 200)}`);
     return undefined;
   }
 

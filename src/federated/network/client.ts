@@ -7,10 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { WebSocket, type RawData } from 'ws';
-import { ConfigError, messageOf, NetworkError } from '../../errors.js';
+import { ConfigError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
 import type { Dataset } from '../../data/dataset.js';
 import { ClientSession } from '../client/session.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
+import { safeLine } from '../protocol/peer-text.js';
 import { permanentConnectError, unreachableHint } from './connect-error.js';
 import { rawDataBytes } from './raw-data.js';
 import type { Message } from '../protocol/messages.js';
@@ -44,6 +45,8 @@ interface LostConnection {
   opened: boolean;
   /** The last socket or TLS error, if any. */
   error: (Error & { code?: string }) | undefined;
+  /** The server refused this connection for now (`duplicate`): retry later without counting an attempt. */
+  retryLater?: boolean;
 }
 
 /** Why the client stopped. */
@@ -71,6 +74,10 @@ export class FederatedClient {
   async run(signal: AbortSignal): Promise<ClientExit> {
     const maxRetries = this.opts.maxRetries ?? 10;
     let failures = 0;
+    // `duplicate` refusals: the server still holds this client's previous connection (e.g.
+    // half-open after a network drop) until its heartbeat check or the client timeout drops it,
+    // which may take minutes; they are retried for up to DUPLICATE_RETRY_MS, apart from maxRetries.
+    let duplicateSince: number | undefined;
     try {
       for (;;) {
         if (signal.aborted) return { reason: 'stopped' };
@@ -83,6 +90,16 @@ export class FederatedClient {
           if (permanent !== undefined) throw permanent;
         }
         if (outcome.welcomed) failures = 0;
+        if (outcome.retryLater) {
+          duplicateSince ??= Date.now();
+          if (Date.now() - duplicateSince > DUPLICATE_RETRY_MS) {
+            throw new NetworkError(`the server kept refusing this client as already connected for ${DUPLICATE_RETRY_MS / 60_000} minutes: ${outcome.message}`, 'another process may be using this client id and token: stop it, or ask the operator to revoke the token and issue a new one');
+          }
+          this.opts.log(`connection refused for now (${outcome.message}); retrying in ${DUPLICATE_RETRY_DELAY_MS / 1000} s`);
+          await sleep(DUPLICATE_RETRY_DELAY_MS, signal);
+          continue;
+        }
+        duplicateSince = undefined;
         failures++;
         if (failures > maxRetries) {
           throw new NetworkError(`cannot reach the server at ${this.opts.url} after ${maxRetries} attempts: ${outcome.message}`, unreachableHint(outcome.message));
@@ -112,6 +129,7 @@ export class FederatedClient {
       let lastErrorObject: (Error & { code?: string }) | undefined;
       let finished: string | undefined;
       let refused: Error | undefined;
+      let retryLater = false;
       let lastError = '';
       let heartbeat: NodeJS.Timeout | undefined;
       let seq = 0;
@@ -133,7 +151,7 @@ export class FederatedClient {
         try {
           msg = decodeMessage(rawDataBytes(data), { maxMessageBytes });
         } catch (err) {
-          this.opts.log(`unreadable message from the server: ${messageOf(err)}`);
+          this.opts.log(`unreadable message from the server: ${safeLine(messageOf(err), 300)}`);
           send({ type: 'error', code: 'protocol', message: messageOf(err) });
           return;
         }
@@ -154,8 +172,9 @@ export class FederatedClient {
                 refused = outcome.error;
                 return;
               case 'retry':
-                // The server closes the connection; the loop reconnects after its back-off.
-                lastError = `refused for now: ${outcome.reason}`;
+                // The server closes the connection; the loop reconnects after a pause.
+                lastError = `refused for now: ${safeLine(outcome.reason, 200)}`;
+                retryLater = true;
                 return;
               case 'misfit':
                 // The data does not fit the task: say so to the server and leave for good.
@@ -172,7 +191,7 @@ export class FederatedClient {
           } catch (err) {
             // A reply the codec refuses (e.g. a NaN loss after diverged parameters) is answered
             // with an error, so the server hears back and the queue keeps going.
-            this.opts.log(`cannot send the reply to ${msg.type}: ${messageOf(err)}`);
+            this.opts.log(`cannot send the reply to ${msg.type}: ${safeLine(messageOf(err), 400)}`);
             const round = msg.type === 'fit' || msg.type === 'evaluate' ? msg.round : undefined;
             send({ type: 'error', code: 'client', message: messageOf(err), ...(round === undefined ? {} : { round }) });
           }
@@ -189,12 +208,19 @@ export class FederatedClient {
           if (refused !== undefined) reject(refused);
           else if (signal.aborted) resolve({ kind: 'stopped' });
           else if (finished !== undefined) resolve({ kind: 'finished', message: finished });
-          else resolve({ kind: 'lost', message: lastError || `closed with code ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''}`, welcomed, opened, error: lastErrorObject });
+          else if (code === 1009 && !welcomed) {
+            // The server's limit before hello is smaller than this client's hello (its data's names): retrying cannot help.
+            reject(new ProtocolError('the server closed the connection: this client\'s hello is larger than the server accepts before authentication', 'ask the operator to raise server.maxHelloKiB in the server config (the hello carries the data\'s feature and class names)'));
+          } else resolve({ kind: 'lost', message: lastError || `closed with code ${code}${reason.length > 0 ? ` (${safeLine(reason.toString(), 200)})` : ''}`, welcomed, opened, error: lastErrorObject, retryLater });
         });
       });
     });
   }
 }
+
+/** How long `duplicate` refusals are retried, and the pause between tries. */
+const DUPLICATE_RETRY_MS = 15 * 60_000;
+const DUPLICATE_RETRY_DELAY_MS = 5_000;
 
 /** Waits `ms`, or less if the signal aborts; leaves no listener behind either way. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

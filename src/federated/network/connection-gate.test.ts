@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { ConnectionGate, type GateLimits, type GateSocket } from './connection-gate.js';
+import { addressGroup, ConnectionGate, type GateLimits, type GateSocket } from './connection-gate.js';
 
 /** A socket double: records destroy()/end(), emits 'close' when destroyed. */
 class FakeSocket extends EventEmitter {
@@ -124,5 +124,23 @@ describe('ConnectionGate', () => {
     assert.equal(x.destroyed && y.destroyed, true);
     assert.equal(g.openCount, 0);
     assert.equal(g.pendingCount, 0);
+  });
+});
+
+describe('addressGroup', () => {
+  it('keeps IPv4 (also IPv4-mapped) addresses whole and groups IPv6 by /64', () => {
+    assert.equal(addressGroup('10.1.2.3'), '10.1.2.3');
+    assert.equal(addressGroup('::ffff:10.1.2.3'), '::ffff:10.1.2.3');
+    assert.equal(addressGroup('2001:db8:0:1:aaaa::1'), '2001:db8:0:1::/64');
+    assert.equal(addressGroup('2001:0db8:0000:0001:ffff:1:2:3'), '2001:db8:0:1::/64');
+    assert.equal(addressGroup('2001:db8::5'), '2001:db8:0:0::/64');
+    assert.equal(addressGroup('::1'), '0:0:0:0::/64');
+  });
+
+  it('caps IPv6 peers per /64, not per address', () => {
+    const g = new ConnectionGate(LIMITS, () => undefined);
+    const admitted = ['2001:db8:0:1::1', '2001:db8:0:1::2', '2001:db8:0:1::3', '2001:db8:0:2::1'].map((a) => g.admit(sock(a)));
+
+    assert.deepEqual(admitted, [true, true, false, true]);
   });
 });

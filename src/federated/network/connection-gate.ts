@@ -26,6 +26,21 @@ export type GateSocket = Pick<Socket, 'remoteAddress' | 'remotePort' | 'destroy'
 
 const MINUTE_MS = 60_000;
 
+/**
+ * The group an address counts in for the per-address caps: an IPv4 address itself, an IPv6
+ * address by its /64 prefix (one subscriber usually holds a whole /64, so counting single IPv6
+ * addresses would not cap anyone).
+ */
+export function addressGroup(address: string): string {
+  if (!address.includes(':') || address.startsWith('::ffff:')) return address;
+  const [head] = address.split('%');
+  const halves = head.split('::');
+  const left = halves[0] === '' ? [] : halves[0].split(':');
+  const right = halves.length > 1 && halves[1] !== '' ? halves[1].split(':') : [];
+  const full = halves.length > 1 ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${full.slice(0, 4).map((h) => h.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** `address:port` of a socket's peer: the key of a connection in the gate and in the server's logs. */
 export function connectionKey(socket: Pick<Socket, 'remoteAddress' | 'remotePort'>): string {
   return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
@@ -72,7 +87,7 @@ export class ConnectionGate {
    * why first). A TLS socket and its TCP socket share the key, `connectionKey(socket)`.
    */
   admit(socket: GateSocket, onHandshakeTimeout?: (key: string) => void): boolean {
-    const address = socket.remoteAddress ?? '?';
+    const address = addressGroup(socket.remoteAddress ?? '?');
     const failed = this.recentFailures(address);
     if (failed >= this.limits.maxAuthFailuresPerMinute) {
       return this.turnAway(socket, 'authFailures', `closing connections from ${address}: ${failed} failed authentications in the last minute (server.maxAuthFailuresPerMinute ${this.limits.maxAuthFailuresPerMinute})`);
@@ -112,7 +127,10 @@ export class ConnectionGate {
   }
 
   /** A hello from `address` failed authentication. */
-  authFailed(address: string): void {
+  authFailed(peer: string): void {
+    const address = addressGroup(peer);
+    // Addresses that stopped failing are forgotten now and then, so that the map stays small.
+    if (this.failures.size > 10_000) for (const a of [...this.failures.keys()]) this.recentFailures(a);
     const times = this.failures.get(address) ?? [];
     times.push(this.now());
     this.failures.set(address, times);

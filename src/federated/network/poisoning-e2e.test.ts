@@ -57,7 +57,9 @@ async function federatedRun(attack: Attack | undefined, evaluateEvery: number): 
     rounds: ROUNDS,
     // Every registered client is sampled every round: the attacker's reply is in each one.
     sampling: { fraction: 1, minFit: ids.length, minAvailable: ids.length, roundTimeoutSeconds: 60, evaluateEvery },
-    server: { host: '127.0.0.1', port: 0, tokens: tokensPath, heartbeatSeconds: 60 },
+    // The claims attack runs with the old default cap of 10,000,000 (the attack's claim), so that the
+    // median bound is what stops it; the default cap (1,000,000) would refuse it at validation already.
+    server: { host: '127.0.0.1', port: 0, tokens: tokensPath, heartbeatSeconds: 60, ...(attack === 'claims' ? { maxExamplesPerClient: 10_000_000 } : {}) },
     output: { saveModel: false },
   });
   let listening: (url: string) => void = () => undefined;

@@ -80,6 +80,7 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
   const tokensPath = config.server.tokens;
   const loadTokens = (): TokenFile | undefined => (tokensPath === undefined ? undefined : loadTokenFile(tokensPath));
   let tokens = loadTokens();
+  let lastTokenError: string | undefined;
   const server = new FederatedServer({
     host: config.server.host,
     port: config.server.port,
@@ -91,15 +92,19 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
     reloadTokens: () => {
       try {
         tokens = loadTokens();
+        lastTokenError = undefined;
       } catch (err) {
-        opts.log(`token file not reloaded, keeping the previous one: ${(err as Error).message}`);
+        // Said once per distinct problem, not at every re-read (every 2 s).
+        const why = (err as Error).message;
+        if (why !== lastTokenError) opts.log(`token file not reloaded, keeping the previous one: ${why}`, { level: 'warn', event: 'tokens-not-reloaded' });
+        lastTokenError = why;
       }
       return tokens;
     },
     tls: config.server.tlsCert === undefined || config.server.tlsKey === undefined ? undefined : { certPath: config.server.tlsCert, keyPath: config.server.tlsKey },
     heartbeatSeconds: config.server.heartbeatSeconds,
     maxMessageBytes: Math.floor(config.server.maxMessageMiB * 1024 * 1024),
-    maxHelloBytes: Math.floor(config.server.maxHelloKiB * 1024),
+    maxHelloBytes: helloLimitBytes(config.server.maxHelloKiB, task),
     limits: {
       maxPending: config.server.maxPendingConnections,
       maxPendingPerAddress: config.server.maxPendingPerAddress,
@@ -145,6 +150,16 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
     await server.close(finished ? 'run finished' : 'server stopping', finished);
     evaluator.dispose();
   }
+}
+
+/**
+ * The largest message before hello: server.maxHelloKiB, raised for a task whose hello must
+ * carry many feature or class names (a client declares its data's names in hello), so that a
+ * legitimate hello is never cut: twice the names' JSON plus 16 KiB.
+ */
+export function helloLimitBytes(maxHelloKiB: number, task: FederatedTask): number {
+  const names = JSON.stringify([task.featureNames ?? [], task.classNames ?? []]);
+  return Math.max(Math.floor(maxHelloKiB * 1024), 2 * new TextEncoder().encode(names).length + 16 * 1024);
 }
 
 /**

@@ -139,7 +139,7 @@ test('20 sockets holding partial 250 MiB frames before hello leave the server un
       const got: Buffer[] = [];
       received.push(got);
       s.on('data', (b: Buffer) => got.push(b));
-      partialFrame(s, fed.port, 250 * 1024 * 1024, 32 * 1024 * 1024);
+      partialFrame(s, fed.port, 250 * 1024 * 1024, 16 * 1024 * 1024);
     }
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const during = rssMiB(pid);

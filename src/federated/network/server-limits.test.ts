@@ -9,10 +9,19 @@ import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../engine/backend.js';
 import { revokeClient, type TokenFile } from '../auth/tokens.js';
 import type { FitRequest } from '../server/client-pool.js';
-import { RawClient, registerClients, startServer, type TestServer } from './testing.js';
+import { FederatedClient } from './client.js';
+import { RawClient, registerClients, startServer, tinyDataset, type TestServer } from './testing.js';
 import type { ServerOptions } from './server.js';
 
 const never = (): AbortSignal => new AbortController().signal;
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function fitRequest(ts: TestServer, clients: string[], round: number, ms = 30_000): FitRequest {
   return { round, clients, params: ts.params, instructions: { config: { localEpochs: 1, batchSize: 10 }, extras: {} }, deadline: Date.now() + ms };
@@ -95,6 +104,26 @@ describe('FederatedServer limits', () => {
       },
       { clientTimeoutSeconds: 0.3 },
     );
+  });
+
+  it('a client refused as duplicate (its old connection still held) keeps retrying, without using up maxRetries, and gets in once the old one is gone', async () => {
+    await withServer(['alice'], async (ts) => {
+      const stale = await RawClient.join(ts.url, 'alice', ts.tokens.alice);
+      const log: string[] = [];
+      const client = new FederatedClient({ url: ts.url, clientId: 'alice', token: ts.tokens.alice, train: tinyDataset(20, 1), backend: 'cpu', maxRetries: 0, jointlyVersion: 'test', log: (l) => log.push(l) });
+      const stop = new AbortController();
+      const running = client.run(stop.signal);
+      await waitFor(() => log.some((l) => /connection refused for now/.test(l)), 'a duplicate refusal');
+      await stale.close();
+
+      await waitFor(() => ts.server.available().includes('alice') && log.some((l) => /joined run/.test(l)), 'alice to rejoin', 20_000);
+      const outcome = await ts.server.fit(fitRequest(ts, ['alice'], 1), never());
+      stop.abort();
+      await running;
+
+      assert.deepEqual(outcome.replies.map((r) => r.clientId), ['alice']);
+      assert.ok(log.some((l) => /already connected/.test(l)), log.join('\n'));
+    });
   });
 
   it('cuts a live client when the token file revokes it: its pending fit fails at once and it is told why', async () => {

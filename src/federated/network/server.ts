@@ -81,6 +81,8 @@ interface Connection {
   waiter?: Waiter;
   bytesIn: number;
   bytesOut: number;
+  /** Refused and closing: nothing it sends any more is read. */
+  refused?: boolean;
 }
 
 export class FederatedServer implements ClientPool {
@@ -116,7 +118,8 @@ export class FederatedServer implements ClientPool {
     }
     // Every TCP connection passes the gate before a byte is read (for TLS: before the handshake).
     this.http.on('connection', (socket: import('node:net').Socket) => {
-      if (this.closing) {
+      // A socket reset before this event has no address any more: nothing to serve or to count.
+      if (this.closing || socket.remoteAddress === undefined) {
         socket.destroy();
         return;
       }
@@ -298,9 +301,17 @@ export class FederatedServer implements ClientPool {
 
   private accept(ws: WebSocket, remote: string): void {
     const conn: Connection = { ws, remote, lastSeen: Date.now(), bytesIn: 0, bytesOut: 0 };
-    checkRaisable(ws);
+    try {
+      checkRaisable(ws);
+    } catch (err) {
+      this.opts.log(`cannot serve ${remote}: ${messageOf(err)}`, { level: 'error', event: 'internal-error', remote });
+      ws.terminate();
+      return;
+    }
     this.unauthenticated.set(remote, conn);
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // A refused connection is closing: a valid hello right behind a refused one must not be served.
+      if (conn.refused === true) return;
       const bytes = rawDataBytes(data);
       conn.bytesIn += bytes.byteLength;
       conn.lastSeen = Date.now();
@@ -484,6 +495,7 @@ export class FederatedServer implements ClientPool {
 
   /** Logs `reason`, tells the peer `told` (default the same), and closes the connection. Both may hold peer text: they are escaped and cut. */
   private refuse(conn: Connection, code: string, reason: string, told = reason): void {
+    conn.refused = true;
     this.opts.log(`refused ${conn.remote}: ${safeLine(reason)}`, { level: 'warn', event: 'refused', code, remote: conn.remote, ...(conn.clientId === undefined ? {} : { clientId: conn.clientId }) });
     this.send(conn, { type: 'refuse', code, reason: safeLine(told) });
     conn.ws.close(4001, code);

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CheckpointError, OutputError } from '../../errors.js';
 import { errorLike, randomValues, tempDirFactory } from '../../engine/testing.js';
-import { faultyFileSystem, withFileSystem } from '../../report/durable-file.js';
+import { withFileSystem } from '../../report/durable-file.js';
+import { faultyFileSystem } from '../../report/testing.js';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpointFile, writeCheckpointFile, type CheckpointContents } from './checkpoint-file.js';
 
 const tempDir = tempDirFactory('jointly-ckpt-');

@@ -128,6 +128,29 @@ describe('applyUpdateBounds: update norms', () => {
   });
 });
 
+describe('applyUpdateBounds: extra vectors', () => {
+  const withExtra = (r: FitReply, controlDelta: number[]): FitReply => ({ ...r, extras: { controlDelta: new Float32Array(controlDelta) } });
+
+  it('refuses a reply whose extra vector (SCAFFOLD controlDelta) is far beyond the median of the others, with honest parameters', () => {
+    const replies = [withExtra(reply('a', [0.1, 0, 0, 0]), [1, 0]), withExtra(reply('b', [0.1, 0, 0, 0]), [0, 2]), withExtra(reply('m', [0.1, 0, 0, 0]), [1e30, 0])];
+
+    const out = applyUpdateBounds(replies, GLOBAL, bounds());
+
+    assert.deepEqual(out.accepted.map((r) => r.clientId), ['a', 'b']);
+    assert.equal(out.refused.length, 1);
+    assert.match(out.refused[0].reason, /^extra vector 'controlDelta' has norm 1\.00e\+30, beyond the bound 150 \(100 × the median 1\.5 of the 2 other replies\); refused$/);
+  });
+
+  it('refuses instead of clipping an update that carries extras (they were computed from the whole update)', () => {
+    const replies = [withExtra(reply('a', [0.1, 0, 0, 0]), [1, 0]), withExtra(reply('m', [100, 0, 0, 0]), [1, 0])];
+
+    const out = applyUpdateBounds(replies, GLOBAL, bounds({ onNormExceeded: 'clip' }));
+
+    assert.deepEqual(out.accepted.map((r) => r.clientId), ['a']);
+    assert.match(out.refused[0].reason, /not clipped: the reply carries extra vectors/);
+  });
+});
+
 describe('applyUpdateBounds: claimed examples', () => {
   it('refuses a claim of 10,000,000 against the median 20 of the others; the honest claims keep their weight', () => {
     const replies = [reply('a', [0.1, 0, 0, 0], 20), reply('b', [0.1, 0, 0, 0], 24), reply('m', [0, 0, 0, 0], 10_000_000)];

@@ -188,13 +188,29 @@ export function applyUpdateBounds(replies: readonly FitReply[], global: Float32A
   // fromEntries defines own properties whatever the id (no prototype setter).
   const updates = Object.fromEntries(replies.map((r, i) => [r.clientId, norms[i]]));
   const out: BoundedFit = { accepted: [], refused: [], adjusted: [], norms: { global: globalNorm, updates } };
+  // The extra vectors a strategy aggregates (e.g. SCAFFOLD's controlDelta) move its state as
+  // updates move the model: each is bounded by the same multiple of the median norm of the others'.
+  const extraNames = [...new Set(replies.flatMap((r) => Object.keys(r.extras)))].sort();
+  const extraNorms = new Map(extraNames.map((name) => [name, replies.map((r) => (r.extras[name] === undefined ? 0 : norm2(r.extras[name])))]));
+  const extraMedians = new Map(extraNames.map((name) => [name, mediansOfOthers(extraNorms.get(name) ?? [])]));
   replies.forEach((reply, i) => {
     const others = replies.length - 1;
     let accepted = reply;
+    for (const name of extraNames) {
+      const median = extraMedians.get(name)?.[i];
+      const value = extraNorms.get(name)?.[i] ?? 0;
+      const multiple = bounds.maxNormMultipleOfMedian;
+      if (multiple > 0 && median !== undefined && median > 0 && value > multiple * median) {
+        out.refused.push({ clientId: reply.clientId, reason: `extra vector '${name}' has norm ${f(value)}, beyond the bound ${f(multiple * median)} (${multiple} × the median ${f(median)} of the ${others} other replies); refused` });
+        return;
+      }
+    }
     const nb = normBound(bounds, globalNorm, normMedians[i], others);
     if (nb !== undefined && norms[i] > nb.value) {
-      if (bounds.onNormExceeded === 'refuse') {
-        out.refused.push({ clientId: reply.clientId, reason: `update norm ${f(norms[i])} exceeds the bound ${f(nb.value)} (${nb.words}); refused` });
+      // Clipping the parameters alone would leave extras computed from the unclipped update.
+      if (bounds.onNormExceeded === 'refuse' || extraNames.length > 0) {
+        const why = bounds.onNormExceeded === 'refuse' ? '' : ' (not clipped: the reply carries extra vectors computed from the whole update)';
+        out.refused.push({ clientId: reply.clientId, reason: `update norm ${f(norms[i])} exceeds the bound ${f(nb.value)} (${nb.words}); refused${why}` });
         return;
       }
       accepted = { ...accepted, params: scaleUpdate(reply.params, global, nb.value / norms[i]) };
