@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { CheckpointError } from '../../errors.js';
 import type { TensorLayout } from '../task.js';
 import type { ClientRecord, RoundRecord } from './coordinator.js';
+import { countRound } from './count-round.js';
 
 export interface CheckpointMeta {
   format: 'jointly-federated-checkpoint';
@@ -88,23 +89,10 @@ export interface ExpectedCheckpoint {
 }
 
 /** What a history implies for each client (what the coordinator's bookkeeping adds up to). */
-function clientsFromHistory(history: readonly RoundRecord[]): Map<string, { sampled: number; replied: number; failures: number; lastFailure?: string }> {
-  const clients = new Map<string, { sampled: number; replied: number; failures: number; lastFailure?: string }>();
-  const get = (id: string) => {
-    let c = clients.get(id);
-    if (c === undefined) clients.set(id, (c = { sampled: 0, replied: 0, failures: 0 }));
-    return c;
-  };
-  for (const r of history) {
-    for (const id of r.sampled) get(id).sampled++;
-    for (const id of r.replied) get(id).replied++;
-    for (const f of r.failures) {
-      const c = get(f.clientId);
-      c.failures++;
-      c.lastFailure = f.reason;
-    }
-  }
-  return clients;
+function clientsFromHistory(history: readonly RoundRecord[]): Map<string, ClientRecord> {
+  const clients: Record<string, ClientRecord> = {};
+  for (const r of history) countRound(clients, r);
+  return new Map(Object.entries(clients));
 }
 
 /**

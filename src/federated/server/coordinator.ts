@@ -12,6 +12,7 @@ import type { TensorLayout } from '../task.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
 import { checkCheckpointMeta, type CheckpointMeta } from './checkpoint-meta.js';
 import type { ClientEvaluation, ClientPool } from './client-pool.js';
+import { countRound } from './count-round.js';
 import { sampleClients } from './sample-clients.js';
 import { applyUpdateBounds, boundEvaluations, DEFAULT_UPDATE_BOUNDS, type BoundAdjustment, type UpdateBounds, type UpdateNorms } from './update-bounds.js';
 
@@ -256,14 +257,7 @@ export class Coordinator {
   }
 
   private track(record: RoundRecord): void {
-    const get = (id: string): ClientRecord => (this.clients[id] ??= { sampled: 0, replied: 0, failures: 0 });
-    for (const id of record.sampled) get(id).sampled++;
-    for (const id of record.replied) get(id).replied++;
-    for (const f of record.failures) {
-      const c = get(f.clientId);
-      c.failures++;
-      c.lastFailure = f.reason;
-    }
+    countRound(this.clients, record);
   }
 
   private checkpoint(): void {
