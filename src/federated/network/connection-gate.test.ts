@@ -41,7 +41,7 @@ describe('ConnectionGate', () => {
   });
   afterEach(() => mock.timers.reset());
 
-  it('caps unauthenticated connections per address and overall, destroying the extra ones at accept', () => {
+  it('caps unauthenticated connections per address (refusing the newcomer) and overall (closing the oldest to admit the newcomer)', () => {
     const g = gate();
     const a = [sock('a'), sock('a'), sock('a')];
     const b = [sock('b'), sock('b')];
@@ -49,9 +49,10 @@ describe('ConnectionGate', () => {
 
     const admitted = [...a, ...b, ...c].map((s) => g.admit(s));
 
-    assert.deepEqual(admitted, [true, true, false, true, true, false]);
-    assert.equal(a[2].destroyed, true);
-    assert.equal(c[0].destroyed, true);
+    assert.deepEqual(admitted, [true, true, false, true, true, true]);
+    assert.equal(a[2].destroyed, true, 'over its address cap: refused');
+    assert.equal(a[0].destroyed, true, 'over the overall cap: the oldest makes room');
+    assert.equal(c[0].destroyed, false);
     assert.equal(g.pendingCount, 4);
     assert.deepEqual(g.refused, { pending: 1, perAddress: 1, authFailures: 0, handshake: 0 });
     assert.ok(lines.some((l) => /from a: 2 of its connections .*maxPendingPerAddress 2/.test(l)), lines.join('\n'));
@@ -98,6 +99,22 @@ describe('ConnectionGate', () => {
     assert.equal(other, true);
     assert.equal(after, true);
     assert.equal(g.refused.authFailures, 1);
+  });
+
+  it('a flood that fills every slot cannot keep a newcomer out: its oldest sockets are closed first', () => {
+    const g = gate({ ...LIMITS, maxPendingPerAddress: 100 });
+    const flood = Array.from({ length: 4 }, (_, i) => sock(`f${i}`));
+    for (const s of flood) g.admit(s);
+    const honest = sock('h');
+
+    const admitted = g.admit(honest);
+    g.authenticated(`${honest.remoteAddress}:${honest.remotePort}`);
+    for (let i = 0; i < 10; i++) g.admit(sock(`g${i}`));
+
+    assert.equal(admitted, true);
+    assert.equal(honest.destroyed, false, 'authenticated connections are never evicted');
+    assert.ok(flood.every((s) => s.destroyed));
+    assert.equal(g.pendingCount, 4);
   });
 
   it('logs a flood of refusals as one line per 10 s with the count, not one line each', () => {

@@ -92,12 +92,19 @@ export class ConnectionGate {
     if (failed >= this.limits.maxAuthFailuresPerMinute) {
       return this.turnAway(socket, 'authFailures', `closing connections from ${address}: ${failed} failed authentications in the last minute (server.maxAuthFailuresPerMinute ${this.limits.maxAuthFailuresPerMinute})`);
     }
-    if (this.pending.size >= this.limits.maxPending) {
-      return this.turnAway(socket, 'pending', `closing new connections: ${this.pending.size} connections have not authenticated yet (server.maxPendingConnections ${this.limits.maxPending})`);
-    }
     const fromAddress = this.pendingByAddress.get(address) ?? 0;
     if (fromAddress >= this.limits.maxPendingPerAddress) {
       return this.turnAway(socket, 'perAddress', `closing new connections from ${address}: ${fromAddress} of its connections have not authenticated yet (server.maxPendingPerAddress ${this.limits.maxPendingPerAddress})`);
+    }
+    if (this.pending.size >= this.limits.maxPending) {
+      // The oldest unauthenticated connection makes room, not the newcomer: a flood that holds
+      // every slot until its deadline would otherwise lock out a registered client that is
+      // reconnecting, while an honest handshake takes milliseconds and is done before it is oldest.
+      const [oldestKey, oldest] = this.pending.entries().next().value as [string, { socket: GateSocket }];
+      this.release(oldestKey);
+      oldest.socket.destroy();
+      this.refused.pending++;
+      this.note('pending', `closed the oldest of ${this.limits.maxPending} connections that have not authenticated (server.maxPendingConnections), ${oldestKey}, to admit a new one`);
     }
     const key = connectionKey(socket);
     this.open.add(socket);
