@@ -7,80 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDirFactory } from '../../engine/testing.js';
-import { createRng } from '../../engine/random.js';
-import { CLI, freePort, jointlySync, Proc } from '../../cli/testing/processes.js';
+import { jointlySync } from '../../cli/testing/processes.js';
+import { federation as startFederation, type Federation } from './testing/federation-processes.js';
 import type { RoundRecord } from '../server/coordinator.js';
 
 const tempDir = tempDirFactory('jointly-limits-e2e-');
-
-/** Two Gaussian classes in three dimensions, as CSV text with a header. */
-function csv(n: number, seed: number): string {
-  const rng = createRng(seed);
-  const lines = ['a,b,c,label'];
-  for (let i = 0; i < n; i++) {
-    const y = i % 2;
-    const x = [0, 1, 2].map((j) => (y === 1 && j === 0 ? 1.5 : 0) + (rng.next() - 0.5) * 2);
-    lines.push(`${x.map((v) => v.toFixed(4)).join(',')},${y}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-interface Federation {
-  dir: string;
-  port: number;
-  server: Proc;
-  runDir: string;
-  tokensPath: string;
-  /** Starts `jointly client` for a registered id (its own shard of data). */
-  client: (id: string) => Proc;
-  procs: Proc[];
-}
-
-/** A server with `ids` registered, on a fixed free port, started with `serverSettings` merged into its config. */
-async function federation(ids: string[], config: Record<string, unknown>, serverSettings: Record<string, unknown>): Promise<Federation> {
-  const dir = tempDir();
-  const port = await freePort();
-  const tokensPath = join(dir, 'tokens.json');
-  const tokens = Object.fromEntries(ids.map((id) => [id, jointlySync('token', 'add', id, '--tokens', tokensPath, '--quiet')]));
-  writeFileSync(join(dir, 'eval.csv'), csv(100, 99));
-  const serverConfig = join(dir, 'server.json');
-  writeFileSync(
-    serverConfig,
-    JSON.stringify({
-      mode: 'federated',
-      name: 'limits',
-      seed: 1,
-      backend: 'cpu',
-      data: { dataset: 'csv', test: join(dir, 'eval.csv'), labelColumn: 'label' },
-      model: { type: 'mlp', hidden: [4] },
-      optimizer: { name: 'sgd', learningRate: 0.1, momentum: 0 },
-      strategy: { name: 'fedavg', localEpochs: 1, batchSize: 16 },
-      rounds: 2,
-      sampling: { fraction: 1, minFit: 2, minAvailable: 2, roundTimeoutSeconds: 60 },
-      ...config,
-      server: { heartbeatSeconds: 2, ...serverSettings },
-    }),
-  );
-  const runDir = join(dir, 'run');
-  const procs: Proc[] = [];
-  const server = new Proc('server', [CLI, 'server', serverConfig, '--port', String(port), '--tokens', tokensPath, '--out', runDir]);
-  procs.push(server);
-  const client = (id: string): Proc => {
-    const data = join(dir, `${id}.csv`);
-    writeFileSync(data, csv(60, ids.indexOf(id) + 1));
-    const path = join(dir, `${id}.json`);
-    writeFileSync(path, JSON.stringify({ mode: 'client', server: `ws://127.0.0.1:${port}`, id, backend: 'cpu', data: { dataset: 'csv', train: data, labelColumn: 'label' }, maxRetries: 12 }));
-    const p = new Proc(id, [CLI, 'client', path], { JOINTLY_TOKEN: tokens[id] });
-    procs.push(p);
-    return p;
-  };
-  return { dir, port, server, runDir, tokensPath, client, procs };
-}
+const federation = (ids: string[], config: Record<string, unknown>, server: Record<string, unknown>): Promise<Federation> => startFederation(tempDir(), ids, config, server);
 
 function history(runDir: string): RoundRecord[] {
   return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as RoundRecord);

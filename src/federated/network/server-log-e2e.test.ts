@@ -7,30 +7,19 @@
  * server.log or on stderr, and grow the log by far less than the peer sent.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, jointlySync, Proc } from '../../cli/testing/processes.js';
 import { tempDirFactory } from '../../engine/testing.js';
 import { writeFrame } from '../protocol/frame.js';
 import { FORMAT_VERSION } from '../protocol/messages.js';
 import { PEER_TEXT_MAX } from '../protocol/peer-text.js';
 import type { RoundRecord } from '../server/coordinator.js';
 import { RawClient } from './testing.js';
+import { federation } from './testing/federation-processes.js';
 
 const tempDir = tempDirFactory('jointly-server-log-e2e-');
 const FORGED = '2026-01-01T00:00:00.000Z client client-a joined from 6.6.6.6';
-
-/** Two separable classes in 3 features, as CSV with a header. */
-function csv(n: number, offset: number): string {
-  const rows = ['f1,f2,f3,label'];
-  for (let i = 0; i < n; i++) {
-    const y = i % 2;
-    const v = (k: number): string => (((i * 7 + k * 13 + offset) % 10) / 10 + (y === 1 ? 1.5 : -1.5)).toFixed(3);
-    rows.push(`${v(1)},${v(2)},${v(3)},${y}`);
-  }
-  return `${rows.join('\n')}\n`;
-}
 
 /** A hello frame with valid framing and fields, plus `unknown` header fields the schema does not know. */
 function helloWithUnknownFields(unknown: Record<string, number>): Uint8Array {
@@ -47,37 +36,18 @@ function helloWithUnknownFields(unknown: Record<string, number>): Uint8Array {
 type Entry = Record<string, unknown> & { msg: string };
 
 test('an unauthenticated peer\'s 1 MiB of unknown field names and a forged line: one short JSON line each, the server stays up', { timeout: 180_000 }, async () => {
-  const dir = tempDir();
-  const tokensPath = join(dir, 'tokens.json');
-  const token = jointlySync('token', 'add', 'client-a', '--tokens', tokensPath, '--quiet');
-  writeFileSync(join(dir, 'eval.csv'), csv(40, 0));
-  writeFileSync(join(dir, 'train.csv'), csv(60, 3));
-  const serverConfig = join(dir, 'server.json');
-  writeFileSync(
-    serverConfig,
-    JSON.stringify({
-      mode: 'federated',
-      name: 'server-log',
-      seed: 1,
-      backend: 'cpu',
-      data: { dataset: 'csv', test: join(dir, 'eval.csv'), labelColumn: 'label' },
-      model: { type: 'mlp', hidden: [4] },
-      optimizer: { name: 'sgd', learningRate: 0.1, momentum: 0 },
-      strategy: { name: 'fedavg', localEpochs: 1, batchSize: 16 },
-      rounds: 1,
-      sampling: { fraction: 1, minFit: 1, minAvailable: 1, roundTimeoutSeconds: 60 },
-      // A 1 MiB frame must reach the decoder, not be cut by the pre-hello size limit.
-      server: { tokens: tokensPath, heartbeatSeconds: 2, maxHelloKiB: 2048 },
-    }),
+  const fed = await federation(
+    tempDir(),
+    ['client-a'],
+    { name: 'server-log', rounds: 1, sampling: { fraction: 1, minFit: 1, minAvailable: 1, roundTimeoutSeconds: 60 } },
+    // A 1 MiB frame must reach the decoder, not be cut by the pre-hello size limit.
+    { maxHelloKiB: 2048 },
   );
-  const runDir = join(dir, 'run');
+  const { server, runDir } = fed;
   const logPath = join(runDir, 'server.log');
-  const server = new Proc('server', [CLI, 'server', serverConfig, '--port', '0', '--out', runDir]);
-  let client: Proc | undefined;
   try {
-    const port = Number(/listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(await server.waitFor(/listening on ws:/))?.[1]);
-    assert.ok(port > 0);
-    const url = `ws://127.0.0.1:${port}`;
+    await server.waitFor(/listening on ws:/);
+    const url = `ws://127.0.0.1:${fed.port}`;
 
     // (a) About 1 MiB of unknown field names in a header that is valid jointly framing.
     const names: Record<string, number> = {};
@@ -95,9 +65,7 @@ test('an unauthenticated peer\'s 1 MiB of unknown field names and a forged line:
     await server.waitFor(/6\.6\.6\.6/);
 
     // The server is still up: a real client joins and finishes the round.
-    const clientConfig = join(dir, 'client.json');
-    writeFileSync(clientConfig, JSON.stringify({ mode: 'client', server: url, id: 'client-a', backend: 'cpu', data: { dataset: 'csv', train: join(dir, 'train.csv'), labelColumn: 'label' }, maxRetries: 3 }));
-    client = new Proc('client-a', [CLI, 'client', clientConfig], { JOINTLY_TOKEN: token });
+    const client = fed.client('client-a');
     assert.equal(await server.exited, 0, server.lines.join('\n'));
     assert.equal(await client.exited, 0, client.lines.join('\n'));
     const history = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as RoundRecord);
@@ -149,7 +117,6 @@ test('an unauthenticated peer\'s 1 MiB of unknown field names and a forged line:
     const size = statSync(logPath).size;
     assert.ok(size < 32 * 1024, `server.log holds ${size} bytes`);
   } finally {
-    server.kill();
-    client?.kill();
+    for (const p of fed.procs) p.kill();
   }
 });

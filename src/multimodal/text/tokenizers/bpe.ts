@@ -12,7 +12,8 @@
 import { z } from 'zod';
 import { ConfigError } from '../../../errors.js';
 import { END_OF_WORD, initialSymbols, learnMerges, mergedSymbol } from '../learn-merges.js';
-import { countWords, splitWords, type SplitOptions } from '../pre-tokenize.js';
+import { countWords, type SplitOptions } from '../pre-tokenize.js';
+import { subwordEncoder } from './subword-encode.js';
 import { PAD_ID, tokenizerFingerprint, UNK_ID, UNK_TOKEN, type RegisteredTokenizer, type Tokenizer, type TokenizerState } from '../tokenizer.js';
 import { parseState, STATE_PATH, stateShape, vocabularyIndex } from './state.js';
 import { tokenOf } from './word.js';
@@ -26,8 +27,6 @@ const BpeStateSchema = z
   .strict();
 export type BpeTokenizerState = z.infer<typeof BpeStateSchema>;
 
-/** Words encoded so far are kept up to this many (then the cache starts again). */
-const CACHE_LIMIT = 50_000;
 
 /** A word's symbols after applying the merges by rank (Sennrich et al.'s apply_bpe). */
 export function applyMerges(symbols: readonly string[], ranks: ReadonlyMap<string, number>): string[] {
@@ -66,32 +65,13 @@ function makeBpeTokenizer(split: SplitOptions, vocabulary: readonly string[], me
     if (!ranks.has(k)) ranks.set(k, rank);
   });
   const fingerprint = tokenizerFingerprint('bpe', split, vocabulary, merges.map(([a, b]) => `${a} ${b}`));
-  let cache = new Map<string, number[]>();
-  const encodeWord = (word: string): number[] => {
-    const hit = cache.get(word);
-    if (hit !== undefined) return hit;
-    const ids = applyMerges(initialSymbols(word, 'end-of-word'), ranks).map((s) => index.get(s) ?? UNK_ID);
-    if (cache.size >= CACHE_LIMIT) cache = new Map();
-    cache.set(word, ids);
-    return ids;
-  };
   return {
     kind: 'bpe',
     vocabSize: vocabulary.length,
     vocabulary,
     split,
     fingerprint,
-    encode(text, maxTokens = Infinity) {
-      const out: number[] = [];
-      // a word gives at least one token, so maxTokens words are enough
-      for (const word of splitWords(text, split, maxTokens)) {
-        for (const id of encodeWord(word)) {
-          if (out.length >= maxTokens) return out;
-          out.push(id);
-        }
-      }
-      return out;
-    },
+    encode: subwordEncoder(split, (word) => applyMerges(initialSymbols(word, 'end-of-word'), ranks).map((s) => index.get(s) ?? UNK_ID)),
     decode(ids) {
       let text = '';
       for (const id of Array.from(ids)) {

@@ -11,7 +11,8 @@
  */
 import { z } from 'zod';
 import { CONTINUATION, learnMerges } from '../learn-merges.js';
-import { countWords, splitWords, type SplitOptions } from '../pre-tokenize.js';
+import { countWords, type SplitOptions } from '../pre-tokenize.js';
+import { subwordEncoder } from './subword-encode.js';
 import { PAD_ID, tokenizerFingerprint, UNK_ID, type RegisteredTokenizer, type Tokenizer, type TokenizerState } from '../tokenizer.js';
 import { parseState, stateShape, vocabularyIndex } from './state.js';
 import { tokenOf } from './word.js';
@@ -22,7 +23,6 @@ export const MAX_CHARS_PER_WORD = 100;
 const WordPieceStateSchema = z.object(stateShape('wordpiece')).strict();
 export type WordPieceTokenizerState = z.infer<typeof WordPieceStateSchema>;
 
-const CACHE_LIMIT = 50_000;
 
 /** The ids of one word by greedy longest-match-first, or [UNK_ID] when some part matches no piece. */
 export function wordPieces(word: string, index: ReadonlyMap<string, number>): number[] {
@@ -49,31 +49,13 @@ export function wordPieces(word: string, index: ReadonlyMap<string, number>): nu
 function makeWordPieceTokenizer(split: SplitOptions, vocabulary: readonly string[]): Tokenizer {
   const index = vocabularyIndex(vocabulary, 'wordpiece');
   const fingerprint = tokenizerFingerprint('wordpiece', split, vocabulary);
-  let cache = new Map<string, number[]>();
-  const encodeWord = (word: string): number[] => {
-    const hit = cache.get(word);
-    if (hit !== undefined) return hit;
-    const ids = wordPieces(word, index);
-    if (cache.size >= CACHE_LIMIT) cache = new Map();
-    cache.set(word, ids);
-    return ids;
-  };
   return {
     kind: 'wordpiece',
     vocabSize: vocabulary.length,
     vocabulary,
     split,
     fingerprint,
-    encode(text, maxTokens = Infinity) {
-      const out: number[] = [];
-      for (const word of splitWords(text, split, maxTokens)) {
-        for (const id of encodeWord(word)) {
-          if (out.length >= maxTokens) return out;
-          out.push(id);
-        }
-      }
-      return out;
-    },
+    encode: subwordEncoder(split, (word) => wordPieces(word, index)),
     decode(ids) {
       const words: string[] = [];
       for (const id of Array.from(ids)) {
