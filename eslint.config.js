@@ -3,8 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * Files that need Node.js. Everything else under src/ is browser-safe (the `jointly` and
- * `jointly/federated` entries): no Node built-ins, no `ws`, no Node globals, and no imports of
+ * Files that need Node.js. Everything else under src/ is browser-safe (the `jointly-ml` and
+ * `jointly-ml/federated` entries): no Node built-ins, no `ws`, no Node globals, and no imports of
  * these files. src/entries.test.ts bundles the browser-safe entries for the browser to prove it.
  */
 const NODE_ONLY = [
@@ -14,6 +14,7 @@ const NODE_ONLY = [
   'src/engine/native/**',
   'src/engine/backend.ts',
   'src/engine/model-io.ts',
+  'src/engine/predict-saved-model.ts',
   'src/engine/node-io.ts',
   'src/data/files/**',
   'src/federated/network/**',

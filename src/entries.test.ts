@@ -1,6 +1,6 @@
 /**
- * The package's three entries: `jointly` and `jointly/federated` bundle for the browser with no
- * Node built-ins (esbuild, platform browser), `jointly/node` does not (the control); the core on
+ * The package's three entries: `jointly-ml` and `jointly-ml/federated` bundle for the browser with no
+ * Node built-ins (esbuild, platform browser), `jointly-ml/node` does not (the control); the core on
  * its own has no native backend and says where to get it; importing the CLI runs nothing; and
  * the package name resolves to each entry (package.json `exports`).
  */
@@ -14,7 +14,7 @@ const DIST = fileURLToPath(new URL('./', import.meta.url));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Compiled files that need Node: none of them may end up in a browser bundle. */
-const NODE_ONLY = [/engine\/native\//, /engine\/model-io\.js$/, /engine\/node-io\.js$/, /engine\/backend\.js$/, /data\/files\//, /federated\/network\//, /federated\/simulation\//, /federated\/auth\/tokens\.js$/, /federated\/server\/(checkpoint-file|coordinator)\.js$/, /federated\/config\.js$/, /report\/(run-folder|durable-file|json-log|rotating-log-file)\.js$/, /mutual\/experiment\.js$/, /multitask\/experiment\.js$/, /data\/multitask\/load\.js$/, /data\/multimodal\/(load|spam-assassin|manifest|png|image-descriptions-load)\.js$/, /multimodal\/(experiment|saved-model)\.js$/, /multimodal\/federated\/run-healthcare\.js$/, /cli\//, /node\.js$/];
+const NODE_ONLY = [/engine\/native\//, /engine\/model-io\.js$/, /engine\/predict-saved-model\.js$/, /engine\/node-io\.js$/, /engine\/backend\.js$/, /data\/files\//, /federated\/network\//, /federated\/simulation\//, /federated\/auth\/tokens\.js$/, /federated\/server\/(checkpoint-file|coordinator)\.js$/, /federated\/config\.js$/, /report\/(run-folder|durable-file|json-log|rotating-log-file)\.js$/, /mutual\/experiment\.js$/, /multitask\/experiment\.js$/, /data\/multitask\/load\.js$/, /data\/multimodal\/(load|spam-assassin|manifest|png|image-descriptions-load)\.js$/, /multimodal\/(experiment|saved-model)\.js$/, /multimodal\/federated\/run-healthcare\.js$/, /cli\//, /node\.js$/];
 
 async function bundle(entry: string): Promise<esbuild.BuildResult<{ write: false; metafile: true }>> {
   return esbuild.build({ entryPoints: [`${DIST}${entry}`], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
@@ -35,7 +35,7 @@ for (const entry of ['index.js', 'federated/index.js']) {
   });
 }
 
-test('jointly/node does not bundle for the browser (the check can fail)', async () => {
+test('jointly-ml/node does not bundle for the browser (the check can fail)', async () => {
   await assert.rejects(bundle('node.js'), (err: unknown) => {
     const errors = (err as { errors?: { text: string }[] }).errors ?? [];
     assert.ok(errors.some((e) => /node:|"fs"|"ws"/.test(e.text)), errors.map((e) => e.text).join('\n'));
@@ -49,9 +49,9 @@ function runModule(source: string): { status: number | null; stdout: string; std
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('the core alone: native needs jointly/node (said so), auto picks wasm; with jointly/node imported, native is there', () => {
+test('the core alone: native needs jointly-ml/node (said so), auto picks wasm; with jointly-ml/node imported, native is there', () => {
   const core = runModule(`
-    import { selectBackend } from 'jointly';
+    import { selectBackend } from 'jointly-ml';
     const choice = await selectBackend('auto');
     let refusal = '';
     try { await selectBackend('native'); } catch (err) { refusal = err.code + ': ' + err.message + ' | ' + err.hint; }
@@ -60,23 +60,23 @@ test('the core alone: native needs jointly/node (said so), auto picks wasm; with
   assert.equal(core.status, 0, core.stderr);
   const out = JSON.parse(core.stdout) as { auto: string; refusal: string };
   assert.equal(out.auto, 'wasm');
-  assert.match(out.refusal, /^BACKEND_UNAVAILABLE: the native backend needs Node\.js: it is added by importing 'jointly\/node'/);
+  assert.match(out.refusal, /^BACKEND_UNAVAILABLE: the native backend needs Node\.js: it is added by importing 'jointly-ml\/node'/);
   const node = runModule(`
-    import { selectBackend } from 'jointly';
-    import 'jointly/node';
+    import { selectBackend } from 'jointly-ml';
+    import 'jointly-ml/node';
     try { console.log((await selectBackend('native')).name); } catch (err) { console.log(err.code); }
   `);
   assert.equal(node.status, 0, node.stderr);
-  // native when the addon is built here, else the backend's own reason (never "needs jointly/node")
+  // native when the addon is built here, else the backend's own reason (never "needs jointly-ml/node")
   assert.match(node.stdout.trim(), /^(native|BACKEND_UNAVAILABLE)$/);
 });
 
 test("importing the CLI's main module runs nothing; the package's entries resolve by name", () => {
   const r = runModule(`
     const cli = await import('./dist/cli/main.js');
-    const core = await import('jointly');
-    const fed = await import('jointly/federated');
-    const node = await import('jointly/node');
+    const core = await import('jointly-ml');
+    const fed = await import('jointly-ml/federated');
+    const node = await import('jointly-ml/node');
     console.log(JSON.stringify([typeof cli.main, typeof core.createMember, typeof fed.createStrategy, typeof fed.ClientSession, typeof node.runSimulation, typeof node.main]));
   `);
   assert.equal(r.status, 0, r.stderr);

@@ -3,6 +3,7 @@
  * its `code` never changes between versions, its message names the cause and the fix, and
  * the CLI maps it to an exit status (see `exitCodeFor`).
  */
+import { didYouMean } from './report/did-you-mean.js';
 
 export type ErrorCode =
   | 'CONFIG_INVALID'
@@ -74,10 +75,14 @@ export class UsageError extends JointlyError {
   }
 }
 
-/** A name looked up in a registry (method, dataset, backend, ...) does not exist. */
+/**
+ * A name looked up in a registry (method, dataset, backend, ...) does not exist. The message
+ * adds "did you mean" with the closest known names when one is close (`report/did-you-mean.ts`).
+ */
 export class UnknownNameError extends JointlyError {
   constructor(kind: string, name: string, known: readonly string[]) {
-    super('UNKNOWN_NAME', `unknown ${kind} '${name}'`, `use one of: ${known.join(', ')}`);
+    const suggestion = didYouMean(name, known);
+    super('UNKNOWN_NAME', `unknown ${kind} '${name}'${suggestion === '' ? '' : `; ${suggestion}`}`, `use one of: ${known.join(', ')}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfLayers from '@tensorflow/tfjs-layers';
 import {
   buildModel,
   createMember,
@@ -13,6 +14,10 @@ import {
   splitDataset,
   subset,
   train,
+  independentObjective,
+  makeDataset,
+  tf as jointlyTf,
+  tfl,
 } from './index.js';
 import { loadMnist } from './node.js';
 
@@ -46,4 +51,30 @@ test('a DML cohort trains and scores through the public API', async () => {
     m.model.dispose();
     m.optimizer.dispose();
   });
+});
+
+test("the tf and tfl jointly re-exports are the tfjs-core and tfjs-layers it trains with: one copy, one Tensor class", async () => {
+  await selectBackend('wasm');
+  const n = 64;
+  const features = Float32Array.from({ length: n * 3 }, (_, i) => Math.cos(i * 0.7));
+  const labels = Int32Array.from({ length: n }, (_, i) => (features[i * 3] > 0 ? 1 : 0));
+  const data = makeDataset({ features, sampleShape: [3], labels, numClasses: 2 }, 'arrays');
+  const member = createMember({
+    name: 'm',
+    model: buildModel({ type: 'mlp', hidden: [8] }, { inputShape: [3], numClasses: 2, seed: 0 }),
+    optimizer: createOptimizer({ name: 'adam', learningRate: 0.01 }),
+  });
+
+  await train({ members: [member], objective: independentObjective(), data: datasetSource(data), epochs: 1, batchSize: 32, seed: 0 });
+  const userInput = jointlyTf.tensor2d(features.subarray(0, 6), [2, 3]);
+  const out = member.model.predict(userInput);
+
+  assert.equal(jointlyTf, tf, "jointly's tf is the module namespace of @tensorflow/tfjs-core");
+  assert.equal(tfl, tfLayers, "jointly's tfl is @tensorflow/tfjs-layers");
+  assert.ok(out instanceof jointlyTf.Tensor && out instanceof tf.Tensor, "a trained member's output is the user's tf.Tensor");
+  assert.ok(member.model instanceof tfl.LayersModel, "jointly's models are tfl.LayersModel instances");
+  assert.equal(jointlyTf.getBackend(), 'wasm', 'the backend jointly selected is the one tf reports');
+  tf.dispose([userInput, out as tf.Tensor]);
+  member.model.dispose();
+  member.optimizer.dispose();
 });

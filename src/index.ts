@@ -3,7 +3,7 @@
  * with many inputs and heads, the training loop, per-loss gradients, evaluation per head, flat
  * parameters), data in memory (datasets of named fields, parsers, splits, label noise), the
  * mutual-learning mode and the joint-versus-alone report. Nothing here touches files, the
- * network or Node built-ins: `jointly/node` adds those, `jointly/federated` federated learning.
+ * network or Node built-ins: `jointly-ml/node` adds those, `jointly-ml/federated` federated learning.
  */
 export * from './errors.js';
 

@@ -1,10 +1,10 @@
 /**
- * jointly/node: the parts of jointly that need Node.js. Importing it adds the `native` backend
+ * jointly-ml/node: the parts of jointly that need Node.js. Importing it adds the `native` backend
  * (OpenBLAS + oneDNN, loaded only when selected) and `tensorflow` (@tensorflow/tfjs-node, when
  * installed) to `selectBackend`. It reads data files and built-in datasets, saves and loads
  * models, writes run folders, and runs federated learning for real: the worker-thread
  * simulation, the WebSocket server and client, tokens and checkpoints. The browser-safe core is
- * `jointly`; federated learning's strategies and protocol are `jointly/federated`.
+ * `jointly-ml`; federated learning's strategies and protocol are `jointly-ml/federated`.
  */
 export { nativeUnavailableReason } from './engine/backend.js';
 export { NATIVE_FIX } from './engine/native/addon.js';
@@ -20,6 +20,8 @@ export {
   type EvaluateSavedModelOptions,
   type SavedModelEvaluation,
 } from './engine/model-io.js';
+export { predictSavedModel, type PredictSavedModelOptions } from './engine/predict-saved-model.js';
+export { loadModelInput, type ModelInput, type ModelInputOptions } from './data/files/model-input.js';
 export { nodeIo } from './engine/node-io.js';
 
 export { loadMnist } from './data/files/mnist.js';

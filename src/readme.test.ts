@@ -1,7 +1,8 @@
 /**
  * The README's library examples, run verbatim: every ```ts block of its "Library API" section is
  * compiled (esbuild strips the types) and run in its own Node process, from a folder inside the
- * package so that `jointly`, `jointly/federated` and `jointly/node` resolve to this build.
+ * package so that `jointly-ml`, `jointly-ml/federated` and `jointly-ml/node` resolve to this build
+ * (the package's self-reference by name).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,14 +19,17 @@ const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 const dir = mkdtempSync(join(ROOT, '.build-readme-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('the README has its six library examples', () => {
-  assert.equal(blocks.length, 6);
-  assert.match(blocks[0], /from 'jointly'/);
-  assert.match(blocks[1], /from 'jointly\/node'/);
-  assert.match(blocks[2], /from 'jointly\/federated'/);
-  assert.match(blocks[3], /serveFederation/);
-  assert.match(blocks[4], /runMultitask/);
-  assert.match(blocks[5], /runMultimodal/);
+test('the README has its seven library examples', () => {
+  assert.equal(blocks.length, 7);
+  assert.match(blocks[0], /makeDataset\(\{ features, sampleShape: \[5\], labels, numClasses: 3/);
+  assert.match(blocks[0], /from 'jointly-ml'/);
+  assert.match(blocks[1], /from 'jointly-ml'/);
+  assert.match(blocks[2], /from 'jointly-ml\/node'/);
+  assert.match(blocks[3], /from 'jointly-ml\/federated'/);
+  assert.match(blocks[4], /serveFederation/);
+  assert.match(blocks[5], /runMultitask/);
+  assert.match(blocks[6], /runMultimodal/);
+  assert.deepEqual(blocks.filter((b) => /from 'jointly['/]/.test(b)), [], 'no example imports the old package name');
 });
 
 blocks.forEach((source, i) => {

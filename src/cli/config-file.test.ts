@@ -136,3 +136,29 @@ test('applyOverrides sets command-line values over the file without changing the
   assert.deepEqual(raw, copy);
   assert.throws(() => applyOverrides(raw, { backend: 'nope' }, 'x.json'), configError('backend', /"wasm"/));
 });
+
+test('did you mean: a misspelt field at any depth, an enum value, a discriminator and the mode get the closest allowed name', () => {
+  const topLevel = { ...base(), seedz: [0] };
+  const nested = { ...base(), data: { dataset: 'csv', train: 'x.csv', labelColum: 0 } };
+  const deeper = { ...base(), data: { labelNoise: { rat: 0.2 } } };
+  const enumValue = { ...base(), backend: 'natve' };
+  const method = { ...base(), method: { name: 'dmll' } };
+  const federated = { mode: 'federated', model: { type: 'mlp', hidden: [4] }, strategy: { name: 'fedavgg' } };
+  const mode = { ...base(), mode: 'mutal' };
+
+  assert.throws(() => validateConfig(topLevel, 'x.json'), configError('(config)', /unknown field\(s\) "seedz" \("seedz": did you mean "seeds"\?\); the fields here are mode, name, seeds/));
+  assert.throws(() => validateConfig(nested, 'x.json'), configError('data', /"labelColum": did you mean "labelColumn"\?/));
+  assert.throws(() => validateConfig(deeper, 'x.json'), configError('data.labelNoise', /"rat": did you mean "rate"\?/));
+  assert.throws(() => validateConfig(enumValue, 'x.json'), configError('backend', /got "natve"; did you mean "native"\?/));
+  assert.throws(() => validateConfig(method, 'x.json'), configError('method.name', /"dml"\|"co-teaching"\|"distillation" \(got "dmll"; did you mean "dml"\?\)/));
+  assert.throws(() => validateConfig(federated, 'x.json'), configError('strategy.name', /got "fedavgg"; did you mean "fedavg"/));
+  assert.throws(() => validateConfig(mode, 'x.json'), configError('mode', /is not a mode this command runs; .*\(did you mean "mutual"\?\)/));
+});
+
+test('no suggestion when nothing is close: the message lists the allowed names only', () => {
+  const far = { ...base(), backend: 'quantum' };
+  const farField = { ...base(), zzzzzz: 1 };
+
+  assert.throws(() => validateConfig(far, 'x.json'), (err: unknown) => err instanceof ConfigError && /backend: /.test(err.message) && !/did you mean/.test(err.message));
+  assert.throws(() => validateConfig(farField, 'x.json'), (err: unknown) => err instanceof ConfigError && /unknown field\(s\) "zzzzzz"; the fields here are/.test(err.message) && !/did you mean/.test(err.message));
+});

@@ -4,6 +4,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, messageOf, UsageError } from '../errors.js';
+import { didYouMean } from '../report/did-you-mean.js';
 import { FederatedConfigSchema, type FederatedConfig } from '../federated/config.js';
 import { ClientRunConfigSchema, type ClientRunConfig } from '../federated/network/run-client.js';
 import { MutualConfigSchema, type MutualConfig } from '../mutual/config.js';
@@ -37,8 +38,8 @@ function objectSchemaAt(schema: z.ZodType, path: readonly PropertyKey[], value: 
   let s: z.ZodType = schema;
   let v: unknown = value;
   for (let i = 0; ; ) {
-    if (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
-    else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
+    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+    else if (s instanceof z.ZodPipe) s = (s.in instanceof z.ZodTransform ? s.out : s.in) as z.ZodType;
     else if (s instanceof z.ZodUnion) {
       // A discriminated union: the option whose literal fields accept the value.
       const match = (s.options as z.ZodType[]).find((o) => o instanceof z.ZodObject && Object.entries(o.shape).every(([k, f]) => !(f instanceof z.ZodLiteral) || f.safeParse((v as Record<string, unknown> | undefined)?.[k]).success));
@@ -59,14 +60,35 @@ function objectSchemaAt(schema: z.ZodType, path: readonly PropertyKey[], value: 
   }
 }
 
+/** The value at `path` in a parsed config (undefined where there is none). */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
 /** One ConfigError naming the first bad field (and how many more there are). */
 export function configErrorFrom(error: z.ZodError, source: string, context?: { schema: z.ZodType; raw: unknown }): ConfigError {
   const [first, ...rest] = error.issues;
   const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((i) => pathOf(i.path) || '(root)').join(', ')})` : '';
   let message = first.message;
-  if (first.code === 'unrecognized_keys' && context !== undefined) {
-    const shape = objectSchemaAt(context.schema, first.path, context.raw)?.shape;
-    if (shape !== undefined) message = `unknown field(s) ${first.keys.map((k) => `"${k}"`).join(', ')}; the fields here are ${Object.keys(shape).join(', ')}`;
+  const quote = (s: string): string => `"${s}"`;
+  if (first.code === 'unrecognized_keys') {
+    const shape = context === undefined ? undefined : objectSchemaAt(context.schema, first.path, context.raw)?.shape;
+    if (shape !== undefined) {
+      const fields = Object.keys(shape);
+      const suggestions = first.keys.map((k) => didYouMean(k, fields, quote)).map((d, i) => (d === '' ? '' : `"${first.keys[i]}": ${d}`)).filter((d) => d !== '');
+      message = `unknown field(s) ${first.keys.map(quote).join(', ')}${suggestions.length === 0 ? '' : ` (${suggestions.join('; ')})`}; the fields here are ${fields.join(', ')}`;
+    }
+  } else if (context !== undefined && (first.code === 'invalid_value' || (first.code === 'invalid_union' && 'options' in first))) {
+    // An enum value or a discriminator (`"method": "dmll"`, `"strategy": { "name": "fedavgg" }`): the closest allowed ones.
+    const allowed = ((first.code === 'invalid_value' ? first.values : (first as { options?: unknown[] }).options) ?? []).filter((v): v is string => typeof v === 'string');
+    const received = valueAt(context.raw, first.path);
+    const suggestion = typeof received === 'string' ? didYouMean(received, allowed, quote) : '';
+    if (suggestion !== '') message = `${message} (got "${received as string}"; ${suggestion})`;
   }
   return new ConfigError(pathOf(first.path) || '(config)', `${message}${more}`, `fix the field in ${source}; the README's "Config format" section lists every field and default`);
 }
@@ -82,7 +104,8 @@ export function validateConfigOf<M extends ModeName>(raw: unknown, source: strin
     throw new ConfigError('mode', `missing; expected one of ${expected}`);
   }
   if (typeof mode !== 'string' || !(accepted as readonly string[]).includes(mode)) {
-    throw new ConfigError('mode', `"${String(mode)}" is not a mode this command runs; expected one of ${expected}`);
+    const suggestion = typeof mode === 'string' ? didYouMean(mode, accepted, (m) => `"${m}"`) : '';
+    throw new ConfigError('mode', `"${String(mode)}" is not a mode this command runs; expected one of ${expected}${suggestion === '' ? '' : ` (${suggestion})`}`);
   }
   const schema: z.ZodType = ALL_MODES[mode as M];
   const parsed = schema.safeParse(raw);

@@ -1,24 +1,15 @@
-/** Each command's own help text (`jointly <command> --help`, `jointly help <command>`); the global help is in main.ts. */
+/**
+ * Each command's own help text (`jointly <command> --help`, `jointly help <command>`) and the
+ * global help. The option lines come from the flag table (flags.ts), so a help lists exactly the
+ * flags its command takes.
+ */
+import { EVALUATE_HELP } from './commands/evaluate.js';
+import { PREDICT_HELP } from './commands/predict.js';
+import { commandOptionLines, globalOptionLines, type CommandName } from './flags.js';
 
-/** One line per option, written once and shared by the commands that take it. */
-const OPTIONS = {
-  backend: '--backend <name>              auto|tensorflow|native|wasm|cpu (default auto: the fastest that loads)',
-  threads: '--threads <n>                 threads of the native backend (default: every core; env JOINTLY_THREADS)',
-  epochs: '--epochs <n>                  mutual configs: override training.epochs',
-  seeds: '--seeds <a,b,...>             mutual configs: override seeds (one replicate per seed)',
-  rounds: '--rounds <n>                  federated configs: override rounds',
-  dataDir: '--data-dir <dir>              folder of the Fashion-MNIST IDX files',
-  noSaveModels: '--no-save-models              do not write trained models to the run folder',
-  resume: '--resume                      continue the run in --out from its checkpoint (same config)',
-  json: '--json                        print one JSON document on stdout (errors too)',
-  quiet: '--quiet                       print only the result',
-} as const;
 
-function options(...keys: (keyof typeof OPTIONS)[]): string {
-  return keys.map((k) => `  ${OPTIONS[k]}`).join('\n');
-}
-
-export const COMMAND_HELP: Readonly<Record<string, string>> = {
+/** The help text of each command (`jointly <command> --help`). */
+export const COMMAND_HELP: Readonly<Record<CommandName, string>> = {
   demo: `usage: jointly demo [mutual|multitask|multimodal] [options]
 
 mutual (the default): deep mutual learning of two MLPs on the built-in MNIST digits with 40% of
@@ -31,8 +22,10 @@ fused models (concat, late-mean, gmu), with each view removed at test time
 (configs/demo-multimodal.json; about two minutes on 2 cores).
 
 options:
-  --out <dir>                   the run folder (default: a new runs/demo-<timestamp>)
-${options('backend', 'threads', 'epochs', 'seeds', 'noSaveModels', 'json', 'quiet')}`,
+${commandOptionLines('demo')}
+
+example:
+  jointly demo multitask --epochs 1 --out runs/demo-quick`,
 
   run: `usage: jointly run <config.json|yaml> [options]
 
@@ -44,9 +37,7 @@ single-modality table with the robustness table, or a federated simulation ("mod
 A client config ("mode": "client") runs with jointly client.
 
 options:
-  --out <dir>                   the run folder itself (default: a new <output.dir>/<name>-<timestamp>,
-                                output.dir defaults to runs; federated: runs/<name>-<timestamp>)
-${options('backend', 'threads', 'epochs', 'seeds', 'rounds', 'resume', 'dataDir', 'noSaveModels', 'json', 'quiet')}
+${commandOptionLines('run')}
 
 example:
   jointly run configs/smoke.json --out runs/smoke-1`,
@@ -60,9 +51,7 @@ not fail the run (exit 0, with a warning). SIGINT/SIGTERM stops after checkpoint
 completed round (exit 130); --resume continues it.
 
 options:
-  --out <dir>                   the run folder itself (default: a new runs/<name>-<timestamp>);
-                                it holds checkpoint.jly, which --resume needs
-${options('rounds', 'resume', 'backend', 'threads', 'dataDir', 'json', 'quiet')}
+${commandOptionLines('simulate')}
 
 example:
   jointly simulate configs/federated-smoke.json --out runs/fed-smoke
@@ -76,13 +65,7 @@ checkpoints after every round. SIGINT/SIGTERM stops after checkpointing the last
 (exit 130); --resume continues it.
 
 options:
-  --out <dir>                   the run folder itself (default runs/<name>); holds checkpoint.jly
-  --host <addr>                 address to listen on (server.host, default 127.0.0.1; 0.0.0.0: every interface)
-  --port <n>                    port to listen on (server.port, default 8765; 0: any free port)
-  --tokens <file>               token file of the registered clients (jointly token add)
-  --tls-cert <pem>              serve wss:// with this certificate ...
-  --tls-key <pem>               ... and its private key
-${options('rounds', 'resume', 'backend', 'threads', 'dataDir', 'json', 'quiet')}
+${commandOptionLines('server')}
 
 example:
   jointly server configs/federated-mnist.json --host 0.0.0.0 --port 8765 --tokens tokens.json \\
@@ -96,11 +79,7 @@ certificate the client does not trust or a ws:// vs wss:// mismatch fails at onc
 SIGINT/SIGTERM leaves the federation (exit 130); a client keeps no checkpoint, the server goes on.
 
 options:
-  --server <url>                the server's address, ws://host:port or wss://host:port (config: server)
-  --id <client-id>              the id the operator registered (config: id)
-  --token <token>               the client's token (better: the JOINTLY_TOKEN variable, or tokenFile)
-  --ca <pem>                    certificate (or CA) to trust for wss:// (config: ca)
-${options('backend', 'threads', 'dataDir', 'json', 'quiet')}
+${commandOptionLines('client')}
 
 example:
   JOINTLY_TOKEN=<token> jointly client hospital-a.json --server wss://fl.example.org:8765 --ca server-cert.pem`,
@@ -111,8 +90,7 @@ Registers a client (add prints its token once; the file keeps only its SHA-256),
 (the server refuses it from its next connection, without a restart), or lists them.
 
 options:
-  --tokens <file>               the token file (created by the first add)
-${options('json', 'quiet')}
+${commandOptionLines('token')}
 
 example:
   jointly token add hospital-a --tokens tokens.json`,
@@ -123,5 +101,48 @@ The version, the backend that loads and why, the datasets found, and every mutua
 method, federated strategy, partition and attack.
 
 options:
-${options('backend', 'dataDir', 'json')}`,
+${commandOptionLines('info')}
+
+example:
+  jointly info --json`,
+  evaluate: withOwnOptions(EVALUATE_HELP, 'evaluate'),
+  predict: withOwnOptions(PREDICT_HELP, 'predict'),
 };
+
+/**
+ * A help text written next to its command (evaluate.ts, predict.ts) with its options section
+ * replaced by the table's lines, so that it lists exactly the flags the command takes.
+ */
+function withOwnOptions(text: string, command: CommandName): string {
+  const start = text.indexOf('\noptions:\n');
+  if (start === -1) return `${text}\n\noptions:\n${commandOptionLines(command)}`;
+  const end = text.indexOf('\n\n', start + 1);
+  return `${text.slice(0, start)}\noptions:\n${commandOptionLines(command)}${end === -1 ? '' : text.slice(end)}`;
+}
+
+/** `jointly --help`: the commands, every flag with the commands that take it, and the exit codes. */
+export const GLOBAL_HELP = `jointly: joint learning for TypeScript (mutual, multi-task, multimodal, federated)
+
+usage:
+  jointly demo [options]              mutual learning on MNIST with noisy labels: joint vs alone
+  jointly demo multitask [options]    multi-task learning on MultiFashion: multi-task vs single-task
+  jointly demo multimodal [options]   multimodal learning on two-view noisy Fashion-MNIST: fused vs alone
+  jointly run <config.json|yaml>      run an experiment from a config file (mutual, multitask,
+                                      multimodal or federated)
+  jointly simulate <config>           federated learning with N virtual clients on worker threads
+  jointly server <config>             federated server: clients connect over ws:// or wss://
+  jointly client <client-config>      federated client: trains on its own data for a server
+  jointly token add|revoke|list [id]  register or revoke a client (--tokens <file>)
+  jointly evaluate <model> <data>     score a saved model on a .csv/.jsonl file, mnist or fashion-mnist
+  jointly predict <model> <data>      predict classes and probabilities with a saved model
+  jointly info                        version, backend, datasets and methods
+
+jointly <command> --help prints that command's own help: its options, defaults and an example.
+
+options (in parentheses: the commands that take it; the others take every command):
+${globalOptionLines()}
+
+exit codes: 0 ok, 1 internal error, 2 bad usage or config, 3 data missing or malformed,
+            4 shape mismatch, 5 loss became NaN, 6 backend unavailable, 7 output not writable,
+            8 round refused, 9 protocol error, 10 client refused (auth), 11 bad checkpoint,
+            12 network error, 130 stopped by a signal (server and simulate checkpoint first)`;

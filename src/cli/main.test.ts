@@ -156,7 +156,7 @@ test('bad usage exits 2: unknown command, unknown flag, run without a config, ba
 
   assert.equal(unknown.status, 2, show(unknown));
   assert.match(unknown.stderr, /error \[USAGE\]: unknown command 'frobnicate'/);
-  assert.match(unknown.stderr, /hint: use one of: demo, run, simulate, server, client, token, evaluate, info/);
+  assert.match(unknown.stderr, /hint: use one of: demo, run, simulate, server, client, token, evaluate, predict, info/);
   assert.equal(flag.status, 2, show(flag));
   assert.match(flag.stderr, /frobnicate/);
   assert.equal(noConfig.status, 2, show(noConfig));
@@ -195,4 +195,51 @@ test('info --json reports the version, backend, datasets and methods', () => {
   assert.match(info.datasets.mnist, /^found/);
   assert.match(info.datasets['fashion-mnist'], /^not found in .*apt-get install dataset-fashion-mnist/);
   assert.deepEqual(info.modes.mutual.map((m) => m.name), ['dml', 'co-teaching', 'distillation']);
+});
+
+test('did you mean: a misspelt command, a misspelt flag, a flag of another command, a misspelt config field, enum value and registry name', () => {
+  const dir = tempDir();
+  const smoke = JSON.parse(readFileSync(SMOKE, 'utf8')) as { data: Record<string, unknown> };
+  const field = join(dir, 'field.json');
+  writeFileSync(field, JSON.stringify({ ...smoke, data: { ...smoke.data, delimter: ';' } }));
+  const method = join(dir, 'method.json');
+  writeFileSync(method, JSON.stringify({ ...smoke, method: { name: 'dmll' } }));
+  const partition = join(dir, 'partition.json');
+  writeFileSync(
+    partition,
+    JSON.stringify({ mode: 'federated', backend: 'cpu', model: { type: 'mlp', hidden: [4] }, rounds: 1, simulation: { clients: 2, partition: { method: 'dirichlett' } } }),
+  );
+
+  const command = jointly('simulte', 'configs/federated-smoke.json');
+  const flag = jointly('run', SMOKE, '--epoch', '1');
+  const other = jointly('token', 'list', '--rounds', '3');
+  const badField = jointly('run', field, '--out', dir);
+  const badMethod = jointly('run', method, '--out', dir);
+  const badPartition = jointly('simulate', partition, '--out', join(dir, 'p'));
+
+  for (const r of [command, flag, other, badField, badMethod, badPartition]) {
+    assert.equal(r.status, 2, show(r));
+    assert.doesNotMatch(r.stderr, STACK);
+  }
+  assert.match(command.stderr, /error \[USAGE\]: unknown command 'simulte'; did you mean 'simulate'\?/);
+  assert.match(flag.stderr, /error \[USAGE\]: unknown option --epoch for jointly run; did you mean --epochs\?/);
+  assert.match(other.stderr, /error \[USAGE\]: --rounds is not an option of jointly token \(it is for simulate, server, run\)/);
+  assert.match(other.stderr, /hint: jointly token --help lists its options/);
+  assert.match(badField.stderr, /error \[CONFIG_INVALID\]: data: unknown field\(s\) "delimter" \("delimter": did you mean "delimiter"\?\)/);
+  assert.match(badMethod.stderr, /method\.name: .*\(got "dmll"; did you mean "dml"\?\)/);
+  assert.match(badPartition.stderr, /dirichlett.*did you mean 'dirichlet'\?|dirichlett.*did you mean "dirichlet"\?/);
+});
+
+test('jointly <command> --help prints that command\'s own help for every command, with only its flags', () => {
+  for (const command of ['demo', 'run', 'simulate', 'server', 'client', 'token', 'evaluate', 'predict', 'info']) {
+    const r = jointly(command, '--help');
+
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stdout, new RegExp(`^usage: jointly ${command}`));
+    assert.match(r.stdout, /\noptions:\n/);
+    assert.match(r.stdout, /\nexample:\n/);
+  }
+  const predict = jointly('help', 'predict');
+  assert.match(predict.stdout, /--top <k>/);
+  assert.doesNotMatch(predict.stdout, /--epochs|--rounds|--data-dir/);
 });

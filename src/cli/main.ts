@@ -1,10 +1,11 @@
 /** The `jointly` command line: `main(argv)` runs one command and resolves to its exit code. Importing this file runs nothing (bin.ts does). */
-import { parseArgs } from 'node:util';
 import { BACKEND_NAMES } from '../engine/backend.js';
 import { MAX_SEED } from '../engine/random.js';
-import { messageOf, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { didYouMean } from '../report/did-you-mean.js';
 import { demoCommand } from './commands/demo.js';
-import { EVALUATE_HELP, evaluateCommand } from './commands/evaluate.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { predictCommand } from './commands/predict.js';
 import { infoCommand, packageVersion } from './commands/info.js';
 import { clientCommand } from './commands/client.js';
 import { applyOverrides, runCommand, type RunOverrides } from './commands/run.js';
@@ -13,55 +14,16 @@ import { simulateCommand } from './commands/simulate.js';
 import { simulateHealthcareCommand } from './commands/simulate-healthcare.js';
 import { tokenCommand } from './commands/token.js';
 import { checkCommandMode, readConfigFile, validateConfigOf } from './config-file.js';
-import { COMMAND_HELP } from './help.js';
+import { checkFlags, COMMANDS, isCommand, parseCommandLine, type FlagName } from './flags.js';
+import { COMMAND_HELP, GLOBAL_HELP } from './help.js';
 import type { FederatedConfig } from '../federated/config.js';
 import { Output } from './output.js';
 
-const HELP = `jointly: joint learning for TypeScript (mutual, multi-task, multimodal, federated)
-
-usage:
-  jointly demo [options]              mutual learning on MNIST with noisy labels: joint vs alone
-  jointly demo multitask [options]    multi-task learning on MultiFashion: multi-task vs single-task
-  jointly demo multimodal [options]   multimodal learning on two-view noisy Fashion-MNIST: fused vs alone
-  jointly run <config.json|yaml>      run an experiment from a config file (mutual, multitask,
-                                      multimodal or federated)
-  jointly simulate <config>           federated learning with N virtual clients on worker threads
-  jointly server <config>             federated server: clients connect over ws:// or wss://
-  jointly client <client-config>      federated client: trains on its own data for a server
-  jointly token add|revoke|list [id]  register or revoke a client (--tokens <file>)
-  jointly evaluate <model> <data>     score a saved model on a .csv/.jsonl file, mnist or fashion-mnist
-  jointly info                        version, backend, datasets and methods
-
-options:
-  --backend <name>                      auto|tensorflow|native|wasm|cpu (default auto: the fastest that loads)
-  --threads <n>                         threads of the native backend (default: every core; env JOINTLY_THREADS)
-  --epochs <n>                          override training.epochs
-  --seeds <a,b,...>                     override seeds
-  --out <dir>                           the run folder itself (default: a new runs/<name>-<timestamp>;
-                                        server: runs/<name>)
-  --data-dir <dir>                      folder of the Fashion-MNIST IDX files
-  --no-save-models                      do not write trained models to the run folder
-  --label-column <name|index>           evaluate: the CSV label column (default: the last)
-
-federated options:
-  --rounds <n>                          override rounds
-  --resume                              continue the run in --out from its last checkpoint
-  --host <addr> --port <n>              where the server listens (default 127.0.0.1:8765; port 0: any free)
-  --tokens <file>                       token file of the registered clients (server, token)
-  --tls-cert <pem> --tls-key <pem>      serve wss:// with this certificate
-  --server <url>                        server address for the client (ws:// or wss://)
-  --id <client-id>                      the client's id
-  --token <token>                       the client's token (better: the JOINTLY_TOKEN variable)
-  --ca <pem>                            certificate the client trusts for wss://
-  --json                                print one JSON document on stdout
-  --quiet                               print only the result table
-  -h, --help                            this help; jointly <command> --help: that command's own
-  -v, --version                         the version
-
-exit codes: 0 ok, 1 internal error, 2 bad usage or config, 3 data missing or malformed,
-            4 shape mismatch, 5 loss became NaN, 6 backend unavailable, 7 output not writable,
-            8 round refused, 9 protocol error, 10 client refused (auth), 11 bad checkpoint,
-            12 network error, 130 stopped by a signal (server and simulate checkpoint first)`;
+/** `unknown command 'x'`, with "did you mean" when a command is close. */
+function unknownCommand(name: string): UsageError {
+  const suggestion = didYouMean(name, COMMANDS);
+  return new UsageError(`unknown command '${name}'${suggestion === '' ? '' : `; ${suggestion}`}`, `use one of: ${COMMANDS.join(', ')} (see jointly --help)`);
+}
 
 function parsePositiveInt(value: string, flag: string): number {
   const n = Number(value);
@@ -98,56 +60,46 @@ export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const out = new Output({ json, quiet: argv.includes('--quiet') });
   try {
-    const { values, positionals } = (() => {
-      try {
-        return parseArgs({
-          args: argv,
-          allowPositionals: true,
-          options: {
-            backend: { type: 'string' },
-            threads: { type: 'string' },
-            epochs: { type: 'string' },
-            seeds: { type: 'string' },
-            out: { type: 'string' },
-            'data-dir': { type: 'string' },
-            'no-save-models': { type: 'boolean' },
-            'label-column': { type: 'string' },
-            rounds: { type: 'string' },
-            resume: { type: 'boolean' },
-            host: { type: 'string' },
-            port: { type: 'string' },
-            tokens: { type: 'string' },
-            'tls-cert': { type: 'string' },
-            'tls-key': { type: 'string' },
-            server: { type: 'string' },
-            id: { type: 'string' },
-            token: { type: 'string' },
-            ca: { type: 'string' },
-            json: { type: 'boolean' },
-            quiet: { type: 'boolean' },
-            help: { type: 'boolean', short: 'h' },
-            version: { type: 'boolean', short: 'v' },
-          },
-        });
-      } catch (err) {
-        throw new UsageError(messageOf(err), 'see jointly --help');
-      }
-    })();
-    if (values.version === true) {
+    const { command, rest: lenientRest, help, version } = checkFlags(argv);
+    if (version) {
       out.result(packageVersion(), { version: packageVersion() });
       return 0;
     }
-    const [command, ...rest] = positionals;
-    const helpFor = command === 'help' ? rest[0] : values.help === true ? command : undefined;
-    const commandHelp = helpFor === undefined ? undefined : ({ ...COMMAND_HELP, evaluate: EVALUATE_HELP } as Record<string, string | undefined>)[helpFor];
-    if (commandHelp !== undefined) {
-      process.stdout.write(`${commandHelp}\n`);
+    const helpFor = command === 'help' ? lenientRest[0] : help ? command : undefined;
+    if (isCommand(helpFor)) {
+      process.stdout.write(`${COMMAND_HELP[helpFor]}\n`);
       return 0;
     }
-    if (values.help === true || command === undefined || command === 'help') {
-      process.stdout.write(`${HELP}\n`);
-      return command === undefined && values.help !== true ? 2 : 0;
+    if (help || command === undefined || command === 'help') {
+      if (command === 'help' && helpFor !== undefined) throw unknownCommand(helpFor);
+      process.stdout.write(`${GLOBAL_HELP}\n`);
+      return command === undefined && !help ? 2 : 0;
     }
+    if (!isCommand(command)) throw unknownCommand(command);
+    const { values: flags, rest } = parseCommandLine(argv, command);
+    const str = (name: FlagName): string | undefined => (typeof flags[name] === 'string' ? flags[name] : undefined);
+    const values = {
+      backend: str('backend'),
+      threads: str('threads'),
+      epochs: str('epochs'),
+      seeds: str('seeds'),
+      out: str('out'),
+      'data-dir': str('data-dir'),
+      'no-save-models': flags['no-save-models'] === true,
+      'label-column': str('label-column'),
+      top: str('top'),
+      rounds: str('rounds'),
+      resume: flags.resume === true,
+      host: str('host'),
+      port: str('port'),
+      tokens: str('tokens'),
+      'tls-cert': str('tls-cert'),
+      'tls-key': str('tls-key'),
+      server: str('server'),
+      id: str('id'),
+      token: str('token'),
+      ca: str('ca'),
+    };
     // Read by the native backend when it loads (in selectBackend, after this).
     if (values.threads !== undefined) process.env.JOINTLY_THREADS = String(parsePositiveInt(values.threads, '--threads'));
     const overrides: RunOverrides = {
@@ -156,9 +108,9 @@ export async function main(argv: string[]): Promise<number> {
       seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
       out: values.out,
       dataDir: values['data-dir'],
-      saveModels: values['no-save-models'] === true ? false : undefined,
+      saveModels: values['no-save-models'] ? false : undefined,
       rounds: values.rounds === undefined ? undefined : parsePositiveInt(values.rounds, '--rounds'),
-      resume: values.resume === true,
+      resume: values.resume,
     };
     const federatedConfig = (): FederatedConfig => {
       const path = rest[0];
@@ -205,10 +157,10 @@ export async function main(argv: string[]): Promise<number> {
         return await tokenCommand(rest, values.tokens, out);
       case 'evaluate':
         return await evaluateCommand(rest, { labelColumn: values['label-column'], dataDir: values['data-dir'], backend: parseBackend(values.backend) }, out);
+      case 'predict':
+        return await predictCommand(rest, { labelColumn: values['label-column'], out: values.out, backend: parseBackend(values.backend), top: values.top === undefined ? undefined : parsePositiveInt(values.top, '--top') }, out);
       case 'info':
         return await infoCommand({ backend: parseBackend(values.backend), dataDir: values['data-dir'] }, out);
-      default:
-        throw new UsageError(`unknown command '${command}'`, 'use one of: demo, run, simulate, server, client, token, evaluate, info (see jointly --help)');
     }
   } catch (err) {
     return out.error(err);

@@ -364,17 +364,20 @@ describe('per-command help', () => {
       client: [/--server <url>/, /--ca <pem>/, /--id/],
       token: [/--tokens <file>/],
       info: [/--backend/],
+      evaluate: [/--label-column <name\|index>/, /--data-dir/],
+      predict: [/--top <k>/, /--out <file>/, /--label-column/],
     };
     // The texts are checked here; that the executable prints them, in both forms, on a few.
     for (const [command, patterns] of Object.entries(options)) {
-      const text = COMMAND_HELP[command] ?? '';
+      const text = COMMAND_HELP[command as keyof typeof COMMAND_HELP];
       assert.match(text, new RegExp(`^usage: jointly ${command}`));
       for (const p of patterns) assert.match(text, p, `${command} --help`);
     }
     const simulate = jointly(['simulate', '--help']);
     const server = jointly(['help', 'server']);
     const client = jointly(['client', '--help']);
-    for (const [r, command] of [[simulate, 'simulate'], [server, 'server'], [client, 'client']] as const) {
+    const evaluate = jointly(['evaluate', '--help']);
+    for (const [r, command] of [[simulate, 'simulate'], [server, 'server'], [client, 'client'], [evaluate, 'evaluate']] as const) {
       assert.equal(r.status, 0, show(r));
       assert.equal(r.stdout, `${COMMAND_HELP[command]}\n`, `${command}'s own help`);
       assert.doesNotMatch(r.stdout, /jointly demo \[options\]\s+mutual learning on MNIST/, `${command} --help is not the global help`);

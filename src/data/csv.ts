@@ -2,17 +2,40 @@
  * CSV tables as classification datasets: numeric feature columns and one label column.
  * Minimal RFC 4180: quoted fields may hold delimiters, newlines and doubled quotes ("").
  */
-import { ConfigError, DataMalformedError } from '../errors.js';
+import { DataMalformedError } from '../errors.js';
 import { labelsFromIndices, labelsFromNames, type EncodedLabels } from './class-labels.js';
+import { fitCsvColumns, encodeCsvTable, type EncodedTable } from './csv-encode.js';
+import { readCsvTable } from './csv-table.js';
 import { makeDataset, type Dataset } from './dataset.js';
+import { DEFAULT_MISSING_VALUES, type CategoricalEncoding, type ColumnRef, type FeaturePipeline, type MissingPolicy } from './feature-pipeline.js';
 
+/** How to read a CSV file into a dataset (the CSV fields of `data`, see config.ts). */
 export interface CsvOptions {
   /** Label column: a name (needs a header) or a 0-based index; default: the last column. */
   labelColumn?: string | number;
-  /** Whether the first row is a header; default 'auto' (see `parseCsv`). */
-  header?: boolean | 'auto';
-  /** Field delimiter, one character; default ','. */
+  /**
+   * Whether the first row is a header; default 'auto' (see `parseCsv`). A number N skips N
+   * leading lines, and the next line is data (scikit-learn's files: 1).
+   */
+  header?: boolean | 'auto' | number;
+  /** Field delimiter, one character; default: detected among `,` `;` tab `|` (see `detectDelimiter`). */
   delimiter?: string;
+  /** Feature columns (names or 0-based indices) in model order; default every column but the label. */
+  featureColumns?: readonly ColumnRef[];
+  /** Missing cells: which cells mean missing (default `DEFAULT_MISSING_VALUES`) and the policy (default `refuse`). */
+  missing?: { values?: readonly string[]; policy?: MissingPolicy };
+  /** Text feature columns: encoding, and optional fixed levels per column. Default: a text feature column is an error. */
+  categorical?: { encoding: CategoricalEncoding; levels?: Readonly<Record<string, readonly string[]>> };
+}
+
+/** A CSV file read as a training file: the dataset, the pipeline that reads files like it, and what was dropped. */
+export interface CsvDataset {
+  /** The dataset; with the `impute` policy its features hold NaN where cells were missing (prepare.ts imputes them). */
+  dataset: Dataset;
+  /** How the file was read and encoded (no impute values or scaling yet: those come from the training split). */
+  pipeline: FeaturePipeline;
+  /** Rows dropped for missing values (policy `drop`). */
+  dropped: number;
 }
 
 /** One record of the file and the 1-based line it starts on. */
@@ -28,18 +51,13 @@ function isNumeric(cell: string): boolean {
   return NUMBER.test(cell.trim());
 }
 
-/** Whether a cell holds text: neither empty nor a number. */
-function isText(cell: string): boolean {
-  return cell.trim() !== '' && !isNumeric(cell);
-}
-
-/** Splits CSV text into records, skipping blank lines; handles CRLF and quoted fields. */
-export function splitRows(text: string, source: string, delimiter: string): CsvRow[] {
+/** Splits CSV text into records, skipping blank lines; handles CRLF and quoted fields. `firstLine` numbers the text's first line (after skipped lines). */
+export function splitRows(text: string, source: string, delimiter: string, firstLine = 1): CsvRow[] {
   const rows: CsvRow[] = [];
   let cells: string[] = [];
   let field = '';
-  let line = 1;
-  let rowLine = 1;
+  let line = firstLine;
+  let rowLine = firstLine;
   let i = 0;
   const endRow = (): void => {
     cells.push(field);
@@ -95,121 +113,89 @@ export function splitRows(text: string, source: string, delimiter: string): CsvR
   return rows;
 }
 
-/** Checks the delimiter option and returns it. */
-function checkDelimiter(delimiter: string): string {
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    throw new ConfigError('delimiter', `must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`);
-  }
-  return delimiter;
-}
-
-/** The shape of a table, for resolving column options. */
-interface TableInfo {
-  readonly width: number;
-  /** Header cells, when the table has a header. */
-  readonly names?: string[];
-  readonly source: string;
-}
-
-/** Resolves the label column option (default: the last column) to a 0-based index. */
-function labelIndex(col: string | number | undefined, table: TableInfo): number {
-  const { width, names, source } = table;
-  if (col === undefined) return width - 1;
-  if (typeof col === 'string') {
-    if (names === undefined) {
-      throw new ConfigError('labelColumn', `'${col}' is a column name but ${source} is read without a header`, 'pass the 0-based column index instead, or header: true');
-    }
-    const at = names.findIndex((n) => n.trim() === col);
-    if (at < 0) throw new ConfigError('labelColumn', `${source} has no column '${col}'`, `use one of: ${names.map((n) => n.trim()).join(', ')}`);
-    return at;
-  }
-  if (!Number.isInteger(col) || col < 0 || col >= width) {
-    throw new ConfigError('labelColumn', `${source} has ${width} columns, so the label column index must be in [0, ${width}), got ${col}`);
-  }
-  return col;
-}
-
-/**
- * Decides whether the first row is a header in 'auto' mode: yes when a feature cell holds text,
- * or when only the label cell holds text while the label cells below it are all numbers.
- */
-function looksLikeHeader(rows: CsvRow[], label: number): boolean {
-  const first = rows[0].cells;
-  if (first.some((c, j) => j !== label && isText(c))) return true;
-  return isText(first[label]) && rows.length > 1 && rows.slice(1).every((r) => isNumeric(r.cells[label] ?? ''));
-}
-
-/** Names a column for messages: `'name' (index 2)` with a header, `index 2` without. */
-function columnName(j: number, names: string[] | undefined): string {
-  return names === undefined ? `column index ${j}` : `column '${names[j].trim()}' (index ${j})`;
-}
-
 /** Maps label cells to class indices: integers as they are, otherwise sorted distinct strings. */
-function encodeLabels(cells: string[]): EncodedLabels {
+export function encodeLabels(cells: string[]): EncodedLabels {
   const values = cells.map((c) => c.trim());
   const asInts = values.map((v) => (isNumeric(v) ? Number(v) : NaN));
   if (asInts.every((y) => Number.isInteger(y) && y >= 0 && y <= 0x7fffffff)) return labelsFromIndices(asInts);
   return labelsFromNames(values);
 }
 
+/** A dataset from encoded rows: NaN (missing, to be imputed) is allowed in the features, everything else is checked by `makeDataset`. */
+export function datasetWithMissing(parts: Dataset, source: string): Dataset {
+  const checked = makeDataset({ ...parts, features: parts.features.map((v) => (Number.isNaN(v) ? 0 : v)) }, source);
+  return { ...checked, features: parts.features };
+}
+
 /**
- * Parses CSV text into a dataset; `source` names it in error messages. With `header: 'auto'`
- * the first row is a header when one of its feature cells is not a number (or only its label
- * cell is text while all labels below are numbers).
+ * Reads CSV text as a training file (see `CsvOptions`): the table, the feature columns and their
+ * encodings fitted on it, the rows encoded, the labels as class indices (integers as they are,
+ * text by sorted name). With `header: 'auto'` the first row is a header when one of its feature
+ * cells is not a number (or only its label cell is text while all labels below are numbers).
+ */
+export function readCsvDataset(text: string, source: string, opts: CsvOptions = {}): CsvDataset {
+  const missingValues = [...(opts.missing?.values ?? DEFAULT_MISSING_VALUES)];
+  const policy = opts.missing?.policy ?? 'refuse';
+  const table = readCsvTable(text, source, {
+    ...(opts.header === undefined ? {} : { header: opts.header }),
+    ...(opts.delimiter === undefined ? {} : { delimiter: opts.delimiter }),
+    ...(opts.labelColumn === undefined ? {} : { labelColumn: opts.labelColumn }),
+    namedColumns: opts.featureColumns?.some((c) => typeof c === 'string') === true,
+  });
+  const fitted = fitCsvColumns(table, {
+    ...(opts.labelColumn === undefined ? {} : { labelColumn: opts.labelColumn }),
+    ...(opts.featureColumns === undefined ? {} : { featureColumns: opts.featureColumns }),
+    missingValues,
+    ...(opts.categorical === undefined ? {} : { categorical: opts.categorical }),
+  });
+  const encoded = encodeCsvTable(table, { columns: fitted.columns, labelColumn: fitted.labelColumn, missingValues, policy, requireLabels: true });
+  const labelCells = encoded.labelCells ?? [];
+  if (labelCells.length === 0) throw new DataMalformedError(`${source}: every row was dropped for missing values (${encoded.dropped} rows)`, "check data.missing.values, or set data.missing.policy to 'impute'");
+  const labels = encodeLabels(labelCells);
+  if (labels.numClasses < 2) {
+    throw new DataMalformedError(`${source}: every row has the label '${labelCells[0]}', a classification dataset needs at least 2 classes`, 'check that data.labelColumn names the label column');
+  }
+  const names = encoded.featureNames;
+  const featureNames = names !== undefined && new Set(names).size === names.length && names.every((n) => n !== '') ? names : undefined;
+  const dataset = datasetWithMissing({ features: encoded.features, sampleShape: [encoded.width], ...labels, ...(featureNames === undefined ? {} : { featureNames }) }, source);
+  const pipeline: FeaturePipeline = {
+    csv: { skipLines: table.skipLines, header: table.names !== undefined, delimiter: table.delimiter, width: table.width },
+    labelColumn: fitted.labelColumn,
+    columns: fitted.columns,
+    missing: { values: missingValues, policy },
+  };
+  return { dataset, pipeline, dropped: encoded.dropped };
+}
+
+/**
+ * Parses CSV text into a dataset; `source` names it in error messages (see `readCsvDataset`,
+ * whose dataset this is). Missing cells are refused unless `opts.missing.policy` says otherwise.
  */
 export function parseCsv(text: string, source: string, opts: CsvOptions = {}): Dataset {
-  const delimiter = checkDelimiter(opts.delimiter ?? ',');
-  const rows = splitRows(text.replace(/^\uFEFF/, ''), source, delimiter);
-  if (rows.length === 0) throw new DataMalformedError(`${source}: the file has no rows`, 'check the path and that the file is a CSV table');
-  const width = rows[0].cells.length;
-  if (width < 2) {
-    throw new DataMalformedError(`${source}: line ${rows[0].line} has 1 column, a dataset needs at least one feature column and a label column`, `if the columns are not separated by '${delimiter}', pass the delimiter option`);
-  }
-  const header = opts.header ?? 'auto';
-  const byName = typeof opts.labelColumn === 'string';
-  // A label column given by name implies a header; otherwise 'auto' looks at the first row.
-  const hasHeader = header === 'auto' ? byName || looksLikeHeader(rows, labelIndex(opts.labelColumn, { width, source })) : header;
-  const names = hasHeader ? rows[0].cells : undefined;
-  const label = labelIndex(opts.labelColumn, { width, names, source });
-  const data = hasHeader ? rows.slice(1) : rows;
-  if (data.length === 0) throw new DataMalformedError(`${source}: the file has a header but no data rows`);
-  const numFeatures = width - 1;
-  const features = new Float32Array(data.length * numFeatures);
-  const labelCells: string[] = [];
-  data.forEach((row, i) => {
-    if (row.cells.length !== width) {
-      throw new DataMalformedError(
-        `${source}: line ${row.line} has ${row.cells.length} fields, expected ${width} as on line ${rows[0].line}`,
-        `check for a missing or extra '${delimiter}' on that line, and quote fields that contain it`,
-      );
-    }
-    let k = i * numFeatures;
-    row.cells.forEach((cell, j) => {
-      if (j === label) return;
-      if (!isNumeric(cell)) {
-        const what = cell.trim() === '' ? 'is empty' : `is not a number: ${JSON.stringify(cell.trim())}`;
-        throw new DataMalformedError(
-          `${source}: line ${row.line}, ${columnName(j, names)} ${what}`,
-          'feature columns must be numeric: remove or impute missing values, encode categories as numbers, or set labelColumn if this is the label',
-        );
-      }
-      const value = Number(cell);
-      if (!Number.isFinite(Math.fround(value))) {
-        throw new DataMalformedError(`${source}: line ${row.line}, ${columnName(j, names)} value ${cell.trim()} is out of float32 range`, 'rescale this column');
-      }
-      features[k++] = value;
-    });
-    if (row.cells[label].trim() === '') {
-      throw new DataMalformedError(`${source}: line ${row.line}, ${columnName(label, names)} (the label) is empty`, 'every row needs a label: remove unlabelled rows');
-    }
-    labelCells.push(row.cells[label]);
+  return readCsvDataset(text, source, opts).dataset;
+}
+
+/**
+ * Reads another CSV file the way a pipeline says (a test file at training, a file at inference):
+ * the same CSV options, columns, encodings and missing-value policy, labels as trimmed cells.
+ * Impute values and scaling are not applied here (see files/model-input.ts).
+ */
+export function encodeCsvWithPipeline(text: string, source: string, pipeline: FeaturePipeline, opts: { requireLabels: boolean; labelColumn?: ColumnRef }): EncodedTable {
+  const csv = pipeline.csv;
+  const missing = pipeline.missing ?? { values: [...DEFAULT_MISSING_VALUES], policy: 'refuse' as const };
+  const labelColumn = opts.labelColumn ?? pipeline.labelColumn;
+  const table = readCsvTable(text, source, {
+    header: csv === undefined ? 'auto' : csv.skipLines > 0 && !csv.header ? csv.skipLines : csv.header,
+    ...(csv === undefined ? {} : { delimiter: csv.delimiter }),
+    ...(labelColumn === undefined ? {} : { labelColumn }),
   });
-  const encoded = encodeLabels(labelCells);
-  if (encoded.numClasses < 2) {
-    throw new DataMalformedError(`${source}: every row has the label '${labelCells[0].trim()}', a classification dataset needs at least 2 classes`, 'check that labelColumn names the label column');
-  }
-  // Columns are matched by name across files only when the names tell them apart.
-  const named = names?.map((n) => n.trim()).filter((_, j) => j !== label);
-  const featureNames = named !== undefined && new Set(named).size === named.length && named.every((n) => n !== '') ? named : undefined;
-  return makeDataset({ features, sampleShape: [numFeatures], ...encoded, ...(featureNames === undefined ? {} : { featureNames }) }, source);
+  const columns = pipeline.columns ?? [...Array(table.width).keys()].filter((j) => j !== (typeof labelColumn === 'number' ? labelColumn : table.width - 1)).map((j) => ({ column: table.names?.[j] ?? j, encoding: 'numeric' as const }));
+  return encodeCsvTable(table, {
+    columns,
+    ...(labelColumn === undefined ? {} : { labelColumn }),
+    missingValues: missing.values,
+    policy: missing.policy,
+    ...(csv === undefined ? {} : { trainWidth: csv.width }),
+    requireLabels: opts.requireLabels,
+  });
 }

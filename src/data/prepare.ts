@@ -6,10 +6,12 @@
 import { DataMalformedError, ShapeMismatchError } from '../errors.js';
 import { createRng, deriveSeed, permutation } from '../engine/random.js';
 import { DataConfigSchema, type DataConfig, type DataConfigInput } from './config.js';
-import { datasetLength, subset, type Dataset } from './dataset.js';
+import { datasetLength, sampleSize, subset, type Dataset } from './dataset.js';
+import type { FeaturePipeline } from './feature-pipeline.js';
+import { applyImpute, applyScaling, fitImputeValues, fitScaling, hasMissing } from './feature-scaling.js';
 import { addLabelNoise } from './label-noise.js';
 import { limitLabels } from './limit-labels.js';
-import { alignToSchema, schemaOf } from './schema.js';
+import { alignToSchema, schemaOf, type DataSchema } from './schema.js';
 import { splitDataset } from './split.js';
 
 export interface ExperimentData {
@@ -23,12 +25,53 @@ export interface ExperimentData {
   labelNoise: number;
   /** Training labels actually corrupted. */
   flippedLabels: number;
+  /**
+   * How raw files become the features (CSV options, columns, missing values with the training
+   * means, scaling from the training split); absent when the data is used as read. Saved with
+   * models (see `experimentSchema`).
+   */
+  pipeline?: FeaturePipeline;
 }
 
 /** The datasets as read, before any split: a training set and, when the data has one, a test set. */
 export interface RawData {
   train: Dataset;
   test?: Dataset;
+  /** How the files were read and encoded (CSV files), before the training statistics are fitted. */
+  pipeline?: FeaturePipeline;
+  /** Rows dropped for missing values (`data.missing.policy: 'drop'`), per file. */
+  dropped?: { train: number; test?: number };
+}
+
+/** The schema saved with a model trained on this data: the training set's, with the feature pipeline when there is one. */
+export function experimentSchema(data: ExperimentData): DataSchema {
+  return { ...schemaOf(data.train), ...(data.pipeline === undefined ? {} : { pipeline: data.pipeline }) };
+}
+
+/** The splits after imputation and scaling fitted on the training split (see `prepareExperimentData`). */
+function fitFeatures(splits: { train: Dataset; validation: Dataset | undefined; test: Dataset }, pipeline: FeaturePipeline | undefined, cfg: DataConfig): { train: Dataset; validation: Dataset | undefined; test: Dataset; pipeline: FeaturePipeline | undefined } {
+  let { train, validation, test } = splits;
+  let fitted = pipeline;
+  const width = sampleSize(train.sampleShape);
+  const map = (f: (values: Float32Array) => Float32Array): void => {
+    train = { ...train, features: f(train.features) };
+    test = { ...test, features: f(test.features) };
+    if (validation !== undefined) validation = { ...validation, features: f(validation.features) };
+  };
+  if (fitted?.missing?.policy === 'impute') {
+    const impute = fitImputeValues(train.features, width);
+    map((v) => applyImpute(v, width, impute));
+    fitted = { ...fitted, missing: { ...fitted.missing, impute } };
+  }
+  for (const [name, ds] of [['training', train], ['test', test], ['validation', validation]] as const) {
+    if (ds !== undefined && hasMissing(ds.features)) throw new DataMalformedError(`the ${name} data has missing feature values`, "set data.missing.policy to 'impute' or 'drop'");
+  }
+  if (cfg.preprocess !== undefined && cfg.preprocess !== 'none') {
+    const scaling = fitScaling(train.features, width, cfg.preprocess);
+    map((v) => applyScaling(v, width, scaling));
+    fitted = { ...(fitted ?? {}), scaling };
+  }
+  return { train, validation, test, pipeline: fitted };
 }
 
 /**
@@ -91,6 +134,9 @@ export function prepareExperimentData(raw: RawData, input: DataConfigInput | Dat
   if (new Set(train.labels).size < 2) {
     throw new DataMalformedError(`the training data of '${cfg.dataset}' has a single class`, 'a classifier needs examples of at least 2 classes; check the label column and the files');
   }
+  // Statistics from the training split only (after the test and validation splits), applied unchanged to the others.
+  const features = fitFeatures({ train, validation, test }, raw.pipeline, cfg);
+  ({ train, validation, test } = features);
   // Noise after the validation split: validation and test stay clean, so curves show true accuracy.
   let flipped = 0;
   if (cfg.labelNoise.rate > 0) {
@@ -106,5 +152,9 @@ export function prepareExperimentData(raw: RawData, input: DataConfigInput | Dat
   let description = parts.join(' / ');
   if (cfg.labelNoise.rate > 0) description += `, ${Math.round(cfg.labelNoise.rate * 100)}% ${cfg.labelNoise.type} label noise`;
   if (cfg.labelsPerClass !== undefined) description += `, ${cfg.labelsPerClass} labels per class`;
-  return { train, validation, test, description, labelNoise: cfg.labelNoise.rate, flippedLabels: flipped };
+  const dropped = (raw.dropped?.train ?? 0) + (raw.dropped?.test ?? 0);
+  if (dropped > 0) description += `, ${dropped} row${dropped === 1 ? '' : 's'} dropped (missing values)`;
+  if (features.pipeline?.missing?.policy === 'impute') description += ', missing values imputed with training means';
+  if ((cfg.preprocess ?? 'none') !== 'none') description += `, ${cfg.preprocess === 'standardize' ? 'standardized' : 'min-max scaled'} with training-split statistics`;
+  return { train, validation, test, description, labelNoise: cfg.labelNoise.rate, flippedLabels: flipped, ...(features.pipeline === undefined ? {} : { pipeline: features.pipeline }) };
 }

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { DataMalformedError, ShapeMismatchError } from '../errors.js';
 import type { Dataset } from './dataset.js';
+import { encodedWidth, FeaturePipelineSchema } from './feature-pipeline.js';
 
 export const DataSchemaSchema = z
   .object({
@@ -20,15 +21,25 @@ export const DataSchemaSchema = z
     numClasses: z.number().int().min(2),
     /** Class names in class-index order (text labels); absent when labels are integers. */
     classNames: z.array(z.string()).min(2).optional(),
+    /**
+     * How a raw data file becomes the model's input, exactly as at training: CSV options, feature
+     * columns and their encodings, missing values and impute values, and the scaling fitted on the
+     * training split (see data/feature-pipeline.ts). Absent in models saved without one (the data
+     * is then used as read).
+     */
+    pipeline: FeaturePipelineSchema.optional(),
   })
   .strict()
   .refine((s) => s.classNames === undefined || s.classNames.length === s.numClasses, { message: 'classNames must have numClasses names', path: ['classNames'] })
   .refine((s) => s.featureNames === undefined || (s.inputShape.length === 1 && s.featureNames.length === s.inputShape[0]), { message: 'featureNames must name every feature of a one-dimensional sample', path: ['featureNames'] })
-  .refine((s) => s.classNames === undefined || new Set(s.classNames).size === s.classNames.length, { message: 'class names must be distinct', path: ['classNames'] });
+  .refine((s) => s.classNames === undefined || new Set(s.classNames).size === s.classNames.length, { message: 'class names must be distinct', path: ['classNames'] })
+  .refine((s) => s.pipeline?.columns === undefined || (s.inputShape.length === 1 && encodedWidth(s.pipeline.columns) === s.inputShape[0]), { message: 'the pipeline\'s columns must make inputShape features', path: ['pipeline', 'columns'] })
+  .refine((s) => s.pipeline?.scaling === undefined || s.pipeline.scaling.offset.length === s.inputShape.reduce((a, b) => a * b, 1), { message: 'the scaling must have one offset and scale per feature', path: ['pipeline', 'scaling'] })
+  .refine((s) => s.pipeline?.missing?.impute === undefined || s.pipeline.missing.impute.length === s.inputShape.reduce((a, b) => a * b, 1), { message: 'impute values must have one value per feature', path: ['pipeline', 'missing', 'impute'] });
 
 export type DataSchema = z.infer<typeof DataSchemaSchema>;
 
-/** The schema a dataset has on its own (its shape, feature names and class names). */
+/** The schema a dataset has on its own (its shape, feature names and class names; no pipeline). */
 export function schemaOf(ds: Dataset): DataSchema {
   return {
     inputShape: [...ds.sampleShape],

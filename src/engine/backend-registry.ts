@@ -1,7 +1,7 @@
 /**
  * Tensor backend selection, browser-safe. `cpu` and `wasm` are always there; faster backends
  * that need Node (`tensorflow`: @tensorflow/tfjs-node; `native`: jointly's own addon on OpenBLAS
- * and oneDNN) are added as providers by backend.ts, which jointly/node loads. Order for `auto`:
+ * and oneDNN) are added as providers by backend.ts, which jointly-ml/node loads. Order for `auto`:
  * the providers in the order they were registered (tensorflow, native), then `wasm`, then `cpu`.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -82,7 +82,7 @@ export async function selectBackend(requested: string = 'auto'): Promise<Backend
   if (name === 'tensorflow' || name === 'native') {
     const provider = providers.find((p) => p.name === name);
     if (provider === undefined) {
-      throw new BackendUnavailableError(`the ${name} backend needs Node.js: it is added by importing 'jointly/node'`, 'import jointly/node first, or use wasm or cpu');
+      throw new BackendUnavailableError(`the ${name} backend needs Node.js: it is added by importing 'jointly-ml/node'`, 'import jointly-ml/node first, or use wasm or cpu');
     }
     const failure = await provider.load();
     if (failure !== null) throw provider.unavailable(failure);

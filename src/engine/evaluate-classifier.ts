@@ -53,16 +53,29 @@ export interface AlignForModelOptions {
   standardClasses?: boolean;
 }
 
-/** The schema data must fit to be scored by a saved classifier: its own, else the model's input shape and unit count. */
-export function modelSchema(saved: SavedModel): DataSchema {
-  const model = checkClassifier(saved);
+/** Options of `modelSchema`. */
+export interface ModelSchemaOptions {
+  /**
+   * Accept a head whose output is a sigmoid (an independent probability per unit): prediction can
+   * read it, scoring by accuracy and cross-entropy over classes cannot. Default false.
+   */
+  sigmoid?: boolean;
+}
+
+/**
+ * The schema data must fit to be scored (or predicted) by a saved classifier: its own, else the
+ * model's input shape and unit count (then its classes are unnamed: indices only).
+ * ShapeMismatchError when the model is not a classifier with one input and one output.
+ */
+export function modelSchema(saved: SavedModel, opts: ModelSchemaOptions = {}): DataSchema {
+  const model = checkClassifier(saved, opts.sigmoid === true);
   if (saved.schema !== undefined) return saved.schema;
   const out = model.outputs[0].shape;
   return { inputShape: model.inputs[0].shape.slice(1).map((d) => d ?? 0), numClasses: out[out.length - 1] as number };
 }
 
 /** The model of a saved classifier with one input and one classification head; ShapeMismatchError otherwise. */
-function checkClassifier(saved: SavedModel): SavedModel['named']['model'] {
+function checkClassifier(saved: SavedModel, sigmoid = false): SavedModel['named']['model'] {
   const { model, heads, outputs } = saved.named;
   const where = `the model in ${saved.source}`;
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
@@ -71,7 +84,7 @@ function checkClassifier(saved: SavedModel): SavedModel['named']['model'] {
   const kind = outputs[heads[0]];
   const out = model.outputs[0].shape;
   const units = out[out.length - 1];
-  if (kind === 'value' || kind === 'sigmoid' || out.length !== 2 || typeof units !== 'number' || units < 2) {
+  if (kind === 'value' || (kind === 'sigmoid' && !sigmoid) || out.length !== 2 || typeof units !== 'number' || units < 2) {
     throw new ShapeMismatchError(`${where} outputs [${out.slice(1).join(', ')}] as ${kind}; a classifier outputs one logit or softmax probability per class`, 'evaluate a classifier with a unit per class (at least 2)');
   }
   if (model.inputs[0].shape.slice(1).some((d) => d === null)) {

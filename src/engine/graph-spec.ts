@@ -32,7 +32,10 @@ export const GraphInputSchema = z
   })
   .strict();
 
-const from = { from: name };
+const from = {
+  /** The input or node this node reads. */
+  from: name,
+};
 
 export const GraphNodeSchema = z.discriminatedUnion('type', [
   /** An MLP body (flatten, hidden dense layers) on one input or node. */
@@ -40,15 +43,23 @@ export const GraphNodeSchema = z.discriminatedUnion('type', [
   /** A CNN body (conv blocks, flatten, dense layers) on one image input or node. */
   CnnSpecSchema.omit({ name: true }).extend(from).strict(),
   /** Joins two or more inputs or nodes by concatenating their (flattened) features. */
-  z.object({ type: z.literal('concat'), from: z.array(name).min(2) }).strict(),
+  z
+    .object({
+      type: z.literal('concat'),
+      /** The inputs or nodes to concatenate, in order. */
+      from: z.array(name).min(2),
+    })
+    .strict(),
   /** A tfjs model given in code (not in a JSON file), applied to one input or node; the same model object in two graphs shares its weights. */
   z
     .object({
       type: z.literal('model'),
+      /** The input or node the model reads, or several for a model with several inputs. */
       from: z.union([name, z.array(name).min(1)]),
+      /** The tfjs LayersModel itself (code only). */
       model: z.custom<tfl.LayersModel>(
         (v) => v instanceof tfl.LayersModel,
-        "a tfjs LayersModel made with jointly's tfjs-layers (import { tfl } from 'jointly'); model nodes are made in code, not in config files",
+        "a tfjs LayersModel made with jointly's tfjs-layers (import { tfl } from 'jointly-ml'); model nodes are made in code, not in config files",
       ),
     })
     .strict(),

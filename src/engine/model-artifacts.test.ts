@@ -6,7 +6,7 @@ import type { DataSchema } from '../data/schema.js';
 import { DataMalformedError } from '../errors.js';
 import { selectBackend } from './backend-registry.js';
 import { readParams } from './flat-params.js';
-import { modelFromArtifacts, modelToArtifacts, savedModelFromArtifacts, type ModelArtifacts, type SavedRound } from './model-artifacts.js';
+import { modelFromArtifacts, modelToArtifacts, PROBABILITIES_BY_OUTPUT, probabilitiesEntry, savedModelFromArtifacts, type ModelArtifacts, type SavedRound } from './model-artifacts.js';
 import { buildModel } from './model-spec.js';
 import { errorLike } from './testing.js';
 
@@ -113,6 +113,46 @@ describe('model artifacts with a data schema', () => {
     const artifacts = await modelToArtifacts(model, { round: ROUND });
     const json = { ...artifacts.json, jointly: { ...artifacts.json.jointly, round: { ...ROUND, round: 0 } } };
     await assert.rejects(savedModelFromArtifacts(json, [artifacts.weights], 'r'), errorLike(DataMalformedError, /"round" of the "jointly" entry is malformed/, /round/));
+    model.dispose();
+  });
+});
+
+describe('model.json says what its output is, for users of plain tfjs', () => {
+  test('a logits head records tf.softmax(output), and applying it to model.predict gives probabilities that sum to 1', async () => {
+    // Arrange
+    const model = mlp(3);
+    // Act
+    const artifacts = await modelToArtifacts(model, { schema: SCHEMA });
+    const entry = (JSON.parse(JSON.stringify(artifacts.json)) as { jointly: { outputs: Record<string, string>; probabilities: Record<string, string>; schema: DataSchema } }).jointly;
+    const probs = Array.from(tf.tidy(() => tf.softmax(model.predict(tf.tensor2d([[0.1, -2, 3, 0.5]])) as tf.Tensor).dataSync()));
+    // Assert
+    assert.deepEqual(entry.outputs, { y: 'logits' });
+    assert.deepEqual(entry.probabilities, { y: PROBABILITIES_BY_OUTPUT.logits });
+    assert.equal(entry.probabilities.y, 'tf.softmax(output)');
+    assert.deepEqual(entry.schema.classNames, SCHEMA.classNames);
+    assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    model.dispose();
+  });
+
+  test('softmax and sigmoid heads are read as they are; a regression head has no probabilities', () => {
+    assert.deepEqual(probabilitiesEntry({ a: 'softmax', b: 'sigmoid', c: 'value', d: 'logits' }), {
+      a: 'output',
+      b: PROBABILITIES_BY_OUTPUT.sigmoid,
+      d: 'tf.softmax(output)',
+    });
+  });
+
+  test('a model.json written before `probabilities` existed still loads, with its output kinds', async () => {
+    // Arrange: an entry as older versions wrote it (no probabilities).
+    const model = mlp(4);
+    const artifacts = await modelToArtifacts(model, { schema: SCHEMA });
+    const { probabilities: _dropped, ...older } = artifacts.json.jointly ?? { inputs: [], heads: [], outputs: {} };
+    // Act
+    const saved = await savedModelFromArtifacts({ ...artifacts.json, jointly: older }, [artifacts.weights], 'older');
+    // Assert
+    assert.deepEqual(saved.named.outputs, { y: 'logits' });
+    assert.deepEqual(saved.schema, SCHEMA);
+    saved.named.model.dispose();
     model.dispose();
   });
 });

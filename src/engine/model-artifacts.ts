@@ -36,11 +36,38 @@ export const SavedRoundSchema = z
   .strict();
 export type SavedRound = z.infer<typeof SavedRoundSchema>;
 
+/**
+ * How a user of plain tfjs turns a head's output into class probabilities, by its output kind:
+ * `output` is the head's tensor (`model.predict(x)` for a model with one head). Regression heads
+ * (`value`) have none.
+ */
+export const PROBABILITIES_BY_OUTPUT: Readonly<Record<Exclude<HeadOutput, 'value'>, string>> = {
+  logits: 'tf.softmax(output)',
+  softmax: 'output',
+  sigmoid: 'output (an independent probability per unit; they need not sum to 1)',
+};
+
+/** `probabilities` of the `jointly` entry: per classification head, the expression of `PROBABILITIES_BY_OUTPUT`. */
+export function probabilitiesEntry(outputs: Readonly<Record<string, HeadOutput>>): Record<string, string> {
+  const entry: Record<string, string> = {};
+  for (const [head, kind] of Object.entries(outputs)) if (kind !== 'value') entry[head] = PROBABILITIES_BY_OUTPUT[kind];
+  return entry;
+}
+
 /** What jointly adds to `model.json`: how a member reads the model, and what data it expects. */
 export interface JointlyModelNames {
+  /** Names of the model's inputs, in the order of `model.inputs`. */
   inputs: string[];
+  /** Names of the model's heads, in the order of `model.outputs`. */
   heads: string[];
+  /** What each head outputs: `logits` (jointly's own models), `softmax` or `sigmoid` probabilities, or a regression `value` (see head-output.ts). */
   outputs: Record<string, HeadOutput>;
+  /**
+   * For users of plain tfjs: per classification head, how to get class probabilities from its
+   * output, e.g. `"tf.softmax(output)"` for logits (see `PROBABILITIES_BY_OUTPUT`). Written from
+   * `outputs` on save and not read back (`outputs` is what counts); absent in older files.
+   */
+  probabilities?: Record<string, string>;
   /** The schema of the data the model was trained on (see data/schema.ts); absent in models saved without one. */
   schema?: DataSchema;
   /** Federated global models: the round they come from (absent otherwise). */
@@ -162,6 +189,7 @@ export function namesEntry(named: NamedModel, opts: ModelArtifactsOptions = {}):
     inputs: [...named.inputs],
     heads: [...named.heads],
     outputs: { ...named.outputs },
+    probabilities: probabilitiesEntry(named.outputs),
     ...(opts.schema === undefined ? {} : { schema: structuredClone(opts.schema) }),
     ...(opts.round === undefined ? {} : { round: { ...opts.round } }),
   };

@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/dataset.js';
 import { loadEvaluationData } from '../data/files/load.js';
+import { loadModelInput } from '../data/files/model-input.js';
 import { loadCsv, loadJsonl } from '../data/files/tabular-files.js';
 import type { DataSchema } from '../data/schema.js';
 import { ConfigError, DataMalformedError, DataMissingError, messageOf, OutputError } from '../errors.js';
@@ -146,9 +147,25 @@ interface NamedData {
   standardClasses: boolean;
 }
 
-/** Reads `<data>`: a .csv or .jsonl file, or a built-in dataset's test split. */
-function readEvaluationData(spec: string, opts: EvaluateSavedModelOptions): NamedData {
+/**
+ * Reads `<data>`: a .csv or .jsonl file, or a built-in dataset's test split. When the model's
+ * schema has a feature pipeline, a file is read through it (`loadModelInput`: the CSV options,
+ * columns, encodings, missing values and scaling of training).
+ */
+function readEvaluationData(spec: string, opts: EvaluateSavedModelOptions, schema?: DataSchema): NamedData {
   const lower = spec.toLowerCase();
+  if (schema?.pipeline !== undefined && (lower.endsWith('.csv') || lower.endsWith('.jsonl'))) {
+    const input = loadModelInput(spec, schema, { requireLabels: true, ...(opts.labelColumn === undefined ? {} : { labelColumn: opts.labelColumn }) });
+    const data: Dataset = {
+      features: input.features,
+      sampleShape: input.sampleShape,
+      labels: input.labels ?? new Int32Array(0),
+      numClasses: schema.numClasses,
+      ...(schema.classNames === undefined ? {} : { classNames: schema.classNames }),
+      ...(schema.featureNames === undefined ? {} : { featureNames: schema.featureNames }),
+    };
+    return { data, description: input.description, standardClasses: false };
+  }
   if ((EVALUATION_DATASETS as readonly string[]).includes(spec)) {
     if (opts.labelColumn !== undefined) throw new ConfigError('labelColumn', `applies to CSV files, not to the built-in dataset ${spec}`, 'leave out --label-column');
     const ev = loadEvaluationData({ dataset: spec as (typeof EVALUATION_DATASETS)[number], ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }) }, 0);
@@ -177,13 +194,14 @@ function readEvaluationData(spec: string, opts: EvaluateSavedModelOptions): Name
  * layers model with one input and one classification output) on a dataset: a `.csv` or `.jsonl`
  * file, a built-in dataset's test split (`mnist`, `fashion-mnist`), or a dataset in memory. When
  * the model records its data schema, the data is aligned to it first (text labels through its
- * class names, CSV columns by header name); an unknown class is a DataMalformedError (exit 3), a
+ * class names, CSV columns by header name; a file goes through the schema's feature pipeline, as
+ * at training, when it has one); an unknown class is a DataMalformedError (exit 3), a
  * missing column or a wrong feature count a ShapeMismatchError (exit 4). The model is disposed.
  */
 export async function evaluateSavedModel(dir: string, data: string | Dataset, opts: EvaluateSavedModelOptions = {}): Promise<SavedModelEvaluation> {
   const saved = await loadSavedModel(dir);
   try {
-    const input: NamedData = typeof data === 'string' ? readEvaluationData(data, opts) : { data, description: `${data.labels.length} rows in memory`, standardClasses: false };
+    const input: NamedData = typeof data === 'string' ? readEvaluationData(data, opts, saved.schema) : { data, description: `${data.labels.length} rows in memory`, standardClasses: false };
     const source = typeof data === 'string' ? data : 'the data';
     const aligned = alignForModel(saved, input.data, { source, standardClasses: input.standardClasses });
     const scores = evaluateClassifier(saved, aligned, opts.batchSize === undefined ? {} : { batchSize: opts.batchSize });

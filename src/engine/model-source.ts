@@ -1,7 +1,7 @@
 /**
  * Where a member's model comes from: built from a spec (`mlp`, `cnn`, `graph`) or loaded from a
  * saved tfjs layers model (`saved`), e.g. a model trained by an earlier run or outside jointly.
- * Loading needs files: the loader is passed in (jointly/node has one), so this file stays browser-safe.
+ * Loading needs files: the loader is passed in (jointly-ml/node has one), so this file stays browser-safe.
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -44,7 +44,7 @@ export interface CreateModelOptions {
   seed: number;
   /** Model name (tfjs layer names are prefixed with it). */
   name?: string;
-  /** Reads `saved` models; without it they cannot be used (in Node: `loadNamedModel` from jointly/node). */
+  /** Reads `saved` models; without it they cannot be used (in Node: `loadNamedModel` from jointly-ml/node). */
   loadSaved?: SavedModelLoader;
 }
 
@@ -70,7 +70,7 @@ export async function createModel(specInput: MemberModelSpecInput, opts: CreateM
       return buildGraphModel(spec, { fields: opts.fields, seed: opts.seed, ...(opts.name === undefined ? {} : { name: opts.name }) });
     case 'saved': {
       if (opts.loadSaved === undefined) {
-        throw new ConfigError('models', `the saved model ${spec.path} cannot be read here: no model loader was given`, "in Node, pass loadSaved: loadNamedModel (from 'jointly/node'); in a browser, build the model and pass it in code");
+        throw new ConfigError('models', `the saved model ${spec.path} cannot be read here: no model loader was given`, "in Node, pass loadSaved: loadNamedModel (from 'jointly-ml/node'); in a browser, build the model and pass it in code");
       }
       const named = await opts.loadSaved(spec.path);
       named.model.trainable = spec.trainable;

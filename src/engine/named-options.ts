@@ -34,7 +34,7 @@ export function keyedOptionsSchema<Key extends string, Extra extends z.ZodRawSha
         const { options, ...rest } = value as { options?: unknown };
         return typeof options === 'object' && options !== null ? { ...rest, ...options } : value;
       },
-      z.object({ [key]: z.enum(names as [string, ...string[]], { message: `unknown ${kind}; use one of: ${names.join(', ')}` }), ...extra }).catchall(z.unknown()),
+      z.object({ [key]: z.enum(names as [string, ...string[]], { message: `unknown ${kind}; use one of: ${names.join(', ')}` }).describe(`The ${kind} (\`jointly info\` lists them); its options sit beside this key.`), ...extra }).catchall(z.unknown()),
     )
     .superRefine((value, ctx) => {
       const owner = find(value[key] as string);

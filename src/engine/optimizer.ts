@@ -10,7 +10,9 @@ export const OptimizerSpecSchema = z.discriminatedUnion('name', [
       name: z.literal('adam'),
       /** Step size. Default 1e-3. */
       learningRate: z.number().positive().default(1e-3),
+      /** Decay of the running mean of gradients. Default 0.9. */
       beta1: z.number().min(0).max(1).default(0.9),
+      /** Decay of the running mean of squared gradients. Default 0.999. */
       beta2: z.number().min(0).max(1).default(0.999),
       /** Added to the denominator. Default 1e-8 (PyTorch's default). */
       epsilon: z.number().positive().default(1e-8),

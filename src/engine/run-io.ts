@@ -1,6 +1,6 @@
 /**
  * How a run reads what is not in memory: the datasets its data config names, and saved models.
- * The core is browser-safe and has no files, so runs take this from their caller: jointly/node's
+ * The core is browser-safe and has no files, so runs take this from their caller: jointly-ml/node's
  * `nodeIo` reads files; a browser app can read from anywhere it likes (fetch, IndexedDB).
  */
 import type { DataConfig } from '../data/config.js';

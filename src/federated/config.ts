@@ -11,6 +11,7 @@ import { BACKEND_NAMES } from '../engine/backend.js';
 import { OptimizerSpecSchema } from '../engine/optimizer.js';
 import { MAX_SEED } from '../engine/random.js';
 import { DataConfigSchema } from '../data/config.js';
+import { checkFederatedData } from '../data/federated-data-rules.js';
 import { AttackSpecSchema } from './attacks/attack.js';
 import { PartitionSpecSchema } from './partition/partition.js';
 import { StrategySpecSchema } from './strategies/options.js';
@@ -56,6 +57,7 @@ export const SimulationConfigSchema = z
     clientTestFraction: z.number().min(0).lt(1).default(0),
     /** Malicious clients, to test robust strategies. Default none. */
     attack: AttackSpecSchema.optional(),
+    /** The baselines trained on the same data and budget (local-only, pooled). */
     baselines: BaselinesConfigSchema.prefault({}),
   })
   .strict();
@@ -70,6 +72,7 @@ export const ServerConfigSchema = z
     tokens: z.string().optional(),
     /** TLS certificate and key (PEM files): the server then speaks wss://. */
     tlsCert: z.string().optional(),
+    /** Private key (PEM file) of `tlsCert`; give both or neither. */
     tlsKey: z.string().optional(),
     /** Seconds between heartbeats; a client silent for 3 heartbeats is dropped. Default 10. */
     heartbeatSeconds: z.number().positive().default(10),
@@ -160,7 +163,7 @@ export const FederatedConfigSchema = z
     /** Tensor backend. Default `auto`. */
     backend: z.enum(BACKEND_NAMES).default('auto'),
     /** Simulation: the data split over the clients, and the test set. Server: the held-out set it evaluates the global model on. */
-    data: DataConfigSchema.prefault({}),
+    data: DataConfigSchema.superRefine(checkFederatedData).prefault({}),
     /** The global model. */
     model: TaskModelSpecSchema,
     /** Every client's local optimizer, fresh each round. Default SGD, lr 0.01, momentum 0.9 (Li et al. 2021). */
@@ -169,8 +172,11 @@ export const FederatedConfigSchema = z
     strategy: StrategySpecSchema.prefault({ name: 'fedavg' }),
     /** Rounds in total. Default 10. */
     rounds: z.number().int().min(1).default(10),
+    /** Which clients each round asks, and how long it waits for them. */
     sampling: SamplingConfigSchema.prefault({}),
+    /** `jointly simulate` only: the virtual clients, their partition, attacks and baselines. */
     simulation: SimulationConfigSchema.prefault({}),
+    /** `jointly server` only: where it listens, TLS, tokens and the limits on connections. */
     server: ServerConfigSchema.prefault({}),
     bounds: BoundsConfigSchema.prefault({}),
     output: FederatedOutputConfigSchema.prefault({}),

@@ -96,3 +96,24 @@ describe('federated report with diverged baselines', () => {
     assert.doesNotMatch(federatedTable(i, s) + federatedMarkdown(i), /diverged/);
   });
 });
+
+describe('federated report with class names', () => {
+  it('the label histograms are headed by the class names, and the report lists them in index order', () => {
+    // Arrange
+    const i = input({ histograms: { counts: [[3, 1], [0, 4]] }, classNames: ['benign', 'malignant'] });
+    // Act
+    const md = federatedMarkdown(i);
+    // Assert
+    assert.match(md, /Classes \(in index order\): benign, malignant\./);
+    assert.match(md, /\| client \|\s+n \| benign \| malignant \|\n/);
+    assert.match(md, /\|\s+0 \|\s+4 \|\s+3 \|\s+1 \|/);
+    assert.doesNotMatch(md, /\| client \|\s+n \|\s+0 \|\s+1 \|/);
+  });
+
+  it('without class names the histogram columns are the class indices and no class line is written', () => {
+    const md = federatedMarkdown(input({ histograms: { counts: [[3, 1], [0, 4]] } }));
+
+    assert.match(md, /\| client \|\s+n \|\s+0 \|\s+1 \|\n/);
+    assert.doesNotMatch(md, /Classes \(in index order\)/);
+  });
+});

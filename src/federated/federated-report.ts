@@ -25,8 +25,10 @@ export interface FederatedReportInput {
   diverged?: Baselines['diverged'];
   /** Epochs of the baselines (rounds × local epochs). */
   baselineEpochs?: number;
-  /** Per-client label counts, clients × classes (simulation only). */
+  /** Per-client label counts, clients × classes (simulation only); the table's columns are `classNames`, else `FederatedReportInput.classNames`, else the class indices. */
   histograms?: { counts: readonly (readonly number[])[]; classNames?: readonly string[] };
+  /** The task's class names in index order (data.classes, or text labels); absent when its classes are unnamed integers. */
+  classNames?: readonly string[];
   malicious?: readonly string[];
   notes?: readonly string[];
 }
@@ -139,6 +141,7 @@ export function accuracySvg(input: FederatedReportInput): string {
 export function federatedMarkdown(input: FederatedReportInput): string {
   const s = summarizeFederated(input);
   const lines: string[] = [`# ${input.title}`, '', `Strategy ${input.strategy}, backend ${input.backend}.`, ''];
+  if (input.classNames !== undefined) lines.push(`Classes (in index order): ${input.classNames.join(', ')}.`, '');
   lines.push('## Joint vs alone', '', '```', federatedTable(input, s), '```', '', federatedVerdict(s), '');
   if (input.baselineEpochs !== undefined && (input.localOnly !== undefined || input.pooled !== undefined || input.diverged !== undefined)) {
     lines.push(`Baselines trained ${input.baselineEpochs} epochs each (rounds × local epochs), from the same initial model, evaluated on the same test set.`, '');
@@ -175,7 +178,7 @@ export function federatedMarkdown(input: FederatedReportInput): string {
       '',
       `Classes present per client: ${h.meanClassesPresent.toFixed(2)} on average (effective classes ${h.meanEffectiveClasses.toFixed(2)}).`,
       '',
-      renderHistogramTable(input.histograms.counts, { classNames: input.histograms.classNames, maxRows: 50 }),
+      renderHistogramTable(input.histograms.counts, { classNames: input.histograms.classNames ?? input.classNames, maxRows: 50 }),
       '',
     );
   }

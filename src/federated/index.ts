@@ -1,10 +1,10 @@
 /**
- * jointly/federated: federated learning's browser-safe parts. Strategies (configure a round,
+ * jointly-ml/federated: federated learning's browser-safe parts. Strategies (configure a round,
  * aggregate its replies) and their math as pure functions over Float32Arrays, partitions of a
  * labelled dataset over clients, attacks for robustness tests, the wire protocol's codec, the
  * federated task, and a client session that speaks the protocol without knowing the transport.
  * The WebSocket server and client, the worker-thread simulation and checkpoints are Node parts:
- * see `jointly/node`.
+ * see `jointly-ml/node`.
  */
 export type { Strategy, RoundContext, FitInstructions, FitReply, FitFailure, AggregateResult, StrategyState, Vectors, RoundConfig, ConfigValue } from './strategy.js';
 export { createStrategy, listStrategies, STRATEGY_NAMES, AGGREGATORS, SERVER_OPTIMIZERS, CLIENT_ALGORITHMS, type RegisteredStrategy } from './strategies/registry.js';

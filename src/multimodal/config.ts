@@ -70,6 +70,8 @@ export const CoTrainingConfigSchema = CoTrainingOptionsSchema.omit({ init: true 
  */
 export const CrossModalConfigSchema = CrossModalMutualOptionsSchema.omit({ init: true, epochs: true, batchSize: true, optimizer: true })
   .extend({
+    /** Label-noise rate of the training data, when known (co-teaching's default forget rate). Default 0. */
+    labelNoise: CrossModalMutualOptionsSchema.shape.labelNoise,
     /** The mutual method, `"dml"` or `{ "name": "dml", ...options }`. Default dml. */
     method: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), namedOptionsSchema('mutual method', MUTUAL_METHOD_NAMES, findMutualMethod, {})).prefault({ name: 'dml' }),
   })

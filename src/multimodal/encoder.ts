@@ -25,11 +25,11 @@ export interface EncoderContext {
 }
 
 export interface EncodedModality {
-  /** [batch, width]: the sample's embedding. */
+  /** Shape [batch, width]: the sample's embedding. */
   readonly vector: tfl.SymbolicTensor;
-  /** [batch, steps, width]: per-token or per-position embeddings, for sequence fusions. */
+  /** Shape [batch, steps, width]: per-token or per-position embeddings, for sequence fusions. */
   readonly sequence?: tfl.SymbolicTensor;
-  /** [batch, steps]: 1 for a real step, 0 for padding, when `sequence` has padding. */
+  /** Shape [batch, steps]: 1 for a real step, 0 for padding, when `sequence` has padding. */
   readonly sequenceMask?: tfl.SymbolicTensor;
 }
 

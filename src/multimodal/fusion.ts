@@ -13,7 +13,7 @@ export interface FusionInput extends EncodedModality {
   /** The modality's name. */
   readonly name: string;
   /**
-   * [batch, 1]: 1 where the sample has the modality, 0 where it is missing. When the model has
+   * Shape [batch, 1]: 1 where the sample has the modality, 0 where it is missing. When the model has
    * missing-modality handling, `vector` is already the learned "missing" embedding where this is 0;
    * fusions that average or attend over modalities should also leave absent ones out with it.
    */

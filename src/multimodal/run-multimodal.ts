@@ -31,7 +31,7 @@ import type { AlignmentResult } from './alignment/alignment-result.js';
 import { runAlignment, type ZeroShotPrompts } from './alignment/run-alignment.js';
 import { ConfigError } from '../errors.js';
 
-/** The raw data of a run: a training and a test split (see `loadMultimodalData` in jointly/node). */
+/** The raw data of a run: a training and a test split (see `loadMultimodalData` in jointly-ml/node). */
 export interface MultimodalRawData {
   readonly train: MultimodalDataset;
   readonly test: MultimodalDataset;
@@ -55,7 +55,7 @@ export type MultimodalEvent =
   | { type: 'teaching-end'; seed: number; method: 'co-training' | 'cross-modal' | 'alignment'; markdown: string };
 
 export interface RunMultimodalOptions {
-  /** The data: in Node, `loadMultimodalData(config.data)` from jointly/node; in memory, your own splits. */
+  /** The data: in Node, `loadMultimodalData(config.data)` from jointly-ml/node; in memory, your own splits. */
   loadData: (config: MultimodalConfig) => MultimodalRawData;
   onEvent?: (event: MultimodalEvent) => void | Promise<void>;
   /** Name of the active backend, for the result. Default `tf.getBackend()`. */

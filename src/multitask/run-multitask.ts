@@ -61,7 +61,7 @@ export type MultitaskEvent =
 export interface RunMultitaskOptions {
   /** Progress, per-epoch metrics and finished phases. */
   onEvent?: (event: MultitaskEvent) => void | Promise<void>;
-  /** The data of a seed: in Node, `loadMultitaskData` from jointly/node reads the config's files; in memory, return your own datasets. */
+  /** The data of a seed: in Node, `loadMultitaskData` from jointly-ml/node reads the config's files; in memory, return your own datasets. */
   loadData: (config: MultitaskConfig, seed: number) => MultitaskData;
   /** Name of the active backend, for the result. Default `tf.getBackend()`. */
   backend?: string;

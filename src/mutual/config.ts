@@ -18,7 +18,12 @@ export const MethodConfigSchema = z
       const { options, ...rest } = value as { options?: unknown };
       return typeof options === 'object' && options !== null ? { ...rest, ...options } : value;
     },
-    z.object({ name: z.enum(methodNames) }).catchall(z.unknown()),
+    z
+      .object({
+        /** The mutual-learning method (`jointly info` lists them); its options sit next to the name. */
+        name: z.enum(methodNames),
+      })
+      .catchall(z.unknown()),
   )
   .superRefine((value, ctx) => {
     const method = findMutualMethod(value.name);
@@ -45,6 +50,7 @@ function getOptions(name: string, options: unknown): unknown {
   return method === undefined ? options : method.options.parse(options);
 }
 
+/** Training of every model: epochs, batch size, optimizer and the budget, the same for each arm of a comparison. */
 export const TrainingConfigSchema = z
   .object({
     /** Passes over the training data. Default 10. */
@@ -83,7 +89,9 @@ export const MutualConfigSchema = z
       .array(MemberModelSpecSchema)
       .min(1)
       .refine((models) => models.some((m) => m.type !== 'saved' || m.trainable), 'at least one model must be trainable'),
+    /** The mutual-learning method and its options, e.g. `{ "name": "dml", "temperature": 1 }`. */
     method: MethodConfigSchema,
+    /** Epochs, batch size and optimizer, the same for the alone and the joint phase. */
     training: TrainingConfigSchema.prefault({}),
     output: OutputConfigSchema.prefault({}),
   })

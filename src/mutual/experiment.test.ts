@@ -58,7 +58,9 @@ test('saved members carry their training data\'s schema and evaluate on a file w
   );
   const member = join(run.runDir, 'models', 'seed-0', 'joint', 'mlp-1');
   const saved = await loadSavedModel(member);
-  assert.deepEqual(saved.schema, { inputShape: [3], featureNames: ['u', 'v', 'w'], numClasses: 2, classNames: ['ham', 'spam'] });
+  const { pipeline, ...schema } = saved.schema ?? {};
+  assert.deepEqual(schema, { inputShape: [3], featureNames: ['u', 'v', 'w'], numClasses: 2, classNames: ['ham', 'spam'] });
+  assert.equal(pipeline?.columns?.length, 3, 'the feature pipeline is saved with the model');
   // The member's numbers on the whole file, from the engine's evaluate() and from the saved model on the shuffled file.
   const m = createMember({ name: 'm', ...saved.named, optimizer: createOptimizer({ name: 'sgd' }) });
   const reference = evaluate({ members: [m], data: datasetSource(loadCsv(data)) }).members[0];

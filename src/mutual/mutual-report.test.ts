@@ -75,3 +75,23 @@ test('curvesSvg draws a joint (solid) and an alone (dashed) line per model, in p
   const yTicks = [...svg.matchAll(/<text [^>]*text-anchor="end">([^<]*)<\/text>/g)].map((m) => Number(m[1]));
   assert.ok(yTicks.length >= 2 && Math.min(...yTicks) >= 35 && Math.max(...yTicks) <= 65, `y ticks in percent: ${yTicks.join(', ')}`);
 });
+
+test('the report names the classes: given names first, else data.classes, else says they are unnamed', () => {
+  // Arrange
+  const named: MutualResult = { ...RESULT, config: MutualConfigSchema.parse({
+      mode: 'mutual',
+      seeds: [0, 1],
+      models: [{ type: 'mlp', hidden: [32, 16] }, { type: 'cnn', conv: [{ filters: 8 }, { filters: 4 }] }, { type: 'mlp' }],
+      method: { name: 'distillation', temperature: 3 },
+      data: { dataset: 'mnist', classes: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'] },
+    }) };
+  const c = mutualComparison(RESULT);
+  // Act
+  const given = mutualReportMarkdown(RESULT, c, 'cpu', { classNames: ['benign', 'malignant'] });
+  const fromConfig = mutualReportMarkdown(named, c, 'cpu');
+  const unnamed = mutualReportMarkdown(RESULT, c, 'cpu');
+  // Assert
+  assert.match(given, /^- classes: benign, malignant$/m);
+  assert.match(fromConfig, /^- classes: zero, one, two, three, four, five, six, seven, eight, nine$/m);
+  assert.match(unnamed, /^- classes: unnamed \(integer labels; name them with data\.classes\)$/m);
+});

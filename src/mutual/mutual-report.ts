@@ -33,13 +33,30 @@ function describeModel(m: MutualResult['config']['models'][number]): string {
   return `saved ${m.path}${m.trainable ? '' : ' (frozen)'}`;
 }
 
+/** Options of `mutualReportMarkdown`. */
+export interface MutualReportOptions {
+  /**
+   * Class names in index order, as the run's saved models record them (the training data's
+   * schema: text labels, or integer labels named by data.classes). Default: `data.classes` of the
+   * config; with neither, the report says the classes are unnamed.
+   */
+  classNames?: readonly string[];
+}
+
+/** The run's class names: given, else the config's data.classes. */
+export function mutualClassNames(result: MutualResult, opts: MutualReportOptions = {}): readonly string[] | undefined {
+  return opts.classNames ?? result.config.data.classes;
+}
+
 /** Markdown report: setup, table, verdict, per-seed numbers. */
-export function mutualReportMarkdown(result: MutualResult, comparison: Comparison, backend: string): string {
+export function mutualReportMarkdown(result: MutualResult, comparison: Comparison, backend: string, opts: MutualReportOptions = {}): string {
   const c = result.config;
+  const names = mutualClassNames(result, opts);
   const lines = [
     `# jointly: ${result.method}, joint vs alone`,
     '',
     `- data: ${result.data}`,
+    `- classes: ${names === undefined ? 'unnamed (integer labels; name them with data.classes)' : names.join(', ')}`,
     `- models: ${c.models.map(describeModel).join(', ')}`,
     `- training: ${c.training.epochs} epochs, batch ${c.training.batchSize}, ${c.training.optimizer.name} lr ${c.training.optimizer.learningRate}`,
     `- method options: ${JSON.stringify(c.method.options)}`,

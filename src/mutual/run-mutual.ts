@@ -12,8 +12,8 @@ import { deriveSeed } from '../engine/random.js';
 import type { RunIo } from '../engine/run-io.js';
 import { train, type EpochRecord, type TrainProgress } from '../engine/trainer.js';
 import { describeFields, toFields } from '../data/fields.js';
-import { prepareExperimentData, type ExperimentData, type RawData } from '../data/prepare.js';
-import { schemaOf, type DataSchema } from '../data/schema.js';
+import { experimentSchema, prepareExperimentData, type ExperimentData, type RawData } from '../data/prepare.js';
+import type { DataSchema } from '../data/schema.js';
 import { ConfigError, DataMissingError } from '../errors.js';
 import { independentObjective } from './methods/independent.js';
 import { MutualConfigSchema, type MutualConfig, type MutualConfigInput } from './config.js';
@@ -66,7 +66,7 @@ export interface RunMutualOptions {
    * and label noise still apply; its dataset and file fields are not used.
    */
   data?: RawData;
-  /** Reads the data files the config names and `saved` models (in Node: `nodeIo` from jointly/node). */
+  /** Reads the data files the config names and `saved` models (in Node: `nodeIo` from jointly-ml/node). */
   io?: RunIo;
 }
 
@@ -115,7 +115,7 @@ function rawData(config: MutualConfig, opts: RunMutualOptions): RawData {
   if (opts.io === undefined) {
     throw new DataMissingError(
       `the config's data (dataset '${config.data.dataset}') is read from files, and no io was given to read them`,
-      "in Node, pass io: nodeIo (from 'jointly/node'); anywhere, pass data: { train, test } in memory",
+      "in Node, pass io: nodeIo (from 'jointly-ml/node'); anywhere, pass data: { train, test } in memory",
     );
   }
   return opts.io.loadData(config.data);
@@ -190,7 +190,8 @@ export async function runMutual(input: MutualConfigInput | MutualConfig, opts: R
       const aloneTest = evaluate({ members: aloneScored, data: testSource, head });
       const jointTest = evaluate({ members: setup.trained, data: testSource, head });
       // The alone phase trained the whole cohort (e.g. also the distillation teacher): all of it is handed on.
-      const schema = schemaOf(data.train);
+      // The feature pipeline (CSV options, encodings, impute values, scaling) travels with the models.
+      const schema = experimentSchema(data);
       await emit({ type: 'phase-end', seed, phase: 'alone', test: aloneTest, members: alone, schema });
       await emit({ type: 'phase-end', seed, phase: 'joint', test: jointTest, members: [...setup.trained], schema });
       const fixed = (setup.fixed ?? []).map(({ member, role }) => ({

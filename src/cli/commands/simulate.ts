@@ -103,6 +103,8 @@ export async function simulateCommand(config: FederatedConfig, opts: SimulateOpt
     ...(result.baselines.diverged === undefined ? {} : { diverged: result.baselines.diverged }),
     baselineEpochs: result.baselines.epochs,
     histograms: { counts: result.histograms },
+    // Text labels or data.classes name the classes: the report, its histograms and report.json show the names, not "0 | 1".
+    ...(result.task.classNames === undefined ? {} : { classNames: [...result.task.classNames] }),
     malicious: result.malicious,
   };
   const divergence = divergenceWarning(config, result.baselines);

@@ -1,6 +1,8 @@
 /** Reading CSV, JSON Lines and IDX files from disk into datasets (the parsers are browser-safe; this is the Node side). */
-import { parseCsv, type CsvOptions } from '../csv.js';
+import type { EncodedTable } from '../csv-encode.js';
+import { encodeCsvWithPipeline, parseCsv, readCsvDataset, type CsvDataset, type CsvOptions } from '../csv.js';
 import type { Dataset } from '../dataset.js';
+import type { ColumnRef, FeaturePipeline } from '../feature-pipeline.js';
 import { idxPairDataset, parseIdx, type IdxArray, type IdxPairOptions } from '../idx.js';
 import { parseJsonl, type JsonlOptions } from '../jsonl.js';
 import { readDataFile } from './read-data-file.js';
@@ -8,6 +10,16 @@ import { readDataFile } from './read-data-file.js';
 /** Reads a CSV file into a dataset (see `parseCsv`). */
 export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
   return parseCsv(readDataFile(path, 'CSV file').toString('utf8'), path, opts);
+}
+
+/** Reads a CSV file as a training file: the dataset and the pipeline that reads files like it (see `readCsvDataset`). */
+export function loadCsvDataset(path: string, opts: CsvOptions = {}): CsvDataset {
+  return readCsvDataset(readDataFile(path, 'CSV file').toString('utf8'), path, opts);
+}
+
+/** Reads a CSV file the way a pipeline says (see `encodeCsvWithPipeline`). */
+export function loadCsvWithPipeline(path: string, pipeline: FeaturePipeline, opts: { requireLabels: boolean; labelColumn?: ColumnRef }): EncodedTable {
+  return encodeCsvWithPipeline(readDataFile(path, 'CSV file').toString('utf8'), path, pipeline, opts);
 }
 
 /** Reads a JSON Lines file into a dataset (see `parseJsonl`). */

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DataConfigSchema } from '../../data/config.js';
+import { checkFederatedData } from '../../data/federated-data-rules.js';
 import { subset } from '../../data/dataset.js';
 import { loadExperimentData } from '../../data/files/load.js';
 import { BACKEND_NAMES } from '../../engine/backend.js';
@@ -31,11 +32,13 @@ export const ClientRunConfigSchema = z
     /** Tensor backend. Default `auto`. */
     backend: z.enum(BACKEND_NAMES).default('auto'),
     /** The client's own data: training set and held-out test set (for federated evaluation). */
-    data: DataConfigSchema.prefault({}),
+    data: DataConfigSchema.superRefine(checkFederatedData).prefault({}),
     /** Keep only shard `index` of `of` of the data (demos and tests on one machine). */
     shard: z
       .object({
+        /** Number of shards the data is cut into. */
         of: z.number().int().min(1),
+        /** Which shard this client keeps, from 0 to of − 1. */
         index: z.number().int().min(0),
         /** How the shards are split. Default IID. */
         partition: PartitionSpecSchema.prefault({ method: 'iid' }),

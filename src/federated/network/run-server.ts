@@ -5,7 +5,7 @@
  * `--resume` continues without losing or repeating a round.
  */
 import { existsSync } from 'node:fs';
-import { loadEvaluationData, type EvaluationData } from '../../data/files/load.js';
+import { evaluationSchema, loadEvaluationData, type EvaluationData } from '../../data/files/load.js';
 import { datasetLength, type Dataset } from '../../data/dataset.js';
 import { alignToSchema, schemaOf } from '../../data/schema.js';
 import { selectBackend } from '../../engine/backend.js';
@@ -67,7 +67,7 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
   opts.log(`backend: ${backend.name} (${backend.reason})`);
   // The server holds only a held-out evaluation set; its schema (with data.classes) is the federation's.
   const evaluation: EvaluationData = opts.evaluation === undefined ? loadEvaluationData(config.data, config.seed) : givenEvaluation(opts.evaluation, config.data.classes);
-  const task = federatedTaskFor(config, schemaOf(evaluation.data));
+  const task = federatedTaskFor(config, evaluationSchema(evaluation));
   opts.log(`evaluating the global model on ${evaluation.description}`);
   if (task.classNames !== undefined) opts.log(`classes, in index order: ${task.classNames.join(', ')}`);
   const evaluator = new LocalTrainer(task);

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { JointlyError } from '../../errors.js';
 import { loadExperimentData } from '../../data/files/load.js';
+import { experimentSchema } from '../../data/prepare.js';
 import { datasetLength } from '../../data/dataset.js';
 import { schemaOf, type DataSchema } from '../../data/schema.js';
 import { poolClientData, type ClientData, type PooledClientData } from './client-data.js';
@@ -247,7 +248,7 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
  */
 function loadSharedData(config: FederatedConfig): SharedRunData {
   const data = loadExperimentData({ ...config.data, validationFraction: 0 }, config.seed);
-  return { train: shareDataset(data.train), test: shareDataset(data.test), description: data.description, schema: schemaOf(data.train) };
+  return { train: shareDataset(data.train), test: shareDataset(data.test), description: data.description, schema: experimentSchema(data) };
 }
 
 /** The data of a run in shared memory, with its schema (class and feature names). */
