@@ -6,28 +6,18 @@
  * each with a hint.
  */
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { createRng } from '../engine/random.js';
 import { tempDirFactory } from '../engine/testing.js';
 import type { RoundRecord } from '../federated/server/coordinator.js';
-import { CLI, ROOT } from './testing/processes.js';
+import { runJointly as jointly, showRun as show } from './testing/processes.js';
 
 const tempDir = tempDirFactory('jointly-evaluate-e2e-');
 const FEATURES = ['alcohol', 'ash', 'hue', 'proline'];
 const CLASSES = ['barolo', 'grignolino', 'barbera'];
 
-function jointly(...args: string[]): SpawnSyncReturns<string> {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.error, undefined, `jointly ${args.join(' ')} did not finish: ${String(r.error)}`);
-  return r;
-}
-
-function show(r: SpawnSyncReturns<string>): string {
-  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
 
 /** Rows of 4 named features (each class high on one), the label column `kind` in the middle; `order` permutes the feature columns. */
 function writeCsv(path: string, opts: { rows: number; seed: number; order?: number[]; features?: string[]; oddLabel?: string }): void {

@@ -4,31 +4,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { comparisonText, type Comparison } from '../report/joint-vs-alone.js';
 import { applyOverrides } from './commands/run.js';
 import { validateConfig } from './config-file.js';
 import { tempDirFactory } from '../engine/testing.js';
+import { ROOT, runJointly as jointly, showRun as show } from './testing/processes.js';
 
-const CLI = fileURLToPath(new URL('./bin.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SMOKE = join(ROOT, 'configs', 'smoke.json');
 
 const tempDir = tempDirFactory('jointly-e2e-');
 
-/** Runs `jointly <args>` in the repository root. */
-function jointly(...args: string[]): SpawnSyncReturns<string> {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.error, undefined, `jointly ${args.join(' ')} did not finish: ${String(r.error)}`);
-  return r;
-}
-
-function show(r: SpawnSyncReturns<string>): string {
-  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
 
 function readJsonl(path: string): Record<string, unknown>[] {
   return readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -8,27 +8,17 @@
  * histograms headed by the class names. Refusals exit with the documented codes.
  */
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { createRng } from '../engine/random.js';
 import { tempDirFactory } from '../engine/testing.js';
-import { CLI, ROOT } from './testing/processes.js';
+import { runJointly as jointly, showRun as show } from './testing/processes.js';
 
 const tempDir = tempDirFactory('jointly-predict-e2e-');
 const FEATURES = ['radius', 'texture', 'smoothness'];
 const CLASSES = ['benign', 'malignant'];
 
-function jointly(...args: string[]): SpawnSyncReturns<string> {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.error, undefined, `jointly ${args.join(' ')} did not finish: ${String(r.error)}`);
-  return r;
-}
-
-function show(r: SpawnSyncReturns<string>): string {
-  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
 
 /**
  * Rows of 3 named features; class 1 (malignant) is high on `radius` (about 1020), class 0 low (980). `label` writes

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataMalformedError, DataMissingError } from '../errors.js';
-import { parseJsonl } from './jsonl.js';
+import { parseJsonl, readJsonlRows } from './jsonl.js';
 import { loadJsonl } from './files/tabular-files.js';
 import { tempDirFactory, errorLike } from '../engine/testing.js';
 
@@ -76,4 +76,16 @@ test('loadJsonl reads a file and reports a missing one', () => {
   assert.deepEqual(ds.classNames, ['a', 'b']);
   assert.deepEqual([...ds.labels], [1, 0]);
   assert.throws(() => loadJsonl(join(dir, 'missing.jsonl')), errorLike(DataMissingError, /missing\.jsonl/));
+});
+
+test('readJsonlRows reads files without labels when labels are optional, and refuses files labelled on some lines only', () => {
+  const unlabelled = '{"features": [1, 2]}\n\n{"features": [3, 4]}\n';
+  const rows = readJsonlRows(unlabelled, 'p.jsonl', { optionalLabels: true });
+  assert.deepEqual([...rows.features], [1, 2, 3, 4]);
+  assert.deepEqual(rows.lines, [1, 3]);
+  assert.equal(rows.labels, undefined);
+  assert.deepEqual(readJsonlRows('{"features": [1], "label": "a"}\n{"features": [2], "label": 0}\n', 'l.jsonl', { optionalLabels: true }).labels, ['a', 0]);
+  assert.throws(() => readJsonlRows(unlabelled, 'p.jsonl'), errorLike(DataMalformedError, /p\.jsonl: line 1: no 'label' key/));
+  assert.throws(() => readJsonlRows('{"features": [1], "label": 1}\n{"features": [2]}\n', 'm.jsonl', { optionalLabels: true }), errorLike(DataMalformedError, /m\.jsonl: line 2: no 'label' key but line 1 has one/));
+  assert.throws(() => readJsonlRows('{"features": [1]}\n{"features": [2], "label": 1}\n', 'n.jsonl', { optionalLabels: true }), errorLike(DataMalformedError, /n\.jsonl: line 2: has a 'label' key but line 1 has none/));
 });

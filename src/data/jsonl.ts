@@ -82,11 +82,24 @@ function encodeLabels(raw: Array<number | string>, lines: number[], source: stri
   return encoded;
 }
 
+/** The rows of a JSON Lines file before its labels are encoded (see `readJsonlRows`). */
+export interface JsonlRows {
+  /** Every line's features, flattened in order: rows × prod(sampleShape). */
+  features: Float32Array;
+  /** The first line's features shape. */
+  sampleShape: number[];
+  /** 1-based line of each row. */
+  lines: number[];
+  /** Each row's raw label (a class index or a class name); absent when no line has one and labels are optional. */
+  labels?: Array<number | string>;
+}
+
 /**
- * Parses JSON Lines text into a dataset; `source` names it in error messages. Blank lines are
- * skipped; the first line's features fix the sample shape.
+ * Reads the rows of JSON Lines text; `source` names it in error messages. Blank lines are skipped;
+ * the first line's features fix the sample shape. With `optionalLabels`, a file whose lines have
+ * no label is read too (every line labelled, or none).
  */
-export function parseJsonl(text: string, source: string, opts: JsonlOptions = {}): Dataset {
+export function readJsonlRows(text: string, source: string, opts: JsonlOptions & { optionalLabels?: boolean } = {}): JsonlRows {
   const featuresKey = opts.featuresKey ?? 'features';
   const labelKey = opts.labelKey ?? 'label';
   const values: number[] = [];
@@ -101,7 +114,11 @@ export function parseJsonl(text: string, source: string, opts: JsonlOptions = {}
     if (!(featuresKey in obj)) {
       fail(at, `no '${featuresKey}' key (keys: ${Object.keys(obj).join(', ') || 'none'})`, 'name the features key with the featuresKey option');
     }
-    if (!(labelKey in obj)) fail(at, `no '${labelKey}' key (keys: ${Object.keys(obj).join(', ') || 'none'})`, 'name the label key with the labelKey option');
+    const labelled = labelKey in obj;
+    if (!labelled && opts.optionalLabels !== true) fail(at, `no '${labelKey}' key (keys: ${Object.keys(obj).join(', ') || 'none'})`, 'name the label key with the labelKey option');
+    if (opts.optionalLabels === true && lines.length > 0 && labelled !== raw.length > 0) {
+      fail(at, labelled ? `has a '${labelKey}' key but line ${lines[0]} has none` : `no '${labelKey}' key but line ${lines[0]} has one`, 'label every line or none');
+    }
     const features = obj[featuresKey];
     if (shape === undefined) {
       shape = shapeOf(features);
@@ -110,14 +127,24 @@ export function parseJsonl(text: string, source: string, opts: JsonlOptions = {}
       if (sampleSize(shape) === 0) fail(at, `'${featuresKey}' has shape [${shape.join(', ')}] with no values`);
     }
     flattenInto(features, shape, { at, key: featuresKey, out: values, shapeLine });
+    lines.push(at.line);
+    if (!labelled) return;
     const y = obj[labelKey];
     if (!(typeof y === 'string' || (typeof y === 'number' && Number.isInteger(y) && y >= 0 && y <= 0x7fffffff))) {
       fail(at, `label ${JSON.stringify(y)} is neither a class index (an integer >= 0) nor a class name (a string)`);
     }
     raw.push(y);
-    lines.push(at.line);
   });
   if (shape === undefined) throw new DataMalformedError(`${source}: the file has no data lines`, 'check the path and that the file is JSON Lines');
-  const encoded = encodeLabels(raw, lines, source);
-  return makeDataset({ features: Float32Array.from(values), sampleShape: shape, ...encoded }, source);
+  return { features: Float32Array.from(values), sampleShape: shape, lines, ...(raw.length > 0 ? { labels: raw } : {}) };
+}
+
+/**
+ * Parses JSON Lines text into a dataset; `source` names it in error messages. Blank lines are
+ * skipped; the first line's features fix the sample shape.
+ */
+export function parseJsonl(text: string, source: string, opts: JsonlOptions = {}): Dataset {
+  const rows = readJsonlRows(text, source, opts);
+  const encoded = encodeLabels(rows.labels ?? [], rows.lines, source);
+  return makeDataset({ features: rows.features, sampleShape: rows.sampleShape, ...encoded }, source);
 }

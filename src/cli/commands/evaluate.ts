@@ -40,8 +40,8 @@ export interface EvaluateCommandOptions {
   backend?: string;
 }
 
-/** A CSV label column from the command line: a 0-based index when it is digits, else a header name. */
-function labelColumn(value: string | undefined): string | number | undefined {
+/** A CSV label column from the command line: a 0-based index when it is digits, else a header name (also `jointly predict`'s). */
+export function labelColumn(value: string | undefined): string | number | undefined {
   if (value === undefined) return undefined;
   return /^\d+$/.test(value) ? Number(value) : value;
 }

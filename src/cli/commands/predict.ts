@@ -13,6 +13,7 @@ import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../report/durable-file.js';
 import { alignTable } from '../../report/text-table.js';
 import type { Output } from '../output.js';
+import { labelColumn } from './evaluate.js';
 
 /** Rows the terminal table shows; `--out` or `--json` has them all. */
 export const TABLE_ROWS = 20;
@@ -60,12 +61,6 @@ export interface PredictCommandOptions {
   backend?: string;
   /** `--top`: classes in the top-k column. Default 3 (at most the number of classes). */
   top?: number;
-}
-
-/** A CSV label column from the command line: a 0-based index when it is digits, else a header name. */
-function labelColumn(value: string | undefined): string | number | undefined {
-  if (value === undefined) return undefined;
-  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /** The format `--out` writes, from its name; a `.json` name is refused (one document is `--json`'s). */

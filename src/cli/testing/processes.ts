@@ -3,7 +3,7 @@
  * output lines can be awaited, a free TCP port, and synchronous CLI calls.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -77,3 +77,14 @@ export function jointlySync(...args: string[]): string {
   return r.stdout.trim();
 }
 
+/** Runs `jointly <args>` in the repository root and returns the finished process (any exit status). */
+export function runJointly(...args: string[]): SpawnSyncReturns<string> {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.error, undefined, `jointly ${args.join(' ')} did not finish: ${String(r.error)}`);
+  return r;
+}
+
+/** A finished process's exit status and output, for assertion messages. */
+export function showRun(r: SpawnSyncReturns<string>): string {
+  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}

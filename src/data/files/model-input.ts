@@ -10,6 +10,7 @@ import { encodeLabels } from '../csv.js';
 import { encodeCsvTable, type EncodedTable } from '../csv-encode.js';
 import { readCsvTable, type CsvTable } from '../csv-table.js';
 import { sampleSize } from '../dataset.js';
+import { readJsonlRows } from '../jsonl.js';
 import type { ColumnEncoding, ColumnRef, FeaturePipeline } from '../feature-pipeline.js';
 import { applyImpute, applyScaling, hasMissing } from '../feature-scaling.js';
 import type { DataSchema } from '../schema.js';
@@ -109,52 +110,10 @@ function columnAt(table: CsvTable, col: ColumnRef): number {
   return col;
 }
 
-/** The shape of a nested array, following the first element at each level. */
-function shapeOf(value: unknown): number[] {
-  const shape: number[] = [];
-  for (let v = value; Array.isArray(v); v = v[0] as unknown) shape.push(v.length);
-  return shape;
-}
-
-/** Reads a JSON Lines file: a `features` array per line and, optionally, a `label`. */
+/** Reads a JSON Lines file: a `features` array per line and, optionally (unless required), a `label`. */
 function readJsonl(path: string, opts: ModelInputOptions): Read {
-  const text = readDataFile(path, 'JSON Lines file').toString('utf8');
-  const values: number[] = [];
-  const lines: number[] = [];
-  const labels: Array<string | number> = [];
-  let shape: number[] | undefined;
-  let withLabel = 0;
-  text.replace(/^\uFEFF/, '').split('\n').forEach((lineText, i) => {
-    if (lineText.trim() === '') return;
-    const line = i + 1;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(lineText);
-    } catch {
-      throw new DataMalformedError(`${path}: line ${line}: not valid JSON`, 'write one JSON object per line');
-    }
-    if (typeof obj !== 'object' || obj === null || !('features' in obj)) throw new DataMalformedError(`${path}: line ${line}: no 'features' key`, 'give each line a "features" array');
-    const record = obj as { features: unknown; label?: unknown };
-    const s = shapeOf(record.features);
-    shape ??= s;
-    if (s.length === 0 || s.join(',') !== shape.join(',')) throw new DataMalformedError(`${path}: line ${line}: 'features' has shape [${s.join(', ')}], expected [${shape.join(', ')}]`, 'give every line features of the same shape');
-    const flat = (record.features as unknown[]).flat(Infinity);
-    for (const v of flat) {
-      if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw new DataMalformedError(`${path}: line ${line}: a feature is ${JSON.stringify(v)}, not a finite number`, 'features must be numbers: remove or impute missing values');
-      values.push(v);
-    }
-    lines.push(line);
-    if (record.label !== undefined) {
-      if (typeof record.label !== 'string' && typeof record.label !== 'number') throw new DataMalformedError(`${path}: line ${line}: label ${JSON.stringify(record.label)} is neither a class index nor a class name`);
-      labels.push(record.label);
-      withLabel++;
-    } else if (opts.requireLabels) {
-      throw new DataMalformedError(`${path}: line ${line}: no 'label' key`, 'give each line its "label" (a class index or name)');
-    }
-  });
-  if (shape === undefined) throw new DataMalformedError(`${path}: the file has no data lines`, 'check the path and that the file is JSON Lines');
-  if (withLabel > 0 && withLabel < lines.length) throw new DataMalformedError(`${path}: ${withLabel} of ${lines.length} lines have a label`, 'label every line or none');
-  return { features: Float32Array.from(values), sampleShape: shape, lines, ...(withLabel > 0 ? { labels } : {}), dropped: 0 };
+  const rows = readJsonlRows(readDataFile(path, 'JSON Lines file').toString('utf8'), path, { optionalLabels: !opts.requireLabels });
+  return { ...rows, dropped: 0 };
 }
 
 /** Label values as class indices in the schema's order (without a schema: integers as they are, text by sorted name). */
