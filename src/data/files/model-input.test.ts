@@ -1,6 +1,6 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { selectBackend } from '../../engine/backend.js';
@@ -135,4 +135,22 @@ test('the real scikit-learn files load with header 1 and are read back through t
     assert.equal(input.labels?.length, rows);
     assert.equal(new Set(input.labels).size, classes.length);
   }
+});
+
+test('a file to predict on without the count line the training file skipped keeps its first row', () => {
+  const data = loadExperimentData({ dataset: 'csv', train: fixture('sklearn-style.csv'), header: 1, classes: ['low', 'high'], preprocess: 'standardize', validationFraction: 0 }, 0);
+  const schema = experimentSchema(data);
+  const table = loadModelInput(fixture('sklearn-style.csv'), schema, { requireLabels: true });
+  const dir = tempDir();
+  const bare = join(dir, 'bare.csv');
+  // The same rows without the count line and without the label column.
+  const body = readFileSync(fixture('sklearn-style.csv'), 'utf8').split('\n').slice(1).filter((l) => l !== '');
+  writeFileSync(bare, `${body.map((l) => l.split(',').slice(0, 3).join(',')).join('\n')}\n`);
+
+  const input = loadModelInput(bare, schema, { requireLabels: false });
+
+  assert.equal(input.lines.length, table.lines.length, 'every row of the bare file is predicted');
+  assert.deepEqual(input.lines, table.lines.map((l) => l - 1));
+  assert.deepEqual([...input.features], [...table.features]);
+  assert.equal(input.labels, undefined);
 });

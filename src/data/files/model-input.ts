@@ -47,11 +47,27 @@ interface Read {
   dropped: number;
 }
 
+/**
+ * How many of the `skip` leading lines the training file skipped (e.g. scikit-learn's count line)
+ * this file has too: a file to predict on is often the table alone, and skipping its first row
+ * would drop a sample. A leading line is data when it looks like the first line after them: as
+ * many fields, each a number where that line's is a number. Reading stops at the first such line.
+ */
+function leadingLinesToSkip(text: string, skip: number, delimiter: string): number {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/, skip + 1);
+  if (lines.length <= skip) return skip;
+  const kinds = (line: string): string => line.split(delimiter).map((cell) => (cell.trim() !== '' && Number.isFinite(Number(cell)) ? 'n' : 't')).join('');
+  const table = kinds(lines[skip]);
+  let n = 0;
+  while (n < skip && kinds(lines[n]) !== table) n++;
+  return n;
+}
+
 /** The table of a CSV file, read with the pipeline's options (or detected ones). */
 function readTable(text: string, path: string, pipeline: FeaturePipeline | undefined, labelColumn: ColumnRef | undefined, named: boolean): CsvTable {
   const csv = pipeline?.csv;
   return readCsvTable(text, path, {
-    header: csv === undefined ? 'auto' : csv.header ? true : csv.skipLines,
+    header: csv === undefined ? 'auto' : csv.header ? true : leadingLinesToSkip(text, csv.skipLines, csv.delimiter),
     ...(csv === undefined ? {} : { delimiter: csv.delimiter }),
     ...(labelColumn === undefined ? {} : { labelColumn }),
     namedColumns: named,
