@@ -5,6 +5,10 @@
  */
 import { didYouMean } from './report/did-you-mean.js';
 
+/**
+ * The stable code of a {@link JointlyError}. Codes never change between versions; each maps to a
+ * CLI exit status in {@link EXIT_CODES}.
+ */
 export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'USAGE'
@@ -41,7 +45,12 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   NETWORK: 12,
 };
 
+/**
+ * Base class of every error jointly throws on purpose. It carries a stable {@link ErrorCode}, a
+ * message naming the cause, and an optional hint saying what to do; `name` is the subclass name.
+ */
 export class JointlyError extends Error {
+  /** The stable code, e.g. `CONFIG_INVALID`. */
   readonly code: ErrorCode;
   /** What the user can do about it; printed under the message by the CLI. */
   readonly hint: string | undefined;
@@ -53,6 +62,7 @@ export class JointlyError extends Error {
     this.hint = hint;
   }
 
+  /** The CLI exit status for this error's code, looked up in {@link EXIT_CODES} (2 to 12). */
   get exitCode(): number {
     return EXIT_CODES[this.code];
   }

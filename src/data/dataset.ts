@@ -4,6 +4,10 @@
  */
 import { DataMalformedError } from '../errors.js';
 
+/**
+ * A classification dataset in memory: row-major float features of one sample shape and one
+ * integer class label per sample. Build one with `makeDataset` to have its parts checked.
+ */
 export interface Dataset {
   /** Row-major features, `length * prod(sampleShape)` floats. */
   readonly features: Float32Array;

@@ -66,13 +66,20 @@ export interface RegressionField extends MaskedTarget {
   readonly width: number;
 }
 
+/** A field a model reads: float features or token ids. */
 export type InputField = FloatField | TokensField;
+/** A field a model predicts: class ids, binary, multi-label or regression values, each with an optional presence mask. */
 export type TargetField = ClassesField | BinaryField | MultiLabelField | RegressionField;
+/** Any field of a {@link FieldDataset}: an input or a target. */
 export type Field = InputField | TargetField;
+/** The `kind` tag of a field: `float`, `tokens`, `classes`, `binary`, `multilabel` or `regression`. */
 export type FieldKind = Field['kind'];
+/** The `kind` tag of a target field: `classes`, `binary`, `multilabel` or `regression`. */
 export type TargetKind = TargetField['kind'];
 
+/** The kinds of input fields, `float` and `tokens`. */
 export const INPUT_KINDS: readonly FieldKind[] = ['float', 'tokens'];
+/** The kinds of target fields, `classes`, `binary`, `multilabel` and `regression`; {@link isTarget} tests against this list. */
 export const TARGET_KINDS: readonly TargetKind[] = ['classes', 'binary', 'multilabel', 'regression'];
 
 /** Named fields of equal length. */

@@ -6,6 +6,7 @@ import { DataMalformedError } from '../errors.js';
 import { labelsFromIndices, labelsFromNames, type EncodedLabels } from './class-labels.js';
 import { makeDataset, sampleSize, type Dataset } from './dataset.js';
 
+/** Options of `parseJsonl`: the keys under which each line holds its features and its label. */
 export interface JsonlOptions {
   /** Key of the features array; default 'features'. */
   featuresKey?: string;

@@ -5,6 +5,7 @@ import type { Dataset } from './dataset.js';
 export const LABEL_NOISE_TYPES = ['symmetric', 'uniform', 'pairflip'] as const;
 export type LabelNoiseType = (typeof LABEL_NOISE_TYPES)[number];
 
+/** Options of {@link addLabelNoise}: how often and how training labels are corrupted, and the seed. */
 export interface LabelNoiseOptions {
   /** Probability that a label is corrupted, in [0, 1). */
   rate: number;
@@ -14,6 +15,7 @@ export interface LabelNoiseOptions {
    * `pairflip`: a corrupted label of class c becomes c + 1 (mod classes), as in Han et al. (2018).
    */
   type: LabelNoiseType;
+  /** Seed of the random draws; the same seed corrupts the same labels. */
   seed: number;
 }
 

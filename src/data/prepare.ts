@@ -14,10 +14,16 @@ import { limitLabels } from './limit-labels.js';
 import { alignToSchema, schemaOf, type DataSchema } from './schema.js';
 import { splitDataset } from './split.js';
 
+/**
+ * An experiment's data for one seed, as returned by {@link prepareExperimentData}: the training,
+ * validation and test splits after subsetting, feature fitting and label noise, with a description.
+ */
 export interface ExperimentData {
+  /** The training split, after maxTrainSamples, labelsPerClass and label noise. */
   train: Dataset;
-  /** Empty when validationFraction is 0. */
+  /** The validation split (clean labels); undefined when validationFraction is 0. */
   validation: Dataset | undefined;
+  /** The test split (clean labels), with the training set's class indices. */
   test: Dataset;
   /** One-line description for logs and reports. */
   description: string;

@@ -11,6 +11,10 @@ import { DataMalformedError, ShapeMismatchError } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import { encodedWidth, FeaturePipelineSchema } from './feature-pipeline.js';
 
+/**
+ * Validates a {@link DataSchema}: positive sample shape, at least two classes, and class names,
+ * feature names and pipeline that agree with the shape and class count.
+ */
 export const DataSchemaSchema = z
   .object({
     /** Shape of one input sample, e.g. [30] for a table row or [28, 28, 1] for an image. */
@@ -37,6 +41,10 @@ export const DataSchemaSchema = z
   .refine((s) => s.pipeline?.scaling === undefined || s.pipeline.scaling.offset.length === s.inputShape.reduce((a, b) => a * b, 1), { message: 'the scaling must have one offset and scale per feature', path: ['pipeline', 'scaling'] })
   .refine((s) => s.pipeline?.missing?.impute === undefined || s.pipeline.missing.impute.length === s.inputShape.reduce((a, b) => a * b, 1), { message: 'impute values must have one value per feature', path: ['pipeline', 'missing', 'impute'] });
 
+/**
+ * The schema of a classification dataset: sample shape, optional feature and class names, and
+ * optionally the feature pipeline that turns a raw file into model input (see {@link DataSchemaSchema}).
+ */
 export type DataSchema = z.infer<typeof DataSchemaSchema>;
 
 /** The schema a dataset has on its own (its shape, feature names and class names; no pipeline). */

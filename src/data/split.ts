@@ -4,9 +4,11 @@ import { createRng, permutation } from '../engine/random.js';
 import { subset, type Dataset } from './dataset.js';
 import { selectRows, strata, type FieldDataset } from './fields.js';
 
+/** Options of {@link splitDataset}, {@link splitFields} and {@link stratifiedSplit}: the share of the second part and the seed. */
 export interface SplitOptions {
   /** Fraction of the samples that go to the second part, in (0, 1). */
   fraction: number;
+  /** Seed of the shuffle; the same seed gives the same split. */
   seed: number;
 }
 

@@ -10,9 +10,15 @@ import '@tensorflow/tfjs-backend-wasm';
 import { BackendUnavailableError, messageOf, UnknownNameError } from '../errors.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/register.js';
 
+/**
+ * The backend names {@link selectBackend} accepts: `auto` (the fastest that loads) or one backend
+ * by name.
+ */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
+/** One of {@link BACKEND_NAMES}. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
+/** What {@link selectBackend} activated, and why. */
 export interface BackendChoice {
   /** The active tfjs backend. */
   name: Exclude<BackendName, 'auto'>;

@@ -6,6 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { sampleSize, type Dataset } from '../data/dataset.js';
 import { describeFields, gatherRows, isTarget, toFields, type Field, type FieldDataset, type FieldInfo, type TargetField } from '../data/fields.js';
 
+/**
+ * The tensors of one step: model inputs and targets by name, with class labels, label masks and
+ * token lengths. Made by a {@link BatchSource}; the tensors belong to whoever asked for the batch.
+ */
 export interface Batch {
   /** Model inputs by name (e.g. `x`, or `image` and `text`): float32 features, int32 token ids. */
   readonly inputs: Record<string, tf.Tensor>;
@@ -27,6 +31,11 @@ export interface Batch {
   readonly size: number;
 }
 
+/**
+ * Data as the training loop and evaluation read it: a number of samples and a way to build the
+ * {@link Batch} of any of them. {@link fieldSource} and {@link datasetSource} make one from a
+ * dataset; one can also be written by hand.
+ */
 export interface BatchSource {
   /** Number of samples. */
   readonly length: number;

@@ -11,6 +11,10 @@ import type { Batch, BatchSource } from './batch.js';
 import { forward, type Member } from './member.js';
 import { getMetric, metricsFor } from './metrics/registry.js';
 
+/**
+ * Accuracy and cross-entropy of a model or of the ensemble on one classification head. Both are NaN
+ * when the model has no such head (or, for the ensemble, when some member lacks it).
+ */
 export interface Scores {
   /** Fraction of samples whose arg-max prediction is the label. */
   accuracy: number;
@@ -18,6 +22,7 @@ export interface Scores {
   loss: number;
 }
 
+/** What {@link evaluate} returns: the {@link Scores} of every member and of their ensemble. */
 export interface Evaluation {
   /** Scores of each member, in order. */
   members: Scores[];
@@ -25,6 +30,10 @@ export interface Evaluation {
   ensemble: Scores;
 }
 
+/**
+ * Options of {@link evaluate}: the members, the data, the classification head to score and the
+ * batch size.
+ */
 export interface EvaluateOptions {
   members: readonly Member[];
   data: BatchSource;
@@ -37,6 +46,10 @@ export interface EvaluateOptions {
 /** Metric values by metric name (e.g. `{ accuracy: 0.91, macroF1: 0.9, crossEntropy: 0.3 }`). */
 export type MetricValues = Record<string, number>;
 
+/**
+ * What {@link evaluateHeads} returns: metric values of every member and of the ensemble on each
+ * scored head, with each head's labelled-sample count and target kind.
+ */
 export interface HeadEvaluation {
   /** `members[i][head]`: metric values of member i on each head it has. */
   members: Record<string, MetricValues>[];
@@ -48,6 +61,10 @@ export interface HeadEvaluation {
   kinds: Record<string, TargetKind>;
 }
 
+/**
+ * Options of {@link evaluateHeads}: the members, the data, and optionally the heads, the metrics
+ * per head and the batch size.
+ */
 export interface EvaluateHeadsOptions {
   members: readonly Member[];
   data: BatchSource;

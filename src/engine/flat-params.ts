@@ -6,6 +6,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ShapeMismatchError } from '../errors.js';
 
+/**
+ * Where one model weight sits in the flat parameter array: its tfjs variable name, shape, offset
+ * and number of floats, and whether it is trainable. {@link paramLayout} returns one per weight, in
+ * model order.
+ */
 export interface ParamEntry {
   name: string;
   shape: number[];
@@ -15,6 +20,10 @@ export interface ParamEntry {
   trainable: boolean;
 }
 
+/**
+ * Which weights {@link paramLayout}, {@link readParams} and {@link writeParams} cover: all of them
+ * (default) or only the trainable ones.
+ */
 export interface ParamOptions {
   /** Only trainable weights (excludes e.g. batch-norm moving statistics). Default false. */
   trainableOnly?: boolean;

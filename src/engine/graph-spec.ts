@@ -23,6 +23,10 @@ import { deriveSeed } from './random.js';
 
 const name = z.string().regex(/^[A-Za-z_][\w.-]*$/, 'use letters, digits, dot, dash and underscore, starting with a letter or underscore');
 
+/**
+ * Validates one named input of a graph spec: its sample shape and dtype, each defaulting to the
+ * data field of the same name. Part of {@link GraphSpecSchema}.
+ */
 export const GraphInputSchema = z
   .object({
     /** Shape of one sample; default: the data field's shape. */
@@ -37,6 +41,11 @@ const from = {
   from: name,
 };
 
+/**
+ * Validates one node of a graph spec, told apart by `type`: an `mlp` or `cnn` body, a `concat`
+ * join, or a tfjs `model` supplied in code; each reads the inputs or earlier nodes named in `from`.
+ * Part of {@link GraphSpecSchema}.
+ */
 export const GraphNodeSchema = z.discriminatedUnion('type', [
   /** An MLP body (flatten, hidden dense layers) on one input or node. */
   MlpSpecSchema.omit({ name: true }).extend(from).strict(),
@@ -65,6 +74,11 @@ export const GraphNodeSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+/**
+ * Validates one named head of a graph spec: the input or node it reads, its units and output kind
+ * (defaulting from the data's target of the same name), and optional hidden layers. Part of {@link
+ * GraphSpecSchema}.
+ */
 export const GraphHeadSchema = z
   .object({
     /** The input or node the head reads. */
@@ -82,6 +96,11 @@ export const GraphHeadSchema = z
   })
   .strict();
 
+/**
+ * Validates a `graph` model spec for {@link buildGraphModel}: named inputs, nodes and heads.
+ * Besides the shapes, it checks that every `from` names an input or an earlier node, that names are
+ * not reused, and that every input and node feeds something. The parsed type is {@link GraphSpec}.
+ */
 export const GraphSpecSchema = z
   .object({
     type: z.literal('graph'),
@@ -122,9 +141,12 @@ export const GraphSpecSchema = z
     }
   });
 
+/** A parsed graph spec, with every default filled in (see {@link GraphSpecSchema}). */
 export type GraphSpec = z.infer<typeof GraphSpecSchema>;
+/** The input shape of a graph spec before defaults (see {@link GraphSpecSchema}). */
 export type GraphSpecInput = z.input<typeof GraphSpecSchema>;
 
+/** Options of {@link buildGraphModel}: the data's fields, the seed and the model name. */
 export interface BuildGraphOptions {
   /** The data's fields (see `describeFields`): input shapes and head widths default to theirs. */
   fields?: Readonly<Record<string, FieldInfo>>;

@@ -13,6 +13,10 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `value`: a regression value, used as it is.
  */
 export const HEAD_OUTPUTS = ['logits', 'softmax', 'sigmoid', 'value'] as const;
+/**
+ * How a head's output is read: one of {@link HEAD_OUTPUTS} (`logits`, `softmax`, `sigmoid` or
+ * `value`).
+ */
 export type HeadOutput = (typeof HEAD_OUTPUTS)[number];
 
 /** Smallest probability used when taking logarithms of a model's probabilities. */

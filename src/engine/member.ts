@@ -30,6 +30,10 @@ export interface Member extends NamedModel {
   readonly optimizer: tf.Optimizer;
 }
 
+/**
+ * Options of {@link createMember}: the member's display name, model and optimizer, the batch inputs
+ * and heads the model's inputs and outputs are named by, and optionally each head's output kind.
+ */
 export interface MemberOptions {
   name: string;
   model: tfl.LayersModel;

@@ -119,6 +119,10 @@ export function folderModelStore(root: string): ModelStore {
 /** The built-in datasets `evaluateSavedModel` takes by name (their test split). */
 export const EVALUATION_DATASETS = ['mnist', 'fashion-mnist'] as const;
 
+/**
+ * Options of {@link evaluateSavedModel}: the label column of CSV files, the folder of the
+ * fashion-mnist files and the batch size.
+ */
 export interface EvaluateSavedModelOptions {
   /** CSV files: the label column, by header name or 0-based index. Default: the last column. */
   labelColumn?: string | number;
@@ -128,6 +132,10 @@ export interface EvaluateSavedModelOptions {
   batchSize?: number;
 }
 
+/**
+ * What {@link evaluateSavedModel} returns: the classifier's scores, with the model folder, the data
+ * in words, and the data schema and federated round the model records.
+ */
 export interface SavedModelEvaluation extends ClassifierEvaluation {
   /** The model's folder. */
   model: string;

@@ -10,6 +10,10 @@ import { buildGraphModel, GraphSpecSchema } from './graph-spec.js';
 import type { NamedModel } from './member.js';
 import { buildModel, CnnSpecSchema, MlpSpecSchema } from './model-spec.js';
 
+/**
+ * Validates a `saved` model spec: a model loaded from a folder in the tfjs layers format,
+ * optionally frozen (`trainable: false`). One member of {@link MemberModelSpecSchema}.
+ */
 export const SavedModelSpecSchema = z
   .object({
     type: z.literal('saved'),
@@ -24,12 +28,21 @@ export const SavedModelSpecSchema = z
 
 /** Any model a member can have. */
 export const MemberModelSpecSchema = z.discriminatedUnion('type', [MlpSpecSchema, CnnSpecSchema, GraphSpecSchema, SavedModelSpecSchema]);
+/**
+ * A parsed member model spec (`mlp`, `cnn`, `graph` or `saved`), with every default filled in (see
+ * {@link MemberModelSpecSchema}).
+ */
 export type MemberModelSpec = z.infer<typeof MemberModelSpecSchema>;
+/** The input shape of a member model spec before defaults (see {@link MemberModelSpecSchema}). */
 export type MemberModelSpecInput = z.input<typeof MemberModelSpecSchema>;
 
 /** Loads a saved model (model.json and weights) from a path, with its names. */
 export type SavedModelLoader = (path: string) => Promise<NamedModel>;
 
+/**
+ * Options of {@link createModel}: the data's fields, the input and head names of `mlp`/`cnn`
+ * models, the seed, the model name and the loader of `saved` models.
+ */
 export interface CreateModelOptions {
   /**
    * The data's fields (see `describeFields`). `mlp`/`cnn` models read the float input `input` and

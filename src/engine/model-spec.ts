@@ -11,6 +11,7 @@ import { SeededDropout } from './layers/seeded-dropout.js';
 /** tfjs-layers exports its initializer factories but not their return type. */
 type Initializer = ReturnType<typeof tfl.initializers.glorotUniform>;
 
+/** Activation names a model spec's `activation` accepts (tfjs-layers activation identifiers). */
 export const ACTIVATIONS = ['relu', 'elu', 'tanh', 'sigmoid', 'selu', 'linear'] as const;
 
 const common = {
@@ -29,6 +30,10 @@ const common = {
   init: z.enum(['glorot', 'torch']).default('glorot'),
 };
 
+/**
+ * Validates an `mlp` model spec: a flatten, hidden dense layers and a logits layer. One member of
+ * {@link ModelSpecSchema}; the parsed type is the `mlp` case of {@link ModelSpec}.
+ */
 export const MlpSpecSchema = z
   .object({
     type: z.literal('mlp'),
@@ -53,6 +58,11 @@ export const ConvBlockSchema = z
   })
   .strict();
 
+/**
+ * Validates a `cnn` model spec: convolution blocks (each with optional pooling), a flatten,
+ * optional dense layers and a logits layer. One member of {@link ModelSpecSchema}; the parsed type
+ * is the `cnn` case of {@link ModelSpec}.
+ */
 export const CnnSpecSchema = z
   .object({
     type: z.literal('cnn'),
@@ -69,8 +79,18 @@ export const CnnSpecSchema = z
   })
   .strict();
 
+/**
+ * Validates a model spec for {@link buildModel}: an `mlp` ({@link MlpSpecSchema}) or a `cnn`
+ * ({@link CnnSpecSchema}), told apart by `type`. Parsing fills in the defaults; the result is a
+ * {@link ModelSpec}.
+ */
 export const ModelSpecSchema = z.discriminatedUnion('type', [MlpSpecSchema, CnnSpecSchema]);
+/** A parsed model spec, with every default filled in (see {@link ModelSpecSchema}). */
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+/**
+ * The input shape of a model spec before defaults: only `type` is required (see {@link
+ * ModelSpecSchema}).
+ */
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
 
 /**
@@ -93,6 +113,7 @@ export function checkCnnFits(spec: Extract<ModelSpec, { type: 'cnn' }>, inputSha
   });
 }
 
+/** Options of {@link buildModel}: the data's shapes, the seed and the model name. */
 export interface BuildModelOptions {
   /** Shape of one input sample, e.g. [28, 28, 1]. */
   inputShape: readonly number[];

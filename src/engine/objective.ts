@@ -6,6 +6,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from './batch.js';
 import type { Member } from './member.js';
 
+/**
+ * What an {@link Objective} sees in one step: the members, their outputs on the batch, the batch
+ * itself, and where the step is in the run.
+ */
 export interface StepContext {
   readonly members: readonly Member[];
   /** `outputs[i][head]`: logits (or values, for regression heads) of member i on the batch. */
@@ -18,6 +22,11 @@ export interface StepContext {
   readonly stepsPerEpoch: number;
 }
 
+/**
+ * A joint objective: the named losses of one step, computed from every member's outputs. The
+ * training loop minimizes their sum (or combines their gradients); an objective may own trainable
+ * variables of its own.
+ */
 export interface Objective {
   /** Method name, for reports. */
   readonly name: string;

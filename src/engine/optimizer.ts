@@ -4,16 +4,21 @@ import { z } from 'zod';
 import { AdamOptimizer } from './optimizers/adam.js';
 import { MomentumOptimizer } from './optimizers/momentum.js';
 
+/**
+ * Validates an optimizer spec for {@link createOptimizer}: `adam` (learning rate, betas, epsilon)
+ * or `sgd` (learning rate, momentum), told apart by `name`. The parsed type is {@link
+ * OptimizerSpec}.
+ */
 export const OptimizerSpecSchema = z.discriminatedUnion('name', [
   z
     .object({
       name: z.literal('adam'),
       /** Step size. Default 1e-3. */
       learningRate: z.number().positive().default(1e-3),
-      /** Decay of the running mean of gradients. Default 0.9. */
-      beta1: z.number().min(0).max(1).default(0.9),
-      /** Decay of the running mean of squared gradients. Default 0.999. */
-      beta2: z.number().min(0).max(1).default(0.999),
+      /** Decay of the running mean of gradients, in [0, 1). Default 0.9. */
+      beta1: z.number().min(0).lt(1).default(0.9),
+      /** Decay of the running mean of squared gradients, in [0, 1). Default 0.999. */
+      beta2: z.number().min(0).lt(1).default(0.999),
       /** Added to the denominator. Default 1e-8 (PyTorch's default). */
       epsilon: z.number().positive().default(1e-8),
     })
@@ -28,7 +33,12 @@ export const OptimizerSpecSchema = z.discriminatedUnion('name', [
     })
     .strict(),
 ]);
+/** A parsed optimizer spec, with every default filled in (see {@link OptimizerSpecSchema}). */
 export type OptimizerSpec = z.infer<typeof OptimizerSpecSchema>;
+/**
+ * The input shape of an optimizer spec before defaults: only `name` is required (see {@link
+ * OptimizerSpecSchema}).
+ */
 export type OptimizerSpecInput = z.input<typeof OptimizerSpecSchema>;
 
 /**

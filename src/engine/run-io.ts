@@ -7,6 +7,10 @@ import type { DataConfig } from '../data/config.js';
 import type { RawData } from '../data/prepare.js';
 import type { SavedModelLoader } from './model-source.js';
 
+/**
+ * How a run reads its datasets and saved models, supplied by the caller since the browser-safe core
+ * has no file access. In Node, `nodeIo` from jointly-ml/node reads files.
+ */
 export interface RunIo {
   /** Reads the datasets a data config names (built-in ones, or its files). */
   loadData(cfg: DataConfig): RawData;

@@ -27,6 +27,10 @@ export type Gradients = Record<string, tf.Tensor>;
  */
 export type GradientCombiner = (perLoss: Record<string, Gradients>) => Gradients;
 
+/**
+ * Options of {@link trainStep}: the members, the objective, the batch, where the step is in the
+ * run, and optionally how the losses' gradients are combined on shared variables.
+ */
 export interface StepOptions {
   members: readonly Member[];
   objective: Objective;

@@ -9,6 +9,10 @@ import type { Objective } from './objective.js';
 import { createRng, permutation } from './random.js';
 import { trainStep, type GradientCombiner, type RepresentationOptions, type StepLosses } from './train-step.js';
 
+/**
+ * Progress of {@link train}, passed to `onProgress` after every step. `epoch` and `step` are
+ * 1-based (`step` counts within the epoch), out of `epochs` and `stepsPerEpoch`.
+ */
 export interface TrainProgress {
   epoch: number;
   epochs: number;
@@ -20,6 +24,10 @@ export interface TrainProgress {
   loss: number;
 }
 
+/**
+ * What {@link train} records for one epoch: mean losses, wall time and throughput. One per epoch is
+ * returned and passed to `onEpochEnd`.
+ */
 export interface EpochRecord {
   /** 1-based epoch number. */
   epoch: number;
@@ -31,6 +39,10 @@ export interface EpochRecord {
   samplesPerSecond: number;
 }
 
+/**
+ * Options of {@link train}: the members, the objective they minimize, the data, the length of the
+ * run and the batch size, the shuffling seed, and optional gradient handling and callbacks.
+ */
 export interface TrainOptions {
   members: readonly Member[];
   objective: Objective;

@@ -34,6 +34,7 @@ export const ClientTrainConfigSchema = z
   })
   .loose();
 
+/** A round config as parsed by {@link ClientTrainConfigSchema}: local epochs, batch size, the client algorithms' entries and the round's seed (default 0); unknown keys are kept. */
 export type ParsedClientTrainConfig = z.infer<typeof ClientTrainConfigSchema>;
 
 /** Reads a round config sent by the server; a config the client cannot follow is a protocol error. */

@@ -92,7 +92,7 @@ export const ServerConfigSchema = z
     maxAuthFailuresPerMinute: z.number().int().min(1).default(10),
     /** A second hello for a client id that is connected: false refuses it with `duplicate` (the live session keeps its slot); true lets it replace the live one. Default false. */
     allowTakeover: z.boolean().default(false),
-    /** Seconds one client has to answer a fit or evaluate request; a silent client is dropped from the round then, without waiting for the round's deadline. Default: half of sampling.roundTimeoutSeconds. */
+    /** Seconds one client has to answer a fit or evaluate request; a silent client is dropped from the round then, without waiting for the round's deadline. Default: half of sampling.roundTimeoutSeconds but at least 60 s; never more than the round timeout. */
     clientTimeoutSeconds: z.number().positive().optional(),
     /** server.log is rotated when it reaches this size, in MiB (server.log.1, .2, ...). Default 16. */
     logMaxMiB: z.number().positive().default(16),
@@ -153,6 +153,11 @@ export const FederatedOutputConfigSchema = z
   })
   .strict();
 
+/**
+ * Validates the config of a federated run (`mode: federated`), shared by `jointly simulate` and
+ * `jointly server`: seed, backend, data, model, local optimizer, strategy, rounds, sampling, the
+ * simulation and server settings, bounds and output. The parsed type is {@link FederatedConfig}.
+ */
 export const FederatedConfigSchema = z
   .object({
     mode: z.literal('federated'),
@@ -183,7 +188,9 @@ export const FederatedConfigSchema = z
   })
   .strict();
 
+/** A parsed federated run config, defaults filled; see {@link FederatedConfigSchema}. */
 export type FederatedConfig = z.infer<typeof FederatedConfigSchema>;
+/** The input shape of {@link FederatedConfig} before defaults: only `mode` and `model` are required. */
 export type FederatedConfigInput = z.input<typeof FederatedConfigSchema>;
 
 /**

@@ -11,11 +11,17 @@ import { renderHistogramTable, summarizeHistograms } from './partition/histogram
 import type { ClientRecord, RoundRecord } from './server/coordinator.js';
 import type { Baselines, Divergence } from './simulation/run-simulation.js';
 
+/** Everything the federated report is built from: the run's round history and, in simulations, the baselines. */
 export interface FederatedReportInput {
+  /** Title of the report and of its accuracy chart. */
   title: string;
+  /** Strategy name shown in the table and the report. */
   strategy: string;
+  /** Tensor backend the run used. */
   backend: string;
+  /** One record per round, in order. */
   history: readonly RoundRecord[];
+  /** Per-client counts of rounds sampled and replies, by client id. */
   clients: Record<string, ClientRecord>;
   /** Local-only accuracy of each client (simulation only). */
   localOnly?: Record<string, { accuracy: number; loss: number }>;
@@ -29,7 +35,9 @@ export interface FederatedReportInput {
   histograms?: { counts: readonly (readonly number[])[]; classNames?: readonly string[] };
   /** The task's class names in index order (data.classes, or text labels); absent when its classes are unnamed integers. */
   classNames?: readonly string[];
+  /** Ids of clients simulated as malicious; marked in the clients table. */
   malicious?: readonly string[];
+  /** Extra lines listed under "Notes" at the end of the report. */
   notes?: readonly string[];
 }
 
@@ -70,6 +78,11 @@ export function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
 }
 
+/**
+ * The headline numbers of a run: final and best server-side test accuracy (fractions in [0, 1]),
+ * the local-only and pooled baselines and the differences to them, total bytes, mean round
+ * seconds, refused rounds and failed replies. Fields without data are undefined.
+ */
 export function summarizeFederated(input: FederatedReportInput): FederatedSummary {
   const accs = input.history.map((r) => r.evaluation?.accuracy).filter((a): a is number => a !== undefined);
   const final = accs.length > 0 ? accs[accs.length - 1] : undefined;

@@ -96,5 +96,6 @@ export interface Strategy {
   aggregateFit(ctx: RoundContext, replies: readonly FitReply[], failures: readonly FitFailure[]): AggregateResult;
   /** State to checkpoint; `setState(getState())` on a fresh instance with the same options resumes exactly. */
   getState(): StrategyState;
+  /** Restores a state written by `getState` on an instance with the same options; throws CheckpointError for a state that does not fit. */
   setState(state: StrategyState): void;
 }

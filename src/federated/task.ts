@@ -28,8 +28,13 @@ export const LayersModelSpecSchema = z
 
 /** The global model of a federation: a built-in spec or a tfjs layers model's configuration. */
 export const TaskModelSpecSchema = z.discriminatedUnion('type', [MlpSpecSchema, CnnSpecSchema, MultimodalTaskModelSpecSchema, LayersModelSpecSchema]);
+/** The global model of a federation, as validated by {@link TaskModelSpecSchema}: an `mlp`, `cnn` or `multimodal` spec, or a `layers` model configuration. */
 export type TaskModelSpec = z.infer<typeof TaskModelSpecSchema>;
 
+/**
+ * Validates a federated task: the global model, the clients' local optimizer and the data schema
+ * (input shape, class count, optional class and feature names). The parsed type is {@link FederatedTask}.
+ */
 export const FederatedTaskSchema = z
   .object({
     /** Architecture of the global model: an `mlp`, `cnn` or `multimodal` spec, or a tfjs layers model (`layers`). */
@@ -48,7 +53,9 @@ export const FederatedTaskSchema = z
   .strict()
   .refine((t) => t.classNames === undefined || t.classNames.length === t.numClasses, { message: 'classNames must have numClasses names', path: ['classNames'] });
 
+/** What every party of a federation agrees on (model, local optimizer, data schema), defaults filled; see {@link FederatedTaskSchema}. */
 export type FederatedTask = z.infer<typeof FederatedTaskSchema>;
+/** The input shape of {@link FederatedTask} before defaults (`optimizer` may be omitted). */
 export type FederatedTaskInput = z.input<typeof FederatedTaskSchema>;
 
 /** A named tensor of the global model: what travels on the wire and what replies are checked against. */

@@ -51,6 +51,11 @@ export interface ModalityPlan {
   readonly encoder: { readonly type: string; readonly options?: unknown };
 }
 
+/**
+ * What {@link buildFusedModel} builds: the modalities with their encoders, one registered fusion,
+ * the number of classes, the seed, the model's name, the initial weights and the missing-modality
+ * handling.
+ */
 export interface FusedModelPlan {
   /** The modalities, in the order the fusion gets them. */
   readonly modalities: readonly ModalityPlan[];
@@ -71,6 +76,11 @@ export interface FusedModelPlan {
   readonly missing: 'zeros' | 'embedding';
 }
 
+/**
+ * What {@link buildAloneModel} builds: one modality's encoder and a dense `label` head of `units`
+ * logits, seeded so that the encoder starts with the weights it has in every fused model of the
+ * same seed.
+ */
 export interface AloneModelPlan {
   readonly modality: ModalityPlan;
   readonly units: number;

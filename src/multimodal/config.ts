@@ -22,6 +22,10 @@ export const PreprocessSpecSchema = namedOptionsSchema('preprocessor', PREPROCES
 /** `"concat"` or `{ "name": "gmu", ...options }`. */
 export const FusionSpecSchema = z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), namedOptionsSchema('fusion', FUSION_NAMES, findFusion, {}));
 
+/**
+ * Validates one entry of a multimodal config's `modalities`: the modality's encoder spec and its
+ * preprocessor, both optional (the defaults depend on the modality's kind).
+ */
 export const ModalityConfigSchema = z
   .object({
     /** The encoder spec. Default by kind: image `mlp` (hidden [256, 128]), text `embedding-pool`, tabular `tabular`, signal `signal-conv`. */
@@ -31,6 +35,10 @@ export const ModalityConfigSchema = z
   })
   .strict();
 
+/**
+ * Validates a multimodal config's `missing` block: what a fused model sees for a missing modality,
+ * modality dropout while training, and whether the robustness table is computed.
+ */
 export const MissingConfigSchema = z
   .object({
     /**
@@ -92,6 +100,11 @@ export const AlignmentConfigSchema = AlignmentOptionsSchema.omit({ init: true })
   })
   .strict();
 
+/**
+ * Validates a whole `mode: multimodal` config and fills in its defaults; parses to {@link
+ * MultimodalConfig}. It also refuses a fusion listed twice with the same options and an empty
+ * `modalities`.
+ */
 export const MultimodalConfigSchema = z
   .object({
     mode: z.literal('multimodal'),
@@ -127,6 +140,8 @@ export const MultimodalConfigSchema = z
     if (cfg.modalities !== undefined && Object.keys(cfg.modalities).length < 1) ctx.addIssue({ code: 'custom', path: ['modalities'], message: 'name at least one modality' });
   });
 
+/** A validated multimodal config with every default filled in (what {@link MultimodalConfigSchema} parses to). */
 export type MultimodalConfig = z.infer<typeof MultimodalConfigSchema>;
+/** A multimodal config as written, before defaults are applied (the input shape of {@link MultimodalConfigSchema}). */
 export type MultimodalConfigInput = z.input<typeof MultimodalConfigSchema>;
 export type EncoderSpec = z.infer<typeof EncoderSpecSchema>;

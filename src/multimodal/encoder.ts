@@ -9,6 +9,10 @@ import type { z } from 'zod';
 import type { ModalityInfo } from './preprocessor.js';
 import type { ModalityKind } from './modality.js';
 
+/**
+ * What an encoder's `build` gets besides its options: the modality's name, its fitted preprocessing
+ * info, its input tensors, the weight seed, the layer-name prefix and the initial-weights kind.
+ */
 export interface EncoderContext {
   /** The modality's name. */
   readonly modality: string;
@@ -24,6 +28,7 @@ export interface EncoderContext {
   readonly init: 'glorot' | 'torch';
 }
 
+/** What an encoder's `build` returns: the per-sample vector and, for encoders that have one, the sequence of step vectors with its padding mask. */
 export interface EncodedModality {
   /** Shape [batch, width]: the sample's embedding. */
   readonly vector: tfl.SymbolicTensor;
@@ -33,6 +38,7 @@ export interface EncodedModality {
   readonly sequenceMask?: tfl.SymbolicTensor;
 }
 
+/** An encoder as registered by name (see {@link findEncoder}): its description, the modality kinds it reads, its options schema and its `build` function. */
 export interface RegisteredEncoder<O = unknown> {
   /** The spec's `type`. */
   readonly name: string;

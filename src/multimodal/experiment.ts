@@ -14,8 +14,10 @@ import type { MultimodalResult } from './result.js';
 import { runMultimodal, type MultimodalEvent, type MultimodalRawData } from './run-multimodal.js';
 import { saveMultimodalModel } from './saved-model.js';
 
+/** What `runMultimodalExperiment` takes besides the config: the backend name, an event callback, the run folder, and optionally the data in memory. */
 export interface MultimodalExperimentOptions {
   backend: string;
+  /** Called with every event of the run (see `MultimodalEvent`), before the run folder records it; it is not awaited. */
   onEvent?: (event: MultimodalEvent) => void;
   /** Where to write the run folder; default: a new `<output.dir>/<name>-<timestamp>`. */
   runDir?: RunFolder;
@@ -23,6 +25,7 @@ export interface MultimodalExperimentOptions {
   loadData?: (config: MultimodalConfig) => MultimodalRawData;
 }
 
+/** What `runMultimodalExperiment` returns: the result, its summary, the run folder's path, the tables as aligned text and the verdict sentences. */
 export interface MultimodalExperimentResult {
   result: MultimodalResult;
   summary: MultimodalSummary;

@@ -9,6 +9,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { z } from 'zod';
 import type { EncodedModality } from './encoder.js';
 
+/** One modality as a fusion sees it: the encoder's output, plus the modality's name and each sample's presence. */
 export interface FusionInput extends EncodedModality {
   /** The modality's name. */
   readonly name: string;
@@ -20,6 +21,10 @@ export interface FusionInput extends EncodedModality {
   readonly presence: tfl.SymbolicTensor;
 }
 
+/**
+ * What a fusion's `build` gets besides its options: the modalities, the number of classes, the
+ * weight seed, the layer-name prefix and the initial-weights kind.
+ */
 export interface FusionContext {
   /** The modalities, in config order (two or more). */
   readonly modalities: readonly FusionInput[];
@@ -32,6 +37,11 @@ export interface FusionContext {
   readonly init: 'glorot' | 'torch';
 }
 
+/**
+ * A fusion as registered by name (see {@link findFusion}): its description, its options schema,
+ * what it requires (sequences, equal widths, how many modalities) and `build`, which returns the
+ * logits.
+ */
 export interface RegisteredFusion<O = unknown> {
   readonly name: string;
   /** One line with the method's source, for `jointly info` and reports. */

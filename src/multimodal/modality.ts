@@ -6,7 +6,9 @@
  */
 import { DataMalformedError } from '../errors.js';
 
+/** The kinds of modality data: `image`, `text`, `tabular` and `signal`. */
 export const MODALITY_KINDS = ['image', 'text', 'tabular', 'signal'] as const;
+/** One of {@link MODALITY_KINDS}. */
 export type ModalityKind = (typeof MODALITY_KINDS)[number];
 
 /** Images (or any float features of a fixed shape): `length * prod(shape)` values in row-major order. */
@@ -44,6 +46,7 @@ export interface SignalModality {
   readonly sampleRate?: number;
 }
 
+/** One modality's raw data for every sample of a dataset, told apart by its `kind`. */
 export type ModalityData = ImageModality | TextModality | TabularModality | SignalModality;
 
 /** A multimodal classification dataset. */

@@ -10,6 +10,10 @@ import { formatPercent, formatPoints, pairedInterval, summarize, type PairedInte
 import { alignTable } from '../report/text-table.js';
 import type { MultimodalResult } from './result.js';
 
+/**
+ * One fused model in a {@link MultimodalSummary}: its test accuracy over seeds and its paired
+ * differences (as fractions, not percent) from the best single modality and from the ensemble.
+ */
 export interface FusedComparison {
   readonly label: string;
   readonly accuracy: Summary;
@@ -19,6 +23,7 @@ export interface FusedComparison {
   readonly overEnsemble: PairedInterval;
 }
 
+/** The statistics over seeds of a multimodal run that the report shows, as {@link summarizeMultimodal} computes them. */
 export interface MultimodalSummary {
   readonly alone: Readonly<Record<string, Summary>>;
   /** The single modality with the highest mean accuracy (ties: the first in config order). */
@@ -31,6 +36,11 @@ export interface MultimodalSummary {
   readonly robustness: Readonly<Record<string, Readonly<Record<string, Summary>>>>;
 }
 
+/**
+ * Summarizes a multimodal result over its seeds: each model's test accuracy (mean and std), the
+ * best single modality, each fused model's and the ensemble's paired 95% interval against it (and
+ * each fused model's against the ensemble), and the robustness table. Pure.
+ */
 export function summarizeMultimodal(r: MultimodalResult): MultimodalSummary {
   const names = r.modalities.map((m) => m.name);
   const alone = Object.fromEntries(names.map((m) => [m, summarize(r.seeds.map((s) => s.alone[m]))]));

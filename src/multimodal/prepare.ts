@@ -32,6 +32,11 @@ export interface PreparedModality {
   readonly fitted: FittedPreprocessor;
 }
 
+/**
+ * What {@link prepareMultimodal} returns: each modality's fitted preprocessing and encoder spec,
+ * the training and test splits as engine fields (with the presence fields and the `label` target),
+ * and the classes.
+ */
 export interface PreparedData {
   readonly modalities: readonly PreparedModality[];
   readonly train: FieldDataset;

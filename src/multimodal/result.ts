@@ -11,6 +11,7 @@ export interface FusionSummary {
   readonly description: string;
 }
 
+/** One modality of a multimodal run as reported: its name, kind, encoder type, preprocessor name, and how many training samples have it. */
 export interface ModalitySummary {
   readonly name: string;
   readonly kind: string;
@@ -20,6 +21,11 @@ export interface ModalitySummary {
   readonly presentTrain: number;
 }
 
+/**
+ * One seed of a multimodal run: the test accuracies (fractions in [0, 1]) of the alone models,
+ * their ensemble and the fused models, the robustness table, training seconds, parameter counts,
+ * loss curves, and the teaching results the config asked for.
+ */
 export interface MultimodalSeedResult {
   readonly seed: number;
   /** Test accuracy of each modality's model trained alone. */
@@ -44,6 +50,11 @@ export interface MultimodalSeedResult {
   readonly crossModal?: CrossModalMutualResult;
 }
 
+/**
+ * What {@link runMultimodal} returns (JSON): the run's name and data, its modalities and fusions,
+ * the missing-modality settings, class and sample counts, epochs, backend, and one {@link
+ * MultimodalSeedResult} per seed.
+ */
 export interface MultimodalResult {
   readonly name: string;
   readonly data: string;

@@ -44,6 +44,11 @@ export interface MultimodalRawData {
 /** Which model a phase trains. */
 export type MultimodalPhase = { readonly kind: 'alone'; readonly modality: string } | { readonly kind: 'fused'; readonly fusion: string };
 
+/**
+ * The progress events of {@link runMultimodal}: the data prepared, each seed's start, each model's
+ * phase start, steps, epochs and end (with its test accuracy and trained member), and each teaching
+ * method's start and end (with its report as Markdown).
+ */
 export type MultimodalEvent =
   | { type: 'prepared'; data: string; prepared: PreparedData }
   | { type: 'seed-start'; seed: number; index: number; total: number }
@@ -54,9 +59,15 @@ export type MultimodalEvent =
   | { type: 'teaching-start'; seed: number; method: 'co-training' | 'cross-modal' | 'alignment' }
   | { type: 'teaching-end'; seed: number; method: 'co-training' | 'cross-modal' | 'alignment'; markdown: string };
 
+/** What {@link runMultimodal} takes besides the config: how to load the data, an event callback, and the backend name for the result. */
 export interface RunMultimodalOptions {
   /** The data: in Node, `loadMultimodalData(config.data)` from jointly-ml/node; in memory, your own splits. */
   loadData: (config: MultimodalConfig) => MultimodalRawData;
+  /**
+   * Called with every event. A returned promise is awaited, except for `step` events, whose
+   * rejection fails the run at the end of that epoch; the member of a `phase-end` event is disposed
+   * once the call returns.
+   */
   onEvent?: (event: MultimodalEvent) => void | Promise<void>;
   /** Name of the active backend, for the result. Default `tf.getBackend()`. */
   backend?: string;

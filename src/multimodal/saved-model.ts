@@ -54,6 +54,10 @@ export async function saveMultimodalModel(model: NamedModel, dir: string, meta: 
   writeFileAtomic(join(dir, MULTIMODAL_JSON), JSON.stringify(saved));
 }
 
+/**
+ * A multimodal model loaded by `loadMultimodalModel`: the model as a member, its saved description
+ * (`multimodal.json`), each modality's restored preprocessor by modality name, and `dispose`.
+ */
 export interface LoadedMultimodalModel {
   readonly member: Member;
   readonly meta: SavedMultimodal;

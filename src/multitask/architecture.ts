@@ -36,6 +36,7 @@ export interface HeadSpec {
   readonly init: 'glorot' | 'torch';
 }
 
+/** What an architecture builds a model from: the input field and shape, the task heads, the trunk and head specs, the seed and the model name. */
 export interface ArchitectureBuild {
   /** Data field the model reads. */
   readonly input: string;
@@ -48,6 +49,7 @@ export interface ArchitectureBuild {
    * has several), or a user's tfjs model mapping one input to features (hard sharing only).
    */
   readonly trunk: ModelSpec | tfl.LayersModel;
+  /** The hidden layers of every task's head. */
   readonly head: HeadSpec;
   /** Seed of the initial weights (see the seeding rule above). */
   readonly seed: number;
@@ -81,5 +83,6 @@ export interface RegisteredArchitecture<Options = unknown> {
   /** Options, validated by the run config; every field has a default. */
   readonly options: z.ZodType<Options>;
   readonly optionNames: readonly string[];
+  /** Builds the multi-task model (one output per head, in `build.heads` order) from parsed options. */
   build(options: Options, build: ArchitectureBuild): MultiTaskModel;
 }

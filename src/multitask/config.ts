@@ -24,6 +24,7 @@ export const WeightingConfigSchema = namedOptionsSchema('weighting', WEIGHTING_N
   representation: z.boolean().default(false),
 });
 
+/** Validates the `head` section of a multi-task config: the hidden layers, activation, dropout and initialisation of each task's head. */
 export const HeadConfigSchema = z
   .object({
     /** Hidden dense layers of each task's head before its output layer. Default none. */
@@ -37,6 +38,12 @@ export const HeadConfigSchema = z
   })
   .strict();
 
+/**
+ * Validates a multi-task experiment config (`mode: multitask`) and fills in its defaults; the
+ * parsed type is {@link MultitaskConfig}. Also refuses combinations that cannot run: a
+ * representation-gradient weighting without support for it, a trunk type the architecture does
+ * not take, or a gradient method with fewer than two tasks.
+ */
 export const MultitaskConfigSchema = z
   .object({
     mode: z.literal('multitask'),
@@ -89,5 +96,7 @@ export const MultitaskConfigSchema = z
     }
   });
 
+/** A parsed multi-task experiment config, with defaults filled in (see {@link MultitaskConfigSchema}). */
 export type MultitaskConfig = z.infer<typeof MultitaskConfigSchema>;
+/** A multi-task experiment config as written, before defaults are applied: every field with a default is optional. */
 export type MultitaskConfigInput = z.input<typeof MultitaskConfigSchema>;

@@ -11,6 +11,7 @@ import { multitaskComparison, multitaskCurvesSvg, multitaskReportJson, multitask
 import { runMultitask, type MultitaskData, type MultitaskEvent } from './run-multitask.js';
 import type { MultitaskResult } from './result.js';
 
+/** Options of {@link runMultitaskExperiment}: the backend name for the report, and optionally progress events, the run folder and in-memory data. */
 export interface MultitaskExperimentOptions {
   /** Name of the active backend, for the report. */
   backend: string;
@@ -22,8 +23,11 @@ export interface MultitaskExperimentOptions {
   loadData?: (config: MultitaskConfig, seed: number) => MultitaskData;
 }
 
+/** What {@link runMultitaskExperiment} returns: the run's result, its multi-task vs single-task comparison, and where it was written. */
 export interface MultitaskExperimentResult {
+  /** Every seed's multi-task and single-task scores. */
   result: MultitaskResult;
+  /** The per-task comparison of the multi-task model with the single-task models. */
   comparison: MultitaskComparison;
   /** The run folder's path. */
   runDir: string;

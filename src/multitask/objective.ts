@@ -19,8 +19,11 @@ export const REPRESENTATION_HEAD = '__representation';
 /** Loss name of a loss weighting's combined scalar. */
 const COMBINED = 'weighted';
 
+/** Options of {@link multitaskObjective}: the tasks, the weighting that combines them, and the run's epochs. */
 export interface MultitaskObjectiveOptions {
+  /** The resolved tasks, in head and weighting order. */
   tasks: readonly Task[];
+  /** The weighting or gradient method that turns the task losses into one update. */
   weighting: Weighting;
   /** Display name of the weighting, for messages. */
   weightingName: string;
@@ -37,7 +40,12 @@ export interface MultitaskTrainHooks {
   ownScales: () => Readonly<Record<string, number>> | undefined;
 }
 
+/**
+ * The objective {@link multitaskObjective} returns: an engine objective plus the trainer hooks a
+ * gradient method needs and read-outs of the last step's task losses and the current weights.
+ */
 export interface MultitaskObjective extends Objective {
+  /** What the trainer needs on top of the objective: the gradient combiner, the representation option and the task-parameter scales (see `MultitaskTrainHooks`). */
   readonly hooks: MultitaskTrainHooks;
   /** Raw per-task loss values of the last step (NaN where the task had no labels in the batch). */
   lastTaskLosses(): readonly number[];

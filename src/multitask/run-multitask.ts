@@ -38,6 +38,12 @@ export interface MultitaskData {
 /** Which model a phase trains: the multi-task model, or one task's single-task model. */
 export type MultitaskPhase = { readonly kind: 'multi' } | { readonly kind: 'single'; readonly task: string };
 
+/**
+ * What {@link runMultitask} reports through `onEvent`, by `type`: a seed starts, a phase (the
+ * multi-task model or one single-task baseline) starts, a training step, an epoch ends (task
+ * losses, validation metrics, weights), and a phase ends with its test metrics. The `member` of
+ * `phase-end` is disposed once the handler returns.
+ */
 export type MultitaskEvent =
   | { type: 'seed-start'; seed: number; index: number; total: number; data: string }
   | { type: 'phase-start'; seed: number; phase: MultitaskPhase; epochs: number; stepsPerEpoch: number; tasks: string[] }
@@ -58,6 +64,7 @@ export type MultitaskEvent =
     }
   | { type: 'phase-end'; seed: number; phase: MultitaskPhase; test: Record<string, MetricValues>; member: Member; seconds: number };
 
+/** Options of {@link runMultitask}: where each seed's data comes from, plus optional progress events, a baseline cache and a tfjs trunk. */
 export interface RunMultitaskOptions {
   /** Progress, per-epoch metrics and finished phases. */
   onEvent?: (event: MultitaskEvent) => void | Promise<void>;
@@ -65,7 +72,6 @@ export interface RunMultitaskOptions {
   loadData: (config: MultitaskConfig, seed: number) => MultitaskData;
   /** Name of the active backend, for the result. Default `tf.getBackend()`. */
   backend?: string;
-  /**
   /**
    * Reuses single-task baselines across runs that would train them identically (same seed,
    * data, architecture, trunk, head, training and backend): a benchmark of several weightings

@@ -13,8 +13,10 @@ import { ConfigError, DataMissingError, ShapeMismatchError } from '../errors.js'
 
 /** Loss functions a task may use: `crossEntropy` for classification kinds, `mse` or `l1` for regression. */
 export const TASK_LOSSES = ['crossEntropy', 'mse', 'l1'] as const;
+/** One of {@link TASK_LOSSES}: the loss a task trains with. */
 export type TaskLoss = (typeof TASK_LOSSES)[number];
 
+/** Validates one entry of a multi-task config's `tasks` list: the target field to learn and, optionally, its loss. */
 export const TaskConfigSchema = z
   .object({
     /** The target field of the data this task learns; its head has the same name. */
@@ -26,6 +28,7 @@ export const TaskConfigSchema = z
     loss: z.enum(TASK_LOSSES).optional(),
   })
   .strict();
+/** One parsed entry of a multi-task config's `tasks` list (see {@link TaskConfigSchema}); {@link resolveTasks} checks it against the data. */
 export type TaskConfig = z.infer<typeof TaskConfigSchema>;
 
 /** A task, resolved against the data. */

@@ -91,6 +91,7 @@ export interface GradientMethod {
   weights(): readonly number[];
 }
 
+/** A weighting method for one run, as {@link RegisteredWeighting.create} returns it: a loss weighting or a gradient method, told apart by `kind`. */
 export type Weighting = LossWeighting | GradientMethod;
 
 /** A weighting method as the registry holds it. */
@@ -111,5 +112,6 @@ export interface RegisteredWeighting<Options = unknown> {
   readonly options: z.ZodType<Options>;
   /** Option names, for error messages. */
   readonly optionNames: readonly string[];
+  /** Creates the method for one run from parsed options and the run's tasks and seed. */
   create(options: Options, setup: WeightingSetup): Weighting;
 }

@@ -72,6 +72,11 @@ export const OutputConfigSchema = z
   })
   .strict();
 
+/**
+ * Validates a mutual-learning experiment config (`mode: mutual`) and fills in its defaults; the
+ * parsed type is {@link MutualConfig}. Also checks the method's own options and that the number of
+ * models suits the method.
+ */
 export const MutualConfigSchema = z
   .object({
     mode: z.literal('mutual'),
@@ -107,5 +112,7 @@ export const MutualConfigSchema = z
     }
   });
 
+/** A parsed mutual-learning config, with defaults filled in and `method` as `{ name, options }` (see {@link MutualConfigSchema}). */
 export type MutualConfig = z.infer<typeof MutualConfigSchema>;
+/** A mutual-learning config as written, before defaults are applied; the method's options sit next to its `name`. */
 export type MutualConfigInput = z.input<typeof MutualConfigSchema>;

@@ -12,6 +12,7 @@ import { MutualConfigSchema, type MutualConfigInput } from './config.js';
 import { curvesSvg, mutualComparison, mutualReportMarkdown, type Curves } from './mutual-report.js';
 import { runMutual, type MutualEvent, type MutualResult } from './run-mutual.js';
 
+/** Options of {@link runMutualExperiment}: the backend name for the report, and optionally progress events, the run folder, in-memory data and the io. */
 export interface ExperimentOptions {
   /** Name of the active backend, for the report. */
   backend: string;
@@ -25,8 +26,11 @@ export interface ExperimentOptions {
   io?: RunIo;
 }
 
+/** What {@link runMutualExperiment} returns: the run's result, its joint-versus-alone comparison, and where it was written. */
 export interface ExperimentResult {
+  /** Every seed's alone and joint test scores (what `runMutual` returns). */
   result: MutualResult;
+  /** The joint-versus-alone comparison the report and the verdict are made from. */
   comparison: Comparison;
   /** The run folder's path. */
   runDir: string;

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { Member } from '../engine/member.js';
 import type { Objective } from '../engine/objective.js';
 
+/** What a method's `setup` gets: the fresh members of the joint phase, the members trained alone, the label-noise rate and the head. */
 export interface MethodContext {
   /** Fresh members (same initial weights as the alone run) for the joint phase. */
   readonly members: readonly Member[];
@@ -17,7 +18,9 @@ export interface MethodContext {
   readonly head: string;
 }
 
+/** What a method's `setup` returns: the objective of the joint phase and which members it trains or only uses. */
 export interface JointSetup {
+  /** The loss of the joint phase over the cohort's outputs. */
   readonly objective: Objective;
   /** The members the joint phase trains and the report scores (e.g. only the students in distillation). */
   readonly trained: readonly Member[];
@@ -25,6 +28,10 @@ export interface JointSetup {
   readonly fixed?: readonly { member: Member; role: string }[];
 }
 
+/**
+ * A mutual-learning method as written in `methods/`: its name, options schema, the number of
+ * models it takes, and `setup`, which builds the joint phase. The registry erases `Options` (see {@link RegisteredMethod}).
+ */
 export interface MutualMethod<Options = unknown> {
   /** Registry name, e.g. `dml`. */
   readonly name: string;

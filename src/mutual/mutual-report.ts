@@ -22,6 +22,10 @@ export function seedScores(result: MutualResult): SeedScores[] {
   });
 }
 
+/**
+ * The joint-versus-alone comparison of a mutual-learning result: each scored model's (and, with
+ * several, the ensemble's) test accuracy, paired by seed, as {@link compareJointAlone} computes it.
+ */
 export function mutualComparison(result: MutualResult): Comparison {
   return compareJointAlone(`${result.method} on ${result.data}`, seedScores(result));
 }

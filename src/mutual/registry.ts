@@ -33,6 +33,7 @@ function register<O>(method: MutualMethod<O>): RegisteredMethod {
 
 const METHODS: readonly RegisteredMethod[] = [register(dml), register(coTeaching), register(distillation)];
 
+/** Names of the registered mutual-learning methods, in registry order: `dml`, `co-teaching`, `distillation`. */
 export const MUTUAL_METHOD_NAMES: readonly string[] = METHODS.map((m) => m.name);
 
 /** The method registered under `name`, or undefined. */

@@ -21,6 +21,12 @@ import { getMutualMethod } from './registry.js';
 
 export type Phase = 'alone' | 'joint';
 
+/**
+ * What {@link runMutual} reports through `onEvent`, by `type`: a seed starts, a phase (`alone` or
+ * `joint`) starts, a training step, an epoch ends (with validation scores when there is a
+ * validation split), and a phase ends with its test scores. The members of `phase-end` are disposed
+ * after the seed, so save or read them inside the handler.
+ */
 export type MutualEvent =
   | { type: 'seed-start'; seed: number; index: number; total: number; data: string }
   | { type: 'phase-start'; seed: number; phase: Phase; epochs: number; stepsPerEpoch: number; members: string[] }
@@ -39,11 +45,15 @@ export type MutualEvent =
   /** `test` scores the models the report compares; `members` is every model the phase trained (to save them, with `schema`: their training data's). */
   | { type: 'phase-end'; seed: number; phase: Phase; test: Evaluation; members: readonly Member[]; schema: DataSchema };
 
+/** One seed of a mutual-learning run: the test scores of the same models trained alone and jointly, and of the fixed ones. */
 export interface SeedResult {
+  /** The run seed of this replicate. */
   seed: number;
   /** Names of the scored models (the ones the joint phase trains). */
   models: string[];
+  /** Test scores of the scored models after the alone (independent) phase. */
   alone: Evaluation;
+  /** Test scores of the scored models after the joint phase. */
   joint: Evaluation;
   /** Models used but not trained jointly (e.g. the distillation teacher), with test scores. */
   fixed: { name: string; role: string; test: Scores }[];
@@ -51,13 +61,19 @@ export interface SeedResult {
   seconds: Record<Phase, number>;
 }
 
+/** What {@link runMutual} returns: the parsed config, the method name, the data description and one result per seed. */
 export interface MutualResult {
+  /** The parsed config the run used. */
   config: MutualConfig;
+  /** Name of the mutual-learning method. */
   method: string;
+  /** One-line description of the data (of the last seed's splits). */
   data: string;
+  /** One result per seed, in config order. */
   seeds: SeedResult[];
 }
 
+/** Options of {@link runMutual}, all optional: progress events, and the data in memory or an io to read the config's files and saved models. */
 export interface RunMutualOptions {
   /** Progress, per-epoch metrics and finished phases. */
   onEvent?: (event: MutualEvent) => void | Promise<void>;

@@ -16,6 +16,10 @@ export interface SeedScores {
   fixed?: Record<string, { role: string; accuracy: number }>;
 }
 
+/**
+ * One row of a {@link Comparison}: a model, the ensemble or a fixed helper model, with its test
+ * accuracy alone and jointly and their per-seed difference, each summarized over seeds.
+ */
 export interface ComparisonRow {
   /** Model name, `ensemble`, or a fixed model's name. */
   name: string;
@@ -29,6 +33,10 @@ export interface ComparisonRow {
   role?: string;
 }
 
+/**
+ * The joint-versus-alone comparison that {@link compareJointAlone} builds: its rows and the
+ * headline mean improvement over models, with its paired 95% confidence interval.
+ */
 export interface Comparison {
   title: string;
   seeds: number[];

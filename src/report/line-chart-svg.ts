@@ -10,6 +10,7 @@ export interface Series {
   color?: string;
 }
 
+/** Options of {@link lineChartSvg}: the title, the axis labels, the size in pixels (default 720 by 420) and the format of the y tick labels. */
 export interface ChartOptions {
   title: string;
   xLabel: string;

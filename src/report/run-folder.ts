@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { messageOf, OutputError } from '../errors.js';
 import { appendToFile, writeFileAtomic } from './durable-file.js';
 
+/**
+ * A writer for one run's folder (from {@link createRunFolder} or {@link openRunFolder}): paths
+ * inside it, and durable writes of whole files and whole JSON lines; a failed write is an
+ * OutputError.
+ */
 export interface RunFolder {
   /** Absolute or relative path of the folder. */
   readonly dir: string;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ManifestDataConfigSchema } from './manifest-config.js';
 
+/** The values of a multimodal config's `data.type`: the built-in datasets and `manifest` (your own files). */
 export const MULTIMODAL_DATASET_NAMES = ['two-view-noisy', 'spam-assassin', 'image-descriptions', 'manifest'] as const;
 
 const common = {
@@ -56,6 +57,12 @@ export const ImageDescriptionsDataConfigSchema = z
   })
   .strict();
 
+/**
+ * Validates the `data` block of a multimodal config, one shape per `type` (see
+ * {@link MULTIMODAL_DATASET_NAMES}), and fills in its defaults; the parsed type is {@link MultimodalDataConfig}.
+ */
 export const MultimodalDataConfigSchema = z.discriminatedUnion('type', [TwoViewNoisyDataConfigSchema, SpamAssassinDataConfigSchema, ImageDescriptionsDataConfigSchema, ManifestDataConfigSchema]);
+/** The parsed `data` block of a multimodal config, with defaults filled in (see {@link MultimodalDataConfigSchema}). */
 export type MultimodalDataConfig = z.infer<typeof MultimodalDataConfigSchema>;
+/** The `data` block of a multimodal config as written, before defaults are applied. */
 export type MultimodalDataConfigInput = z.input<typeof MultimodalDataConfigSchema>;

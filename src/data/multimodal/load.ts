@@ -17,8 +17,11 @@ import { loadImageDescriptions } from './image-descriptions-load.js';
 import { zeroShotPrompts } from './image-descriptions.js';
 import { loadManifestSplits } from './manifest.js';
 
+/** The data of a multimodal config, as returned by {@link loadMultimodalData}: training and test sets after `maxTrain` and `maxTest`. */
 export interface MultimodalData {
+  /** The training set. */
   readonly train: MultimodalDataset;
+  /** The test set. */
   readonly test: MultimodalDataset;
   /** One line for logs and reports. */
   readonly description: string;

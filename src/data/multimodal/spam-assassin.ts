@@ -72,6 +72,7 @@ export interface SpamAssassinMessage {
   readonly body: string;
 }
 
+/** Options of {@link loadSpamAssassin}: the split, the body length, deduplication and where the corpus is; all optional. */
 export interface SpamAssassinOptions {
   /** Seed of the stratified train/test split (derived with deriveSeed); default 0. */
   seed?: number;

@@ -38,6 +38,7 @@ export function rotateImage(src: Float32Array, srcOffset: number, degrees: numbe
   }
 }
 
+/** What {@link twoViewNoisy} returns: the two-view dataset and, per sample, the rotation and the partner image used. */
 export interface TwoViewNoisy {
   /** Rotation of each sample's view 1, in degrees. */
   readonly angles: Float64Array;

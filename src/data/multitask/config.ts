@@ -37,6 +37,11 @@ export const MmoeSyntheticConfigSchema = z
   })
   .strict();
 
+/**
+ * Validates the `data` section of a multi-task config (dataset, csv/jsonl files and columns,
+ * splits, subsets and removed labels) and fills in its defaults; the parsed type is {@link MultitaskDataConfig}.
+ * csv and jsonl need `train` and `targets`; the file options are refused for the built-in datasets.
+ */
 export const MultitaskDataConfigSchema = z
   .object({
     /**
@@ -92,5 +97,7 @@ export const MultitaskDataConfigSchema = z
     if (cfg.skipLines !== undefined && cfg.dataset === 'jsonl') ctx.addIssue({ code: 'custom', path: ['skipLines'], message: 'only csv datasets skip lines before a header' });
   });
 
+/** The parsed `data` section of a multi-task config, with defaults filled in (see {@link MultitaskDataConfigSchema}). */
 export type MultitaskDataConfig = z.infer<typeof MultitaskDataConfigSchema>;
+/** The `data` section of a multi-task config as written, before defaults are applied. */
 export type MultitaskDataConfigInput = z.input<typeof MultitaskDataConfigSchema>;

@@ -14,6 +14,11 @@ export interface SeededDropoutArgs {
   name?: string;
 }
 
+/**
+ * A dropout layer whose masks come from jointly's seeded generator, so that training with dropout
+ * is reproducible. While training it zeroes each value with probability `rate` and scales the rest
+ * by 1/(1 - rate); in inference it passes its input through. Throws when `rate` is not in [0, 1).
+ */
 export class SeededDropout extends tfl.layers.Layer {
   static readonly className = 'JointlySeededDropout';
   readonly rate: number;

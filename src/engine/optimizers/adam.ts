@@ -21,7 +21,14 @@ function accumulatedPowers(beta: number): (t: number) => number {
   };
 }
 
+/**
+ * Adam with its moments and bias-correction step count kept per variable name, so a variable
+ * without a gradient in a step keeps its state; the arithmetic matches tfjs's AdamOptimizer. Made
+ * by {@link createOptimizer} for `{ name: 'adam' }`; `learningRate`, `beta1`, `beta2` and `epsilon`
+ * are used as given (no defaults here).
+ */
 export class AdamOptimizer extends SlotOptimizer<AdamSlots> {
+  /** The name tfjs serialization registers the class under: `Adam`, as tfjs's own Adam. */
   static get className(): string {
     return 'Adam';
   }

@@ -9,7 +9,16 @@ import { SlotOptimizer } from './slot-optimizer.js';
 
 type MomentumSlots = { momentum: tf.Variable };
 
+/**
+ * SGD with momentum (Nesterov when `useNesterov` is true; default false), its accumulation kept per
+ * variable name, with tfjs's MomentumOptimizer arithmetic. Made by {@link createOptimizer} for `{
+ * name: 'sgd' }` with a momentum above 0.
+ */
 export class MomentumOptimizer extends SlotOptimizer<MomentumSlots> {
+  /**
+   * The name tfjs serialization registers the class under: `Momentum`, as tfjs's own momentum
+   * optimizer.
+   */
   static get className(): string {
     return 'Momentum';
   }

@@ -9,6 +9,7 @@ import { selectBackend } from '../../engine/backend.js';
 import { packageVersion } from '../../package-version.js';
 import { FederatedClient, type ClientExit } from '../network/client.js';
 
+/** Options of {@link joinFederation}: the server, the client's id and token, its data, and connection settings. */
 export interface JoinFederationOptions {
   /** The server, ws://host:port or wss://host:port. */
   url: string;
@@ -25,6 +26,7 @@ export interface JoinFederationOptions {
   backend?: string;
   /** Failed connection attempts in a row before giving up. Default 10. */
   maxRetries?: number;
+  /** Aborting it stops the client, which then returns `{ reason: 'stopped' }`. Default: never aborted. */
   signal?: AbortSignal;
   /** Log lines (joins, rounds). Default: none. */
   log?: (line: string) => void;

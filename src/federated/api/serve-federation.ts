@@ -32,6 +32,7 @@ export interface ServeFederationOptions extends FederationDefinition {
   signal?: AbortSignal;
   /** Called with the URL clients connect to. */
   onListening?: (url: string) => void;
+  /** Called with every event of the round loop (waiting for clients, round start and end, refused rounds, checkpoints, resume). */
   onEvent?: (e: CoordinatorEvent) => void;
   /** Log lines (joins, refusals, rounds). Default: none. */
   log?: (line: string) => void;

@@ -25,6 +25,7 @@ import { buildTaskModel, type FederatedTask } from '../task.js';
 import { checkParamLength, type ClientRound, type TrainableSlice } from './algorithms/algorithm.js';
 import { CLIENT_ALGORITHMS } from './algorithms/registry.js';
 
+/** What {@link LocalTrainer.fit} trains on and starts from in one round. */
 export interface LocalFitInput {
   /** The client's training data. */
   data: Dataset;
@@ -32,6 +33,7 @@ export interface LocalFitInput {
   clientId: string;
   /** Global parameters to start from. */
   global: Float32Array;
+  /** The round's validated training config (local epochs, batch size, seed, client algorithm switches). */
   config: ParsedClientTrainConfig;
   /** Vectors the server sent (SCAFFOLD: `serverControl`). */
   extras: Vectors;
@@ -42,8 +44,11 @@ export interface LocalFitInput {
   clientState?: Vectors;
 }
 
+/** What {@link LocalTrainer.fit} returns for one round. */
 export interface LocalFitResult {
+  /** The locally trained parameters, flat, in the model's weight order. */
   params: Float32Array;
+  /** Number of local training examples (the weight of this reply in averaging). */
   numExamples: number;
   /** `loss`: mean cross-entropy of the last local epoch; `seconds`, `samplesPerSecond`. */
   metrics: Record<string, number>;
@@ -174,6 +179,7 @@ export class LocalTrainer {
     return data.numClasses === this.task.numClasses ? data : { ...data, numClasses: this.task.numClasses };
   }
 
+  /** Frees the model's tensors; the trainer cannot be used afterwards. */
   dispose(): void {
     this.model.dispose();
     this.noOptimizer.dispose();

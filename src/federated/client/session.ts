@@ -17,7 +17,9 @@ import { packParams, unpackParams } from '../protocol/tensors.js';
 import { FederatedTaskSchema, taskLayout, taskSchema, type FederatedTask, type TensorLayout } from '../task.js';
 import { LocalTrainer } from './local-trainer.js';
 
+/** Options of a {@link ClientSession}. */
 export interface ClientSessionOptions {
+  /** The client's id, sent in `hello` and used in seeds and log lines. */
   clientId: string;
   /** The client's training data; it never leaves the session (only parameters, counts and metrics do). */
   train: Dataset;
@@ -44,6 +46,12 @@ export type SessionOutcome =
   /** Nothing to do. */
   | { kind: 'none' };
 
+/**
+ * A federated client's protocol state without a transport: {@link ClientSession.hello} opens a
+ * connection and {@link ClientSession.handle} turns each server message into a
+ * {@link SessionOutcome}. It keeps the task's model and trainer and the client algorithms'
+ * per-client state across rounds and reconnections; call `dispose` to free the model.
+ */
 export class ClientSession {
   private readonly opts: ClientSessionOptions;
   private trainer: LocalTrainer | undefined;

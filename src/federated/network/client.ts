@@ -16,14 +16,19 @@ import { permanentConnectError, unreachableHint } from './connect-error.js';
 import { rawDataBytes } from './raw-data.js';
 import type { Message } from '../protocol/messages.js';
 
+/** Options of a {@link FederatedClient}. */
 export interface ClientOptions {
   /** ws://host:port or wss://host:port. */
   url: string;
+  /** The client's id, as registered in the server's token file. */
   clientId: string;
+  /** The client's secret token, sent in `hello`. */
   token: string;
+  /** The client's training data; it never leaves the process. */
   train: Dataset;
   /** Local held-out data for federated evaluation (default: the training data). */
   test?: Dataset;
+  /** Name of the tensor backend, reported to the server in `hello`. */
   backend: string;
   /** PEM file of the CA (or self-signed certificate) to trust for wss://. */
   caPath?: string;
@@ -31,7 +36,9 @@ export interface ClientOptions {
   maxRetries?: number;
   /** Largest message accepted, in bytes. Default 256 MiB. */
   maxMessageBytes?: number;
+  /** The jointly version, reported to the server in `hello`. */
   jointlyVersion: string;
+  /** Called with one line per event worth telling the operator (connections, retries, rounds). */
   log: (line: string) => void;
 }
 
@@ -52,6 +59,11 @@ interface LostConnection {
 /** Why the client stopped. */
 export type ClientExit = { reason: 'finished'; message: string } | { reason: 'stopped' };
 
+/**
+ * A federated client over WebSocket: {@link FederatedClient.run} connects, authenticates, trains
+ * and evaluates on its own data when the server asks, and reconnects with backoff after a lost
+ * connection. The constructor throws ConfigError when `caPath` cannot be read.
+ */
 export class FederatedClient {
   private readonly opts: ClientOptions;
   /** The protocol state, kept across reconnections. */

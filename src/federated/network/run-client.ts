@@ -18,6 +18,10 @@ import { PartitionSpecSchema } from '../partition/partition.js';
 import { partitionLabels } from '../partition/registry.js';
 import { FederatedClient, type ClientExit } from './client.js';
 
+/**
+ * Validates the config of `jointly client` (`mode: client`): server address, client id, token
+ * file, CA, backend, the client's data, an optional shard, and retries. The parsed type is {@link ClientRunConfig}.
+ */
 export const ClientRunConfigSchema = z
   .object({
     mode: z.literal('client'),
@@ -53,15 +57,22 @@ export const ClientRunConfigSchema = z
   })
   .strict();
 
+/** A parsed `jointly client` config, defaults filled; see {@link ClientRunConfigSchema}. */
 export type ClientRunConfig = z.infer<typeof ClientRunConfigSchema>;
 
+/** Options of {@link runClient}. */
 export interface ClientRunOptions {
+  /** The parsed client config. */
   config: ClientRunConfig;
   /** Token from the command line or environment; else read from config.tokenFile. */
   token?: string;
+  /** Name of the tensor backend already set up by the caller, reported to the server (`config.backend` is not read here). */
   backend: string;
+  /** The jointly version, reported to the server. */
   jointlyVersion: string;
+  /** Aborting it stops the client; {@link runClient} then resolves with `{ reason: 'stopped' }`. */
   signal: AbortSignal;
+  /** Called with one line per event worth telling the operator. */
   log: (line: string) => void;
 }
 
@@ -77,6 +88,12 @@ function readToken(config: ClientRunConfig, given: string | undefined): string {
   throw new ConfigError('tokenFile', 'no token: set JOINTLY_TOKEN, pass --token, or set tokenFile', 'the operator issues tokens with `jointly token add <id>`');
 }
 
+/**
+ * Runs one party of a networked federated run: reads the token (`opts.token`, else
+ * `config.tokenFile`), loads the client's data (keeping only its shard when `config.shard` is
+ * set), then connects and serves until the server ends the run or the signal aborts. Throws
+ * ConfigError when there is no token, NetworkError when the server stays unreachable.
+ */
 export async function runClient(opts: ClientRunOptions): Promise<ClientExit> {
   const { config } = opts;
   const token = readToken(config, opts.token);

@@ -26,15 +26,21 @@ import { FederatedServer } from './server.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.jly';
 
+/** Options of {@link runServer}. */
 export interface ServerRunOptions {
+  /** The parsed federated config; its `server` section sets where to listen, TLS, tokens and limits. */
   config: FederatedConfig;
+  /** The run folder: the checkpoint, the saved models and the logs go here. */
   folder: RunFolder;
+  /** Continue from the checkpoint in `folder` (it must exist); when false, the folder must hold none. */
   resume: boolean;
   /** Aborted by SIGINT/SIGTERM. */
   signal: AbortSignal;
   /** The operator's log: one human line per event, with fields for the JSON log (server.log). */
   log: LogFn;
+  /** Called once with the URL clients connect to (ws:// or wss://), as soon as the server listens. */
   onListening?: (url: string) => void;
+  /** Called with every event of the coordinator's round loop (waiting, round start and end, refused rounds, checkpoints, resume). */
   onEvent?: (e: CoordinatorEvent) => void;
   /** The held-out set the global model is scored on, given in code (default: read from `config.data`). */
   evaluation?: Dataset;
@@ -42,9 +48,13 @@ export interface ServerRunOptions {
   initialParams?: Float32Array;
 }
 
+/** What {@link runServer} returns once the run ends or is stopped. */
 export interface ServerRunResult {
+  /** The coordinator's result: final parameters, history, per-client counts, whether it was interrupted. */
   result: CoordinatorResult;
+  /** The task the clients were sent. */
   task: FederatedTask;
+  /** The URL the server listened on. */
   url: string;
   /** The evaluation set in words, e.g. "all 113 rows of wine.csv". */
   evaluation: string;
@@ -54,6 +64,12 @@ export interface ServerRunResult {
   models: SavedGlobalModels;
 }
 
+/**
+ * Runs `jointly server`: listens for clients, runs the rounds, scores the global model on the
+ * server's held-out set, checkpoints after every round into the run folder, and closes the
+ * server at the end or when the signal aborts. Throws CheckpointError when `resume` does not
+ * match whether the folder holds a checkpoint.
+ */
 export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult> {
   const { config, folder } = opts;
   const checkpointPath = folder.path(CHECKPOINT_FILE);

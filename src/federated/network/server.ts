@@ -33,17 +33,25 @@ import { taskSchema, type FederatedTask, type TensorLayout } from '../task.js';
 /** Seconds between re-reads of the token file, so that a revocation cuts a live connection. */
 const TOKEN_CHECK_SECONDS = 2;
 
+/** Options of a {@link FederatedServer}. */
 export interface ServerOptions {
+  /** Address to listen on, e.g. `127.0.0.1` or `0.0.0.0`. */
   host: string;
+  /** TCP port; 0 picks a free one. */
   port: number;
+  /** Identifies the run; sent to clients in `welcome`. */
   runId: string;
+  /** The task sent to every client in `welcome`; a client whose data does not fit its schema is refused. */
   task: FederatedTask;
+  /** The model's named tensors, the layout parameters are packed in on the wire. */
   layout: TensorLayout[];
   /** Registered clients; without it every client is refused. */
   tokens: TokenFile | undefined;
   /** Re-read the token file (so revocations apply without a restart); default: use `tokens` as is. */
   reloadTokens?: () => TokenFile | undefined;
+  /** PEM certificate and private key files; with them the server speaks wss://. */
   tls?: { certPath: string; keyPath: string };
+  /** Seconds between heartbeats; a client silent for 3 heartbeats is dropped. */
   heartbeatSeconds: number;
   /** Largest message from an authenticated client. */
   maxMessageBytes: number;
@@ -85,6 +93,11 @@ interface Connection {
   refused?: boolean;
 }
 
+/**
+ * The networked server: a WebSocket (ws:// or wss://) endpoint that authenticates clients against
+ * the token file and serves them rounds for the coordinator (it is the coordinator's client pool).
+ * Call `listen` to start and `close` to stop; the constructor throws ConfigError when a TLS file cannot be read.
+ */
 export class FederatedServer implements ClientPool {
   private readonly opts: ServerOptions;
   private readonly http: HttpServer;

@@ -28,9 +28,11 @@ const MAGIC_LENGTH = 8;
 const PREFIX = MAGIC_LENGTH + 4;
 const DIGEST_LENGTH = 32;
 
+/** What a checkpoint file holds: JSON metadata `M` and named float vectors (the global parameters, strategy state). */
 export interface CheckpointContents<M> {
   /** Anything JSON: round, history, registry, scalars. */
   meta: M;
+  /** Named float32 vectors, stored in binary after the JSON header. */
   vectors: Record<string, Float32Array>;
 }
 

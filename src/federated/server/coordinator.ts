@@ -95,11 +95,17 @@ export type CoordinatorEvent =
   | { type: 'checkpoint'; round: number; path: string }
   | { type: 'resumed'; round: number; path: string; history: RoundRecord[] };
 
+/** Options of a {@link Coordinator}. */
 export interface CoordinatorOptions {
+  /** Identifies the run; written into every checkpoint. */
   runId: string;
+  /** The strategy that configures and aggregates each round; its state is checkpointed. */
   strategy: Strategy;
+  /** The clients: the networked server's connections or the simulation's workers. */
   pool: ClientPool;
+  /** Rounds, sampling, timeouts, evaluation and the run seed. */
   settings: RoundSettings;
+  /** The model's named tensors; a checkpoint of another layout is not resumed. */
   layout: TensorLayout[];
   /** Initial global parameters (ignored when resuming). */
   initialParams: Float32Array;
@@ -118,14 +124,19 @@ export interface CoordinatorOptions {
    * networked server those registered and not revoked in the token file. Default: the available ones.
    */
   numClients?: () => number;
+  /** Called on each step of the loop: waiting for clients, round start and end, a refused round, a checkpoint written, a resume. */
   onEvent?: (e: CoordinatorEvent) => void;
 }
 
+/** What {@link Coordinator.run} returns. */
 export interface CoordinatorResult {
+  /** The final global parameters. */
   params: Float32Array;
   /** Last completed round. */
   round: number;
+  /** One record per completed round, including those of an earlier process when resumed. */
   history: RoundRecord[];
+  /** Per-client counts over the run, by client id. */
   clients: Record<string, ClientRecord>;
   /** True when stopped by the signal before all rounds ran. */
   interrupted: boolean;
@@ -146,6 +157,12 @@ function weightedMean(items: readonly { n: number; v: number }[]): number {
   return total === 0 ? Number.NaN : counted.reduce((s, x) => s + x.n * x.v, 0) / total;
 }
 
+/**
+ * The round loop shared by the networked server and the simulation: waits for clients, samples,
+ * collects replies until the deadline, aggregates with the strategy, evaluates, and checkpoints
+ * after every round. With `resume`, the constructor restores the checkpoint and throws
+ * CheckpointError when it is missing, corrupt, or of other settings.
+ */
 export class Coordinator {
   private params: Float32Array;
   private round = 0;
@@ -164,6 +181,7 @@ export class Coordinator {
     return this.round;
   }
 
+  /** The current global parameters (the coordinator's own array, not a copy). */
   get globalParams(): Float32Array {
     return this.params;
   }

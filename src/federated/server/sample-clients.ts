@@ -4,6 +4,7 @@
  */
 import { createRng, deriveSeed, permutation } from '../../engine/random.js';
 
+/** How {@link sampleClients} picks a round's clients. */
 export interface SampleOptions {
   /** Fraction of the available clients to sample, in (0, 1]. */
   fraction: number;
@@ -11,6 +12,7 @@ export interface SampleOptions {
   min: number;
   /** Run seed; mixed with the round number. */
   seed: number;
+  /** Round number; each round draws its own sample from the same seed. */
   round: number;
 }
 

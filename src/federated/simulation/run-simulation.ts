@@ -75,6 +75,10 @@ export function divergenceOf(err: unknown): Divergence | undefined {
   return m === null ? { loss: 'NaN', message: err.message } : { loss: m[1], epoch: Number(m[2]), step: Number(m[3]), message: err.message };
 }
 
+/**
+ * What {@link runSimulation} reports while it runs: every event of the coordinator's round loop,
+ * plus the start of the workers, each finished client task, and the start and end of each baseline.
+ */
 export type SimulationEvent =
   | CoordinatorEvent
   | { type: 'started'; backend: string; workers: number; clients: number; description: string }
@@ -83,6 +87,7 @@ export type SimulationEvent =
   /** `diverged`: how many of the baseline's models diverged (see Baselines.diverged). */
   | { type: 'baseline-done'; which: 'localOnly' | 'pooled'; diverged: number };
 
+/** Options of {@link runSimulation}; all optional. */
 export interface SimulationOptions {
   /** Checkpoint file (written after every round). */
   checkpointPath?: string;
@@ -92,6 +97,7 @@ export interface SimulationOptions {
   resume?: boolean;
   /** Stops the run: a round in progress is not counted, the last completed one is checkpointed. */
   signal?: AbortSignal;
+  /** Called with every {@link SimulationEvent}, e.g. to show progress. */
   onEvent?: (e: SimulationEvent) => void;
   /**
    * Each client's training data and the test set, given in code: the clients are these (their
@@ -102,19 +108,29 @@ export interface SimulationOptions {
   initialParams?: Float32Array;
 }
 
+/** What {@link runSimulation} returns: the federated result, the baselines, and how the data was split. */
 export interface SimulationResult {
+  /** The parsed config, defaults filled. */
   config: FederatedConfig;
+  /** The task every client trained. */
   task: FederatedTask;
+  /** Tensor backend the workers used. */
   backend: string;
+  /** Number of worker threads. */
   workers: number;
+  /** The virtual clients' ids, in order (`client-00`, ... or the keys of the data given in code). */
   clientIds: string[];
   /** Training examples of each client. */
   clientSizes: number[];
   /** Per-client label counts (clients × classes). */
   histograms: number[][];
+  /** Ids of the clients the attack made malicious (empty without an attack). */
   malicious: string[];
+  /** The coordinator's result: final parameters, round history, per-client counts. */
   federated: CoordinatorResult;
+  /** Local-only and pooled baselines (only `epochs: 0` when the run was interrupted). */
   baselines: Baselines;
+  /** The data in words, for the report. */
   dataDescription: string;
   /** The global models saved in `outDir` (none without it). */
   models: SavedGlobalModels;

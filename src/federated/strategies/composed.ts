@@ -152,6 +152,11 @@ export class ComposedStrategy implements Strategy {
     return { scalars: { ...a.scalars, ...b.scalars }, vectors: { ...a.vectors, ...b.vectors } };
   }
 
+  /**
+   * Restores a state written by `getState`, splitting it between the server optimizer and the
+   * client algorithm. Throws CheckpointError when the state has unknown names, non-finite
+   * scalars, or vectors that are not Float32Arrays of one common length.
+   */
   setState(state: StrategyState): void {
     const read = readState(this.name, state, this.layout);
     this.serverOptimizer.setState(pickState(read, this.serverOptimizer.stateLayout));

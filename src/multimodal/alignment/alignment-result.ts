@@ -24,6 +24,11 @@ export interface ProbeScores {
   readonly trainLoss: number;
 }
 
+/**
+ * What {@link runAlignment} returns (JSON): the loss and the towers, every training epoch,
+ * retrieval recall@k of the trained and the untrained model against chance, and, when they ran, the
+ * zero-shot and linear-probe scores.
+ */
 export interface AlignmentResult {
   readonly mode: 'alignment';
   /** The loss and its parsed options. */

@@ -7,12 +7,15 @@ import { siglip } from './losses/siglip.js';
 /** Every alignment loss, in order of publication (options are erased: `create` takes what its own schema parsed). */
 const ALIGNMENT_LOSSES: readonly RegisteredAlignmentLoss[] = [clip, siglip] as readonly RegisteredAlignmentLoss[];
 
+/** The names of the registered alignment losses (`clip`, `siglip`), in registry order. */
 export const ALIGNMENT_LOSS_NAMES: readonly string[] = ALIGNMENT_LOSSES.map((l) => l.name);
 
+/** Every registered alignment loss, in registry order. */
 export function listAlignmentLosses(): readonly RegisteredAlignmentLoss[] {
   return ALIGNMENT_LOSSES;
 }
 
+/** The loss registered under `name`, or undefined when there is none ({@link getAlignmentLoss} throws instead). */
 export function findAlignmentLoss(name: string): RegisteredAlignmentLoss | undefined {
   return ALIGNMENT_LOSSES.find((l) => l.name === name);
 }

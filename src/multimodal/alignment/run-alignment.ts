@@ -45,6 +45,11 @@ export const AlignmentProbeSchema = LinearProbeOptionsSchema.extend({
   features: z.enum(['encoder', 'projection']).default('encoder'),
 }).strict();
 
+/**
+ * Validates the options of an alignment run (shared-space width, loss, epochs, batch size,
+ * optimizer, initial weights, recall@k, linear probe, embedding batch size, layer-name prefix) and
+ * fills in the defaults noted on each field; parses to `AlignmentOptions`.
+ */
 export const AlignmentOptionsSchema = z
   .object({
     /** Width of the shared embedding space (both projections). Default 64. */
@@ -91,6 +96,10 @@ export type ZeroShotPrompts = {
     }
 );
 
+/**
+ * What {@link runAlignment} takes: the two towers, the prepared training and test splits, the seed,
+ * the options, and optionally zero-shot prompts, the backend name and callbacks.
+ */
 export interface RunAlignmentOptions {
   /** The two modalities with their encoders and fitted preprocessing (`prepareMultimodal`'s modalities fit). */
   readonly towers: Readonly<Record<TowerName, AlignmentTower>>;
@@ -103,7 +112,9 @@ export interface RunAlignmentOptions {
   readonly zeroShot?: ZeroShotPrompts;
   /** Name of the active backend, for the result. Default `tf.getBackend()`. */
   readonly backend?: string;
+  /** Called after every optimizer step with the epoch, the step and the epoch's running mean loss. */
   readonly onProgress?: (p: TrainProgress) => void;
+  /** Called after every training epoch with its mean loss, temperature and learned loss parameters; a returned promise is awaited before the next epoch. */
   readonly onEpoch?: (e: AlignmentEpoch) => void | Promise<void>;
   /**
    * Called with the trained model after the evaluation, before the run frees it: save it or copy

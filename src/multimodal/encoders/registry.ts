@@ -20,12 +20,15 @@ const ENCODERS: readonly RegisteredEncoder[] = [
   transformerEncoder,
 ];
 
+/** The names of the registered encoders (a spec's `type`), in registry order. */
 export const ENCODER_NAMES: readonly string[] = ENCODERS.map((e) => e.name);
 
+/** Every registered encoder, in registry order. */
 export function listEncoders(): readonly RegisteredEncoder[] {
   return ENCODERS;
 }
 
+/** The encoder registered under `name`, or undefined when there is none ({@link getEncoder} throws instead). */
 export function findEncoder(name: string): RegisteredEncoder | undefined {
   return ENCODERS.find((e) => e.name === name);
 }

@@ -50,6 +50,11 @@ export const HEALTHCARE_VARIANT_NAMES = Object.keys(HEALTHCARE_VARIANTS) as Heal
 /** The fields shared with a `mode: federated` config (same schemas, same defaults). */
 const f = FederatedConfigSchema.shape;
 
+/**
+ * Validates a `mode: federated-healthcare` config and fills in its defaults: the synthetic sites,
+ * the model, the federated settings and the simulation. It also refuses a `sampling.evaluateEvery`
+ * that does not divide `rounds`.
+ */
 export const FederatedHealthcareConfigSchema = z
   .object({
     mode: z.literal('federated-healthcare'),

@@ -58,6 +58,11 @@ export const FusionSpecSchema = z
 
 const modalityName = z.string().regex(/^[A-Za-z][\w-]*$/, 'use letters, digits, dash and underscore, starting with a letter');
 
+/**
+ * Validates the `multimodal` model spec of a federated task: the modalities as slices of the flat
+ * sample vector with their `mlp` or `cnn` encoders, `use`, the fusion and `init`. It refuses `use`
+ * entries that are not modalities or that repeat.
+ */
 export const MultimodalTaskModelSpecSchema = z
   .object({
     type: z.literal('multimodal'),

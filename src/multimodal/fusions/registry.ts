@@ -28,12 +28,15 @@ const FUSIONS: readonly RegisteredFusion[] = [
   productFusion,
 ];
 
+/** The names of the registered fusions, in registry order. */
 export const FUSION_NAMES: readonly string[] = FUSIONS.map((f) => f.name);
 
+/** Every registered fusion, in registry order. */
 export function listFusions(): readonly RegisteredFusion[] {
   return FUSIONS;
 }
 
+/** The fusion registered under `name`, or undefined when there is none ({@link getFusion} throws instead). */
 export function findFusion(name: string): RegisteredFusion | undefined {
   return FUSIONS.find((f) => f.name === name);
 }

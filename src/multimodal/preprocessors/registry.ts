@@ -17,12 +17,15 @@ const PREPROCESSORS: readonly RegisteredPreprocessor[] = [
   textPreprocessor,
 ];
 
+/** The names of the registered preprocessors, in registry order. */
 export const PREPROCESSOR_NAMES: readonly string[] = PREPROCESSORS.map((p) => p.name);
 
+/** Every registered preprocessor, in registry order (the first of each kind is that kind's default). */
 export function listPreprocessors(): readonly RegisteredPreprocessor[] {
   return PREPROCESSORS;
 }
 
+/** The preprocessor registered under `name`, or undefined when there is none ({@link getPreprocessor} throws instead). */
 export function findPreprocessor(name: string): RegisteredPreprocessor | undefined {
   return PREPROCESSORS.find((p) => p.name === name);
 }

@@ -11,6 +11,11 @@ import { createStft, type StftOptions } from './stft.js';
 export const LOG_KINDS = ['ln', 'db'] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
 
+/**
+ * Options of {@link createLogMel}: the STFT's, plus the sample rate in Hz, the mel bands (count,
+ * lowest and highest edge in Hz, scale, normalization), the magnitude exponent, the logarithm and
+ * its floor.
+ */
 export interface LogMelOptions extends StftOptions {
   readonly sampleRate: number;
   readonly nMels: number;
@@ -25,15 +30,21 @@ export interface LogMelOptions extends StftOptions {
   readonly eps: number;
 }
 
+/** A planned log-mel front end (from {@link createLogMel}): its filterbank, and functions for the frame count and the spectrogram of one channel. */
 export interface LogMelExtractor {
   readonly nMels: number;
   /** The filterbank, [nMels, nFft/2 + 1]. */
   readonly filterbank: Float64Array;
+  /** Frames of a signal of `steps` samples (the same as the STFT's). */
   frames(steps: number): number;
   /** The log-mel spectrogram [frames·nMels] (frame-major) of the channel `values[offset + t·stride]`, t < steps. */
   compute(values: ArrayLike<number>, offset: number, stride: number, steps: number): Float64Array;
 }
 
+/**
+ * Plans a log-mel spectrogram extractor: the STFT, the mel filterbank and the logarithm. Throws a
+ * RangeError when `eps` is not positive or the STFT options are inconsistent.
+ */
 export function createLogMel(options: LogMelOptions): LogMelExtractor {
   if (!(options.eps > 0)) throw new RangeError(`log-mel: eps must be positive, got ${options.eps}`);
   const stft = createStft(options);

@@ -15,6 +15,7 @@ import { makeWindow, padWindow, type WindowName } from './window.js';
 export const PAD_MODES = ['constant', 'reflect'] as const;
 export type PadMode = (typeof PAD_MODES)[number];
 
+/** Options of {@link createStft}: the FFT size, the hop, the window length and kind, centring, and the padding mode. */
 export interface StftOptions {
   /** FFT size, a power of two. */
   readonly nFft: number;
@@ -42,6 +43,7 @@ function reflectIndex(i: number, length: number): number {
   return m < length ? m : period - m;
 }
 
+/** A planned short-time Fourier transform of one channel (from {@link createStft}), with its window and bin count. */
 export interface Stft {
   readonly options: StftOptions;
   /** Bins per frame, nFft/2 + 1. */

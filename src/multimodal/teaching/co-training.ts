@@ -118,6 +118,12 @@ export interface CoTrainingViewResult {
   steps: { alone: number; coTrained: number };
 }
 
+/**
+ * What {@link runCoTraining} returns (JSON): the setup (views, options, labelled and unlabelled
+ * counts, quotas), every round, why the rounds stopped, the pseudo-labels' accuracy, each view's
+ * and the ensemble's test scores alone and co-trained, the training budget and the wall time in
+ * seconds.
+ */
 export interface CoTrainingResult {
   method: 'co-training';
   seed: number;

@@ -51,6 +51,11 @@ export interface CrossModalViewResult {
   delta: number;
 }
 
+/**
+ * What {@link runCrossModalMutual} returns (JSON): the method and its options, each view's test
+ * scores alone and mutually trained, the same for their ensembles, and the per-epoch losses and
+ * seconds of both phases.
+ */
 export interface CrossModalMutualResult {
   method: string;
   /** The method's options, with their defaults. */

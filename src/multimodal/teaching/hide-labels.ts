@@ -20,6 +20,12 @@ export interface HiddenLabels {
   readonly labelled: Int32Array;
 }
 
+/**
+ * Keeps the labels of `perClass` samples of each class (the first after a shuffle seeded by `seed`)
+ * and masks the others (mask 0, value 0); returns the masked data, the true labels and the kept
+ * indices. Throws a DataMalformedError when `perClass` is not a whole number of at least 1 or a
+ * class has fewer labelled samples.
+ */
 export function hideLabels(ds: FieldDataset, opts: { perClass: number; seed: number }): HiddenLabels {
   const k = labelClasses(ds, 'training');
   const field = ds.fields[LABEL_FIELD] as ClassesField;

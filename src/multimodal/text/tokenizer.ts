@@ -8,7 +8,9 @@
  */
 import type { SplitOptions } from './pre-tokenize.js';
 
+/** The kinds of tokenizer: `word`, `bpe` and `wordpiece`. */
 export const TOKENIZER_KINDS = ['word', 'bpe', 'wordpiece'] as const;
+/** One of {@link TOKENIZER_KINDS}. */
 export type TokenizerKind = (typeof TOKENIZER_KINDS)[number];
 
 /** The padding id: token fields hold it after a text's last token (and everywhere for a missing text). */

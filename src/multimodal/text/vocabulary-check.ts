@@ -17,6 +17,10 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import { TOKENIZER_KINDS, type Tokenizer, type TokenizerKind } from './tokenizer.js';
 
+/**
+ * What identifies a tokenizer's vocabulary: its kind, its size (special tokens included) and its
+ * fingerprint. Made by {@link vocabularySignature}, compared by {@link checkVocabularyMatches}.
+ */
 export interface VocabularySignature {
   readonly kind: TokenizerKind;
   readonly vocabSize: number;

@@ -98,6 +98,7 @@ export interface ServerHalf {
   update(ctx: RoundContext, replies: readonly FitReply[]): ServerUpdate;
   /** The names its state may hold (disjoint from every server optimizer's). */
   readonly stateLayout: StateLayout;
+  /** Its state to checkpoint (e.g. SCAFFOLD's server control variate); empty when it keeps none. */
   getState(): StrategyState;
   /** Restores a state written by `getState` (already checked against `stateLayout`). */
   setState(state: StrategyState): void;

@@ -12,12 +12,15 @@ const TOKENIZERS: readonly RegisteredTokenizer[] = [
   wordPieceTokenizer,
 ];
 
+/** The names of the registered tokenizers (`word`, `bpe`, `wordpiece`), in registry order. */
 export const TOKENIZER_NAMES: readonly string[] = TOKENIZERS.map((t) => t.name);
 
+/** Every registered tokenizer kind, in registry order. */
 export function listTokenizers(): readonly RegisteredTokenizer[] {
   return TOKENIZERS;
 }
 
+/** The tokenizer kind registered under `name`, or undefined when there is none (`getTokenizer` throws instead). */
 export function findTokenizer(name: string): RegisteredTokenizer | undefined {
   return TOKENIZERS.find((t) => t.name === name);
 }
