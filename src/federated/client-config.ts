@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ProtocolError } from '../errors.js';
 import { FEDPROX_ROUND_CONFIG, SCAFFOLD_ROUND_CONFIG } from './client/algorithms/options.js';
+import { DP_ROUND_CONFIG } from './client/transforms/options.js';
 
 export { CONTROL_DELTA as EXTRA_CONTROL_DELTA, SERVER_CONTROL as EXTRA_SERVER_CONTROL } from './client/algorithms/options.js';
 
@@ -20,6 +21,8 @@ export interface ClientTrainConfig {
   proximalMu: number;
   /** SCAFFOLD: correct local gradients with the control variates (server sends `serverControl`, client returns `controlDelta`). */
   scaffold: boolean;
+  /** DP-FedAvg with client noise: clip the update to this L2 norm (0: off); see `client/transforms/options.ts` for the other `dp*` entries. */
+  dpClip: number;
 }
 
 /** The round config as a client reads it: the ClientTrainConfig keys plus the round's seed. */
@@ -29,6 +32,7 @@ export const ClientTrainConfigSchema = z
     batchSize: z.number().int().positive(),
     ...FEDPROX_ROUND_CONFIG,
     ...SCAFFOLD_ROUND_CONFIG,
+    ...DP_ROUND_CONFIG,
     /** Seed of this round's local shuffling; the client mixes in its own id. */
     seed: z.number().int().min(0).default(0),
   })

@@ -62,6 +62,8 @@ export interface FederatedSummary {
   meanRoundSeconds: number;
   refusedRounds: number;
   failures: number;
+  /** Differential privacy spent by the last aggregated round (DP-FedAvg), when the strategy has a privacy part. */
+  privacy?: { epsilon: number; delta: number };
 }
 
 /** Where a baseline diverged, e.g. `loss NaN at epoch 1, step 6`. */
@@ -103,13 +105,24 @@ export function summarizeFederated(input: FederatedReportInput): FederatedSummar
     meanRoundSeconds: input.history.length === 0 ? 0 : input.history.reduce((s, r) => s + r.seconds, 0) / input.history.length,
     refusedRounds: input.history.filter((r) => r.refused !== undefined).length,
     failures: input.history.reduce((s, r) => s + r.failures.length, 0),
+    ...privacyOf(input.history),
   };
 }
+
+/** ε and δ after the last round that reported them (the ledger only grows), or nothing without privacy. */
+function privacyOf(history: FederatedReportInput['history']): { privacy?: { epsilon: number; delta: number } } {
+  const last = [...history].reverse().find((r) => r.aggregate.epsilon !== undefined && r.aggregate.delta !== undefined);
+  return last === undefined ? {} : { privacy: { epsilon: last.aggregate.epsilon, delta: last.aggregate.delta } };
+}
+
+/** ε for a table cell: 4 significant digits, ∞, or – when the round reported none. */
+const eps = (x: number | undefined): string => (x === undefined ? '–' : Number.isFinite(x) ? x.toPrecision(4) : '∞');
 
 /** The joint-vs-alone table as aligned text (for the terminal). */
 export function federatedTable(input: FederatedReportInput, s: FederatedSummary = summarizeFederated(input)): string {
   const rows: string[][] = [['', 'test accuracy', 'federated − this']];
-  rows.push([`federated (${input.strategy}, ${s.rounds} rounds)`, pct(s.finalAccuracy), '']);
+  const privacy = s.privacy === undefined ? '' : `, ε = ${eps(s.privacy.epsilon)} at δ = ${s.privacy.delta}`;
+  rows.push([`federated (${input.strategy}, ${s.rounds} rounds${privacy})`, pct(s.finalAccuracy), '']);
   const divergedLocal = Object.values(input.diverged?.localOnly ?? {});
   if (s.localOnlyMean !== undefined) {
     const also = divergedLocal.length === 0 ? '' : `; ${divergedLocal.length} more diverged`;
@@ -159,11 +172,21 @@ export function federatedMarkdown(input: FederatedReportInput): string {
   if (input.baselineEpochs !== undefined && (input.localOnly !== undefined || input.pooled !== undefined || input.diverged !== undefined)) {
     lines.push(`Baselines trained ${input.baselineEpochs} epochs each (rounds × local epochs), from the same initial model, evaluated on the same test set.`, '');
   }
-  lines.push('![accuracy per round](accuracy.svg)', '', '## Rounds', '');
-  lines.push('| round | clients | replied | failed | test acc | test loss | train loss | sent | received | seconds |', '|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('![accuracy per round](accuracy.svg)', '');
+  if (s.privacy !== undefined) {
+    lines.push(
+      '## Privacy',
+      '',
+      `Differentially private (DP-FedAvg): after ${s.rounds} round(s), ε = ${eps(s.privacy.epsilon)} at δ = ${s.privacy.delta}, client-level (one client's whole data), by the Rényi DP accountant of the sampled Gaussian mechanism (Mironov et al. 2019) with the conversion of Canonne et al. 2020. The column ε below is the budget spent by the end of each round. The local-only and pooled baselines are trained without privacy; compare the accuracy with a run without \`privacy\` on the same config to see what the privacy cost.`,
+      '',
+    );
+  }
+  const dp = s.privacy !== undefined;
+  lines.push('## Rounds', '');
+  lines.push(`| round | clients | replied | failed | test acc | test loss | train loss |${dp ? ' ε |' : ''} sent | received | seconds |`, `|---|---|---|---|---|---|---|${dp ? '---|' : ''}---|---|---|`);
   for (const r of input.history) {
     lines.push(
-      `| ${r.round}${r.refused === undefined ? '' : ' (refused)'} | ${r.sampled.length} | ${r.replied.length} | ${r.failures.length} | ${pct(r.evaluation?.accuracy)} | ${r.evaluation?.loss.toFixed(4) ?? '–'} | ${Number.isNaN(r.trainLoss) ? '–' : r.trainLoss.toFixed(4)} | ${formatBytes(r.bytesSent)} | ${formatBytes(r.bytesReceived)} | ${r.seconds.toFixed(1)} |`,
+      `| ${r.round}${r.refused === undefined ? '' : ' (refused)'} | ${r.sampled.length} | ${r.replied.length} | ${r.failures.length} | ${pct(r.evaluation?.accuracy)} | ${r.evaluation?.loss.toFixed(4) ?? '–'} | ${Number.isNaN(r.trainLoss) ? '–' : r.trainLoss.toFixed(4)} |${dp ? ` ${eps(r.aggregate.epsilon)} |` : ''} ${formatBytes(r.bytesSent)} | ${formatBytes(r.bytesReceived)} | ${r.seconds.toFixed(1)} |`,
     );
   }
   lines.push('', `Total sent ${formatBytes(s.bytesSent)}, received ${formatBytes(s.bytesReceived)}; mean round ${s.meanRoundSeconds.toFixed(1)} s.`, '');

@@ -25,6 +25,8 @@ export interface RoundContext {
    * server, the simulated clients in a simulation. SCAFFOLD's control step scales by |S|/N.
    */
   numClients: number;
+  /** m, the clients sampled for this round (the runtimes set it; DP-FedAvg's sampling rate is m/N). */
+  sampled?: number;
 }
 
 /** What every client sampled in a round receives, and what its reply must carry. */
@@ -94,6 +96,11 @@ export interface Strategy {
    * the old global parameters for that round.
    */
   aggregateFit(ctx: RoundContext, replies: readonly FitReply[], failures: readonly FitFailure[]): AggregateResult;
+  /**
+   * Why the run must end before this round, or undefined to run it: a privacy budget that the
+   * round would exceed. Runtimes ask after sampling and before sending anything.
+   */
+  stopBeforeRound?(ctx: RoundContext): string | undefined;
   /** State to checkpoint; `setState(getState())` on a fresh instance with the same options resumes exactly. */
   getState(): StrategyState;
   /** Restores a state written by `getState` on an instance with the same options; throws CheckpointError for a state that does not fit. */

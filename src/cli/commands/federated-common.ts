@@ -1,5 +1,5 @@
 /** What the federated commands share: logging of coordinator events and clean stops on signals. */
-import type { CoordinatorEvent } from '../../federated/server/coordinator.js';
+import type { CoordinatorEvent, RoundRecord } from '../../federated/server/coordinator.js';
 import type { Output } from '../output.js';
 
 /** Logs the coordinator events that are not progress (waiting, refusals, checkpoints, resumes). */
@@ -15,10 +15,20 @@ export function federatedLogger(out: Output): (e: CoordinatorEvent) => void {
       case 'resumed':
         out.info(`resumed from ${e.path}: ${e.round} round(s) already done`);
         break;
+      case 'stopped':
+        out.info(`stopped before round ${e.round}: ${e.reason}`);
+        break;
       default:
         break;
     }
   };
+}
+
+/** `ε 1.234 (δ 1e-5)` of a differentially private round (DP-FedAvg's metrics), or '' for a round without privacy. */
+export function epsilonText(record: RoundRecord): string {
+  const { epsilon, delta } = record.aggregate;
+  if (epsilon === undefined || delta === undefined) return '';
+  return `ε ${Number.isFinite(epsilon) ? epsilon.toPrecision(4) : '∞'} (δ ${delta})`;
 }
 
 /** What the server and the simulation do on a stop signal. */

@@ -9,7 +9,7 @@ import { runSimulation, type Baselines, type SimulationEvent } from '../../feder
 import { createRunFolder, openRunFolder, type RunFolder } from '../../report/run-folder.js';
 import type { Output } from '../output.js';
 import { ProgressBar } from '../progress-bar.js';
-import { federatedLogger, stopSignal } from './federated-common.js';
+import { epsilonText, federatedLogger, stopSignal } from './federated-common.js';
 import { strategyName } from '../../federated/strategies/options.js';
 
 export interface SimulateOptions {
@@ -40,7 +40,8 @@ function progress(out: Output, config: FederatedConfig): (e: SimulationEvent) =>
       case 'round-end': {
         const r = e.record;
         const acc = r.evaluation === undefined ? '' : `test acc ${(r.evaluation.accuracy * 100).toFixed(2)}%`;
-        if (out.chatty) bar.finish(r.sampled.length / Math.max(r.seconds, 1e-9), `${acc}  train loss ${r.trainLoss.toFixed(4)}${r.failures.length > 0 ? `  ${r.failures.length} failed` : ''}`);
+        const eps = epsilonText(r);
+        if (out.chatty) bar.finish(r.sampled.length / Math.max(r.seconds, 1e-9), `${acc}  train loss ${r.trainLoss.toFixed(4)}${eps === '' ? '' : `  ${eps}`}${r.failures.length > 0 ? `  ${r.failures.length} failed` : ''}`);
         break;
       }
       case 'baseline-start':
@@ -108,7 +109,11 @@ export async function simulateCommand(config: FederatedConfig, opts: SimulateOpt
     malicious: result.malicious,
   };
   const divergence = divergenceWarning(config, result.baselines);
-  if (divergence !== undefined) input.notes = [`${divergence.message}. Fix: ${divergence.hint}.`];
+  const notes = [
+    ...(divergence === undefined ? [] : [`${divergence.message}. Fix: ${divergence.hint}.`]),
+    ...(result.federated.stopped === undefined ? [] : [`Training stopped after round ${result.federated.round} of ${config.rounds}: ${result.federated.stopped}.`]),
+  ];
+  if (notes.length > 0) input.notes = notes;
   writeFederatedReport(folder, input);
   const summary = summarizeFederated(input);
   if (result.federated.interrupted) {

@@ -24,6 +24,7 @@ import type { Vectors } from '../strategy.js';
 import { buildTaskModel, type FederatedTask } from '../task.js';
 import { checkParamLength, type ClientRound, type TrainableSlice } from './algorithms/algorithm.js';
 import { CLIENT_ALGORITHMS } from './algorithms/registry.js';
+import { UPDATE_TRANSFORMS } from './transforms/registry.js';
 
 /** What {@link LocalTrainer.fit} trains on and starts from in one round. */
 export interface LocalFitInput {
@@ -147,6 +148,14 @@ export class LocalTrainer {
         const end = round.finish(params);
         Object.assign(result.extras, end.extras);
         Object.assign(result.clientState, end.state);
+      }
+      // The update transforms (DP-FedAvg's clipping and noise) act on what the reply carries, after
+      // the client algorithms have read the trained parameters.
+      for (const transform of UPDATE_TRANSFORMS) {
+        if (!transform.active(config)) continue;
+        const out = transform.apply({ clientId, config, global: input.global, params: result.params });
+        result.params = out.params;
+        Object.assign(result.extras, out.extras);
       }
       return result;
     } finally {

@@ -37,7 +37,7 @@ export interface GaussianSteps {
 /** A new ledger with the cost of `spend` added (the old one is not modified). */
 export function spend(ledger: PrivacyLedger, mechanism: GaussianSteps): PrivacyLedger {
   const steps = mechanism.steps ?? 1;
-  if (!(Number.isInteger(steps) && steps >= 0)) throw new ConfigError(`steps must be an integer ≥ 0, got ${steps}`, 'count each application of the mechanism once');
+  if (!(Number.isInteger(steps) && steps >= 0)) throw new ConfigError('', `steps must be an integer ≥ 0, got ${steps}`, 'count each application of the mechanism once');
   const per = rdpSampledGaussian(mechanism.q, mechanism.noiseMultiplier, ledger.orders);
   const rdp = new Float64Array(ledger.rdp.length);
   for (let k = 0; k < rdp.length; k++) rdp[k] = ledger.rdp[k] + (steps === 0 ? 0 : per[k] * steps);
@@ -66,7 +66,7 @@ export interface DpSgdRun {
 
 /** ε of DP-SGD with Poisson sampling at rate B/N for ⌈epochs·N/B⌉ steps (TF Privacy's `compute_dp_sgd_privacy`). */
 export function dpSgdEpsilon(run: DpSgdRun): EpsilonAtDelta {
-  if (!(run.batchSize > 0 && run.batchSize <= run.examples)) throw new ConfigError(`the batch size must be in (0, examples], got ${run.batchSize} of ${run.examples}`, 'use a batch no larger than the data');
+  if (!(run.batchSize > 0 && run.batchSize <= run.examples)) throw new ConfigError('', `the batch size must be in (0, examples], got ${run.batchSize} of ${run.examples}`, 'use a batch no larger than the data');
   const steps = Math.ceil((run.epochs * run.examples) / run.batchSize);
   return ledgerEpsilon(spend(emptyLedger(run.orders), { q: run.batchSize / run.examples, noiseMultiplier: run.noiseMultiplier, steps }), run.delta);
 }

@@ -55,10 +55,10 @@ function logAFractional(q: number, sigma: number, alpha: number): number {
 
 /** Throws ConfigError unless 0 ≤ q ≤ 1 and z ≥ 0, and every order is > 1 (or +∞). */
 function checkArguments(q: number, noiseMultiplier: number, orders: readonly number[]): void {
-  if (!(q >= 0 && q <= 1)) throw new ConfigError(`the sampling rate must be in [0, 1], got ${q}`, 'q is the fraction of clients (or records) that take part in a step');
-  if (!(noiseMultiplier >= 0)) throw new ConfigError(`the noise multiplier must be ≥ 0, got ${noiseMultiplier}`, 'the noise multiplier z is the noise standard deviation divided by the clip norm');
+  if (!(q >= 0 && q <= 1)) throw new ConfigError('', `the sampling rate must be in [0, 1], got ${q}`, 'q is the fraction of clients (or records) that take part in a step');
+  if (!(noiseMultiplier >= 0)) throw new ConfigError('', `the noise multiplier must be ≥ 0, got ${noiseMultiplier}`, 'the noise multiplier z is the noise standard deviation divided by the clip norm');
   const bad = orders.find((a) => !(a > 1));
-  if (bad !== undefined) throw new ConfigError(`Rényi orders must be > 1, got ${bad}`, 'use DEFAULT_RDP_ORDERS');
+  if (bad !== undefined) throw new ConfigError('', `Rényi orders must be > 1, got ${bad}`, 'use DEFAULT_RDP_ORDERS');
 }
 
 /**

@@ -18,8 +18,8 @@ export interface EpsilonAtDelta {
 
 /** Throws ConfigError unless 0 < δ < 1 and the two arrays have the same length. */
 function checkArguments(orders: readonly number[], rdp: ArrayLike<number>, delta: number): void {
-  if (!(delta > 0 && delta < 1)) throw new ConfigError(`δ must be in (0, 1), got ${delta}`, 'use a δ well below 1/N for N people (or clients), e.g. 1e-5');
-  if (orders.length !== rdp.length) throw new ConfigError(`${orders.length} orders but ${rdp.length} RDP values`, 'pass one RDP value per order');
+  if (!(delta > 0 && delta < 1)) throw new ConfigError('', `δ must be in (0, 1), got ${delta}`, 'use a δ well below 1/N for N people (or clients), e.g. 1e-5');
+  if (orders.length !== rdp.length) throw new ConfigError('', `${orders.length} orders but ${rdp.length} RDP values`, 'pass one RDP value per order');
 }
 
 /** The (ε, δ) guarantee of an RDP curve, by the conversion of Canonne et al. 2020 (see the file's comment). */

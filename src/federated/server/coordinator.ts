@@ -92,6 +92,8 @@ export type CoordinatorEvent =
   | { type: 'round-start'; round: number; sampled: string[]; paramsChecksum: string }
   | { type: 'round-end'; record: RoundRecord }
   | { type: 'round-refused'; round: number; reason: string }
+  /** The run ends before `round`: the strategy says it must (a privacy budget the round would exceed). */
+  | { type: 'stopped'; round: number; reason: string }
   | { type: 'checkpoint'; round: number; path: string }
   | { type: 'resumed'; round: number; path: string; history: RoundRecord[] };
 
@@ -140,6 +142,8 @@ export interface CoordinatorResult {
   clients: Record<string, ClientRecord>;
   /** True when stopped by the signal before all rounds ran. */
   interrupted: boolean;
+  /** Why the strategy ended the run before all rounds ran (a privacy budget), if it did. */
+  stopped?: string;
 }
 
 /** A short checksum of parameters (FNV-1a over the bytes), to compare runs in logs and tests. */
@@ -192,6 +196,7 @@ export class Coordinator {
     const emit = this.opts.onEvent ?? (() => undefined);
     // The first round this process runs (the first of the run, or the first after a resume) waits for minAvailable clients.
     const firstRound = this.round + 1;
+    let stopped: string | undefined;
     try {
       while (this.round < settings.rounds && !signal.aborted) {
         const round = this.round + 1;
@@ -204,7 +209,13 @@ export class Coordinator {
         // minAvailable is only a condition to start on: the sample itself depends only on minFit and the
         // strategy, so that a resumed run samples exactly what an uninterrupted one would have.
         const sampled = sampleClients(pool.available(), { fraction: settings.fraction, min: Math.max(settings.minFit, strategy.minReplies()), seed: settings.seed, round });
-        const ctx = { round, global: this.params, numClients: this.opts.numClients?.() ?? pool.available().length };
+        const ctx = { round, global: this.params, numClients: this.opts.numClients?.() ?? pool.available().length, sampled: sampled.length };
+        const stop = strategy.stopBeforeRound?.(ctx);
+        if (stop !== undefined) {
+          stopped = stop;
+          emit({ type: 'stopped', round, reason: stop });
+          break;
+        }
         const instructions = strategy.configureFit(ctx);
         instructions.config = { ...instructions.config, seed: deriveSeed(settings.seed, `round-${round}`) };
         emit({ type: 'round-start', round, sampled, paramsChecksum: paramsChecksum(this.params) });
@@ -271,7 +282,14 @@ export class Coordinator {
       // A checkpoint that could not be written is never hidden by a stop that arrived meanwhile.
       if (!signal.aborted || err instanceof OutputError) throw err;
     }
-    return { params: this.params, round: this.round, history: this.history, clients: this.clients, interrupted: this.round < settings.rounds };
+    return {
+      params: this.params,
+      round: this.round,
+      history: this.history,
+      clients: this.clients,
+      interrupted: stopped === undefined && this.round < settings.rounds,
+      ...(stopped === undefined ? {} : { stopped }),
+    };
   }
 
   private track(record: RoundRecord): void {

@@ -10,13 +10,16 @@
 import { RoundRefusedError } from '../../errors.js';
 import type { ServerHalf } from '../client/algorithms/algorithm.js';
 import { CLIENT_ALGORITHMS, roundConfigOff } from '../client/algorithms/registry.js';
+import { TRANSFORMS_CONFIG_OFF } from '../client/transforms/options.js';
 import { norm } from '../aggregate/vectors.js';
 import type { AggregateResult, FitFailure, FitInstructions, FitReply, RoundContext, Strategy, StrategyState } from '../strategy.js';
-import { FEW_REPLIES_HINT, type Aggregator } from './aggregators/aggregator.js';
+import { FEW_REPLIES_HINT, type Aggregator, type SumAggregator } from './aggregators/aggregator.js';
 import { createAggregator } from './aggregators/registry.js';
 import { clientMetricMeans, pickState, readState, sortByClient, type StateLayout } from './base.js';
 import { strategyName, type ComposedStrategySpec, type ComposedStrategySpecInput } from './options.js';
 import { parseComposedSpec } from './parse-options.js';
+import { createPrivacyPart } from './privacy/registry.js';
+import type { PrivacyPart } from './privacy/privacy-part.js';
 import { createServerOptimizer } from './server-optimizers/registry.js';
 import type { ServerOptimizer } from './server-optimizers/server-optimizer.js';
 
@@ -52,33 +55,60 @@ export class ComposedStrategy implements Strategy {
   readonly serverOptimizer: ServerOptimizer;
   /** The client algorithm's server half. */
   readonly clientAlgorithm: ServerHalf;
+  /** The privacy part (DP-FedAvg), when the spec has one. */
+  readonly privacy: PrivacyPart | undefined;
   /** Display name used in messages. */
   readonly title: string;
   private readonly layout: StateLayout;
+  /** The aggregator as a sum aggregator, when a privacy part drives it. */
+  private readonly sumAggregator: SumAggregator | undefined;
 
   /** Throws UnknownNameError for an unknown part, ConfigError naming the field for a bad option. */
   constructor(spec: ComposedStrategySpecInput, naming: ComposedStrategyNaming = {}) {
     this.spec = parseComposedSpec(spec);
-    const { aggregator, serverOptimizer, client } = this.spec;
+    const { aggregator, serverOptimizer, client, privacy } = this.spec;
     this.name = naming.name ?? strategyName(this.spec);
     const ctx = { strategy: this.name };
     this.aggregator = createAggregator(aggregator);
     this.serverOptimizer = createServerOptimizer(serverOptimizer, ctx);
     this.clientAlgorithm = CLIENT_ALGORITHMS.get(client.name).server(client, ctx);
+    this.privacy = privacy === undefined ? undefined : createPrivacyPart(privacy);
     const plainStep = serverOptimizer.name === 'plain' && serverOptimizer.serverLearningRate === 1;
-    const parts = [this.aggregator.title, ...(plainStep ? [] : [this.serverOptimizer.title]), ...(client.name === 'plain' ? [] : [this.clientAlgorithm.title])];
+    const parts = [
+      this.aggregator.title,
+      ...(plainStep ? [] : [this.serverOptimizer.title]),
+      ...(client.name === 'plain' ? [] : [this.clientAlgorithm.title]),
+      ...(this.privacy === undefined ? [] : [this.privacy.title]),
+    ];
     this.title = naming.title ?? parts.join(' + ');
-    this.layout = unionLayout(this.serverOptimizer.stateLayout, this.clientAlgorithm.stateLayout);
+    this.sumAggregator = this.privacy?.checkAggregator(this.aggregator, this.title);
+    this.layout = unionLayout(unionLayout(this.serverOptimizer.stateLayout, this.clientAlgorithm.stateLayout), this.privacy?.stateLayout ?? { scalars: [], vectors: [] });
   }
 
   minReplies(): number {
     return this.aggregator.requirement().min;
   }
 
+  /** Extra vectors every reply must carry: the client algorithm's and the privacy part's. */
+  private replyExtras(ctx: RoundContext): Record<string, number> {
+    return { ...this.clientAlgorithm.replyExtras(ctx), ...(this.privacy?.replyExtras(ctx) ?? {}) };
+  }
+
+  stopBeforeRound(ctx: RoundContext): string | undefined {
+    return this.privacy?.stopBeforeRound(ctx);
+  }
+
   configureFit(ctx: RoundContext): FitInstructions {
-    const replyExtras = this.clientAlgorithm.replyExtras(ctx);
+    const replyExtras = this.replyExtras(ctx);
     return {
-      config: { localEpochs: this.spec.localEpochs, batchSize: this.spec.batchSize, ...roundConfigOff(), ...this.clientAlgorithm.config() },
+      config: {
+        localEpochs: this.spec.localEpochs,
+        batchSize: this.spec.batchSize,
+        ...roundConfigOff(),
+        ...TRANSFORMS_CONFIG_OFF,
+        ...this.clientAlgorithm.config(),
+        ...(this.privacy?.config(ctx) ?? {}),
+      },
       extras: this.clientAlgorithm.extras(ctx),
       ...(Object.keys(replyExtras).length > 0 ? { replyExtras } : {}),
     };
@@ -96,9 +126,10 @@ export class ComposedStrategy implements Strategy {
     if (!(Number.isInteger(reply.numExamples) && reply.numExamples >= 0)) return `${who} reported ${reply.numExamples} examples; expected an integer ≥ 0`;
     const bad = reply.params.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0) return `${who} sent a non-finite parameter (${reply.params[bad]} at index ${bad})`;
-    for (const [name, length] of Object.entries(this.clientAlgorithm.replyExtras(ctx))) {
+    const own = this.clientAlgorithm.replyExtras(ctx);
+    for (const [name, length] of Object.entries(this.replyExtras(ctx))) {
       const extra = reply.extras[name];
-      if (extra === undefined) return `${who} sent no '${name}'; ${this.clientAlgorithm.replyExtrasHint}`;
+      if (extra === undefined) return `${who} sent no '${name}'; ${name in own ? this.clientAlgorithm.replyExtrasHint : (this.privacy?.replyExtrasHint ?? '')}`;
       if (extra.length !== length) return `${who} sent a '${name}' of ${extra.length} values, expected ${length}`;
       const i = extra.findIndex((x) => !Number.isFinite(x));
       if (i >= 0) return `${who} sent a non-finite '${name}' value (${extra[i]} at index ${i})`;
@@ -123,11 +154,17 @@ export class ComposedStrategy implements Strategy {
       const problem = this.checkReply(ctx, reply);
       if (problem !== undefined) throw new RoundRefusedError(`${this.title} cannot aggregate: ${problem}`, 'the runtime should refuse such a reply before aggregation');
     }
-    const aggregated = this.aggregator.aggregate({ global: ctx.global, replies: sorted, title: this.title });
+    const sampledCtx = { ...ctx, sampled: ctx.sampled ?? n + failures.length };
+    const priv = this.privacy?.privateSum(sampledCtx, sorted);
+    const aggregated =
+      priv === undefined || this.sumAggregator === undefined
+        ? this.aggregator.aggregate({ global: ctx.global, replies: sorted, title: this.title })
+        : this.sumAggregator.fromSum(priv.sum, { global: ctx.global, title: this.title });
     const step = this.serverOptimizer.step(ctx.global, aggregated.aggregate);
     const update = this.clientAlgorithm.update(ctx, sorted);
     step.commit();
     update.commit();
+    priv?.commit();
     const params = step.params;
     const delta = new Float64Array(params.length);
     for (let i = 0; i < delta.length; i++) delta[i] = params[i] - ctx.global[i];
@@ -142,6 +179,7 @@ export class ComposedStrategy implements Strategy {
         ...aggregated.metrics,
         ...step.metrics,
         ...update.metrics,
+        ...(priv?.metrics ?? {}),
       },
     };
   }
@@ -149,7 +187,8 @@ export class ComposedStrategy implements Strategy {
   getState(): StrategyState {
     const a = this.serverOptimizer.getState();
     const b = this.clientAlgorithm.getState();
-    return { scalars: { ...a.scalars, ...b.scalars }, vectors: { ...a.vectors, ...b.vectors } };
+    const c = this.privacy?.getState() ?? { scalars: {}, vectors: {} };
+    return { scalars: { ...a.scalars, ...b.scalars, ...c.scalars }, vectors: { ...a.vectors, ...b.vectors, ...c.vectors } };
   }
 
   /**
@@ -161,5 +200,6 @@ export class ComposedStrategy implements Strategy {
     const read = readState(this.name, state, this.layout);
     this.serverOptimizer.setState(pickState(read, this.serverOptimizer.stateLayout));
     this.clientAlgorithm.setState(pickState(read, this.clientAlgorithm.stateLayout));
+    if (this.privacy !== undefined) this.privacy.setState(pickState(read, this.privacy.stateLayout));
   }
 }

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { ClientAlgorithmSpecSchema, proximalMuField } from '../client/algorithms/options.js';
 import { AggregatorSpecSchema, byzantineField, keepField, trimBetaField } from './aggregators/options.js';
+import { PrivacySpecSchema } from './privacy/options.js';
 import { AdagradOptimizerSchema, AdamOptimizerSchema, MomentumOptimizerSchema, PlainOptimizerSchema, ServerOptimizerSpecSchema, YogiOptimizerSchema } from './server-optimizers/options.js';
 
 /** Options every strategy has: what each sampled client does locally. */
@@ -41,6 +42,8 @@ export const ComposedStrategySpecSchema = z
     serverOptimizer: ServerOptimizerSpecSchema.prefault({ name: 'plain' }),
     /** What clients do besides local training (`client/algorithms/options.ts`). Default `plain`. */
     client: ClientAlgorithmSpecSchema.prefault({ name: 'plain' }),
+    /** Differential privacy of the aggregate (`strategies/privacy/options.ts`): DP-FedAvg with a fixed or adaptive clip. Default: none. */
+    privacy: PrivacySpecSchema.optional(),
     ...common,
   })
   .strict();
@@ -48,7 +51,7 @@ export const ComposedStrategySpecSchema = z
 /** The fields of a composed spec, in order. */
 export const COMPOSED_FIELDS = Object.keys(ComposedStrategySpecSchema.shape).filter((k) => k !== 'name');
 /** The part fields of a composed spec. */
-export const PART_FIELDS = ['aggregator', 'serverOptimizer', 'client'] as const;
+export const PART_FIELDS = ['aggregator', 'serverOptimizer', 'client', 'privacy'] as const;
 
 /** Preset `fedavg` (McMahan et al. 2017): mean by example count + plain step + plain clients. */
 export const FedAvgOptionsSchema = z.object({ name: z.literal('fedavg'), ...common }).strict();
@@ -131,7 +134,9 @@ export type PresetName = PresetSpec['name'];
 /** The validated options of the preset called `N`. */
 export type StrategyOptions<N extends PresetName> = Extract<PresetSpec, { name: N }>;
 
-/** The registry name of a spec's strategy: the preset's name, or `<aggregator>+<serverOptimizer>+<client>` (e.g. `krum+adam+fedprox`). */
+/** The registry name of a spec's strategy: the preset's name, or `<aggregator>+<serverOptimizer>+<client>[+<privacy>]` (e.g. `krum+adam+fedprox`, `mean+plain+plain+fixed-clip`). */
 export function strategyName(spec: StrategySpec): string {
-  return spec.name ?? `${spec.aggregator.name}+${spec.serverOptimizer.name}+${spec.client.name}`;
+  if (spec.name !== undefined) return spec.name;
+  const privacy = spec.privacy === undefined ? '' : `+${spec.privacy.name}`;
+  return `${spec.aggregator.name}+${spec.serverOptimizer.name}+${spec.client.name}${privacy}`;
 }

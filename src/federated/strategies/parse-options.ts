@@ -11,6 +11,8 @@ import { AggregatorSpecSchema } from './aggregators/options.js';
 import { AGGREGATORS } from './aggregators/registry.js';
 import type { NamedRegistry } from './named-registry.js';
 import { COMPOSED_FIELDS, ComposedStrategySpecSchema, PART_FIELDS, type ComposedStrategySpec } from './options.js';
+import { PrivacySpecSchema } from './privacy/options.js';
+import { PRIVACY_PARTS } from './privacy/registry.js';
 import { ServerOptimizerSpecSchema } from './server-optimizers/options.js';
 import { SERVER_OPTIMIZERS } from './server-optimizers/registry.js';
 
@@ -54,6 +56,7 @@ const PARTS: Record<(typeof PART_FIELDS)[number], { names: NamedRegistry<{ reado
   aggregator: { names: AGGREGATORS, union: AggregatorSpecSchema },
   serverOptimizer: { names: SERVER_OPTIMIZERS, union: ServerOptimizerSpecSchema },
   client: { names: CLIENT_ALGORITHMS, union: ClientAlgorithmSpecSchema },
+  privacy: { names: PRIVACY_PARTS, union: PrivacySpecSchema },
 };
 
 /** The schema of part `name` of field `field`. */
@@ -66,7 +69,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Validates a composed spec `{ aggregator, serverOptimizer, client, localEpochs, batchSize }`,
+ * Validates a composed spec `{ aggregator, serverOptimizer, client, privacy, localEpochs, batchSize }`,
  * defaults filled. An unknown part name is an UnknownNameError listing the names of that part;
  * any other problem a ConfigError naming the field (e.g. `aggregator.byzantine`), an unknown
  * option listed with the valid ones.

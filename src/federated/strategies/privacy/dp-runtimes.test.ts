@@ -1,0 +1,133 @@
+/**
+ * DP-FedAvg end to end in both runtimes: the simulation (real worker threads) with server noise
+ * and a privacy budget that ends the run early, and the networked server (WebSocket clients on
+ * loopback) with client noise and adaptive clipping, so that the clients' half (clip, noise share,
+ * indicator) runs in real client processes' code paths. Each run must aggregate, report ε after
+ * every round, stay finite and, with modest noise, still learn.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { selectBackend } from '../../../engine/backend.js';
+import { createRng } from '../../../engine/random.js';
+import { tempDirFactory } from '../../../engine/testing.js';
+import { LocalTrainer } from '../../client/local-trainer.js';
+import { FederatedClient } from '../../network/client.js';
+import { startServer, TINY_TASK, tinyDataset } from '../../network/testing.js';
+import { Coordinator } from '../../server/coordinator.js';
+import { runSimulation } from '../../simulation/run-simulation.js';
+import { createStrategy } from '../registry.js';
+
+const tempDir = tempDirFactory('jointly-dp-');
+
+describe('DP-FedAvg in the simulation', () => {
+  let csvPath = '';
+  before(() => {
+    csvPath = join(tempDir(), 'train.csv');
+    const rng = createRng(1);
+    const lines = ['f0,f1,f2,f3,f4,f5,label'];
+    for (let i = 0; i < 600; i++) {
+      const y = i % 3;
+      const cells = Array.from({ length: 6 }, (_, j) => ((j % 3 === y ? 1 : -0.5) + (rng.next() - 0.5) * 2).toFixed(4));
+      lines.push(`${cells.join(',')},${['a', 'b', 'c'][y]}`);
+    }
+    writeFileSync(csvPath, `${lines.join('\n')}\n`);
+  });
+
+  it('server noise with a budget: ε after every round, the run stops before the budget would be passed, and it learns', async () => {
+    const events: string[] = [];
+    const r = await runSimulation(
+      {
+        mode: 'federated',
+        name: 'dp',
+        seed: 4,
+        backend: 'cpu',
+        data: { dataset: 'csv', train: csvPath, testFraction: 0.2 },
+        model: { type: 'mlp', hidden: [8] },
+        optimizer: { name: 'sgd', learningRate: 0.1, momentum: 0.9 },
+        strategy: { aggregator: { name: 'mean', weighting: 'uniform' }, privacy: { name: 'fixed-clip', clip: 2, noiseMultiplier: 0.3, budget: 40, noiseSeed: 1 }, localEpochs: 2, batchSize: 8 },
+        rounds: 20,
+        sampling: { fraction: 0.5, minFit: 4, minAvailable: 8 },
+        simulation: { clients: 8, workers: 2, partition: { method: 'iid' }, baselines: { localOnly: false, pooled: false } },
+      },
+      { onEvent: (e) => void (e.type === 'stopped' && events.push(e.reason)) },
+    );
+
+    const { history } = r.federated;
+    assert.ok(r.federated.stopped !== undefined && /past the privacy budget 40/.test(r.federated.stopped), String(r.federated.stopped));
+    assert.deepEqual(events, [r.federated.stopped]);
+    assert.equal(r.federated.interrupted, false);
+    assert.ok(history.length >= 2 && history.length < 20, `${history.length} rounds`);
+    const eps = history.map((h) => h.aggregate.epsilon);
+    assert.ok(eps.every((e, i) => e > 0 && e <= 40 && (i === 0 || e > eps[i - 1])), `ε grows and stays within the budget: ${eps.join(', ')}`);
+    for (const h of history) {
+      assert.equal(h.refused, undefined);
+      assert.equal(h.aggregate.clip, 2);
+      assert.equal(h.aggregate.noiseStd, 0.6);
+      assert.equal(h.aggregate.delta, 1e-5);
+    }
+    assert.ok(r.federated.params.every(Number.isFinite));
+    const accuracy = history[history.length - 1].evaluation?.accuracy ?? 0;
+    assert.ok(accuracy > 0.6, `test accuracy ${accuracy} (chance 1/3)`);
+  });
+});
+
+describe('DP-FedAvg on a networked server with WebSocket clients', () => {
+  before(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('client noise with an adaptive clip: every client sends its noised indicator, the clip moves, ε is reported', async () => {
+    const CLIENTS = 5;
+    const ROUNDS = 3;
+    const ids = Array.from({ length: CLIENTS }, (_, i) => `site-${i}`);
+    const ts = await startServer(ids);
+    const stop = new AbortController();
+    const evaluator = new LocalTrainer(TINY_TASK);
+    const heldOut = tinyDataset(200, 99);
+    const clients = ids.map(
+      (id, i) => new FederatedClient({ url: ts.url, clientId: id, token: ts.tokens[id], train: tinyDataset(40, 10 + i), backend: 'cpu', maxRetries: 0, jointlyVersion: 'test', log: () => undefined }),
+    );
+    const running = clients.map((c) => c.run(stop.signal));
+    try {
+      const coordinator = new Coordinator({
+        runId: 'dp-run',
+        strategy: createStrategy({
+          aggregator: { name: 'mean', weighting: 'uniform' },
+          privacy: { name: 'adaptive-clip', initialClip: 0.05, noiseMultiplier: 0.2, countNoiseFraction: 0.2, noise: 'clients' },
+          localEpochs: 2,
+          batchSize: 8,
+        }),
+        pool: ts.server,
+        settings: { rounds: ROUNDS, fraction: 1, minFit: CLIENTS, minAvailable: CLIENTS, roundTimeoutSeconds: 60, evaluateEvery: 0, evaluateFraction: 1, seed: 2 },
+        layout: ts.layout,
+        initialParams: ts.params,
+        evaluateGlobal: (params) => {
+          const s = evaluator.evaluate(params, heldOut);
+          return { loss: s.loss, accuracy: s.accuracy };
+        },
+        numClients: () => CLIENTS,
+      });
+
+      const result = await coordinator.run(new AbortController().signal);
+
+      assert.equal(result.round, ROUNDS);
+      const clips = result.history.map((h) => h.aggregate.clip);
+      for (const h of result.history) {
+        assert.equal(h.refused, undefined, `round ${h.round}: ${h.refused}`);
+        assert.deepEqual(h.failures, []);
+        assert.ok(h.aggregate.epsilon > 0 && Number.isFinite(h.aggregate.epsilon), `round ${h.round}: ε ${h.aggregate.epsilon}`);
+        assert.equal(h.aggregate.noiseMultiplier, 0.2, 'every share arrived: the full noise');
+      }
+      // Trained updates are far larger than 0.05: the clip grows round after round.
+      assert.ok(clips[1] > clips[0] && clips[2] > clips[1], `clips ${clips.join(', ')}`);
+      assert.ok(result.params.every(Number.isFinite));
+    } finally {
+      await ts.close('run finished', true);
+      stop.abort();
+      await Promise.all(running);
+      evaluator.dispose();
+    }
+  });
+});
