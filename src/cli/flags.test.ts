@@ -51,7 +51,7 @@ test('parseArgs options come from the same table: each command parses its own fl
   const token = parseArgsOptions('token');
   const all = parseArgsOptions();
 
-  assert.deepEqual(Object.keys(token).sort(), ['help', 'json', 'quiet', 'tokens', 'version']);
+  assert.deepEqual(Object.keys(token).sort(), ['help', 'json', 'key', 'quiet', 'tokens', 'version', 'with-token']);
   assert.equal(Object.keys(all).length, Object.keys(FLAGS).length);
   assert.deepEqual(all.help, { type: 'boolean', short: 'h' });
 });

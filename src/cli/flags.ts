@@ -9,7 +9,7 @@ import { closestNames, didYouMean } from '../report/did-you-mean.js';
 import { DEFAULT_TOP } from './commands/predict.js';
 
 /** Every command, in the order of the global help. */
-export const COMMANDS = ['demo', 'run', 'simulate', 'server', 'client', 'token', 'evaluate', 'predict', 'info'] as const;
+export const COMMANDS = ['demo', 'run', 'simulate', 'server', 'client', 'token', 'key', 'evaluate', 'predict', 'info'] as const;
 /** A command's name. */
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -35,7 +35,7 @@ const BACKENDS = 'auto|tensorflow|native|wasm|cpu (default auto: the fastest tha
 export const FLAGS = {
   out: {
     type: 'string',
-    commands: ['demo', 'run', 'simulate', 'server', 'predict'],
+    commands: ['demo', 'run', 'simulate', 'server', 'predict', 'key'],
     value: '<dir>',
     help: 'the run folder itself (default: a new runs/<name>-<timestamp>)',
     per: {
@@ -44,6 +44,7 @@ export const FLAGS = {
       simulate: { help: 'the run folder itself (default: a new runs/<name>-<timestamp>);\nit holds checkpoint.jly, which --resume needs' },
       server: { help: 'the run folder itself (default runs/<name>); holds checkpoint.jly' },
       predict: { value: '<file>', help: 'write every row: CSV (line, predicted, p_<class> for each class,\nlabel when present), or JSON Lines when <file> ends in .jsonl' },
+      key: { value: '<file>', help: 'the private key file to write (mode 0600); the public key goes to <file>.pub' },
     },
   },
   backend: { type: 'string', commands: ['demo', 'run', 'simulate', 'server', 'client', 'evaluate', 'predict', 'info'], value: '<name>', help: BACKENDS },
@@ -65,8 +66,26 @@ export const FLAGS = {
   host: { type: 'string', commands: ['server'], value: '<addr>', help: 'address to listen on (server.host, default 127.0.0.1; 0.0.0.0: every interface)' },
   port: { type: 'string', commands: ['server'], value: '<n>', help: 'port to listen on (server.port, default 8765; 0: any free port)' },
   tokens: { type: 'string', commands: ['server', 'token'], value: '<file>', help: 'token file of the registered clients (jointly token add)', per: { token: { help: 'the token file (created by the first add)' } } },
-  'tls-cert': { type: 'string', commands: ['server'], value: '<pem>', help: 'serve wss:// with this certificate ...' },
-  'tls-key': { type: 'string', commands: ['server'], value: '<pem>', help: '... and its private key' },
+  'tls-cert': {
+    type: 'string',
+    commands: ['server', 'client'],
+    value: '<pem>',
+    help: 'serve wss:// with this certificate ...',
+    per: { client: { help: 'this client\'s TLS certificate, for a server with mutual TLS (config: tlsCert) ...' } },
+  },
+  'tls-key': { type: 'string', commands: ['server', 'client'], value: '<pem>', help: '... and its private key', per: { client: { help: '... and its private key (config: tlsKey)' } } },
+  'client-ca': { type: 'string', commands: ['server'], value: '<pem>', help: 'mutual TLS: accept only clients with a certificate from this CA (server.clientCa)' },
+  key: {
+    type: 'string',
+    commands: ['token', 'client'],
+    value: '<file>',
+    help: 'key file',
+    per: {
+      token: { value: '<file.pub>', help: 'add: register the client by this Ed25519 public key (jointly key generate)\ninstead of issuing a token' },
+      client: { help: 'this client\'s Ed25519 private key, to sign the server\'s challenge (config: keyFile)' },
+    },
+  },
+  'with-token': { type: 'boolean', commands: ['token'], help: 'add --key: issue a token as well; the client then needs both' },
   server: { type: 'string', commands: ['client'], value: '<url>', help: 'the server\'s address, ws://host:port or wss://host:port (config: server)' },
   id: { type: 'string', commands: ['client'], value: '<client-id>', help: 'the id the operator registered (config: id)' },
   token: { type: 'string', commands: ['client'], value: '<token>', help: 'the client\'s token (better: the JOINTLY_TOKEN variable, or tokenFile)' },

@@ -84,16 +84,32 @@ ${commandOptionLines('client')}
 example:
   JOINTLY_TOKEN=<token> jointly client hospital-a.json --server wss://fl.example.org:8765 --ca server-cert.pem`,
 
-  token: `usage: jointly token add|revoke|list [id] --tokens <file>
+  token: `usage: jointly token add|revoke|list [id] --tokens <file> [--key <file.pub> [--with-token]]
 
 Registers a client (add prints its token once; the file keeps only its SHA-256), revokes one
-(the server refuses it from its next connection, without a restart), or lists them.
+(the server refuses it from its next connection, without a restart), or lists them. With --key,
+add registers the client's Ed25519 public key (from jointly key generate) instead of a token:
+the client proves it holds the private key by signing the server's challenge at every join.
 
 options:
 ${commandOptionLines('token')}
 
 example:
-  jointly token add hospital-a --tokens tokens.json`,
+  jointly token add hospital-a --tokens tokens.json
+  jointly token add hospital-b --key hospital-b.key.pub --tokens tokens.json`,
+
+  key: `usage: jointly key generate --out <file>
+
+Makes a client's Ed25519 key pair: the private key in <file> (PKCS#8 PEM, mode 0600; it never
+leaves the client's machine) and the public key in <file>.pub (printed too). The server's
+operator registers the .pub file (jointly token add <id> with its key option); the client joins
+with keyFile in its client config (or jointly client's key option), with no token.
+
+options:
+${commandOptionLines('key')}
+
+example:
+  jointly key generate --out hospital-b.key`,
 
   info: `usage: jointly info [options]
 
@@ -132,7 +148,8 @@ usage:
   jointly simulate <config>           federated learning with N virtual clients on worker threads
   jointly server <config>             federated server: clients connect over ws:// or wss://
   jointly client <client-config>      federated client: trains on its own data for a server
-  jointly token add|revoke|list [id]  register or revoke a client (--tokens <file>)
+  jointly token add|revoke|list [id]  register or revoke a client (--tokens <file>, --key <file.pub>)
+  jointly key generate --out <file>   make a client's Ed25519 key pair (for token add --key)
   jointly evaluate <model> <data>     score a saved model on a .csv/.jsonl file, mnist or fashion-mnist
   jointly predict <model> <data>      predict classes and probabilities with a saved model
   jointly info                        version, backend, datasets and methods

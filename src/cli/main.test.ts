@@ -143,7 +143,7 @@ test('bad usage exits 2: unknown command, unknown flag, run without a config, ba
 
   assert.equal(unknown.status, 2, show(unknown));
   assert.match(unknown.stderr, /error \[USAGE\]: unknown command 'frobnicate'/);
-  assert.match(unknown.stderr, /hint: use one of: demo, run, simulate, server, client, token, evaluate, predict, info/);
+  assert.match(unknown.stderr, /hint: use one of: demo, run, simulate, server, client, token, key, evaluate, predict, info/);
   assert.equal(flag.status, 2, show(flag));
   assert.match(flag.stderr, /frobnicate/);
   assert.equal(noConfig.status, 2, show(noConfig));

@@ -13,6 +13,7 @@ import { serverCommand } from './commands/server.js';
 import { simulateCommand } from './commands/simulate.js';
 import { simulateHealthcareCommand } from './commands/simulate-healthcare.js';
 import { tokenCommand } from './commands/token.js';
+import { keyCommand } from './commands/key.js';
 import { checkCommandMode, readConfigFile, validateConfigOf } from './config-file.js';
 import { checkFlags, COMMANDS, isCommand, parseCommandLine, type FlagName } from './flags.js';
 import { COMMAND_HELP, GLOBAL_HELP } from './help.js';
@@ -99,6 +100,9 @@ export async function main(argv: string[]): Promise<number> {
       id: str('id'),
       token: str('token'),
       ca: str('ca'),
+      'client-ca': str('client-ca'),
+      key: str('key'),
+      'with-token': flags['with-token'] === true,
     };
     // Read by the native backend when it loads (in selectBackend, after this).
     if (values.threads !== undefined) process.env.JOINTLY_THREADS = String(parsePositiveInt(values.threads, '--threads'));
@@ -124,6 +128,7 @@ export async function main(argv: string[]): Promise<number> {
       if (values.tokens !== undefined) server.tokens = values.tokens;
       if (values['tls-cert'] !== undefined) server.tlsCert = values['tls-cert'];
       if (values['tls-key'] !== undefined) server.tlsKey = values['tls-key'];
+      if (values['client-ca'] !== undefined) server.clientCa = values['client-ca'];
       const cfg = applyOverrides({ ...raw, server }, overrides, path);
       if (cfg.mode !== 'federated') throw new UsageError(`${path} is a ${cfg.mode} config; jointly ${command} needs mode "federated"`);
       return cfg;
@@ -149,12 +154,17 @@ export async function main(argv: string[]): Promise<number> {
         if (values.server !== undefined) raw.server = values.server;
         if (values.id !== undefined) raw.id = values.id;
         if (values.ca !== undefined) raw.ca = values.ca;
+        if (values.key !== undefined) raw.keyFile = values.key;
+        if (values['tls-cert'] !== undefined) raw.tlsCert = values['tls-cert'];
+        if (values['tls-key'] !== undefined) raw.tlsKey = values['tls-key'];
         if (overrides.backend !== undefined) raw.backend = overrides.backend;
         if (values['data-dir'] !== undefined) raw.data = { ...((raw.data as Record<string, unknown> | undefined) ?? {}), dataDir: values['data-dir'] };
         return await clientCommand(validateConfigOf(raw, path, ['client']), { token: values.token }, out);
       }
       case 'token':
-        return await tokenCommand(rest, values.tokens, out);
+        return await tokenCommand(rest, values.tokens, out, { ...(values.key === undefined ? {} : { key: values.key }), withToken: values['with-token'] });
+      case 'key':
+        return await keyCommand(rest, values.out, out);
       case 'evaluate':
         return await evaluateCommand(rest, { labelColumn: values['label-column'], dataDir: values['data-dir'], backend: parseBackend(values.backend) }, out);
       case 'predict':

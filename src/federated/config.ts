@@ -74,6 +74,12 @@ export const ServerConfigSchema = z
     tlsCert: z.string().optional(),
     /** Private key (PEM file) of `tlsCert`; give both or neither. */
     tlsKey: z.string().optional(),
+    /** Mutual TLS: PEM file of the CA whose client certificates are accepted (needs tlsCert and tlsKey). The server asks every client for a certificate and refuses, in the TLS handshake, one without a certificate or with one this CA did not issue. On top of the token or key, not instead of it. Default: none (no client certificates). */
+    clientCa: z.string().optional(),
+    /** With clientCa: the client certificate's subject CN (or one of its DNS subjectAltNames) must be the client id of its hello; a mismatch is refused (`auth`). Default true. */
+    clientCertMatchesId: z.boolean().default(true),
+    /** The audit log (JSON Lines, appended, never truncated): joins, refusals, revocations and rounds. Default `<run folder>/audit.jsonl`. */
+    auditLog: z.string().optional(),
     /** Seconds between heartbeats; a client silent for 3 heartbeats is dropped. Default 10. */
     heartbeatSeconds: z.number().positive().default(10),
     /** Largest example count a client's reply may claim (replies are weighted by it): the bound on claims that holds also in rounds of 2 replies, where median-relative bounds cannot apply; raise it for clients with more data. Default 1,000,000. */
@@ -100,7 +106,8 @@ export const ServerConfigSchema = z
     logFiles: z.number().int().min(1).max(100).default(4),
   })
   .strict()
-  .refine((s) => (s.tlsCert === undefined) === (s.tlsKey === undefined), { message: 'give both tlsCert and tlsKey, or neither', path: ['tlsCert'] });
+  .refine((s) => (s.tlsCert === undefined) === (s.tlsKey === undefined), { message: 'give both tlsCert and tlsKey, or neither', path: ['tlsCert'] })
+  .refine((s) => s.clientCa === undefined || s.tlsCert !== undefined, { message: 'mutual TLS needs the server to speak wss://: give tlsCert and tlsKey as well', path: ['clientCa'] });
 
 /** A multiple of a median: 0 turns the bound off, else at least 1 (below 1 the median itself would be beyond it). */
 const medianMultiple = z.number().refine((x) => x === 0 || x >= 1, 'use 0 (off) or a multiple ≥ 1');

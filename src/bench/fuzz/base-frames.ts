@@ -65,6 +65,10 @@ export function baseMessage(type: MessageType, ctx: FrameContext, rng: Rng): Mes
       return { type, round, numExamples: 1 + rng.int(ctx.numExamples), metrics: { loss: 0.4, accuracy: 0.9 } };
     case 'heartbeat':
       return { type, seq: rng.int(1000), sentAt: 1_700_000_000_000 + rng.int(1e9) };
+    case 'challenge':
+      return { type, nonce: 'A'.repeat(43), runId: 'fuzz', server: 'ws://fuzz', algorithm: 'Ed25519' };
+    case 'challengeAnswer':
+      return { type, nonce: 'A'.repeat(43), signature: 'A'.repeat(86) };
     case 'error':
       return { type, code: 'protocol', message: 'fuzz', round };
     case 'bye':

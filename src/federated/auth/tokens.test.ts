@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, OutputError, UnknownNameError } from '../../errors.js';
 import { errorLike, tempDirFactory } from '../../engine/testing.js';
-import { activeClientIds, addClient, authenticate, emptyTokenFile, generateToken, hashToken, loadTokenFile, revokeClient, saveTokenFile, type TokenFile } from './tokens.js';
+import { activeClientIds, addClient, addKeyClient, authenticate, checkProof, emptyTokenFile, generateToken, hashToken, loadTokenFile, parseTokenFile, requirementsOf, revokeClient, saveTokenFile, type TokenFile } from './tokens.js';
 
 const tempDir = tempDirFactory('jointly-tokens-');
 
@@ -153,5 +153,66 @@ describe('saveTokenFile / loadTokenFile', () => {
     assert.throws(() => loadTokenFile(write('d.json', JSON.stringify({ version: 1, clients: [{ ...client('a'), sha256: hash.toUpperCase() }] }))), errorLike(ConfigError, /^clients\[0\]\.sha256: must be 64 lowercase hex digits/));
     assert.throws(() => loadTokenFile(write('e.json', JSON.stringify({ version: 1, clients: [client('a'), client('b'), client('a')] }))), errorLike(ConfigError, /^clients\[2\]\.id: duplicate client id 'a' \(also clients\[0\]\)/));
     assert.throws(() => loadTokenFile(write('f.json', JSON.stringify({ version: 1, clients: [{ ...client('a'), token: 'plain' }] }))), errorLike(ConfigError, /^clients\[0\]: unknown field\(s\) "token"/));
+  });
+});
+
+describe('key clients: addKeyClient / requirementsOf / checkProof', () => {
+  const KEY = 'A'.repeat(43);
+  const OTHER = 'B'.repeat(43);
+
+  it('registers a key-only client and one with key and token, and loads old token-only files unchanged', () => {
+    const base = addClient(emptyTokenFile(), 'tok').file;
+
+    const keyOnly = addKeyClient(base, 'key', KEY);
+    const both = addKeyClient(keyOnly.file, 'both', OTHER, { withToken: true });
+
+    assert.equal(keyOnly.token, undefined);
+    assert.match(both.token ?? '', /^[A-Za-z0-9_-]{43}$/);
+    const file = parseTokenFile(JSON.parse(JSON.stringify(both.file)));
+    assert.deepEqual(file.clients.map((c) => [c.id, c.sha256 !== undefined, c.publicKey]), [['tok', true, undefined], ['key', false, KEY], ['both', true, OTHER]]);
+    assert.deepEqual(requirementsOf(file, 'key'), { token: false, publicKey: KEY });
+    assert.deepEqual(requirementsOf(file, 'both'), { token: true, publicKey: OTHER });
+    assert.deepEqual(requirementsOf(file, 'tok'), { token: true });
+    assert.equal(requirementsOf(file, 'nobody'), undefined);
+  });
+
+  it('refuses an entry with neither sha256 nor publicKey, a malformed key, and a taken id', () => {
+    assert.throws(() => parseTokenFile({ version: 1, clients: [{ id: 'a', revoked: false }] }), (e: unknown) => e instanceof ConfigError && /clients\[0\]\.sha256: needs sha256 \(a token\), publicKey \(a key\), or both/.test(e.message));
+    assert.throws(() => parseTokenFile({ version: 1, clients: [{ id: 'a', publicKey: 'short', revoked: false }] }), (e: unknown) => e instanceof ConfigError && /publicKey: must be 43 base64url/.test(e.message));
+    assert.throws(() => addKeyClient(emptyTokenFile(), 'a', 'bad'), ConfigError);
+    const file = addKeyClient(emptyTokenFile(), 'a', KEY).file;
+    assert.throws(() => addKeyClient(file, 'a', OTHER), /already registered/);
+  });
+
+  it('requires what the entry holds: the key proven, the token when it has one, none when it has none', () => {
+    let file = addKeyClient(emptyTokenFile(), 'key', KEY).file;
+    const both = addKeyClient(file, 'both', OTHER, { withToken: true });
+    file = both.file;
+    const token = both.token ?? '';
+
+    assert.deepEqual(checkProof(file, 'key', { publicKey: KEY }), { ok: true });
+    assert.deepEqual(checkProof(file, 'both', { publicKey: OTHER, token }), { ok: true });
+    const fails = (id: string, proof: { token?: string; publicKey?: string }): string => {
+      const r = checkProof(file, id, proof);
+      assert.equal(r.ok, false);
+      return r.ok ? '' : r.code;
+    };
+    assert.equal(fails('key', {}), 'wrongKey');
+    assert.equal(fails('key', { publicKey: OTHER }), 'wrongKey');
+    assert.equal(fails('key', { publicKey: KEY, token: 'x' }), 'unexpectedToken');
+    assert.equal(fails('both', { publicKey: OTHER }), 'missingToken');
+    assert.equal(fails('both', { publicKey: OTHER, token: 'wrong' }), 'wrongToken');
+    assert.equal(fails('both', { token }), 'wrongKey');
+    assert.equal(fails('nobody', { publicKey: KEY }), 'unknownClient');
+    assert.equal(fails('key', {}), 'wrongKey');
+    assert.equal(checkProof(revokeClient(file, 'key'), 'key', { publicKey: KEY }).ok, false);
+  });
+
+  it('keeps token-only clients working through checkProof as through authenticate', () => {
+    const added = addClient(emptyTokenFile(), 'tok');
+
+    assert.deepEqual(checkProof(added.file, 'tok', { token: added.token }), { ok: true });
+    assert.equal(checkProof(added.file, 'tok', {}).ok, false);
+    assert.equal(checkProof(added.file, 'tok', { token: 'nope' }).ok, false);
   });
 });

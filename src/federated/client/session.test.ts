@@ -117,3 +117,27 @@ test('a session keeps its client algorithms\' state between rounds (SCAFFOLD\'s 
   kept.dispose();
   fresh.dispose();
 });
+
+test('a session answers a challenge with its key, over its own id and the challenge\'s run, server and nonce; without a key it stops', async () => {
+  const { generateClientKeys, newNonce, verifyChallenge } = await import('../auth/challenge.js');
+  const keys = await generateClientKeys();
+  const session = new ClientSession({ clientId: 'site-k', train: tinyDataset(20, 1), privateKey: keys.privateKey, log: () => undefined });
+  const nonce = newNonce();
+
+  const hello = session.hello(undefined, { backend: 'cpu', maxMessageBytes: 1 << 20, jointlyVersion: 'test' });
+  const answer = replyOf(await session.handle({ type: 'challenge', nonce, runId: 'run-9', server: 'wss://s:1', algorithm: 'Ed25519' }));
+
+  assert.equal('token' in hello, false, 'a key client sends no token');
+  assert.equal(answer.type, 'challengeAnswer');
+  const a = answer as Extract<Message, { type: 'challengeAnswer' }>;
+  assert.equal(a.nonce, nonce);
+  assert.equal(await verifyChallenge(keys.publicKey, { runId: 'run-9', server: 'wss://s:1', clientId: 'site-k', nonce }, a.signature), true);
+  assert.equal(await verifyChallenge(keys.publicKey, { runId: 'run-9', server: 'wss://s:1', clientId: 'site-x', nonce }, a.signature), false);
+
+  const keyless = new ClientSession({ clientId: 'site-t', train: tinyDataset(20, 1), log: () => undefined });
+  const outcome = await keyless.handle({ type: 'challenge', nonce, runId: 'run-9', server: 'wss://s:1', algorithm: 'Ed25519' });
+  assert.equal(outcome.kind, 'refused');
+  assert.ok(outcome.kind === 'refused' && outcome.error instanceof AuthRefusedError && /has no key/.test(outcome.error.message));
+  session.dispose();
+  keyless.dispose();
+});

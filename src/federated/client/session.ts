@@ -7,7 +7,8 @@
  * can carry them any other way. Browser-safe.
  */
 import { safeLine } from '../protocol/peer-text.js';
-import { JointlyError, messageOf, ProtocolError } from '../../errors.js';
+import { AuthRefusedError, JointlyError, messageOf, ProtocolError } from '../../errors.js';
+import { signChallenge, type WebCryptoKey } from '../auth/challenge.js';
 import { alignToSchema, profileOf } from '../../data/schema.js';
 import { datasetLength, type Dataset } from '../../data/dataset.js';
 import { parseClientTrainConfig } from '../client-config.js';
@@ -27,6 +28,12 @@ export interface ClientSessionOptions {
   test?: Dataset;
   /** One line per event worth telling the operator. */
   log: (line: string) => void;
+  /**
+   * The client's Ed25519 private key (WebCrypto, e.g. from `importPrivateKeyPem`), to answer the
+   * server's `challenge` when the operator registered the client's public key. Without it a
+   * challenge ends the session with an AuthRefusedError.
+   */
+  privateKey?: WebCryptoKey | Promise<WebCryptoKey>;
 }
 
 /** What a message from the server asks the transport to do. */
@@ -67,13 +74,13 @@ export class ClientSession {
     this.opts = opts;
   }
 
-  /** The `hello` message that opens every connection. */
-  hello(token: string, capabilities: Omit<ClientCapabilities, 'numExamples'>): Message {
+  /** The `hello` message that opens every connection; `token` is left out for a client that authenticates by key only. */
+  hello(token: string | undefined, capabilities: Omit<ClientCapabilities, 'numExamples'>): Message {
     return {
       type: 'hello',
       protocolVersion: FORMAT_VERSION,
       clientId: this.opts.clientId,
-      token,
+      ...(token === undefined || token === '' ? {} : { token }),
       capabilities: { ...capabilities, numExamples: datasetLength(this.opts.train), data: profileOf(this.opts.train) },
     };
   }
@@ -86,6 +93,14 @@ export class ClientSession {
           const misfit = this.welcome(msg);
           if (misfit !== undefined) return { kind: 'misfit', error: misfit, message: { type: 'bye', reason: `client '${this.opts.clientId}' cannot join: ${misfit.message}` } };
           return { kind: 'welcomed', heartbeatSeconds: msg.heartbeatSeconds };
+        }
+        case 'challenge': {
+          if (this.opts.privateKey === undefined) {
+            return { kind: 'refused', error: new AuthRefusedError(`the server asks client '${this.opts.clientId}' to sign a challenge, but it has no key`, 'give the client its private key (keyFile in its config, or --key), made by jointly key generate and registered by the operator') };
+          }
+          const signature = await signChallenge(await this.opts.privateKey, { runId: msg.runId, server: msg.server, clientId: this.opts.clientId, nonce: msg.nonce });
+          this.opts.log(`signed the challenge of ${safeLine(msg.server, 200)} (run ${safeLine(msg.runId, 200)})`);
+          return { kind: 'reply', message: { type: 'challengeAnswer', nonce: msg.nonce, signature } };
         }
         case 'refuse':
           if (msg.code === 'duplicate') {

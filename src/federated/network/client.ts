@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { WebSocket, type RawData } from 'ws';
 import { ConfigError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
 import type { Dataset } from '../../data/dataset.js';
+import { importPrivateKeyPem, type WebCryptoKey } from '../auth/challenge.js';
 import { ClientSession } from '../client/session.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import { safeLine } from '../protocol/peer-text.js';
@@ -22,8 +23,14 @@ export interface ClientOptions {
   url: string;
   /** The client's id, as registered in the server's token file. */
   clientId: string;
-  /** The client's secret token, sent in `hello`. */
-  token: string;
+  /** The client's secret token, sent in `hello`; leave it out for a client registered by key only. */
+  token?: string;
+  /** PKCS#8 PEM file of the client's Ed25519 private key (`jointly key generate`), to answer the server's challenge. */
+  keyPath?: string;
+  /** PEM files of the client's TLS certificate and its private key, for a server that asks for one (mutual TLS, server.clientCa). */
+  tlsCertPath?: string;
+  /** Private key (PEM) of `tlsCertPath`; give both or neither. */
+  tlsKeyPath?: string;
   /** The client's training data; it never leaves the process. */
   train: Dataset;
   /** Local held-out data for federated evaluation (default: the training data). */
@@ -69,23 +76,57 @@ export class FederatedClient {
   /** The protocol state, kept across reconnections. */
   private readonly session: ClientSession;
   private readonly ca: Buffer | undefined;
+  /** The client certificate and its key (mutual TLS). */
+  private readonly clientCert: { cert: Buffer; key: Buffer } | undefined;
+  /** The private key being imported (its failure is reported by run). */
+  private readonly privateKey: Promise<WebCryptoKey> | undefined;
 
   constructor(opts: ClientOptions) {
     this.opts = opts;
-    this.session = new ClientSession({ clientId: opts.clientId, train: opts.train, ...(opts.test === undefined ? {} : { test: opts.test }), log: opts.log });
-    if (opts.caPath !== undefined) {
+    const read = (path: string, field: string, hint: string): Buffer => {
       try {
-        this.ca = readFileSync(opts.caPath);
+        return readFileSync(path);
       } catch (err) {
-        throw new ConfigError('ca', `cannot read ${opts.caPath}: ${messageOf(err)}`, 'give the PEM file of the server\'s certificate or its CA');
+        throw new ConfigError(field, `cannot read ${path}: ${messageOf(err)}`, hint);
       }
+    };
+    if (opts.caPath !== undefined) this.ca = read(opts.caPath, 'ca', 'give the PEM file of the server\'s certificate or its CA');
+    if ((opts.tlsCertPath === undefined) !== (opts.tlsKeyPath === undefined)) throw new ConfigError('tlsCert', 'give both tlsCert and tlsKey (the client certificate and its private key), or neither');
+    if (opts.tlsCertPath !== undefined && opts.tlsKeyPath !== undefined) {
+      const hint = 'give the PEM files of the client certificate the operator\'s CA issued, and of its private key';
+      this.clientCert = { cert: read(opts.tlsCertPath, 'tlsCert', hint), key: read(opts.tlsKeyPath, 'tlsKey', hint) };
     }
+    if (opts.keyPath !== undefined) {
+      const keyPath = opts.keyPath;
+      const pem = read(keyPath, 'keyFile', 'give the private key file written by jointly key generate').toString('utf8');
+      this.privateKey = importPrivateKeyPem(pem, keyPath).catch((err: unknown) => {
+        throw err instanceof ConfigError ? new ConfigError('keyFile', err.message, err.hint) : err;
+      });
+      // Awaited (and so reported) by run; this only keeps an early failure from being unhandled meanwhile.
+      this.privateKey.catch(() => undefined);
+    }
+    this.session = new ClientSession({
+      clientId: opts.clientId,
+      train: opts.train,
+      ...(opts.test === undefined ? {} : { test: opts.test }),
+      ...(this.privateKey === undefined ? {} : { privateKey: this.privateKey }),
+      log: opts.log,
+    });
   }
 
   /** Connects and serves until the server ends the run, the signal aborts, or reconnection fails. */
   async run(signal: AbortSignal): Promise<ClientExit> {
     const maxRetries = this.opts.maxRetries ?? 10;
     let failures = 0;
+    // A key file that is not an Ed25519 private key fails here, before any connection.
+    if (this.privateKey !== undefined) {
+      try {
+        await this.privateKey;
+      } catch (err) {
+        this.session.dispose();
+        throw err;
+      }
+    }
     // `duplicate` refusals: the server still holds this client's previous connection (e.g.
     // half-open after a network drop) until its heartbeat check or the client timeout drops it,
     // which may take minutes; they are retried for up to DUPLICATE_RETRY_MS, apart from maxRetries.
@@ -131,7 +172,7 @@ export class FederatedClient {
       const maxMessageBytes = this.opts.maxMessageBytes ?? 256 * 1024 * 1024;
       let ws: WebSocket;
       try {
-        ws = new WebSocket(this.opts.url, { maxPayload: maxMessageBytes, perMessageDeflate: false, ...(this.ca === undefined ? {} : { ca: this.ca }) });
+        ws = new WebSocket(this.opts.url, { maxPayload: maxMessageBytes, perMessageDeflate: false, ...(this.ca === undefined ? {} : { ca: this.ca }), ...(this.clientCert ?? {}) });
       } catch (err) {
         reject(new ConfigError('server', `'${this.opts.url}' is not a server address: ${messageOf(err)}`, 'give ws://host:port or wss://host:port, e.g. wss://fl.example.org:8765'));
         return;

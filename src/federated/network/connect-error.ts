@@ -16,6 +16,10 @@
  *   probes the port with a TLS handshake and calls it a scheme mismatch only if that succeeds.
  * For certificate errors the client probes too, without verifying, to print the certificate's
  * names, issuer and dates next to the host it asked for.
+ * - a server with mutual TLS (server.clientCa) and a client without a certificate: the TLS alert
+ *   "certificate required" (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED); a client certificate the
+ *   server's CA did not issue: the server closes the socket at handshake end ("socket hang up"
+ *   over wss://, retried; the final hint names the client certificate).
  */
 import { isIP } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
@@ -105,6 +109,12 @@ export async function permanentConnectError(failure: ConnectFailure, probeTimeou
     }
     return new NetworkError(`the server's certificate at ${address} is refused (${code}: ${error.message})${about}`, 'the server needs a valid certificate (server.tlsCert / --tls-cert); check it with: openssl x509 -in <cert.pem> -noout -text');
   }
+  if (target.protocol === 'wss:' && (/ALERT_CERTIFICATE_REQUIRED|ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN)/.test(code) || /alert (certificate required|unknown ca|bad certificate)/.test(error.message))) {
+    return new NetworkError(
+      `the server at ${address} requires a client certificate from its CA (mutual TLS), and refused this client's (${code || error.message})`,
+      'give the client the certificate and key the server\'s operator issued: "tlsCert" and "tlsKey" in the client config, or --tls-cert and --tls-key',
+    );
+  }
   if (target.protocol === 'wss:' && NOT_TLS.test(error.message)) {
     return new NetworkError(
       `the server at ${address} does not speak TLS: its answer to the TLS handshake is plain data (${NOT_TLS.exec(error.message)?.[0] ?? code})`,
@@ -165,5 +175,6 @@ export function unreachableHint(lastError: string): string {
   if (/ECONNREFUSED/.test(lastError)) return 'nothing accepts connections at that host and port: check that the server runs and that the client\'s server field (or --server) has the host and port of its "listening on" log line';
   if (/ENOTFOUND|EAI_AGAIN/.test(lastError)) return 'the host name does not resolve: check the spelling in the client\'s server field (or --server), or use the server\'s IP address';
   if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/.test(lastError)) return 'the server\'s machine does not answer: check the address, and that a firewall lets the port through';
+  if (/socket hang up|ECONNRESET/.test(lastError)) return 'the server closed the connection at once: if it requires client certificates (mutual TLS, server.clientCa), check that the client\'s tlsCert was issued by the server\'s client CA; else check that the server runs';
   return 'check the address, that the server runs, and the network between them';
 }

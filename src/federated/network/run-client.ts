@@ -33,6 +33,12 @@ export const ClientRunConfigSchema = z
     tokenFile: z.string().optional(),
     /** PEM file of the server's certificate or its CA, to trust a wss:// server with a private certificate. */
     ca: z.string().optional(),
+    /** PKCS#8 PEM file of this client's Ed25519 private key (`jointly key generate`; --key overrides): it answers the server's challenge when the operator registered its public key. Without a token either, the client authenticates by key only. */
+    keyFile: z.string().optional(),
+    /** PEM file of this client's TLS certificate, for a server with mutual TLS (server.clientCa); give tlsKey too. */
+    tlsCert: z.string().optional(),
+    /** PEM file of the private key of `tlsCert`. */
+    tlsKey: z.string().optional(),
     /** Tensor backend. Default `auto`. */
     backend: z.enum(BACKEND_NAMES).default('auto'),
     /** The client's own data: training set and held-out test set (for federated evaluation). */
@@ -55,7 +61,8 @@ export const ClientRunConfigSchema = z
     /** Consecutive failed connection attempts before giving up. Default 10. */
     maxRetries: z.number().int().min(0).default(10),
   })
-  .strict();
+  .strict()
+  .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { message: 'give both tlsCert and tlsKey (the client certificate and its private key), or neither', path: ['tlsCert'] });
 
 /** A parsed `jointly client` config, defaults filled; see {@link ClientRunConfigSchema}. */
 export type ClientRunConfig = z.infer<typeof ClientRunConfigSchema>;
@@ -76,7 +83,7 @@ export interface ClientRunOptions {
   log: (line: string) => void;
 }
 
-function readToken(config: ClientRunConfig, given: string | undefined): string {
+function readToken(config: ClientRunConfig, given: string | undefined): string | undefined {
   if (given !== undefined && given !== '') return given;
   if (config.tokenFile !== undefined) {
     try {
@@ -85,14 +92,16 @@ function readToken(config: ClientRunConfig, given: string | undefined): string {
       throw new ConfigError('tokenFile', `cannot read ${config.tokenFile}: ${messageOf(err)}`, 'give the file the operator gave you');
     }
   }
-  throw new ConfigError('tokenFile', 'no token: set JOINTLY_TOKEN, pass --token, or set tokenFile', 'the operator issues tokens with `jointly token add <id>`');
+  // A client with a key may have no token (registered by key only).
+  if (config.keyFile !== undefined) return undefined;
+  throw new ConfigError('tokenFile', 'no token and no key: set JOINTLY_TOKEN, pass --token, or set tokenFile; or give keyFile (--key)', 'the operator issues tokens with `jointly token add <id>`, or registers a key with `jointly token add <id> --key <client.key.pub>`');
 }
 
 /**
  * Runs one party of a networked federated run: reads the token (`opts.token`, else
- * `config.tokenFile`), loads the client's data (keeping only its shard when `config.shard` is
+ * `config.tokenFile`; none for a client with `keyFile` only), loads the client's data (keeping only its shard when `config.shard` is
  * set), then connects and serves until the server ends the run or the signal aborts. Throws
- * ConfigError when there is no token, NetworkError when the server stays unreachable.
+ * ConfigError when there is neither a token nor a key, NetworkError when the server stays unreachable.
  */
 export async function runClient(opts: ClientRunOptions): Promise<ClientExit> {
   const { config } = opts;
@@ -109,7 +118,9 @@ export async function runClient(opts: ClientRunOptions): Promise<ClientExit> {
   const client = new FederatedClient({
     url: config.server,
     clientId: config.id,
-    token,
+    ...(token === undefined ? {} : { token }),
+    ...(config.keyFile === undefined ? {} : { keyPath: config.keyFile }),
+    ...(config.tlsCert === undefined || config.tlsKey === undefined ? {} : { tlsCertPath: config.tlsCert, tlsKeyPath: config.tlsKey }),
     train,
     test,
     backend: opts.backend,

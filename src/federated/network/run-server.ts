@@ -23,8 +23,11 @@ import { createStrategy } from '../strategies/registry.js';
 import { buildTaskModel, checkInitialParams, taskLayout, type FederatedTask } from '../task.js';
 import { GlobalModelSaver, type SavedGlobalModels } from '../global-model.js';
 import { FederatedServer } from './server.js';
+import { openAuditLog } from './audit-log.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.jly';
+/** The audit log's file name in the run folder (unless server.auditLog says another path). */
+export const AUDIT_FILE = 'audit.jsonl';
 
 /** Options of {@link runServer}. */
 export interface ServerRunOptions {
@@ -97,43 +100,67 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
   const loadTokens = (): TokenFile | undefined => (tokensPath === undefined ? undefined : loadTokenFile(tokensPath));
   let tokens = loadTokens();
   let lastTokenError: string | undefined;
-  const server = new FederatedServer({
-    host: config.server.host,
-    port: config.server.port,
-    runId: config.name,
-    task,
-    layout,
-    tokens,
-    // Revocations take effect at the next hello without a restart; a broken edit keeps the last good file.
-    reloadTokens: () => {
-      try {
-        tokens = loadTokens();
-        lastTokenError = undefined;
-      } catch (err) {
-        // Said once per distinct problem, not at every re-read (every 2 s).
-        const why = (err as Error).message;
-        if (why !== lastTokenError) opts.log(`token file not reloaded, keeping the previous one: ${why}`, { level: 'warn', event: 'tokens-not-reloaded' });
-        lastTokenError = why;
-      }
-      return tokens;
-    },
-    tls: config.server.tlsCert === undefined || config.server.tlsKey === undefined ? undefined : { certPath: config.server.tlsCert, keyPath: config.server.tlsKey },
-    heartbeatSeconds: config.server.heartbeatSeconds,
-    maxMessageBytes: Math.floor(config.server.maxMessageMiB * 1024 * 1024),
-    maxHelloBytes: helloLimitBytes(config.server.maxHelloKiB, task),
-    limits: {
-      maxPending: config.server.maxPendingConnections,
-      maxPendingPerAddress: config.server.maxPendingPerAddress,
-      handshakeSeconds: config.server.handshakeTimeoutSeconds,
-      maxAuthFailuresPerMinute: config.server.maxAuthFailuresPerMinute,
-    },
-    allowTakeover: config.server.allowTakeover,
-    clientTimeoutSeconds: clientTimeoutSeconds(config),
-    maxExamplesPerClient: config.server.maxExamplesPerClient,
-    log: opts.log,
-  });
-  const url = await server.listen();
+  // Opened with the `a` flag: a resumed run appends to the same record.
+  const audit = openAuditLog(config.server.auditLog ?? folder.path(AUDIT_FILE), { onError: (why) => opts.log(`${why}; the audit log misses events from here`, { level: 'error', event: 'audit-failed' }) });
+  let server: FederatedServer;
+  try {
+    server = new FederatedServer({
+      host: config.server.host,
+      port: config.server.port,
+      runId: config.name,
+      task,
+      layout,
+      tokens,
+      // Revocations take effect at the next hello without a restart; a broken edit keeps the last good file.
+      reloadTokens: () => {
+        try {
+          tokens = loadTokens();
+          lastTokenError = undefined;
+        } catch (err) {
+          // Said once per distinct problem, not at every re-read (every 2 s).
+          const why = (err as Error).message;
+          if (why !== lastTokenError) opts.log(`token file not reloaded, keeping the previous one: ${why}`, { level: 'warn', event: 'tokens-not-reloaded' });
+          lastTokenError = why;
+        }
+        return tokens;
+      },
+      tls:
+        config.server.tlsCert === undefined || config.server.tlsKey === undefined
+          ? undefined
+          : {
+              certPath: config.server.tlsCert,
+              keyPath: config.server.tlsKey,
+              ...(config.server.clientCa === undefined ? {} : { clientCaPath: config.server.clientCa, bindClientId: config.server.clientCertMatchesId }),
+            },
+      audit,
+      heartbeatSeconds: config.server.heartbeatSeconds,
+      maxMessageBytes: Math.floor(config.server.maxMessageMiB * 1024 * 1024),
+      maxHelloBytes: helloLimitBytes(config.server.maxHelloKiB, task),
+      limits: {
+        maxPending: config.server.maxPendingConnections,
+        maxPendingPerAddress: config.server.maxPendingPerAddress,
+        handshakeSeconds: config.server.handshakeTimeoutSeconds,
+        maxAuthFailuresPerMinute: config.server.maxAuthFailuresPerMinute,
+      },
+      allowTakeover: config.server.allowTakeover,
+      clientTimeoutSeconds: clientTimeoutSeconds(config),
+      maxExamplesPerClient: config.server.maxExamplesPerClient,
+      log: opts.log,
+    });
+  } catch (err) {
+    audit.close();
+    throw err;
+  }
+  let url: string;
+  try {
+    url = await server.listen();
+  } catch (err) {
+    audit.close();
+    throw err;
+  }
+  audit.record({ event: 'start', runId: config.name, url, resumed: opts.resume });
   opts.onListening?.(url);
+  let lastRound = 0;
   let finished = false;
   try {
     const models = new GlobalModelSaver({ task, rounds: config.rounds, output: config.output, store: folderModelStore(folder.dir), log: opts.log });
@@ -156,15 +183,31 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
       numClients: () => (tokens === undefined ? 0 : activeClientIds(tokens).length),
       onEvent: (e) => {
         models.onEvent(e);
+        auditRound(e);
         opts.onEvent?.(e);
       },
     });
     const result = await coordinator.run(opts.signal);
     finished = !result.interrupted;
+    lastRound = result.round;
     return { result, task, url, evaluation: evaluation.description, evaluationRows: datasetLength(evaluation.data), models: models.finish(result) };
   } finally {
     await server.close(finished ? 'run finished' : 'server stopping', finished);
+    audit.record({ event: 'stop', round: lastRound, finished });
+    audit.close();
     evaluator.dispose();
+  }
+
+  /** Records the rounds in the audit log: sampled, aggregated, failed (fsync'd at every round end), refused. */
+  function auditRound(e: CoordinatorEvent): void {
+    if (e.type === 'round-end') {
+      const r = e.record;
+      audit.record({ event: 'round', round: r.round, sampled: [...r.sampled], aggregated: [...r.replied], failed: r.failures.map((f) => ({ clientId: f.clientId, reason: f.reason })) });
+      audit.sync();
+    } else if (e.type === 'round-refused') {
+      audit.record({ event: 'round-refused', round: e.round, reason: e.reason });
+      audit.sync();
+    }
   }
 }
 

@@ -15,14 +15,17 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ConfigError, JointlyError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
 import { checkProfile, type DataProfile } from '../../data/schema.js';
 import type { LogFn } from '../../report/log-fields.js';
-import { authenticate, type TokenFile } from '../auth/tokens.js';
+import type { TLSSocket } from 'node:tls';
+import { newNonce, toBase64url, verifyChallenge } from '../auth/challenge.js';
+import { checkProof, requirementsOf, type Proof, type TokenFile } from '../auth/tokens.js';
+import type { AuditLog } from './audit-log.js';
 import { PEER_TEXT_MAX, safeLine } from '../protocol/peer-text.js';
 import { ConnectionGate, connectionKey, type GateLimits } from './connection-gate.js';
 import { checkRaisable, raiseMaxPayload } from './raise-max-payload.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import { listenError } from './listen-error.js';
 import { rawDataBytes } from './raw-data.js';
-import type { ClientCapabilities, Message } from '../protocol/messages.js';
+import type { ClientCapabilities, HelloMessage, Message, MessageOf } from '../protocol/messages.js';
 import { refusalForData, SUPPORTED_FORMAT_VERSIONS } from '../protocol/messages.js';
 import { packParams } from '../protocol/tensors.js';
 import { refusedFitFailure, validateEvaluateReply, validateFitReply } from '../protocol/validate-reply.js';
@@ -32,6 +35,21 @@ import { taskSchema, type FederatedTask, type TensorLayout } from '../task.js';
 
 /** Seconds between re-reads of the token file, so that a revocation cuts a live connection. */
 const TOKEN_CHECK_SECONDS = 2;
+
+/**
+ * A valid Ed25519 public key no client holds the private key of (RFC 8032's test vector 1 is
+ * public, but a client would have to be registered to use it): the answer of a client without a
+ * registered key is verified against it, so that unknown and known ids cost the same work.
+ */
+const DUMMY_PUBLIC_KEY = toBase64url(Uint8Array.from(Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex')));
+
+/** How long an issued challenge nonce is remembered after its deadline, to tell a replayed answer from a made-up one in the log. */
+const NONCE_MEMORY_MS = 10 * 60_000;
+/** At most this many remembered nonces (the oldest are forgotten first). */
+const NONCE_MEMORY_MAX = 100_000;
+
+/** What the refused peer is told about a failed authentication: not which check failed, so that ids cannot be probed. */
+const AUTH_FAILED = 'authentication failed: unknown client, revoked client, wrong token, or a challenge signature that does not verify with the registered key';
 
 /** Options of a {@link FederatedServer}. */
 export interface ServerOptions {
@@ -49,8 +67,17 @@ export interface ServerOptions {
   tokens: TokenFile | undefined;
   /** Re-read the token file (so revocations apply without a restart); default: use `tokens` as is. */
   reloadTokens?: () => TokenFile | undefined;
-  /** PEM certificate and private key files; with them the server speaks wss://. */
-  tls?: { certPath: string; keyPath: string };
+  /**
+   * PEM certificate and private key files; with them the server speaks wss://. With
+   * `clientCaPath` (mutual TLS) it also asks every client for a certificate and refuses, during
+   * the TLS handshake, one that the CA did not issue; with `bindClientId` (default true) the
+   * certificate's subject CN or one of its DNS names must also be the hello's client id.
+   */
+  tls?: { certPath: string; keyPath: string; clientCaPath?: string; bindClientId?: boolean };
+  /** The server's name or address, signed by key clients in their challenge answer; default the URL it listens on. */
+  serverName?: string;
+  /** The audit log: joins, refusals and revocations are recorded here (rounds by the caller). */
+  audit?: AuditLog;
   /** Seconds between heartbeats; a client silent for 3 heartbeats is dropped. */
   heartbeatSeconds: number;
   /** Largest message from an authenticated client. */
@@ -82,8 +109,16 @@ interface Connection {
   /** address:port of the peer (also its key in the connection gate). */
   remote: string;
   clientId?: string;
-  /** The token it authenticated with (kept in memory only, to re-check it when the token file changes). */
-  token?: string;
+  /** What it authenticated with (the token kept in memory only), to re-check it when the token file changes. */
+  proof?: Proof;
+  /** How it authenticated, e.g. `token`, `key`, `mtls+key`. */
+  method?: string;
+  /** The challenge it was sent and has not answered yet (a hello that needs a key signature). */
+  challenge?: { hello: HelloMessage; nonce: string; expires: number; verifying: boolean };
+  /** With mutual TLS: the subject CN and DNS names of the client's certificate. */
+  certNames?: string[];
+  /** When the WebSocket was accepted (ms since the epoch). */
+  acceptedAt: number;
   capabilities?: ClientCapabilities;
   lastSeen: number;
   waiter?: Waiter;
@@ -113,6 +148,10 @@ export class FederatedServer implements ClientPool {
   private closing = false;
   /** Every client id that has authenticated since this process started (the federation's size N comes from the token file, not from this). */
   readonly known = new Set<string>();
+  /** Challenge nonces issued, with the time they may be forgotten (replay detection, for the log). */
+  private readonly issued = new Map<string, number>();
+  /** The URL clients connect to (set by listen). */
+  private url = '';
 
   constructor(opts: ServerOptions) {
     this.opts = opts;
@@ -125,7 +164,25 @@ export class FederatedServer implements ClientPool {
           throw new ConfigError(`server.${what}`, `cannot read ${path}: ${messageOf(err)}`, 'give the PEM file of the certificate and of its private key');
         }
       };
-      this.http = createHttpsServer({ cert: read(opts.tls.certPath, 'tlsCert'), key: read(opts.tls.keyPath, 'tlsKey') });
+      // Mutual TLS: every client must present a certificate the CA issued, or the TLS handshake
+      // fails (no certificate: OpenSSL's alert "certificate required"; one the CA did not issue:
+      // Node closes the socket at handshake end), before any HTTP byte is read.
+      const mutual = opts.tls.clientCaPath === undefined ? {} : { ca: read(opts.tls.clientCaPath, 'clientCa'), requestCert: true, rejectUnauthorized: true };
+      this.http = createHttpsServer({ cert: read(opts.tls.certPath, 'tlsCert'), key: read(opts.tls.keyPath, 'tlsKey'), ...mutual });
+      if (opts.tls.clientCaPath !== undefined) {
+        this.http.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+          // The TLS socket is closed by now; its address is the TCP socket's (read when it connected, see the gate).
+          const raw = (socket as TLSSocket & { _parent?: { remoteAddress?: string; remotePort?: number } })._parent;
+          const remote = `${socket.remoteAddress ?? raw?.remoteAddress ?? '?'}:${socket.remotePort ?? raw?.remotePort ?? '?'}`;
+          const why =
+            socket.authorizationError !== undefined && socket.authorizationError !== null
+              ? `the client certificate is not issued by the client CA (${String(socket.authorizationError)})`
+              : /peer did not return a certificate/.test(err.message)
+                ? 'the client sent no certificate'
+                : safeLine(err.message, 300);
+          this.tlsRefused(remote, why);
+        });
+      }
     } else {
       this.http = createHttpServer();
     }
@@ -138,7 +195,13 @@ export class FederatedServer implements ClientPool {
       }
       this.gate.admit(socket, (key) => {
         const conn = this.unauthenticated.get(key);
-        if (conn !== undefined) this.refuse(conn, 'protocol', `no successful hello within ${opts.limits.handshakeSeconds} s`);
+        if (conn === undefined) return;
+        const ch = conn.challenge;
+        if (ch !== undefined) {
+          this.gate.authFailed(this.address(conn));
+          const told = `no answer to the challenge within ${opts.limits.handshakeSeconds} s`;
+          this.refuse(conn, 'auth', `client '${ch.hello.clientId}' refused: ${told}`, told, { authCode: 'noAnswer', clientId: ch.hello.clientId });
+        } else this.refuse(conn, 'protocol', `no successful hello within ${opts.limits.handshakeSeconds} s`);
       });
     });
     this.http.on('request', (_req, res) => {
@@ -147,7 +210,10 @@ export class FederatedServer implements ClientPool {
     // Small until hello succeeds (raised per connection then), so that an unauthenticated peer
     // cannot make the server buffer a large frame.
     this.wss = new WebSocketServer({ server: this.http, maxPayload: opts.maxHelloBytes, perMessageDeflate: false });
-    this.wss.on('connection', (ws, req) => this.accept(ws, connectionKey(req.socket)));
+    this.wss.on('connection', (ws, req) => {
+      const tls = req.socket as TLSSocket;
+      this.accept(ws, connectionKey(req.socket), certNamesOf(tls), opts.tls?.clientCaPath === undefined || tls.authorized === true);
+    });
   }
 
   /** Starts listening; resolves to the URL clients connect to. */
@@ -178,7 +244,8 @@ export class FederatedServer implements ClientPool {
     }
     const { port } = this.http.address() as AddressInfo;
     const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
-    return `${this.opts.tls === undefined ? 'ws' : 'wss'}://${host}:${port}`;
+    this.url = `${this.opts.tls === undefined ? 'ws' : 'wss'}://${host}:${port}`;
+    return this.url;
   }
 
   /**
@@ -312,8 +379,13 @@ export class FederatedServer implements ClientPool {
 
   // Connections ------------------------------------------------------------------------------
 
-  private accept(ws: WebSocket, remote: string): void {
-    const conn: Connection = { ws, remote, lastSeen: Date.now(), bytesIn: 0, bytesOut: 0 };
+  private accept(ws: WebSocket, remote: string, certNames: string[] | undefined, authorized: boolean): void {
+    if (!authorized) {
+      // Refused at the TLS handshake already; never served, whatever got through.
+      ws.terminate();
+      return;
+    }
+    const conn: Connection = { ws, remote, lastSeen: Date.now(), bytesIn: 0, bytesOut: 0, acceptedAt: Date.now(), ...(certNames === undefined ? {} : { certNames }) };
     try {
       checkRaisable(ws);
     } catch (err) {
@@ -364,6 +436,14 @@ export class FederatedServer implements ClientPool {
 
   private handle(conn: Connection, msg: Message): void {
     if (conn.clientId === undefined) {
+      if (conn.challenge !== undefined) {
+        if (msg.type !== 'challengeAnswer' || conn.challenge.verifying) {
+          this.refuse(conn, 'protocol', conn.challenge.verifying ? `a second ${msg.type} while the challenge answer is being checked` : `expected challengeAnswer after the challenge, got ${msg.type}`, undefined, { clientId: conn.challenge.hello.clientId });
+          return;
+        }
+        this.answer(conn, msg);
+        return;
+      }
       if (msg.type !== 'hello') {
         this.refuse(conn, 'protocol', `the first message must be hello, got ${msg.type}`);
         return;
@@ -440,25 +520,116 @@ export class FederatedServer implements ClientPool {
 
   private hello(conn: Connection, msg: Extract<Message, { type: 'hello' }>): void {
     if (!SUPPORTED_FORMAT_VERSIONS.includes(msg.protocolVersion)) {
-      this.refuse(conn, 'version', `protocol version ${msg.protocolVersion} is not supported; this server speaks ${SUPPORTED_FORMAT_VERSIONS.join(', ')}`);
+      this.refuse(conn, 'version', `protocol version ${msg.protocolVersion} is not supported; this server speaks ${SUPPORTED_FORMAT_VERSIONS.join(', ')}`, undefined, { clientId: msg.clientId });
       return;
     }
-    const tokens = this.opts.reloadTokens?.() ?? this.opts.tokens;
+    const tokens = this.currentTokens();
     if (tokens === undefined) {
-      this.refuse(conn, 'auth', `client '${msg.clientId}' refused: the server has no token file, so no client is registered`);
+      this.refuse(conn, 'auth', `client '${msg.clientId}' refused: the server has no token file, so no client is registered`, undefined, { clientId: msg.clientId, authCode: 'noTokenFile' });
       return;
     }
-    const auth = authenticate(tokens, msg.clientId, msg.token);
-    if (!auth.ok) {
-      // The log says why; the client only learns that authentication failed, so that a caller
-      // without a token cannot probe which ids exist or are revoked.
-      this.gate.authFailed(this.address(conn));
-      this.refuse(conn, 'auth', `client '${msg.clientId}' refused: ${auth.reason}`, 'authentication failed: unknown client, revoked client or wrong token');
+    if (this.opts.tls?.clientCaPath !== undefined && this.opts.tls.bindClientId !== false && !(conn.certNames ?? []).includes(msg.clientId)) {
+      const told = `the client certificate is not issued for client '${msg.clientId}' (its names: ${(conn.certNames ?? []).join(', ') || 'none'})`;
+      this.authFailed(conn, msg.clientId, 'certMismatch', told, safeLine(told));
       return;
     }
+    const needs = requirementsOf(tokens, msg.clientId);
+    // A hello without a token is always challenged, so that the answer does not tell which ids hold a key.
+    if (needs?.publicKey === undefined && msg.token !== undefined) {
+      const auth = checkProof(tokens, msg.clientId, { token: msg.token });
+      if (!auth.ok) {
+        // The log says why; the client only learns that authentication failed, so that a caller
+        // without a token cannot probe which ids exist or are revoked.
+        this.authFailed(conn, msg.clientId, auth.code, auth.reason);
+        return;
+      }
+      this.admit(conn, msg, { token: msg.token });
+      return;
+    }
+    const nonce = newNonce();
+    const expires = conn.acceptedAt + this.opts.limits.handshakeSeconds * 1000;
+    this.remember(nonce, expires);
+    conn.challenge = { hello: msg, nonce, expires, verifying: false };
+    this.send(conn, { type: 'challenge', nonce, runId: this.opts.runId, server: this.serverName(), algorithm: 'Ed25519' });
+  }
+
+  /** Logs and audits a TLS handshake refused by mutual TLS (code `tls`). */
+  private tlsRefused(remote: string, why: string): void {
+    const reason = `TLS handshake refused (server.clientCa): ${why}`;
+    this.opts.log(`refused ${remote}: ${reason}`, { level: 'warn', event: 'refused', code: 'tls', remote });
+    this.opts.audit?.record({ event: 'refuse', code: 'tls', reason, remote });
+  }
+
+  /** The server's name in challenges: as configured, else its URL. */
+  private serverName(): string {
+    return this.opts.serverName ?? this.url;
+  }
+
+  private currentTokens(): TokenFile | undefined {
+    return this.opts.reloadTokens?.() ?? this.opts.tokens;
+  }
+
+  /** Remembers an issued nonce until `expires` plus NONCE_MEMORY_MS, forgetting expired and the oldest ones. */
+  private remember(nonce: string, expires: number): void {
+    const now = Date.now();
+    for (const [n, until] of this.issued) {
+      if (until > now && this.issued.size < NONCE_MEMORY_MAX) break;
+      this.issued.delete(n);
+    }
+    this.issued.set(nonce, expires + NONCE_MEMORY_MS);
+  }
+
+  /** Checks a challenge answer; admits the client or refuses it. The signature is verified asynchronously (WebCrypto). */
+  private answer(conn: Connection, msg: MessageOf<'challengeAnswer'>): void {
+    const ch = conn.challenge;
+    if (ch === undefined) return;
+    const id = ch.hello.clientId;
+    if (msg.nonce !== ch.nonce) {
+      const replayed = this.issued.has(msg.nonce);
+      const told = "the challenge answer is not for this connection's challenge (a replayed or stale answer)";
+      this.authFailed(conn, id, replayed ? 'replayedAnswer' : 'wrongNonce', replayed ? 'replayed challenge answer: its nonce was issued to an earlier connection' : 'the challenge answer names a nonce this server never issued', told);
+      return;
+    }
+    if (Date.now() > ch.expires) {
+      this.authFailed(conn, id, 'expiredChallenge', 'the challenge answer came after the handshake deadline', 'the challenge expired');
+      return;
+    }
+    ch.verifying = true;
+    const tokens = this.currentTokens();
+    const key = tokens === undefined ? undefined : requirementsOf(tokens, id)?.publicKey;
+    const ctx = { runId: this.opts.runId, server: this.serverName(), clientId: id, nonce: ch.nonce };
+    verifyChallenge(key ?? DUMMY_PUBLIC_KEY, ctx, msg.signature)
+      .then((verified) => {
+        if (conn.refused === true || conn.ws.readyState !== conn.ws.OPEN) return;
+        conn.challenge = undefined;
+        if (tokens === undefined) {
+          this.refuse(conn, 'auth', `client '${id}' refused: the server has no token file, so no client is registered`, undefined, { clientId: id, authCode: 'noTokenFile' });
+          return;
+        }
+        const proof: Proof = { ...(ch.hello.token === undefined ? {} : { token: ch.hello.token }), ...(verified && key !== undefined ? { publicKey: key } : {}) };
+        const auth = checkProof(tokens, id, proof);
+        if (!auth.ok && auth.code !== 'wrongKey') this.authFailed(conn, id, auth.code, auth.reason);
+        else if (!verified || !auth.ok) {
+          this.authFailed(conn, id, 'badSignature', `the challenge answer does not verify with the key registered for client '${id}' (another key, a signature over another client id, run or nonce, or a forged one)`);
+        } else this.admit(conn, ch.hello, proof);
+      })
+      .catch((err: unknown) => {
+        this.opts.log(`cannot check the challenge answer of ${conn.remote}: ${safeLine(messageOf(err))}`, { level: 'error', event: 'internal-error', remote: conn.remote });
+        this.refuse(conn, 'auth', `client '${id}' refused: the challenge answer could not be checked`, undefined, { clientId: id, authCode: 'internal' });
+      });
+  }
+
+  /** A failed authentication: counted against the address, logged with `reason`, refused with code `auth` and `told`. */
+  private authFailed(conn: Connection, clientId: string, authCode: string, reason: string, told = AUTH_FAILED): void {
+    this.gate.authFailed(this.address(conn));
+    this.refuse(conn, 'auth', `client '${clientId}' refused: ${reason}`, told, { clientId, authCode });
+  }
+
+  /** An authenticated client: checked against the task and the live connections, then welcomed. */
+  private admit(conn: Connection, msg: HelloMessage, proof: Proof): void {
     const dataProblem = this.dataMismatch(msg.clientId, msg.capabilities.data);
     if (dataProblem !== undefined) {
-      this.refuse(conn, dataProblem.code, `client '${msg.clientId}' refused: ${dataProblem.reason}`, dataProblem.reason);
+      this.refuse(conn, dataProblem.code, `client '${msg.clientId}' refused: ${dataProblem.reason}`, dataProblem.reason, { clientId: msg.clientId });
       return;
     }
     const previous = this.clients.get(msg.clientId);
@@ -470,6 +641,7 @@ export class FederatedServer implements ClientPool {
         'duplicate',
         `client '${msg.clientId}' refused: it is already connected from ${previous.remote} (server.allowTakeover is false)`,
         `client '${msg.clientId}' is already connected; the live connection keeps its place (retry later if it was yours and was lost)`,
+        { clientId: msg.clientId },
       );
       return;
     }
@@ -482,7 +654,8 @@ export class FederatedServer implements ClientPool {
       previous.ws.close(4000, 'replaced by a new connection');
     }
     conn.clientId = msg.clientId;
-    conn.token = msg.token;
+    conn.proof = proof;
+    conn.method = [...(this.opts.tls?.clientCaPath === undefined ? [] : ['mtls']), ...(proof.token === undefined ? [] : ['token']), ...(proof.publicKey === undefined ? [] : ['key'])].join('+');
     conn.capabilities = msg.capabilities;
     this.unauthenticated.delete(conn.remote);
     this.gate.authenticated(conn.remote);
@@ -490,7 +663,8 @@ export class FederatedServer implements ClientPool {
     this.clients.set(msg.clientId, conn);
     this.known.add(msg.clientId);
     this.send(conn, { type: 'welcome', runId: this.opts.runId, task: this.opts.task, heartbeatSeconds: this.opts.heartbeatSeconds, maxMessageBytes: this.opts.maxMessageBytes });
-    this.opts.log(`client ${msg.clientId} joined from ${conn.remote} (${msg.capabilities.numExamples} examples, ${safeLine(msg.capabilities.backend, 40)}); ${this.clients.size} connected`, { event: 'joined', clientId: msg.clientId, remote: conn.remote });
+    this.opts.log(`client ${msg.clientId} joined from ${conn.remote} by ${conn.method} (${msg.capabilities.numExamples} examples, ${safeLine(msg.capabilities.backend, 40)}); ${this.clients.size} connected`, { event: 'joined', clientId: msg.clientId, remote: conn.remote, method: conn.method });
+    this.opts.audit?.record({ event: 'join', clientId: msg.clientId, method: conn.method, remote: conn.remote });
     this.changed();
   }
 
@@ -507,9 +681,12 @@ export class FederatedServer implements ClientPool {
   }
 
   /** Logs `reason`, tells the peer `told` (default the same), and closes the connection. Both may hold peer text: they are escaped and cut. */
-  private refuse(conn: Connection, code: string, reason: string, told = reason): void {
+  private refuse(conn: Connection, code: string, reason: string, told = reason, about: { clientId?: string; authCode?: string } = {}): void {
     conn.refused = true;
-    this.opts.log(`refused ${conn.remote}: ${safeLine(reason)}`, { level: 'warn', event: 'refused', code, remote: conn.remote, ...(conn.clientId === undefined ? {} : { clientId: conn.clientId }) });
+    const clientId = about.clientId ?? conn.clientId;
+    const ids = { ...(clientId === undefined ? {} : { clientId }), ...(about.authCode === undefined ? {} : { authCode: about.authCode }) };
+    this.opts.log(`refused ${conn.remote}: ${safeLine(reason)}`, { level: 'warn', event: 'refused', code, remote: conn.remote, ...ids });
+    this.opts.audit?.record({ event: 'refuse', code, reason: safeLine(reason), remote: conn.remote, ...ids });
     this.send(conn, { type: 'refuse', code, reason: safeLine(told) });
     conn.ws.close(4001, code);
   }
@@ -555,13 +732,14 @@ export class FederatedServer implements ClientPool {
     if (this.opts.reloadTokens === undefined || this.clients.size === 0) return;
     const tokens = this.opts.reloadTokens();
     for (const [id, conn] of [...this.clients]) {
-      const auth = tokens === undefined ? { ok: false as const, reason: 'the token file is gone' } : authenticate(tokens, id, conn.token ?? '');
+      const auth = tokens === undefined ? { ok: false as const, reason: 'the token file is gone' } : checkProof(tokens, id, conn.proof ?? {});
       if (auth.ok) continue;
       this.clients.delete(id);
       const waiter = conn.waiter;
       conn.waiter = undefined;
       waiter?.resolve({ failure: { clientId: id, reason: `no longer authorized (${auth.reason}): disconnected during round ${waiter.round}` } });
-      this.refuse(conn, 'auth', `client '${id}' disconnected: ${auth.reason}`, 'this client is no longer authorized (revoked or its token replaced)');
+      this.opts.audit?.record({ event: 'revoke', clientId: id, reason: auth.reason, remote: conn.remote });
+      this.refuse(conn, 'auth', `client '${id}' disconnected: ${auth.reason}`, 'this client is no longer authorized (revoked, or its token or key replaced)', { authCode: 'revoked' });
       // The refusal gets a moment to reach the client; the connection is gone either way.
       setTimeout(() => conn.ws.terminate(), 1000).unref();
       this.changed();
@@ -602,3 +780,22 @@ export class FederatedServer implements ClientPool {
   }
 }
 
+
+/**
+ * The subject CN and DNS names of a TLS client's certificate (mutual TLS), or undefined when the
+ * connection is not TLS or carries no client certificate.
+ */
+function certNamesOf(socket: TLSSocket): string[] | undefined {
+  if (typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cert = socket.getPeerCertificate();
+  if (cert === null || typeof cert !== 'object' || Object.keys(cert).length === 0) return undefined;
+  const names: string[] = [];
+  const cn: unknown = cert.subject?.CN;
+  if (typeof cn === 'string') names.push(cn);
+  else if (Array.isArray(cn)) names.push(...cn.filter((x): x is string => typeof x === 'string'));
+  for (const part of (cert.subjectaltname ?? '').split(',')) {
+    const m = /^\s*DNS:(.+)$/.exec(part);
+    if (m !== null) names.push(m[1].trim());
+  }
+  return names;
+}

@@ -46,6 +46,8 @@ function samples(): Record<MessageType, Message> {
     heartbeat: { type: 'heartbeat', seq: 17, sentAt: 1732800000000 },
     error: { type: 'error', code: 'nonFinite', message: "parameters 'bias' has a non-finite value", round: 3 },
     bye: { type: 'bye', reason: 'run finished' },
+    challenge: { type: 'challenge', nonce: 'A'.repeat(43), runId: 'run-1', server: 'wss://fl.example.org:8765', algorithm: 'Ed25519' },
+    challengeAnswer: { type: 'challengeAnswer', nonce: 'A'.repeat(43), signature: 'b'.repeat(86) },
   };
 }
 
@@ -61,8 +63,9 @@ describe('encodeMessage / decodeMessage', () => {
     });
   }
 
-  it('round-trips an error without a round, and empty tensor groups', () => {
+  it('round-trips an error without a round, a hello without a token (key clients), and empty tensor groups', () => {
     const msgs: Message[] = [
+      { type: 'hello', protocolVersion: 1, clientId: 'site-k', capabilities: { backend: 'cpu', numExamples: 6, maxMessageBytes: 1 << 20, jointlyVersion: '0.1.0' } },
       { type: 'error', code: 'protocol', message: 'bad frame' },
       { type: 'fit', round: 1, config: {}, params: [], extras: {} },
     ];

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { AuthRefusedError, DataMalformedError, ProtocolError, ShapeMismatchError, type JointlyError } from '../../errors.js';
 import type { DataProfile } from '../../data/schema.js';
+import { base64urlPattern, NONCE_BYTES, SIGNATURE_BYTES } from '../auth/challenge.js';
 import { clientIdSchema } from '../auth/client-id.js';
 import type { RoundConfig, Vectors } from '../strategy.js';
 import type { NamedTensor } from './tensors.js';
@@ -28,6 +29,8 @@ export const MESSAGE_TYPE_CODES = {
   heartbeat: 8,
   error: 9,
   bye: 10,
+  challenge: 11,
+  challengeAnswer: 12,
 } as const;
 
 /** The name of a message type. */
@@ -58,8 +61,8 @@ export interface HelloMessage {
   protocolVersion: number;
   /** The id the operator issued the token for. */
   clientId: string;
-  /** The client's secret token. Never log it. */
-  token: string;
+  /** The client's secret token. Never log it. Absent for a client that authenticates by key only. */
+  token?: string;
   /** What the client declares about itself. */
   capabilities: ClientCapabilities;
 }
@@ -176,6 +179,32 @@ export interface ByeMessage {
   reason: string;
 }
 
+/**
+ * Server → client, after a `hello` that needs a key signature: sign this. The nonce is fresh
+ * per connection and single use; an answer is accepted only on this connection, before the
+ * handshake deadline.
+ */
+export interface ChallengeMessage {
+  type: 'challenge';
+  /** 32 random bytes, base64url (43 characters). */
+  nonce: string;
+  /** The run the server serves (signed, so an answer cannot serve another run). */
+  runId: string;
+  /** The server's name or address, as the server states it (signed). */
+  server: string;
+  /** The signature scheme: `Ed25519` over the bytes `challengeBytes` defines (auth/challenge.ts). */
+  algorithm: 'Ed25519';
+}
+
+/** Client → server: the answer to a `challenge`. */
+export interface ChallengeAnswerMessage {
+  type: 'challengeAnswer';
+  /** The nonce of the challenge answered (must be this connection's). */
+  nonce: string;
+  /** Ed25519 signature over the challenge bytes, base64url (86 characters). */
+  signature: string;
+}
+
 /** Any protocol message. Narrow on `type`. */
 export type Message =
   | HelloMessage
@@ -187,7 +216,9 @@ export type Message =
   | EvaluateReplyMessage
   | HeartbeatMessage
   | ErrorMessage
-  | ByeMessage;
+  | ByeMessage
+  | ChallengeMessage
+  | ChallengeAnswerMessage;
 
 /** The message of a given type. */
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
@@ -207,6 +238,8 @@ export const TENSOR_GROUPS: Readonly<Record<MessageType, readonly TensorGroup[]>
   heartbeat: [],
   error: [],
   bye: [],
+  challenge: [],
+  challengeAnswer: [],
 };
 
 /** Wire-name prefix of each tensor group: `param/dense/kernel`, `extra/serverControl`. */
@@ -236,7 +269,7 @@ export const HEADER_SCHEMAS: { readonly [T in MessageType]: z.ZodType<HeaderFiel
   hello: z.strictObject({
     protocolVersion: z.int().positive(),
     clientId: clientIdSchema,
-    token: z.string().min(1).max(512),
+    token: z.string().min(1).max(512).optional(),
     capabilities: z.strictObject({
       backend: shortText,
       numExamples: count,
@@ -276,6 +309,11 @@ export const HEADER_SCHEMAS: { readonly [T in MessageType]: z.ZodType<HeaderFiel
   heartbeat: z.strictObject({ seq: count, sentAt: z.number().nonnegative() }),
   error: z.strictObject({ code, message: longText, round: round.optional() }),
   bye: z.strictObject({ reason: longText }),
+  challenge: z.strictObject({ nonce: z.string().regex(base64urlPattern(NONCE_BYTES), 'a nonce is 32 bytes, base64url (43 characters)'), runId: shortText, server: shortText, algorithm: z.literal('Ed25519') }),
+  challengeAnswer: z.strictObject({
+    nonce: z.string().regex(base64urlPattern(NONCE_BYTES), 'a nonce is 32 bytes, base64url (43 characters)'),
+    signature: z.string().regex(base64urlPattern(SIGNATURE_BYTES), 'a signature is 64 bytes, base64url (86 characters)'),
+  }),
 };
 
 /** Refusal codes of a client whose data does not fit the task: its features, or its labels. */
@@ -292,7 +330,7 @@ export function refusalForData(err: JointlyError): { code: string; reason: strin
  * (unknown, revoked or wrong token), ProtocolError otherwise.
  */
 export function errorForRefusal(msg: RefuseMessage): JointlyError {
-  if (msg.code === 'auth') return new AuthRefusedError(`the server refused this client: ${msg.reason}`, 'check the client id and token the operator issued');
+  if (msg.code === 'auth') return new AuthRefusedError(`the server refused this client: ${msg.reason}`, 'check the client id, and the token or key the operator registered');
   // Data refusals carry the fix on a second line (see `refusalForData`).
   const [reason, hint] = msg.reason.split('\n', 2);
   if (msg.code === REFUSE_SHAPE) return new ShapeMismatchError(`the server refused this client: ${reason}`, hint);
