@@ -4,6 +4,7 @@
  * sampling, transport, deadlines and validation. Strategies see only flat Float32Arrays (all of
  * the global model's length, in the order of its parameter layout), never tfjs or the network.
  */
+import type { SecureAggregationSpec } from './strategies/secure/options.js';
 
 /** A value in a round's client configuration. */
 export type ConfigValue = number | string | boolean;
@@ -69,6 +70,20 @@ export interface AggregateResult {
   metrics: Record<string, number>;
 }
 
+/** A round's secure sum as a strategy receives it (see `server/client-pool.ts`, SecureFitOutcome). */
+export interface SecureRoundSum {
+  /** Σ(yᵢ − x) over the included clients, in float64. */
+  sum: Float64Array;
+  /** Σ wᵢ (equal weights: the number of included clients). */
+  total: number;
+  /** The sums of the summed extras. */
+  extras: Record<string, Float64Array>;
+  /** Included clients, sorted. */
+  included: readonly string[];
+  /** Their training metrics, reported in the clear. */
+  clientMetrics: Readonly<Record<string, Record<string, number> & { numExamples: number }>>;
+}
+
 /** Serializable strategy state for checkpoints: server optimizer moments, control variates, step counts. */
 export interface StrategyState {
   scalars: Record<string, number>;
@@ -101,6 +116,13 @@ export interface Strategy {
    * round would exceed. Runtimes ask after sampling and before sending anything.
    */
   stopBeforeRound?(ctx: RoundContext): string | undefined;
+  /**
+   * The secure aggregation this strategy asks for, and the reply extras to sum with the updates;
+   * undefined for a strategy that aggregates replies one by one.
+   */
+  secureAggregation?(ctx: RoundContext): { spec: SecureAggregationSpec; summedExtras: Record<string, number> } | undefined;
+  /** Combines a round's secure sum into the new global parameters (strategies with `secureAggregation`). */
+  aggregateSecure?(ctx: RoundContext, sum: SecureRoundSum, failures: readonly FitFailure[]): AggregateResult;
   /** State to checkpoint; `setState(getState())` on a fresh instance with the same options resumes exactly. */
   getState(): StrategyState;
   /** Restores a state written by `getState` on an instance with the same options; throws CheckpointError for a state that does not fit. */

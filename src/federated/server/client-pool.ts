@@ -3,6 +3,8 @@
  * to evaluate. The networked server implements it over WebSocket connections, the simulation
  * over worker threads. Replies reaching the coordinator have been validated already.
  */
+import type { SecureSum } from '../secagg/secure-payload.js';
+import type { SecureAggregationSpec } from '../strategies/secure/options.js';
 import type { FitFailure, FitInstructions, FitReply, Vectors } from '../strategy.js';
 
 export interface FitRequest {
@@ -46,6 +48,30 @@ export interface EvaluateOutcome {
   bytesReceived: number;
 }
 
+/** A round whose replies are summed by secure aggregation: the server learns only their sum. */
+export interface SecureFitRequest extends FitRequest {
+  /** The protocol and its options. */
+  secure: SecureAggregationSpec;
+  /** The reply extras summed with the updates, name → length (adaptive clipping's `dpBelowClip`). */
+  summedExtras: Readonly<Record<string, number>>;
+}
+
+/** What a secure round delivers: a sum, never one client's update. */
+export interface SecureFitOutcome {
+  /** Σ(yᵢ − x), Σ wᵢ and the extras' sums over the included clients, decoded from the ring. */
+  sum: SecureSum;
+  /** The clients whose updates are in the sum, sorted. */
+  included: string[];
+  /** Sampled clients not in the sum, and why. */
+  failures: FitFailure[];
+  /** Training metrics each included client reported in the clear (loss, example count). */
+  clientMetrics: Record<string, Record<string, number> & { numExamples: number }>;
+  /** Protocol diagnostics: `secaggNeighbours`, `secaggThreshold`, `secaggDroppedAfterMasking`, `secaggMaxError`. */
+  metrics: Record<string, number>;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
 export interface ClientPool {
   /** Ids of the clients that can take part now. */
   available(): string[];
@@ -53,6 +79,11 @@ export interface ClientPool {
   waitForClients(n: number, signal: AbortSignal): Promise<void>;
   /** Asks each client to train; resolves when all have replied or failed, or at the deadline. */
   fit(req: FitRequest, signal: AbortSignal): Promise<FitOutcome>;
+  /**
+   * Asks each client to train, then sums their updates by secure aggregation (absent in runtimes
+   * that cannot). Throws RoundRefusedError when the protocol cannot complete (too many dropouts).
+   */
+  fitSecure?(req: SecureFitRequest, signal: AbortSignal): Promise<SecureFitOutcome>;
   /** Asks each client to score the parameters on its own data. */
   evaluate(req: EvaluateRequest, signal: AbortSignal): Promise<EvaluateOutcome>;
   /** Runtime state that a checkpoint must keep (e.g. simulated clients' SCAFFOLD control variates). */

@@ -5,13 +5,13 @@
  * without losing or repeating a round: the sample, the round seed and the strategy state depend
  * only on the run seed, the round number and the checkpoint.
  */
-import { CheckpointError, messageOf, OutputError, RoundRefusedError } from '../../errors.js';
+import { CheckpointError, ConfigError, messageOf, OutputError, RoundRefusedError } from '../../errors.js';
 import { deriveSeed } from '../../engine/random.js';
-import type { FitFailure, Strategy, StrategyState, Vectors } from '../strategy.js';
+import type { FitFailure, RoundContext, Strategy, StrategyState, Vectors } from '../strategy.js';
 import type { TensorLayout } from '../task.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
 import { checkCheckpointMeta, type CheckpointMeta } from './checkpoint-meta.js';
-import type { ClientEvaluation, ClientPool } from './client-pool.js';
+import type { ClientEvaluation, ClientPool, FitRequest } from './client-pool.js';
 import { countRound } from './count-round.js';
 import { sampleClients } from './sample-clients.js';
 import { applyUpdateBounds, boundEvaluations, DEFAULT_UPDATE_BOUNDS, type BoundAdjustment, type UpdateBounds, type UpdateNorms } from './update-bounds.js';
@@ -220,37 +220,10 @@ export class Coordinator {
         instructions.config = { ...instructions.config, seed: deriveSeed(settings.seed, `round-${round}`) };
         emit({ type: 'round-start', round, sampled, paramsChecksum: paramsChecksum(this.params) });
         const deadline = Date.now() + settings.roundTimeoutSeconds * 1000;
-        const outcome = await pool.fit({ round, clients: sampled, params: this.params, instructions, deadline }, signal);
-        if (signal.aborted) break; // the round did not complete: it is neither aggregated nor counted
-        const sorted = [...outcome.replies].sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
-        // A reply beyond a bound is a failure of the round like an invalid one; a clipped one is aggregated as clipped.
-        const bounded = applyUpdateBounds(sorted, this.params, this.opts.bounds ?? DEFAULT_UPDATE_BOUNDS);
-        const replies = bounded.accepted;
-        const failures = [...outcome.failures, ...bounded.refused];
-        const record: RoundRecord = {
-          round,
-          sampled,
-          replied: replies.map((r) => r.clientId),
-          failures,
-          ...(bounded.adjusted.length > 0 ? { bounded: bounded.adjusted } : {}),
-          updateNorms: bounded.norms,
-          trainLoss: weightedMean(replies.map((r) => ({ n: r.numExamples, v: r.metrics.loss ?? Number.NaN }))),
-          aggregate: {},
-          clientMetrics: Object.fromEntries(replies.map((r) => [r.clientId, { ...r.metrics, numExamples: r.numExamples }])),
-          bytesSent: outcome.bytesSent,
-          bytesReceived: outcome.bytesReceived,
-          seconds: 0,
-          paramsChecksum: '',
-        };
-        try {
-          const result = strategy.aggregateFit(ctx, replies, failures);
-          this.params = result.params;
-          record.aggregate = result.metrics;
-        } catch (err) {
-          if (!(err instanceof RoundRefusedError)) throw err;
-          record.refused = messageOf(err);
-          emit({ type: 'round-refused', round, reason: record.refused });
-        }
+        const request: FitRequest = { round, clients: sampled, params: this.params, instructions, deadline };
+        const secure = strategy.secureAggregation?.(ctx);
+        const record = secure === undefined ? await this.plainRound(request, ctx, signal) : await this.secureRound(request, ctx, secure, signal);
+        if (record === undefined) break; // stopped during the round: it is neither aggregated nor counted
         if (this.opts.evaluateGlobal !== undefined) record.evaluation = await this.opts.evaluateGlobal(this.params);
         if (settings.evaluateEvery > 0 && round % settings.evaluateEvery === 0) {
           const evalClients = sampleClients(pool.available(), { fraction: settings.evaluateFraction, min: 1, seed: deriveSeed(settings.seed, 'evaluate'), round });
@@ -290,6 +263,90 @@ export class Coordinator {
       interrupted: stopped === undefined && this.round < settings.rounds,
       ...(stopped === undefined ? {} : { stopped }),
     };
+  }
+
+  /** A round's fit and aggregation from replies seen one by one (bounds applied); undefined when stopped meanwhile. */
+  private async plainRound(request: FitRequest, ctx: RoundContext, signal: AbortSignal): Promise<RoundRecord | undefined> {
+    const { pool, strategy } = this.opts;
+    const outcome = await pool.fit(request, signal);
+    if (signal.aborted) return undefined;
+    const sorted = [...outcome.replies].sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+    // A reply beyond a bound is a failure of the round like an invalid one; a clipped one is aggregated as clipped.
+    const bounded = applyUpdateBounds(sorted, this.params, this.opts.bounds ?? DEFAULT_UPDATE_BOUNDS);
+    const replies = bounded.accepted;
+    const failures = [...outcome.failures, ...bounded.refused];
+    const record = this.newRecord(request, replies.map((r) => r.clientId), failures, Object.fromEntries(replies.map((r) => [r.clientId, { ...r.metrics, numExamples: r.numExamples }])), outcome);
+    if (bounded.adjusted.length > 0) record.bounded = bounded.adjusted;
+    record.updateNorms = bounded.norms;
+    this.aggregateInto(record, () => strategy.aggregateFit(ctx, replies, failures));
+    return record;
+  }
+
+  /**
+   * A round under secure aggregation: the pool delivers only the sum of the updates, so the
+   * bounds on single replies cannot apply (clipping, by the privacy part or the protocol's clip
+   * range, bounds each client's contribution instead). Undefined when stopped meanwhile.
+   */
+  private async secureRound(request: FitRequest, ctx: RoundContext, secure: NonNullable<ReturnType<NonNullable<Strategy['secureAggregation']>>>, signal: AbortSignal): Promise<RoundRecord | undefined> {
+    const { pool, strategy } = this.opts;
+    if (pool.fitSecure === undefined || strategy.aggregateSecure === undefined) {
+      throw new ConfigError('strategy.secureAggregation', 'this runtime cannot run secure aggregation', 'run it in the simulation or on a jointly server and clients of this version');
+    }
+    let outcome;
+    try {
+      outcome = await pool.fitSecure({ ...request, secure: secure.spec, summedExtras: secure.summedExtras }, signal);
+    } catch (err) {
+      if (!(err instanceof RoundRefusedError) || signal.aborted) throw err;
+      const record = this.newRecord(request, [], [], {}, { bytesSent: 0, bytesReceived: 0 });
+      record.refused = messageOf(err);
+      this.opts.onEvent?.({ type: 'round-refused', round: request.round, reason: record.refused });
+      return record;
+    }
+    if (signal.aborted) return undefined;
+    const done = outcome;
+    const record = this.newRecord(request, done.included, done.failures, done.clientMetrics, done);
+    this.aggregateInto(record, () => {
+      const result = strategy.aggregateSecure?.(ctx, { ...done.sum, included: done.included, clientMetrics: done.clientMetrics }, done.failures);
+      if (result === undefined) throw new ConfigError('strategy', 'the strategy cannot aggregate a secure sum');
+      return { params: result.params, metrics: { ...result.metrics, ...done.metrics } };
+    });
+    return record;
+  }
+
+  /** A round's record before aggregation and evaluation. */
+  private newRecord(
+    request: FitRequest,
+    replied: string[],
+    failures: FitFailure[],
+    clientMetrics: RoundRecord['clientMetrics'],
+    bytes: { bytesSent: number; bytesReceived: number },
+  ): RoundRecord {
+    return {
+      round: request.round,
+      sampled: [...request.clients],
+      replied,
+      failures,
+      trainLoss: weightedMean(Object.values(clientMetrics).map((m) => ({ n: m.numExamples, v: m.loss ?? Number.NaN }))),
+      aggregate: {},
+      clientMetrics,
+      bytesSent: bytes.bytesSent,
+      bytesReceived: bytes.bytesReceived,
+      seconds: 0,
+      paramsChecksum: '',
+    };
+  }
+
+  /** Runs the strategy's aggregation into the record: the new parameters, or the refusal (the global model is kept). */
+  private aggregateInto(record: RoundRecord, aggregate: () => { params: Float32Array; metrics: Record<string, number> }): void {
+    try {
+      const result = aggregate();
+      this.params = result.params;
+      record.aggregate = result.metrics;
+    } catch (err) {
+      if (!(err instanceof RoundRefusedError)) throw err;
+      record.refused = messageOf(err);
+      this.opts.onEvent?.({ type: 'round-refused', round: record.round, reason: record.refused });
+    }
   }
 
   private track(record: RoundRecord): void {

@@ -13,7 +13,8 @@ import { parseClientTrainConfig } from '../client-config.js';
 import { packParams } from '../protocol/tensors.js';
 import { refusedFitFailure, validateFitReply } from '../protocol/validate-reply.js';
 import type { FitFailure, FitReply, Vectors } from '../strategy.js';
-import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, FitOutcome, FitRequest } from '../server/client-pool.js';
+import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, FitOutcome, FitRequest, SecureFitOutcome, SecureFitRequest } from '../server/client-pool.js';
+import { secureSumOfReplies } from '../secagg/simulated-round.js';
 import type { TensorLayout } from '../task.js';
 import type { AttackSpecValue } from './worker-protocol.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -33,6 +34,8 @@ export interface SimulatedPoolOptions {
   canEvaluate: boolean;
   /** Called when a client task finishes (for progress bars). */
   onTaskDone?: () => void;
+  /** Secure rounds: the fraction of the clients that vanish after sending their masked input (dropout recovery). Default 0. */
+  secureDropout?: number;
 }
 
 function vectorBytes(v: Vectors): number {
@@ -128,6 +131,35 @@ export class SimulatedClientPool implements ClientPool {
       }),
     );
     return { replies, failures, bytesSent, bytesReceived };
+  }
+
+  /**
+   * Trains the sampled clients on the workers, then sums their updates by SecAgg+ among them
+   * (`secagg/simulated-round.ts`): the coordinator receives only the sum. Bytes are the fit
+   * request plus the protocol's messages, instead of the plain replies.
+   */
+  async fitSecure(req: SecureFitRequest): Promise<SecureFitOutcome> {
+    const trained = await this.fit(req);
+    const secure = await secureSumOfReplies({
+      round: req.round,
+      global: req.params,
+      replies: trained.replies,
+      spec: req.secure,
+      summedExtras: req.summedExtras,
+      seed: this.opts.seed,
+      dropAfterMasking: this.opts.secureDropout ?? 0,
+    });
+    const metricsOf = new Map(trained.replies.map((r) => [r.clientId, { ...r.metrics, numExamples: r.numExamples }]));
+    const paramBytes = req.params.byteLength + Object.values(req.instructions.extras).reduce((s, x) => s + x.byteLength, 0);
+    return {
+      sum: secure.sum,
+      included: secure.included,
+      failures: [...trained.failures, ...secure.excluded],
+      clientMetrics: Object.fromEntries(secure.included.map((id) => [id, metricsOf.get(id) ?? { numExamples: 0 }])),
+      metrics: secure.metrics,
+      bytesSent: paramBytes * req.clients.length + secure.bytesSent,
+      bytesReceived: secure.bytesReceived,
+    };
   }
 
   async evaluate(req: EvaluateRequest): Promise<EvaluateOutcome> {

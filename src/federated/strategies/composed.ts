@@ -12,8 +12,10 @@ import type { ServerHalf } from '../client/algorithms/algorithm.js';
 import { CLIENT_ALGORITHMS, roundConfigOff } from '../client/algorithms/registry.js';
 import { TRANSFORMS_CONFIG_OFF } from '../client/transforms/options.js';
 import { norm } from '../aggregate/vectors.js';
-import type { AggregateResult, FitFailure, FitInstructions, FitReply, RoundContext, Strategy, StrategyState } from '../strategy.js';
-import { FEW_REPLIES_HINT, type Aggregator, type SumAggregator } from './aggregators/aggregator.js';
+import type { AggregateResult, FitFailure, FitInstructions, FitReply, RoundContext, SecureRoundSum, Strategy, StrategyState } from '../strategy.js';
+import { ConfigError } from '../../errors.js';
+import { equalWeightSumAggregator, FEW_REPLIES_HINT, type Aggregator, type SumAggregator } from './aggregators/aggregator.js';
+import type { SecureAggregationSpec } from './secure/options.js';
 import { createAggregator } from './aggregators/registry.js';
 import { clientMetricMeans, pickState, readState, sortByClient, type StateLayout } from './base.js';
 import { strategyName, type ComposedStrategySpec, type ComposedStrategySpecInput } from './options.js';
@@ -60,8 +62,10 @@ export class ComposedStrategy implements Strategy {
   /** Display name used in messages. */
   readonly title: string;
   private readonly layout: StateLayout;
-  /** The aggregator as a sum aggregator, when a privacy part drives it. */
-  private readonly sumAggregator: SumAggregator | undefined;
+  /** The aggregator as a sum aggregator, when a privacy part or secure aggregation drives it. */
+  private readonly sumAggregator: SumAggregator | undefined = undefined;
+  /** The secure aggregation protocol, when the spec has one. */
+  readonly secure: SecureAggregationSpec | undefined;
 
   /** Throws UnknownNameError for an unknown part, ConfigError naming the field for a bad option. */
   constructor(spec: ComposedStrategySpecInput, naming: ComposedStrategyNaming = {}) {
@@ -81,7 +85,18 @@ export class ComposedStrategy implements Strategy {
       ...(this.privacy === undefined ? [] : [this.privacy.title]),
     ];
     this.title = naming.title ?? parts.join(' + ');
-    this.sumAggregator = this.privacy?.checkAggregator(this.aggregator, this.title);
+    this.secure = this.spec.secureAggregation;
+    if (this.privacy !== undefined) this.sumAggregator = equalWeightSumAggregator(this.aggregator, 'privacy', this.title);
+    if (this.secure !== undefined) {
+      this.sumAggregator = equalWeightSumAggregator(this.aggregator, 'secureAggregation', this.title);
+      if (this.privacy !== undefined && this.spec.privacy?.noise !== 'clients') {
+        throw new ConfigError('privacy.noise', `${this.title}: with secure aggregation the server never sees an update, so it cannot clip or noise them`, 'set privacy.noise to "clients": each client clips and adds its share of the noise before masking');
+      }
+      const probe = { round: 1, global: new Float32Array(1), numClients: 1 };
+      if (Object.keys(this.clientAlgorithm.replyExtras(probe)).length > 0) {
+        throw new ConfigError('client', `${this.title}: the ${this.clientAlgorithm.title} server update needs each client's reply, which secure aggregation hides`, 'use client plain or fedprox with secure aggregation');
+      }
+    }
     this.layout = unionLayout(unionLayout(this.serverOptimizer.stateLayout, this.clientAlgorithm.stateLayout), this.privacy?.stateLayout ?? { scalars: [], vectors: [] });
   }
 
@@ -92,6 +107,52 @@ export class ComposedStrategy implements Strategy {
   /** Extra vectors every reply must carry: the client algorithm's and the privacy part's. */
   private replyExtras(ctx: RoundContext): Record<string, number> {
     return { ...this.clientAlgorithm.replyExtras(ctx), ...(this.privacy?.replyExtras(ctx) ?? {}) };
+  }
+
+  secureAggregation(ctx: RoundContext): { spec: SecureAggregationSpec; summedExtras: Record<string, number> } | undefined {
+    return this.secure === undefined ? undefined : { spec: this.secure, summedExtras: this.privacy?.replyExtras(ctx) ?? {} };
+  }
+
+  /**
+   * The new global model from a secure round's sum (the server never saw a reply): the privacy
+   * part (client noise) accounts it, the aggregator turns the sum into its aggregate, the server
+   * optimizer steps. Throws RoundRefusedError for an empty sum.
+   */
+  aggregateSecure(ctx: RoundContext, secure: SecureRoundSum, failures: readonly FitFailure[]): AggregateResult {
+    const n = secure.included.length;
+    const sumAggregator = this.sumAggregator;
+    if (this.secure === undefined || sumAggregator === undefined) throw new ConfigError('secureAggregation', `${this.title} has no secure aggregation`, 'give the strategy a secureAggregation part');
+    if (n === 0 || !(secure.total > 0)) throw new RoundRefusedError(`${this.title} received an empty secure sum${describeFailures(failures)}`, FEW_REPLIES_HINT);
+    const sampledCtx = { ...ctx, sampled: ctx.sampled ?? n + failures.length };
+    const priv = this.privacy?.privateSecureSum(sampledCtx, secure);
+    const aggregated = sumAggregator.fromSum(priv?.sum ?? { sum: secure.sum, total: secure.total, count: n }, { global: ctx.global, title: this.title });
+    const step = this.serverOptimizer.step(ctx.global, aggregated.aggregate);
+    const update = this.clientAlgorithm.update(ctx, []);
+    step.commit();
+    update.commit();
+    priv?.commit();
+    const params = step.params;
+    const delta = new Float64Array(params.length);
+    for (let i = 0; i < delta.length; i++) delta[i] = params[i] - ctx.global[i];
+    // The clients' training metrics travel in the clear: their means, as for plain rounds.
+    const asReplies = secure.included.map((clientId) => {
+      const { numExamples = 0, ...metrics } = secure.clientMetrics[clientId] ?? {};
+      return { clientId, params: ctx.global, numExamples, metrics, extras: {} };
+    });
+    return {
+      params,
+      metrics: {
+        replies: n,
+        failures: failures.length,
+        examples: asReplies.reduce((s, r) => s + r.numExamples, 0),
+        updateNorm: norm(delta),
+        ...clientMetricMeans(asReplies),
+        ...aggregated.metrics,
+        ...step.metrics,
+        ...update.metrics,
+        ...(priv?.metrics ?? {}),
+      },
+    };
   }
 
   stopBeforeRound(ctx: RoundContext): string | undefined {

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ClientAlgorithmSpecSchema, proximalMuField } from '../client/algorithms/options.js';
 import { AggregatorSpecSchema, byzantineField, keepField, trimBetaField } from './aggregators/options.js';
 import { PrivacySpecSchema } from './privacy/options.js';
+import { SecureAggregationSpecSchema } from './secure/options.js';
 import { AdagradOptimizerSchema, AdamOptimizerSchema, MomentumOptimizerSchema, PlainOptimizerSchema, ServerOptimizerSpecSchema, YogiOptimizerSchema } from './server-optimizers/options.js';
 
 /** Options every strategy has: what each sampled client does locally. */
@@ -44,6 +45,8 @@ export const ComposedStrategySpecSchema = z
     client: ClientAlgorithmSpecSchema.prefault({ name: 'plain' }),
     /** Differential privacy of the aggregate (`strategies/privacy/options.ts`): DP-FedAvg with a fixed or adaptive clip. Default: none. */
     privacy: PrivacySpecSchema.optional(),
+    /** Secure aggregation (`strategies/secure/options.ts`): the server learns only the sum of the updates. Default: none. */
+    secureAggregation: SecureAggregationSpecSchema.optional(),
     ...common,
   })
   .strict();
@@ -51,7 +54,7 @@ export const ComposedStrategySpecSchema = z
 /** The fields of a composed spec, in order. */
 export const COMPOSED_FIELDS = Object.keys(ComposedStrategySpecSchema.shape).filter((k) => k !== 'name');
 /** The part fields of a composed spec. */
-export const PART_FIELDS = ['aggregator', 'serverOptimizer', 'client', 'privacy'] as const;
+export const PART_FIELDS = ['aggregator', 'serverOptimizer', 'client', 'privacy', 'secureAggregation'] as const;
 
 /** Preset `fedavg` (McMahan et al. 2017): mean by example count + plain step + plain clients. */
 export const FedAvgOptionsSchema = z.object({ name: z.literal('fedavg'), ...common }).strict();
@@ -138,5 +141,6 @@ export type StrategyOptions<N extends PresetName> = Extract<PresetSpec, { name: 
 export function strategyName(spec: StrategySpec): string {
   if (spec.name !== undefined) return spec.name;
   const privacy = spec.privacy === undefined ? '' : `+${spec.privacy.name}`;
-  return `${spec.aggregator.name}+${spec.serverOptimizer.name}+${spec.client.name}${privacy}`;
+  const secure = spec.secureAggregation === undefined ? '' : `+${spec.secureAggregation.name}`;
+  return `${spec.aggregator.name}+${spec.serverOptimizer.name}+${spec.client.name}${privacy}${secure}`;
 }

@@ -13,6 +13,8 @@ import type { NamedRegistry } from './named-registry.js';
 import { COMPOSED_FIELDS, ComposedStrategySpecSchema, PART_FIELDS, type ComposedStrategySpec } from './options.js';
 import { PrivacySpecSchema } from './privacy/options.js';
 import { PRIVACY_PARTS } from './privacy/registry.js';
+import { SecureAggregationSpecSchema } from './secure/options.js';
+import { SECURE_AGGREGATIONS } from './secure/registry.js';
 import { ServerOptimizerSpecSchema } from './server-optimizers/options.js';
 import { SERVER_OPTIMIZERS } from './server-optimizers/registry.js';
 
@@ -57,6 +59,7 @@ const PARTS: Record<(typeof PART_FIELDS)[number], { names: NamedRegistry<{ reado
   serverOptimizer: { names: SERVER_OPTIMIZERS, union: ServerOptimizerSpecSchema },
   client: { names: CLIENT_ALGORITHMS, union: ClientAlgorithmSpecSchema },
   privacy: { names: PRIVACY_PARTS, union: PrivacySpecSchema },
+  secureAggregation: { names: SECURE_AGGREGATIONS, union: SecureAggregationSpecSchema },
 };
 
 /** The schema of part `name` of field `field`. */
@@ -69,7 +72,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Validates a composed spec `{ aggregator, serverOptimizer, client, privacy, localEpochs, batchSize }`,
+ * Validates a composed spec `{ aggregator, serverOptimizer, client, privacy, secureAggregation, localEpochs, batchSize }`,
  * defaults filled. An unknown part name is an UnknownNameError listing the names of that part;
  * any other problem a ConfigError naming the field (e.g. `aggregator.byzantine`), an unknown
  * option listed with the valid ones.

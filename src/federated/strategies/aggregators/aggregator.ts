@@ -4,6 +4,7 @@
  * folder, found by name through `registry.ts`; their math lives in `../../aggregate/` as pure
  * functions over Float32Arrays.
  */
+import { ConfigError } from '../../../errors.js';
 import { stepByUpdateSum } from '../../aggregate/server-step.js';
 import type { FitReply } from '../../strategy.js';
 
@@ -85,4 +86,20 @@ export interface SumAggregator extends Aggregator {
 /** The aggregate as parameters (a new array for the `update` form: x + sum/total rounded once). */
 export function aggregateParams(aggregate: Aggregate, global: Float32Array): Float32Array {
   return aggregate.kind === 'params' ? aggregate.params : stepByUpdateSum(global, aggregate.sum, aggregate.total, 1);
+}
+
+/**
+ * The aggregator as a sum aggregator of equal weights, which differential privacy and secure
+ * aggregation need (a weight would multiply one client's contribution); throws ConfigError naming
+ * the field otherwise. `field` is the part that needs it (`privacy`, `secureAggregation`).
+ */
+export function equalWeightSumAggregator(aggregator: Aggregator, field: string, title: string): SumAggregator {
+  const a = aggregator as Aggregator & Partial<SumAggregator>;
+  if (typeof a.fromSum !== 'function' || typeof a.weight !== 'function') {
+    throw new ConfigError(field, `${title}: ${field} needs an aggregator that is a function of the sum of the updates, and '${a.name}' is not one`, 'use aggregator { name: "mean", weighting: "uniform" }');
+  }
+  if (a.weight({ numExamples: 1 }) !== 1 || a.weight({ numExamples: 1000 }) !== 1) {
+    throw new ConfigError('aggregator.weighting', `${title}: ${field} needs equal weights (a client's weight would multiply its contribution), and the aggregator weights by example counts`, 'set aggregator.weighting to "uniform"');
+  }
+  return a as SumAggregator;
 }

@@ -20,8 +20,7 @@ import { emptyLedger, ledgerEpsilon, spend, type PrivacyLedger } from '../../pri
 import { clipToNorm } from '../../privacy/clip.js';
 import { addGaussianNoise, secureUniforms, seededUniforms, type UniformSource } from '../../privacy/gaussian-noise.js';
 import { DP_BELOW_CLIP } from '../../client/transforms/options.js';
-import type { FitReply, RoundConfig, RoundContext, StrategyState } from '../../strategy.js';
-import type { SumAggregator } from '../aggregators/aggregator.js';
+import type { FitReply, RoundConfig, RoundContext, SecureRoundSum, StrategyState } from '../../strategy.js';
 import type { StateLayout } from '../base.js';
 import type { PrivacySpec } from './options.js';
 import type { PrivacyPart, PrivateSum } from './privacy-part.js';
@@ -80,16 +79,6 @@ export class DpFedAvg implements PrivacyPart {
     return `DP-FedAvg (z=${this.spec.noiseMultiplier}, ${clip}, ${this.spec.noise} noise, δ=${this.spec.delta}${this.spec.budget === undefined ? '' : `, ε budget ${this.spec.budget}`})`;
   }
 
-  checkAggregator(aggregator: unknown, title: string): SumAggregator {
-    const a = aggregator as Partial<SumAggregator> & { name?: string };
-    if (typeof a.fromSum !== 'function' || typeof a.weight !== 'function') {
-      throw new ConfigError('privacy', `${title}: differential privacy needs an aggregator that is a function of the sum of the updates, and '${String(a.name)}' is not one`, 'use aggregator { name: "mean", weighting: "uniform" }');
-    }
-    if (a.weight({ numExamples: 1 }) !== 1 || a.weight({ numExamples: 1000 }) !== 1) {
-      throw new ConfigError('aggregator.weighting', `${title}: differential privacy needs equal weights (a client's weight would multiply its sensitivity), and the aggregator weights by example counts`, 'set aggregator.weighting to "uniform"');
-    }
-    return a as SumAggregator;
-  }
 
   /** σ_b and z_Δ of a round with m sampled clients (z_Δ = z for a fixed clip). */
   private noiseOf(sampled: number): { countStd: number; updateMultiplier: number } {
@@ -130,11 +119,8 @@ export class DpFedAvg implements PrivacyPart {
   }
 
   privateSum(ctx: RoundContext, replies: readonly FitReply[]): PrivateSum {
-    const n = replies.length;
-    const m = Math.max(sampledOf(ctx), n);
     const d = ctx.global.length;
     const clip = this.rule.current();
-    const { countStd, updateMultiplier } = this.noiseOf(m);
     const sum = new Float64Array(d);
     const delta = new Float64Array(d);
     let within = 0;
@@ -149,6 +135,28 @@ export class DpFedAvg implements PrivacyPart {
       }
       for (let i = 0; i < d; i++) sum[i] += delta[i];
     }
+    return this.noised(ctx, sum, replies.length, this.spec.noise === 'server' ? within - 0.5 * replies.length : centeredBelow);
+  }
+
+  /**
+   * The private sum of a secure round: the clients clipped and noised their updates and their
+   * indicators before masking (`noise: 'clients'`), so the server only reads the sums.
+   */
+  privateSecureSum(ctx: RoundContext, secure: SecureRoundSum): PrivateSum {
+    if (this.spec.noise !== 'clients') throw new ConfigError('privacy.noise', 'secure aggregation hides every update from the server, so the server cannot clip them', 'set privacy.noise to "clients"');
+    return this.noised(ctx, Float64Array.from(secure.sum), secure.total, secure.extras[DP_BELOW_CLIP]?.[0] ?? 0);
+  }
+
+  /**
+   * The common tail: the sum of n clipped updates gets the server's noise (server mode) or is
+   * accounted at the clients' noise that arrived (client mode); `centeredBelow` is Σ(bᵢ − ½),
+   * noised by the clients in client mode and here in server mode.
+   */
+  private noised(ctx: RoundContext, sum: Float64Array, n: number, centeredBelowIn: number): PrivateSum {
+    const m = Math.max(sampledOf(ctx), n);
+    const clip = this.rule.current();
+    const { countStd, updateMultiplier } = this.noiseOf(m);
+    let centeredBelow = centeredBelowIn;
     const source = this.source(ctx);
     let multiplier = updateMultiplier;
     let noiseStd: number;
@@ -156,7 +164,7 @@ export class DpFedAvg implements PrivacyPart {
       noiseStd = updateMultiplier * clip;
       addGaussianNoise(sum, noiseStd, source);
       if (this.adaptive) {
-        const count = new Float64Array([within - 0.5 * n]);
+        const count = new Float64Array([centeredBelow]);
         addGaussianNoise(count, countStd, source);
         centeredBelow = count[0];
       }
@@ -165,6 +173,7 @@ export class DpFedAvg implements PrivacyPart {
       noiseStd = updateMultiplier * clip * Math.sqrt(n / m);
       multiplier = this.spec.noiseMultiplier * Math.sqrt(n / m);
     }
+    const within = this.spec.noise === 'server' ? centeredBelowIn + 0.5 * n : Number.NaN;
     const belowFraction = n > 0 ? belowClipFraction(centeredBelow, n) : 1;
     const nextClip = this.adaptive ? this.rule.next(belowFraction) : clip;
     // The round's cost, at the rate it was sampled and the noise the sum carries (adaptive: the

@@ -6,8 +6,8 @@
  * by name through `registry.ts`; the math lives in `../../privacy/` as pure functions.
  */
 import type { StateLayout } from '../base.js';
-import type { SumAggregator, WeightedSum } from '../aggregators/aggregator.js';
-import type { FitReply, RoundConfig, RoundContext, StrategyState } from '../../strategy.js';
+import type { WeightedSum } from '../aggregators/aggregator.js';
+import type { FitReply, RoundConfig, RoundContext, SecureRoundSum, StrategyState } from '../../strategy.js';
 
 /** A round's private sum, computed; the part's state (ledger, clip) changes only on `commit`. */
 export interface PrivateSum {
@@ -24,8 +24,6 @@ export interface PrivacyPart {
   readonly name: string;
   /** Display name with its settings, e.g. `DP-FedAvg (z=1, C=0.5, server noise)`. */
   readonly title: string;
-  /** The aggregator as a sum aggregator of equal weights; throws ConfigError naming the field when it is not one. */
-  checkAggregator(aggregator: unknown, title: string): SumAggregator;
   /** The round-config entries for the clients (`client/transforms/options.ts`), given the round. */
   config(ctx: RoundContext): RoundConfig;
   /** Extra vectors every reply must carry, name → length. */
@@ -36,6 +34,8 @@ export interface PrivacyPart {
   stopBeforeRound(ctx: RoundContext): string | undefined;
   /** The private sum of a round's replies, sorted by client id. */
   privateSum(ctx: RoundContext, replies: readonly FitReply[]): PrivateSum;
+  /** The private sum of a secure round (client noise only: the server never sees an update to clip). */
+  privateSecureSum(ctx: RoundContext, secure: SecureRoundSum): PrivateSum;
   /** The (ε, δ) spent so far. */
   spent(): { epsilon: number; delta: number };
   /** The names its state may hold. */
