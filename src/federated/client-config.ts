@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ProtocolError } from '../errors.js';
-import { FEDPROX_ROUND_CONFIG, SCAFFOLD_ROUND_CONFIG } from './client/algorithms/options.js';
+import { DP_SGD_ROUND_CONFIG, FEDPROX_ROUND_CONFIG, SCAFFOLD_ROUND_CONFIG } from './client/algorithms/options.js';
 import { DP_ROUND_CONFIG } from './client/transforms/options.js';
 
 export { CONTROL_DELTA as EXTRA_CONTROL_DELTA, SERVER_CONTROL as EXTRA_SERVER_CONTROL } from './client/algorithms/options.js';
@@ -23,6 +23,8 @@ export interface ClientTrainConfig {
   scaffold: boolean;
   /** DP-FedAvg with client noise: clip the update to this L2 norm (0: off); see `client/transforms/options.ts` for the other `dp*` entries. */
   dpClip: number;
+  /** DP-SGD: clip each example's gradient to this L2 norm (0: off); see `client/algorithms/options.ts` for the other `dpSgd*` entries. */
+  dpSgdClip: number;
 }
 
 /** The round config as a client reads it: the ClientTrainConfig keys plus the round's seed. */
@@ -32,6 +34,7 @@ export const ClientTrainConfigSchema = z
     batchSize: z.number().int().positive(),
     ...FEDPROX_ROUND_CONFIG,
     ...SCAFFOLD_ROUND_CONFIG,
+    ...DP_SGD_ROUND_CONFIG,
     ...DP_ROUND_CONFIG,
     /** Seed of this round's local shuffling; the client mixes in its own id. */
     seed: z.number().int().min(0).default(0),

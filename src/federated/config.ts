@@ -57,6 +57,8 @@ export const SimulationConfigSchema = z
     clientTestFraction: z.number().min(0).lt(1).default(0),
     /** Malicious clients, to test robust strategies. Default none. */
     attack: AttackSpecSchema.optional(),
+    /** Secure rounds (`strategy.secureAggregation`): the fraction of the clients that vanish after sending their masked input, to test dropout recovery, in [0, 0.5). Default 0. */
+    secureDropout: z.number().min(0).lt(0.5).default(0),
     /** The baselines trained on the same data and budget (local-only, pooled). */
     baselines: BaselinesConfigSchema.prefault({}),
   })

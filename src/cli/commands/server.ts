@@ -13,7 +13,7 @@ import { safeLine } from '../../federated/protocol/peer-text.js';
 import { openJsonLog } from '../../report/json-log.js';
 import { openRunFolder } from '../../report/run-folder.js';
 import type { Output } from '../output.js';
-import { stopSignal } from './federated-common.js';
+import { epsilonText, stopSignal } from './federated-common.js';
 import { rewriteMetrics, writeFederatedReport } from './simulate.js';
 import { strategyName } from '../../federated/strategies/options.js';
 
@@ -58,12 +58,14 @@ export async function serverCommand(config: FederatedConfig, opts: ServerCommand
             const r = e.record;
             folder.appendJsonl('metrics.jsonl', r);
             const acc = r.evaluation === undefined ? '' : `, test accuracy ${(r.evaluation.accuracy * 100).toFixed(2)}%`;
-            log(`round ${r.round} done: ${r.replied.length} repl${r.replied.length === 1 ? 'y' : 'ies'} aggregated, ${r.failures.length} failed${acc} (${r.seconds.toFixed(1)} s, params ${r.paramsChecksum})`, {
+            const eps = epsilonText(r);
+            log(`round ${r.round} done: ${r.replied.length} repl${r.replied.length === 1 ? 'y' : 'ies'} aggregated, ${r.failures.length} failed${acc}${eps === '' ? '' : `, ${eps}`} (${r.seconds.toFixed(1)} s, params ${r.paramsChecksum})`, {
               event: 'round-end',
               round: r.round,
               replied: r.replied.length,
               failed: r.failures.length,
               accuracy: r.evaluation?.accuracy,
+              ...(r.aggregate.epsilon === undefined ? {} : { epsilon: r.aggregate.epsilon, delta: r.aggregate.delta }),
               seconds: r.seconds,
               params: r.paramsChecksum,
             });
@@ -80,6 +82,9 @@ export async function serverCommand(config: FederatedConfig, opts: ServerCommand
             break;
           case 'round-refused':
             log(`round ${e.round} refused: ${safeLine(e.reason)}`, { level: 'warn', event: 'round-refused', round: e.round, reason: e.reason });
+            break;
+          case 'stopped':
+            log(`stopped before round ${e.round}: ${safeLine(e.reason)}`, { event: 'stopped', round: e.round, reason: e.reason });
             break;
           case 'waiting':
             log(`round ${e.round}: waiting for ${e.needed} client(s), ${e.available} connected`, { event: 'waiting', round: e.round, needed: e.needed, available: e.available });

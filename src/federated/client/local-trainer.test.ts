@@ -1,7 +1,8 @@
 /**
  * A client's local training on the cpu backend with a tiny MLP and a hand-made two-class
  * dataset: plain training, determinism, FedProx's pull towards the global model, SCAFFOLD's
- * correction and control-variate update, evaluation, bad inputs, and tensor leaks.
+ * correction and control-variate update, DP-SGD's per-example step, evaluation, bad inputs, and
+ * tensor leaks.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +11,7 @@ import { makeDataset, type Dataset } from '../../data/dataset.js';
 import { selectBackend } from '../../engine/backend.js';
 import { createRng } from '../../engine/random.js';
 import { errorLike, randomValues } from '../../engine/testing.js';
-import { ShapeMismatchError } from '../../errors.js';
+import { DataMissingError, ShapeMismatchError } from '../../errors.js';
 import { EXTRA_CONTROL_DELTA, EXTRA_SERVER_CONTROL, parseClientTrainConfig, type ParsedClientTrainConfig } from '../client-config.js';
 import { FederatedTaskSchema, type FederatedTask } from '../task.js';
 import { LocalTrainer, type LocalFitInput } from './local-trainer.js';
@@ -191,6 +192,17 @@ describe('LocalTrainer', () => {
     );
   });
 
+  it('DP-SGD with nothing clipped and negligible noise trains like plain training, and reports ε and the mean cross-entropy', async () => {
+    const plain = await trainer.fit(input());
+    const dp = await trainer.fit(input({ config: config({ dpSgdClip: 100, dpSgdNoiseMultiplier: 1e-9, dpSgdDelta: 1e-5, dpSgdNoiseSeed: 1 }) }));
+
+    assert.ok(distance(dp.params, plain.params) < 1e-5 * distance(plain.params, global), `‖y_dp − y‖ = ${distance(dp.params, plain.params)}`);
+    assert.ok(Math.abs(dp.metrics.loss - plain.metrics.loss) < 1e-5, `loss ${dp.metrics.loss} vs ${plain.metrics.loss}`);
+    assert.ok(dp.metrics.dpSgdEpsilon > 0, 'ε reported');
+    assert.deepEqual(Object.keys(dp.metrics).sort(), ['dpSgdEpsilon', 'loss', 'samplesPerSecond', 'seconds']);
+    assert.deepEqual(Object.keys(dp.clientState).sort(), ['dpSgdRdp', 'dpSgdSteps']);
+  });
+
   it('evaluates: accuracy in [0, 1], the example count, and a better score after training', async () => {
     const test = blobs(30, 2);
     const before = trainer.evaluate(global, test);
@@ -234,6 +246,7 @@ describe('LocalTrainer', () => {
 
     await assert.rejects(trainer.fit(input({ data: empty })), (err: unknown) => err instanceof Error && 'code' in err);
     await assert.rejects(trainer.fit(input({ data: empty, config: config({ scaffold: true }), extras: { [EXTRA_SERVER_CONTROL]: zeros } })), (err: unknown) => err instanceof Error && 'code' in err);
+    await assert.rejects(trainer.fit(input({ data: empty, config: config({ dpSgdClip: 1, dpSgdNoiseMultiplier: 1, dpSgdDelta: 1e-5 }) })), errorLike(DataMissingError, /no training examples/));
   });
 
   it('does not leak tensors across fit and evaluate calls (plain, FedProx, SCAFFOLD, failed)', async () => {
@@ -243,6 +256,8 @@ describe('LocalTrainer', () => {
       await trainer.fit(input({ config: config({ proximalMu: 0.5 }) }));
       await trainer.fit(input({ config: config({ scaffold: true }), extras: { [EXTRA_SERVER_CONTROL]: zeros.map((_, i) => i * 1e-3) } }));
       await trainer.fit(input({ config: config({ scaffold: true }) })).catch(() => undefined);
+      await trainer.fit(input({ config: config({ dpSgdClip: 1, dpSgdNoiseMultiplier: 1, dpSgdDelta: 1e-5 }) }));
+      await trainer.fit(input({ config: config({ dpSgdClip: 1, dpSgdNoiseMultiplier: 1, dpSgdDelta: 1e-5, batchSize: 100 }) })).catch(() => undefined);
       trainer.evaluate(global, DATA);
     };
     await cycle();

@@ -2,27 +2,29 @@
  * A client's local training: start from the global parameters, train on the local data for
  * the round's epochs with a fresh optimizer, return the new parameters. The client algorithms the
  * round config switches on (`algorithms/`) add their loss terms (FedProx's proximal term), run
- * their hook after every step (SCAFFOLD's correction), and return their extras and per-client
- * state (SCAFFOLD's Δcᵢ and cᵢ); the trainer knows none of them by name. Used by the networked
- * client and by the simulation's workers alike.
+ * their hook after every step (SCAFFOLD's correction), may replace each step's gradient by a
+ * combination of per-example gradients (DP-SGD's clipping and noise), and return their extras,
+ * metrics and per-client state (SCAFFOLD's Δcᵢ and cᵢ); the trainer knows none of them by
+ * name. Used by the networked client and by the simulation's workers alike.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { datasetSource } from '../../engine/batch.js';
+import { datasetSource, type Batch } from '../../engine/batch.js';
 import { evaluate, type Scores } from '../../engine/evaluate.js';
 import { readParams, writeParams } from '../../engine/flat-params.js';
 import { crossEntropy } from '../../engine/losses.js';
-import { createMember, type Member } from '../../engine/member.js';
+import { createMember, forward, type Member } from '../../engine/member.js';
 import type { Objective, StepContext } from '../../engine/objective.js';
 import { createOptimizer } from '../../engine/optimizer.js';
 import { deriveSeed } from '../../engine/random.js';
 import { train } from '../../engine/trainer.js';
+import type { GradientCombiner } from '../../engine/train-step.js';
 import { datasetLength, type Dataset } from '../../data/dataset.js';
-import { DataMissingError, ShapeMismatchError } from '../../errors.js';
+import { ConfigError, DataMissingError, ShapeMismatchError } from '../../errors.js';
 import type { ParsedClientTrainConfig } from '../client-config.js';
 import type { Vectors } from '../strategy.js';
 import { buildTaskModel, type FederatedTask } from '../task.js';
-import { checkParamLength, type ClientRound, type TrainableSlice } from './algorithms/algorithm.js';
+import { checkParamLength, type ClientRound, type PerExampleGradients, type TrainableSlice } from './algorithms/algorithm.js';
 import { CLIENT_ALGORITHMS } from './algorithms/registry.js';
 import { UPDATE_TRANSFORMS } from './transforms/registry.js';
 
@@ -51,7 +53,7 @@ export interface LocalFitResult {
   params: Float32Array;
   /** Number of local training examples (the weight of this reply in averaging). */
   numExamples: number;
-  /** `loss`: mean cross-entropy of the last local epoch; `seconds`, `samplesPerSecond`. */
+  /** `loss`: mean cross-entropy of the last local epoch; `seconds`, `samplesPerSecond`; the client algorithms' metrics (DP-SGD's `dpSgdEpsilon`). */
   metrics: Record<string, number>;
   /** Extras of the round's client algorithms (SCAFFOLD: `controlDelta` = cᵢ⁺ − cᵢ). */
   extras: Vectors;
@@ -118,18 +120,40 @@ export class LocalTrainer {
           paramCount: this.paramCount,
           learningRate: this.task.optimizer.learningRate,
           steps,
+          numExamples,
         });
         rounds.push({ name: algorithm.name, round });
       }
       const hooks = rounds.flatMap((r) => (r.round.afterStep === undefined ? [] : [r.round.afterStep.bind(r.round)]));
+      const perExample = this.perExampleOf(rounds);
+      const step: { objective: Objective; combineGradients?: GradientCombiner } =
+        perExample === undefined ? { objective: localObjective(rounds) } : perExampleStep(this.slices.map((s) => s.variable), perExample);
+      // Per-example losses are named ex0 … ex{B−1}: the epoch's mean cross-entropy is summed here.
+      let epochLoss = { sum: 0, count: 0 };
+      let lastEpochLoss = Number.NaN;
       let done = 0;
       const records = await train({
         members: [member],
-        objective: localObjective(rounds),
+        objective: step.objective,
+        combineGradients: step.combineGradients,
         data: datasetSource(data),
         epochs: config.localEpochs,
         batchSize: config.batchSize,
         seed: deriveSeed(config.seed, `client/${clientId}`),
+        onStep:
+          perExample === undefined
+            ? undefined
+            : (indices, losses) => {
+                for (let i = 0; i < indices.length; i++) epochLoss.sum += losses[`ex${i}`] ?? Number.NaN;
+                epochLoss.count += indices.length;
+              },
+        onEpochEnd:
+          perExample === undefined
+            ? undefined
+            : () => {
+                lastEpochLoss = epochLoss.sum / epochLoss.count;
+                epochLoss = { sum: 0, count: 0 };
+              },
         afterStep: hooks.length === 0 ? undefined : () => hooks.forEach((h) => h()),
         onProgress: onProgress === undefined ? undefined : () => onProgress(++done / steps),
       });
@@ -137,17 +161,18 @@ export class LocalTrainer {
       const last = records[records.length - 1];
       const seconds = records.reduce((s, r) => s + r.seconds, 0);
       const metrics: Record<string, number> = {
-        loss: last.losses.ce ?? Number.NaN,
+        loss: perExample === undefined ? (last.losses.ce ?? Number.NaN) : lastEpochLoss,
         seconds,
         samplesPerSecond: (numExamples * config.localEpochs) / seconds,
       };
       // The client algorithms' loss terms (FedProx's `proximal`) are reported as client metrics.
-      for (const [name, value] of Object.entries(last.losses)) if (name !== 'ce') metrics[name] = value;
+      if (perExample === undefined) for (const [name, value] of Object.entries(last.losses)) if (name !== 'ce') metrics[name] = value;
       const result: LocalFitResult = { params, numExamples, metrics, extras: {}, clientState: {} };
       for (const { round } of rounds) {
         const end = round.finish(params);
         Object.assign(result.extras, end.extras);
         Object.assign(result.clientState, end.state);
+        Object.assign(result.metrics, end.metrics);
       }
       // The update transforms (DP-FedAvg's clipping and noise) act on what the reply carries, after
       // the client algorithms have read the trained parameters.
@@ -188,6 +213,24 @@ export class LocalTrainer {
     return data.numClasses === this.task.numClasses ? data : { ...data, numClasses: this.task.numClasses };
   }
 
+  /**
+   * The per-example gradients one of the rounds asks for (DP-SGD), if any. ConfigError when two
+   * ask, when another adds loss terms (they would bypass the per-example combination), or when
+   * the model has batch normalization (it mixes a batch's examples: no gradient is one example's).
+   */
+  private perExampleOf(rounds: readonly { name: string; round: ClientRound }[]): PerExampleGradients | undefined {
+    const asking = rounds.filter((r) => r.round.perExample !== undefined);
+    if (asking.length === 0) return undefined;
+    const names = asking.map((r) => r.name).join(', ');
+    if (asking.length > 1) throw new ConfigError('', `client algorithms ${names} both replace the step's gradient by per-example gradients`, 'switch on one of them');
+    const withLosses = rounds.filter((r) => r.round.losses !== undefined).map((r) => r.name);
+    if (withLosses.length > 0) throw new ConfigError('', `${names} computes per-example gradients, which ${withLosses.join(', ')}'s loss terms would bypass`, 'do not combine them');
+    if (this.model.layers.some((l) => l.getClassName() === 'BatchNormalization')) {
+      throw new ConfigError('model.batchNorm', `${names} needs per-example gradients, and batch normalization mixes the examples of a batch`, 'use a model without batch normalization (batchNorm: false)');
+    }
+    return asking[0].round.perExample as PerExampleGradients;
+  }
+
   /** Frees the model's tensors; the trainer cannot be used afterwards. */
   dispose(): void {
     this.model.dispose();
@@ -209,5 +252,54 @@ function localObjective(rounds: readonly { name: string; round: ClientRound }[])
       for (const { round } of terms) Object.assign(out, round.losses?.());
       return out;
     },
+  };
+}
+
+/** The zero loss of {@link perExampleStep} that reaches every trainable variable. */
+export const PER_EXAMPLE_ANCHOR = 'anchor';
+
+/** Example `i` of a batch, as a batch of one. */
+function exampleOf(batch: Batch, i: number): Batch {
+  const slice = (t: tf.Tensor): tf.Tensor => tf.slice(t, i, 1);
+  const map = <T>(r: Record<string, T>, f: (v: T) => T): Record<string, T> => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
+  return {
+    inputs: map(batch.inputs, slice),
+    targets: map(batch.targets, slice),
+    labels: map(batch.labels, (l) => l.subarray(i, i + 1)),
+    ...(batch.masks === undefined ? {} : { masks: map(batch.masks, (m) => tf.slice(m, i, 1)) }),
+    ...(batch.lengths === undefined ? {} : { lengths: map(batch.lengths, (l) => l.subarray(i, i + 1)) }),
+    size: 1,
+  };
+}
+
+/**
+ * The objective and gradient combiner of per-example gradients: one loss per example of the
+ * batch, `ex0 … ex{B−1}` (its cross-entropy, from a forward pass of that example alone), whose
+ * gradients the engine computes (`combineGradients`: one backward pass per loss over the step's
+ * tape) and passes to `perExample.combine` in batch order. The engine updates a variable
+ * that one loss alone reaches with that loss's gradient, around the combiner (a batch of one would
+ * then be applied unclipped): a zero loss `anchor` over every trainable variable makes each
+ * reached by two losses at least, so that every update goes through the combiner.
+ */
+export function perExampleStep(variables: readonly tf.Variable[], perExample: PerExampleGradients): { objective: Objective; combineGradients: GradientCombiner } {
+  let batchSize = 0;
+  return {
+    objective: {
+      name: 'per-example',
+      losses(ctx: StepContext): Record<string, tf.Scalar> {
+        batchSize = ctx.batch.size;
+        const member = ctx.members[0];
+        const out: Record<string, tf.Scalar> = {};
+        // Each example through the model on its own: a backward pass from its loss then visits
+        // one-example tensors only, so a step costs B small backward passes, not B of the batch's.
+        for (let i = 0; i < batchSize; i++) {
+          const one = exampleOf(ctx.batch, i);
+          out[`ex${i}`] = crossEntropy(forward(member, one, true).y, one.targets.y);
+        }
+        out[PER_EXAMPLE_ANCHOR] = tf.mul(0, tf.addN(variables.map((v) => tf.sum(v)))) as tf.Scalar;
+        return out;
+      },
+    },
+    combineGradients: (perLoss) => perExample.combine(Array.from({ length: batchSize }, (_, i) => perLoss[`ex${i}`] ?? {})),
   };
 }

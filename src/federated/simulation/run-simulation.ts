@@ -208,6 +208,7 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
       seed: config.seed,
       canEvaluate: config.simulation.clientTestFraction > 0,
       onTaskDone: () => emit({ type: 'client-task-done' }),
+      secureDropout: config.simulation.secureDropout,
     });
     const outDir = opts.outDir;
     const models = outDir === undefined ? undefined : new GlobalModelSaver({ task, rounds: config.rounds, output: config.output, store: folderModelStore(outDir) });

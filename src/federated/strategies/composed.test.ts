@@ -16,6 +16,7 @@ import type { FitReply, RoundContext } from '../strategy.js';
 import { ComposedStrategy } from './composed.js';
 import { StrategySpecSchema, strategyName } from './options.js';
 import { AGGREGATORS, CLIENT_ALGORITHMS, createStrategy, SERVER_OPTIMIZERS } from './registry.js';
+import { DP_SGD_CONFIG_OFF } from '../client/algorithms/options.js';
 import { TRANSFORMS_CONFIG_OFF } from '../client/transforms/options.js';
 
 const f32 = (...xs: number[]): Float32Array => Float32Array.from(xs);
@@ -65,7 +66,7 @@ test('an unknown part name is an UnknownNameError listing the valid names of tha
   const cases: [unknown, RegExp, string][] = [
     [{ aggregator: { name: 'geomed' } }, /unknown aggregator 'geomed'/, 'use one of: mean, median, trimmed-mean, krum, multikrum, bulyan'],
     [{ aggregator: { name: 'mean' }, serverOptimizer: { name: 'lamb' } }, /unknown server optimizer 'lamb'/, 'use one of: plain, momentum, adam, yogi, adagrad'],
-    [{ aggregator: { name: 'mean' }, client: { name: 'ditto' } }, /unknown client algorithm 'ditto'/, 'use one of: plain, fedprox, scaffold'],
+    [{ aggregator: { name: 'mean' }, client: { name: 'ditto' } }, /unknown client algorithm 'ditto'/, 'use one of: plain, fedprox, scaffold, dp-sgd'],
   ];
   for (const [spec, message, hint] of cases) {
     assert.throws(() => createStrategy(spec), (err: unknown) => {
@@ -92,7 +93,7 @@ test('a bad option is a ConfigError naming the field; an unknown one lists the v
   assert.throws(() => createStrategy({ aggregator: { name: 'mean' }, rounds: 3 }), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
     assert.match(err.message, /unknown option\(s\) "rounds" for a composed strategy/);
-    assert.equal(err.hint, 'its options are aggregator, serverOptimizer, client, privacy, localEpochs, batchSize');
+    assert.equal(err.hint, 'its options are aggregator, serverOptimizer, client, privacy, secureAggregation, localEpochs, batchSize');
     return true;
   });
   assert.throws(() => createStrategy({ client: { name: 'fedprox' } }), errorLike(ConfigError, /^aggregator: /));
@@ -112,7 +113,7 @@ test('Krum + FedAdam: Krum\'s pick, then Adam\'s step, over two rounds', () => {
 
     const out = s.aggregateFit(ctx, rs, []);
 
-    assert.deepEqual(config, { localEpochs: 1, batchSize: 32, proximalMu: 0, scaffold: false, ...TRANSFORMS_CONFIG_OFF });
+    assert.deepEqual(config, { localEpochs: 1, batchSize: 32, proximalMu: 0, scaffold: false, ...DP_SGD_CONFIG_OFF, ...TRANSFORMS_CONFIG_OFF });
     assert.deepEqual(extras, {});
     assert.equal(replyExtras, undefined);
     const winner = krumSelect(rs.map((r) => r.params), { byzantine: 1 }).selected[0];
@@ -131,7 +132,7 @@ test('trimmed mean + FedProx: clients are told μ, the server trims', () => {
   const global = randomValues(DIM, 2);
   const ctx: RoundContext = { round: 1, global, numClients: 7 };
 
-  assert.deepEqual(s.configureFit(ctx).config, { localEpochs: 3, batchSize: 32, proximalMu: 0.05, scaffold: false, ...TRANSFORMS_CONFIG_OFF });
+  assert.deepEqual(s.configureFit(ctx).config, { localEpochs: 3, batchSize: 32, proximalMu: 0.05, scaffold: false, ...DP_SGD_CONFIG_OFF, ...TRANSFORMS_CONFIG_OFF });
   const out = s.aggregateFit(ctx, replies(global, 1), []);
   assert.equal(out.metrics.trimmedPerEnd, 1);
   assert.ok(Math.max(...out.params.map((p, i) => Math.abs(p - global[i]))) < 1, 'the outlier (+50) is trimmed away');
@@ -179,12 +180,14 @@ test('every combination of parts builds, aggregates a round finitely and resumes
   for (const aggregator of AGGREGATORS.names) {
     for (const serverOptimizer of SERVER_OPTIMIZERS.names) {
       for (const client of CLIENT_ALGORITHMS.names) {
-        const spec = { aggregator: { name: aggregator }, serverOptimizer: { name: serverOptimizer }, client: { name: client } };
+        // DP-SGD has required options (its clip and noise multiplier).
+        const clientSpec = client === 'dp-sgd' ? { name: client, clip: 1, noiseMultiplier: 1 } : { name: client };
+        const spec = { aggregator: { name: aggregator }, serverOptimizer: { name: serverOptimizer }, client: clientSpec };
         const what = `${aggregator}+${serverOptimizer}+${client}`;
         const a = createStrategy(spec);
         const ctx: RoundContext = { round: 1, global, numClients: 9 };
         const { config } = a.configureFit(ctx);
-        assert.deepEqual(Object.keys(config).sort(), ['batchSize', 'localEpochs', 'proximalMu', 'scaffold', ...Object.keys(TRANSFORMS_CONFIG_OFF)].sort(), what);
+        assert.deepEqual(Object.keys(config).sort(), ['batchSize', 'localEpochs', 'proximalMu', 'scaffold', ...Object.keys(DP_SGD_CONFIG_OFF), ...Object.keys(TRANSFORMS_CONFIG_OFF)].sort(), what);
 
         const r1 = a.aggregateFit(ctx, replies(global, 1, 9, false), []);
         const b = createStrategy(spec);

@@ -4,6 +4,7 @@ import { RoundRefusedError } from '../../errors.js';
 import { assertClose, errorLike } from '../../engine/testing.js';
 import type { FitReply, RoundContext } from '../strategy.js';
 import { FedAvg } from './fedavg.js';
+import { DP_SGD_CONFIG_OFF } from '../client/algorithms/options.js';
 import { TRANSFORMS_CONFIG_OFF } from '../client/transforms/options.js';
 
 const f32 = (...xs: number[]): Float32Array => Float32Array.from(xs);
@@ -30,7 +31,7 @@ test('FedAvg is the example-weighted mean, with round diagnostics', () => {
 
 test('FedAvg sends the common client config and no extras', () => {
   assert.deepEqual(new FedAvg().configureFit(ctx(0)), {
-    config: { localEpochs: 1, batchSize: 32, proximalMu: 0, scaffold: false, ...TRANSFORMS_CONFIG_OFF },
+    config: { localEpochs: 1, batchSize: 32, proximalMu: 0, scaffold: false, ...DP_SGD_CONFIG_OFF, ...DP_SGD_CONFIG_OFF, ...TRANSFORMS_CONFIG_OFF },
     extras: {},
   });
   assert.deepEqual(new FedAvg({ localEpochs: 5, batchSize: 64 }).configureFit(ctx(0)).config, {
@@ -38,6 +39,7 @@ test('FedAvg sends the common client config and no extras', () => {
     batchSize: 64,
     proximalMu: 0,
     scaffold: false,
+    ...DP_SGD_CONFIG_OFF,
     ...TRANSFORMS_CONFIG_OFF,
   });
 });

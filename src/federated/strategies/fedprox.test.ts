@@ -4,6 +4,7 @@ import { ConfigError } from '../../errors.js';
 import { assertClose, errorLike } from '../../engine/testing.js';
 import type { FitReply, RoundContext } from '../strategy.js';
 import { FedProx } from './fedprox.js';
+import { DP_SGD_CONFIG_OFF } from '../client/algorithms/options.js';
 import { TRANSFORMS_CONFIG_OFF } from '../client/transforms/options.js';
 
 const f32 = (...xs: number[]): Float32Array => Float32Array.from(xs);
@@ -11,7 +12,7 @@ const ctx = (...global: number[]): RoundContext => ({ round: 1, global: f32(...g
 const reply = (clientId: string, params: number[], numExamples: number): FitReply => ({ clientId, params: f32(...params), numExamples, metrics: {}, extras: {} });
 
 test('FedProx sends proximalMu (default 0.01) to its clients', () => {
-  assert.deepEqual(new FedProx().configureFit(ctx(0)).config, { localEpochs: 1, batchSize: 32, proximalMu: 0.01, scaffold: false, ...TRANSFORMS_CONFIG_OFF });
+  assert.deepEqual(new FedProx().configureFit(ctx(0)).config, { localEpochs: 1, batchSize: 32, proximalMu: 0.01, scaffold: false, ...DP_SGD_CONFIG_OFF, ...TRANSFORMS_CONFIG_OFF });
   assert.equal(new FedProx({ proximalMu: 0.1 }).configureFit(ctx(0)).config.proximalMu, 0.1);
 });
 

@@ -5,6 +5,7 @@ import { assertClose, errorLike } from '../../engine/testing.js';
 import { EXTRA_CONTROL_DELTA, EXTRA_SERVER_CONTROL } from '../client-config.js';
 import type { FitReply, RoundContext } from '../strategy.js';
 import { Scaffold } from './scaffold.js';
+import { DP_SGD_CONFIG_OFF } from '../client/algorithms/options.js';
 import { TRANSFORMS_CONFIG_OFF } from '../client/transforms/options.js';
 
 const f32 = (...xs: number[]): Float32Array => Float32Array.from(xs);
@@ -15,7 +16,7 @@ function reply(clientId: string, params: number[], controlDelta?: number[]): Fit
 
 test('SCAFFOLD tells clients to use control variates and sends c (zeros at first)', () => {
   const out = new Scaffold().configureFit(ctx(1, 4, 1, 1));
-  assert.deepEqual(out.config, { localEpochs: 1, batchSize: 32, proximalMu: 0, scaffold: true, ...TRANSFORMS_CONFIG_OFF });
+  assert.deepEqual(out.config, { localEpochs: 1, batchSize: 32, proximalMu: 0, scaffold: true, ...DP_SGD_CONFIG_OFF, ...TRANSFORMS_CONFIG_OFF });
   assert.deepEqual(Array.from(out.extras[EXTRA_SERVER_CONTROL]), [0, 0]);
 });
 

@@ -7,11 +7,13 @@
  * after every optimizer step, returns extras, and keeps a per-client state (SCAFFOLD's cᵢ) that
  * the runtimes carry for it without knowing what it is. Browser-safe: no Node imports.
  *
- * Extension points for the methods to come: DP-SGD's clipping and noise act on each step's
- * gradients (the engine's `combineGradients` hook of `train`), and update compression on what
- * `finish` returns, decoded by its server half before aggregation.
+ * A client half may also replace each step's gradient by a combination of per-example gradients
+ * (`ClientRound.perExample`, DP-SGD's clipping and noise, run through the engine's
+ * `combineGradients` hook of `train`). Extension point for the methods to come: update
+ * compression on what `finish` returns, decoded by its server half before aggregation.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Gradients } from '../../../engine/train-step.js';
 import { ShapeMismatchError } from '../../../errors.js';
 import type { ParsedClientTrainConfig } from '../../client-config.js';
 import type { PartContext, StateLayout } from '../../strategies/base.js';
@@ -44,6 +46,8 @@ export interface ClientRoundInput {
   learningRate: number;
   /** Optimizer steps in this round: localEpochs × ⌈examples / batchSize⌉. */
   steps: number;
+  /** The client's number of local training examples (LocalTrainer always gives it; DP-SGD needs it for its sampling rate). */
+  numExamples?: number;
 }
 
 /** What a client's round leaves: extras for the reply, and the algorithm's new per-client state. */
@@ -51,6 +55,22 @@ export interface ClientRoundEnd {
   extras: Vectors;
   /** Replaces the entries of the same names in the client's state (names from `stateNames`). */
   state: Vectors;
+  /** Client metrics for the reply (e.g. DP-SGD's `dpSgdEpsilon`). */
+  metrics?: Record<string, number>;
+}
+
+/**
+ * Per-example gradients in place of the batch's mean gradient (DP-SGD). The local objective then
+ * has one loss per example of the batch, `ex0 … ex{B−1}` (that example's cross-entropy), and
+ * every step applies what `combine` returns.
+ */
+export interface PerExampleGradients {
+  /**
+   * The step's gradients from the per-example ones (in batch order, each by variable name; a
+   * variable an example does not reach has no entry). Return a gradient for each variable that
+   * some example reaches, and no other. Runs inside the step's tf.tidy.
+   */
+  combine(perExample: readonly Gradients[]): Gradients;
 }
 
 /** One client's round of a client algorithm. */
@@ -59,6 +79,8 @@ export interface ClientRound {
   losses?(): Record<string, tf.Scalar>;
   /** Called after every optimizer step (e.g. SCAFFOLD's correction w ← w − lr·(c − cᵢ)). */
   afterStep?(): void;
+  /** Replaces every step's gradient by a combination of per-example gradients (DP-SGD); at most one round of a client's may set it. */
+  perExample?: PerExampleGradients;
   /** After the last step, given the trained parameters y. */
   finish(params: Float32Array): ClientRoundEnd;
   /** Frees the round's tensors (also after a failure). */

@@ -6,15 +6,18 @@ import { ClientTrainConfigSchema, parseClientTrainConfig } from '../../client-co
 import { ClientAlgorithmSpecSchema } from './options.js';
 import { CLIENT_ALGORITHMS, roundConfigOff } from './registry.js';
 
-test('the client algorithm registry lists plain, fedprox and scaffold, each with both halves', () => {
-  assert.deepEqual(CLIENT_ALGORITHMS.names, ['plain', 'fedprox', 'scaffold']);
+/** The smallest valid spec of each algorithm (DP-SGD requires its clip and noise multiplier). */
+const minimalSpec = (name: string): unknown => ClientAlgorithmSpecSchema.parse(name === 'dp-sgd' ? { name, clip: 1, noiseMultiplier: 1 } : { name });
+
+test('the client algorithm registry lists plain, fedprox, scaffold and dp-sgd, each with both halves', () => {
+  assert.deepEqual(CLIENT_ALGORITHMS.names, ['plain', 'fedprox', 'scaffold', 'dp-sgd']);
   for (const a of CLIENT_ALGORITHMS.list()) {
     assert.ok(a.summary.length > 10, `${a.name} has a summary`);
-    const server = a.server(ClientAlgorithmSpecSchema.parse({ name: a.name }) as never, { strategy: 's' });
+    const server = a.server(minimalSpec(a.name) as never, { strategy: 's' });
     assert.equal(server.name, a.name);
     assert.equal(typeof a.client.begin, 'function');
   }
-  assert.throws(() => CLIENT_ALGORITHMS.get('dp-sgd'), errorLike(UnknownNameError, /unknown client algorithm 'dp-sgd'/));
+  assert.throws(() => CLIENT_ALGORITHMS.get('ditto'), errorLike(UnknownNameError, /unknown client algorithm 'ditto'/));
 });
 
 test('per-client state names are unique among the algorithms', () => {
@@ -24,7 +27,7 @@ test('per-client state names are unique among the algorithms', () => {
 
 test('every algorithm\'s config entries, switched off, are what a client reads as off', () => {
   const off = roundConfigOff();
-  assert.deepEqual(off, { proximalMu: 0, scaffold: false });
+  assert.deepEqual(off, { proximalMu: 0, scaffold: false, dpSgdClip: 0, dpSgdNoiseMultiplier: 0, dpSgdDelta: 0, dpSgdNoiseSeed: -1 });
   const parsed = parseClientTrainConfig({ localEpochs: 1, batchSize: 2, ...off });
   for (const a of CLIENT_ALGORITHMS.list()) {
     assert.equal(a.client.active(parsed), false, `${a.name} is off`);
@@ -32,7 +35,7 @@ test('every algorithm\'s config entries, switched off, are what a client reads a
   }
   // Switched on by its server half, each algorithm (but plain) is active on the client.
   for (const a of CLIENT_ALGORITHMS.list()) {
-    const on = a.server(ClientAlgorithmSpecSchema.parse({ name: a.name }) as never, { strategy: 's' }).config();
+    const on = a.server(minimalSpec(a.name) as never, { strategy: 's' }).config();
     assert.equal(a.client.active(parseClientTrainConfig({ localEpochs: 1, batchSize: 2, ...off, ...on })), a.name !== 'plain', a.name);
   }
 });
@@ -44,5 +47,5 @@ test('the spec schema fills the documented default and names the valid algorithm
   assert.deepEqual(bad.error.issues[0].path, ['proximalMu']);
   const unknown = ClientAlgorithmSpecSchema.safeParse({ name: 'ditto' });
   assert.ok(!unknown.success);
-  assert.match(unknown.error.issues[0].message, /use one of: plain, fedprox, scaffold/);
+  assert.match(unknown.error.issues[0].message, /use one of: plain, fedprox, scaffold, dp-sgd/);
 });

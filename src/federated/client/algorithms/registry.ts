@@ -5,6 +5,7 @@
  */
 import { NamedRegistry } from '../../strategies/named-registry.js';
 import type { ClientAlgorithm } from './algorithm.js';
+import { dpSgdAlgorithm } from './dp-sgd.js';
 import { fedproxAlgorithm } from './fedprox.js';
 import { CLIENT_ALGORITHM_NAMES, type ClientAlgorithmName, type ClientAlgorithmSpecOf } from './options.js';
 import { plainAlgorithm } from './plain.js';
@@ -14,6 +15,7 @@ const ALGORITHMS: { readonly [N in ClientAlgorithmName]: ClientAlgorithm<ClientA
   plain: plainAlgorithm,
   fedprox: fedproxAlgorithm,
   scaffold: scaffoldAlgorithm,
+  'dp-sgd': dpSgdAlgorithm,
 };
 
 /** The client algorithms, in registry order. */
