@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ProtocolError } from '../errors.js';
 import { DP_SGD_ROUND_CONFIG, FEDPROX_ROUND_CONFIG, SCAFFOLD_ROUND_CONFIG } from './client/algorithms/options.js';
-import { DP_ROUND_CONFIG } from './client/transforms/options.js';
+import { COMPRESSION_ROUND_CONFIG, DP_ROUND_CONFIG } from './client/transforms/options.js';
 
 export { CONTROL_DELTA as EXTRA_CONTROL_DELTA, SERVER_CONTROL as EXTRA_SERVER_CONTROL } from './client/algorithms/options.js';
 
@@ -36,6 +36,7 @@ export const ClientTrainConfigSchema = z
     ...SCAFFOLD_ROUND_CONFIG,
     ...DP_SGD_ROUND_CONFIG,
     ...DP_ROUND_CONFIG,
+    ...COMPRESSION_ROUND_CONFIG,
     /** Seed of this round's local shuffling; the client mixes in its own id. */
     seed: z.number().int().min(0).default(0),
   })

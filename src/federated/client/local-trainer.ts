@@ -62,6 +62,11 @@ export interface LocalFitResult {
    * runtime replaces those entries and keeps the others, for the client's next round.
    */
   clientState: Vectors;
+  /**
+   * The compressed update the reply carries instead of the parameters (`strategy.compression`);
+   * `params` then holds what the server decodes from it.
+   */
+  encoded?: Uint8Array;
 }
 
 /** Local training and evaluation of the task's model; one instance serves any number of clients in turn. */
@@ -178,9 +183,12 @@ export class LocalTrainer {
       // the client algorithms have read the trained parameters.
       for (const transform of UPDATE_TRANSFORMS) {
         if (!transform.active(config)) continue;
-        const out = transform.apply({ clientId, config, global: input.global, params: result.params });
+        const own = Object.fromEntries(Object.entries(input.clientState ?? {}).filter(([k]) => transform.stateNames.includes(k)));
+        const out = transform.apply({ clientId, config, global: input.global, params: result.params, state: own });
         result.params = out.params;
         Object.assign(result.extras, out.extras);
+        Object.assign(result.clientState, out.state ?? {});
+        if (out.encoded !== undefined) result.encoded = out.encoded;
       }
       return result;
     } finally {

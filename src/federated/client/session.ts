@@ -17,6 +17,19 @@ import { errorForRefusal, FORMAT_VERSION, type ClientCapabilities, type Message 
 import { packParams, unpackParams } from '../protocol/tensors.js';
 import { FederatedTaskSchema, taskLayout, taskSchema, type FederatedTask, type TensorLayout } from '../task.js';
 import { LocalTrainer } from './local-trainer.js';
+import { SecAggClient } from '../secagg/client.js';
+import { securePayload } from '../secagg/secure-payload.js';
+import {
+  inboxFromWire,
+  keyListFromWire,
+  keysToWire,
+  maskedInputToWire,
+  setupFromWire,
+  sharesToWire,
+  unmaskRequestFromWire,
+  unmaskToWire,
+  type SecAggServerWire,
+} from '../protocol/secagg-wire.js';
 
 /** Options of a {@link ClientSession}. */
 export interface ClientSessionOptions {
@@ -69,6 +82,8 @@ export class ClientSession {
   private test: Dataset | undefined;
   /** The client algorithms' per-client state (SCAFFOLD: its cᵢ), kept across rounds and reconnections. */
   private algorithmState: Vectors = {};
+  /** The secure round this client trained for: its payload [y − x, 1, extras…] (never sent as is) and, after setup, its SecAgg+ state machine. */
+  private secure: { round: number; payload: Float64Array; client?: SecAggClient } | undefined;
 
   constructor(opts: ClientSessionOptions) {
     this.opts = opts;
@@ -112,6 +127,11 @@ export class ClientSession {
           return { kind: 'reply', message: await this.fit(msg) };
         case 'evaluate':
           return { kind: 'reply', message: this.evaluate(msg) };
+        case 'secaggSetup':
+        case 'secaggKeyList':
+        case 'secaggInbox':
+        case 'secaggUnmaskRequest':
+          return { kind: 'reply', message: await this.secureStage(msg) };
         case 'error':
           this.opts.log(`the server refused a message${msg.round === undefined ? '' : ` of round ${msg.round}`}: ${safeLine(msg.code)}: ${safeLine(msg.message)}`);
           return { kind: 'none' };
@@ -125,7 +145,7 @@ export class ClientSession {
       }
     } catch (err) {
       this.opts.log(`cannot handle ${msg.type}: ${safeLine(messageOf(err), 400)}`);
-      const round = msg.type === 'fit' || msg.type === 'evaluate' ? msg.round : undefined;
+      const round = 'round' in msg && typeof msg.round === 'number' ? msg.round : undefined;
       return { kind: 'reply', message: { type: 'error', code: 'client', message: messageOf(err), ...(round === undefined ? {} : { round }) } };
     }
   }
@@ -167,6 +187,8 @@ export class ClientSession {
 
   private async fit(msg: Extract<Message, { type: 'fit' }>): Promise<Message> {
     const { trainer, layout } = this.ready();
+    // A new fit ends whatever secure round was left unfinished.
+    this.secure = undefined;
     const global = unpackParams(msg.params, layout);
     const config = parseClientTrainConfig(msg.config);
     const started = performance.now();
@@ -174,6 +196,12 @@ export class ClientSession {
     this.algorithmState = { ...this.algorithmState, ...result.clientState };
     const durationSeconds = (performance.now() - started) / 1000;
     this.opts.log(`round ${msg.round}: trained on ${result.numExamples} examples in ${durationSeconds.toFixed(1)} s, loss ${result.metrics.loss.toFixed(4)}`);
+    if (msg.secure !== undefined) {
+      // Secure round: the update stays here; only the masked payload will leave, summed with the others'.
+      this.secure = { round: msg.round, payload: securePayload(global, result.params, result.extras, msg.secure.summedExtras) };
+      this.opts.log(`round ${msg.round}: ready for secure aggregation (${msg.secure.protocol}); the update is not sent in the clear`);
+      return { type: 'secureReady', round: msg.round, numExamples: result.numExamples, metrics: result.metrics, durationSeconds };
+    }
     return {
       type: 'fitReply',
       round: msg.round,
@@ -184,6 +212,37 @@ export class ClientSession {
       extras: result.extras,
       durationSeconds,
     };
+  }
+
+  /** One SecAgg+ stage: the server's message in, this client's answer out (ProtocolError for a message it refuses). */
+  private async secureStage(msg: SecAggServerWire): Promise<Message> {
+    const s = this.secure;
+    if (s === undefined || s.round !== msg.round) {
+      throw new ProtocolError(`${msg.type} for round ${msg.round}, but this client trained for no secure round ${msg.round}`);
+    }
+    if (msg.type === 'secaggSetup') {
+      if (s.client !== undefined) throw new ProtocolError(`a second secaggSetup for round ${msg.round}; refused`);
+      const { setup, you } = setupFromWire(msg);
+      if (setup.vectorLength !== s.payload.length) {
+        throw new ProtocolError(`secaggSetup: the round's vector length is ${setup.vectorLength}, but this client's payload has ${s.payload.length} values`, 'server and client must use the same task and strategy');
+      }
+      s.client = new SecAggClient(you, setup);
+      return keysToWire(await s.client.advertiseKeys());
+    }
+    const client = s.client;
+    if (client === undefined) throw new ProtocolError(`${msg.type} for round ${msg.round} before its secaggSetup`);
+    switch (msg.type) {
+      case 'secaggKeyList':
+        return sharesToWire(await client.shareSecrets(keyListFromWire(msg)));
+      case 'secaggInbox':
+        return maskedInputToWire(await client.maskInput(inboxFromWire(msg), s.payload));
+      case 'secaggUnmaskRequest': {
+        const reply = unmaskToWire(client.unmask(unmaskRequestFromWire(msg)));
+        this.opts.log(`round ${msg.round}: revealed ${reply.shares.length} shares for the secure sum`);
+        this.secure = undefined;
+        return reply;
+      }
+    }
   }
 
   private evaluate(msg: Extract<Message, { type: 'evaluate' }>): Message {

@@ -5,7 +5,7 @@
  * (local-only) and one model on all the data pooled.
  */
 import { availableParallelism } from 'node:os';
-import { JointlyError } from '../../errors.js';
+import { ConfigError, JointlyError } from '../../errors.js';
 import { loadExperimentData } from '../../data/files/load.js';
 import { experimentSchema } from '../../data/prepare.js';
 import { datasetLength } from '../../data/dataset.js';
@@ -174,6 +174,13 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
   const histograms = labelHistograms(data.train.labels, data.train.numClasses, clients);
 
   const attacks = new Map<string, AttackSpecValue>();
+  if (config.simulation.attack !== undefined && config.strategy.name === undefined && (config.strategy.compression !== undefined || config.strategy.secureAggregation !== undefined)) {
+    throw new ConfigError(
+      'simulation.attack',
+      `simulated attacks poison plain updates, and this strategy ${config.strategy.compression !== undefined ? 'compresses them' : 'sums them securely'}`,
+      'run attacks without strategy.compression and strategy.secureAggregation',
+    );
+  }
   if (config.simulation.attack !== undefined) {
     for (const id of selectMaliciousIds({ clientIds, fraction: config.simulation.attack.fraction, seed: config.seed })) {
       attacks.set(id, config.simulation.attack as AttackSpecValue);

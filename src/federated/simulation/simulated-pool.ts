@@ -10,6 +10,7 @@
 import { CheckpointError, messageOf, ShapeMismatchError } from '../../errors.js';
 import type { ParsedClientTrainConfig } from '../client-config.js';
 import { parseClientTrainConfig } from '../client-config.js';
+import { decodeUpdate } from '../compression/registry.js';
 import { packParams } from '../protocol/tensors.js';
 import { refusedFitFailure, validateFitReply } from '../protocol/validate-reply.js';
 import type { FitFailure, FitReply, Vectors } from '../strategy.js';
@@ -36,6 +37,13 @@ export interface SimulatedPoolOptions {
   onTaskDone?: () => void;
   /** Secure rounds: the fraction of the clients that vanish after sending their masked input (dropout recovery). Default 0. */
   secureDropout?: number;
+}
+
+/** x + Δ as float32. */
+function addUpdate(global: Float32Array, delta: Float32Array): Float32Array {
+  const out = new Float32Array(global.length);
+  for (let i = 0; i < out.length; i++) out[i] = global[i] + delta[i];
+  return out;
 }
 
 function vectorBytes(v: Vectors): number {
@@ -98,7 +106,10 @@ export class SimulatedClientPool implements ClientPool {
             attack,
             attackRound: attack === undefined ? undefined : { seed: this.opts.seed, round: req.round },
           });
-          bytesReceived += r.params.byteLength + vectorBytes(r.extras);
+          // A compressed reply carries its bytes instead of the parameters: decode them here, as a
+          // server would, so that what is aggregated is exactly what was sent.
+          const params = r.encoded === undefined ? r.params : addUpdate(req.params, decodeUpdate(r.encoded, req.params.length, config.compression === 'none' ? undefined : config.compression));
+          bytesReceived += (r.encoded?.byteLength ?? r.params.byteLength) + vectorBytes(r.extras);
           // The client keeps its state whatever the server makes of its reply, as a networked client does.
           if (Object.keys(r.clientState).length > 0) this.states.set(clientId, { ...this.states.get(clientId), ...r.clientState });
           const v = validateFitReply(
@@ -108,7 +119,7 @@ export class SimulatedClientPool implements ClientPool {
               numExamples: r.numExamples,
               metrics: r.metrics,
               delta: false,
-              params: packParams(this.opts.layout, r.params),
+              params: packParams(this.opts.layout, params),
               extras: r.extras,
               durationSeconds: (performance.now() - started) / 1000,
             },

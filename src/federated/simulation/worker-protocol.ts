@@ -67,6 +67,8 @@ export interface FitResultMessage {
   extras: Vectors;
   /** The entries of the client's algorithm state that the round changed. */
   clientState: Vectors;
+  /** The compressed update, when the round compresses (the pool decodes it). */
+  encoded?: Uint8Array;
 }
 
 export interface EvaluateResultMessage {

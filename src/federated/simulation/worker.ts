@@ -44,10 +44,11 @@ async function main(): Promise<void> {
             clientState: task.clientState,
           });
           const params = task.attack === undefined ? result.params : poisonUpdate(task.attack, task.global, result.params, { seed: task.attackRound?.seed ?? 0, clientId: task.clientId, round: task.attackRound?.round ?? 0 });
-          const vectors = [params, ...Object.values(result.extras), ...Object.values(result.clientState)];
+          const vectors: ArrayBufferView[] = [params, ...Object.values(result.extras), ...Object.values(result.clientState), ...(result.encoded === undefined ? [] : [result.encoded])];
           // Each buffer once: transferring one twice throws.
           const transfer = [...new Set(vectors.map((v) => v.buffer as ArrayBuffer))];
-          post({ kind: 'fit', id: task.id, params, numExamples: result.numExamples, metrics: result.metrics, extras: result.extras, clientState: result.clientState }, transfer);
+          const encoded = result.encoded === undefined ? {} : { encoded: result.encoded };
+          post({ kind: 'fit', id: task.id, params, numExamples: result.numExamples, metrics: result.metrics, extras: result.extras, clientState: result.clientState, ...encoded }, transfer);
         } else {
           const data = task.client < 0 ? test : subset(train, init.clientTests[task.client]);
           const scores = trainer.evaluate(task.params, data);

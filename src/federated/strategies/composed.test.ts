@@ -93,7 +93,7 @@ test('a bad option is a ConfigError naming the field; an unknown one lists the v
   assert.throws(() => createStrategy({ aggregator: { name: 'mean' }, rounds: 3 }), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
     assert.match(err.message, /unknown option\(s\) "rounds" for a composed strategy/);
-    assert.equal(err.hint, 'its options are aggregator, serverOptimizer, client, privacy, secureAggregation, localEpochs, batchSize');
+    assert.equal(err.hint, 'its options are aggregator, serverOptimizer, client, privacy, secureAggregation, compression, localEpochs, batchSize');
     return true;
   });
   assert.throws(() => createStrategy({ client: { name: 'fedprox' } }), errorLike(ConfigError, /^aggregator: /));

@@ -16,6 +16,8 @@ import type { AggregateResult, FitFailure, FitInstructions, FitReply, RoundConte
 import { ConfigError } from '../../errors.js';
 import { equalWeightSumAggregator, FEW_REPLIES_HINT, type Aggregator, type SumAggregator } from './aggregators/aggregator.js';
 import type { SecureAggregationSpec } from './secure/options.js';
+import { compressionConflicts } from '../compression/composition.js';
+import { compressionRoundConfig } from './compression/registry.js';
 import { createAggregator } from './aggregators/registry.js';
 import { clientMetricMeans, pickState, readState, sortByClient, type StateLayout } from './base.js';
 import { strategyName, type ComposedStrategySpec, type ComposedStrategySpecInput } from './options.js';
@@ -83,9 +85,16 @@ export class ComposedStrategy implements Strategy {
       ...(plainStep ? [] : [this.serverOptimizer.title]),
       ...(client.name === 'plain' ? [] : [this.clientAlgorithm.title]),
       ...(this.privacy === undefined ? [] : [this.privacy.title]),
+      ...(this.spec.secureAggregation === undefined ? [] : ['SecAgg+']),
+      ...(this.spec.compression === undefined ? [] : [`${this.spec.compression.name} compression`]),
     ];
     this.title = naming.title ?? parts.join(' + ');
     this.secure = this.spec.secureAggregation;
+    const { compression } = this.spec;
+    if (compression !== undefined) {
+      const conflict = compressionConflicts(compression.name, { secureAggregation: this.secure !== undefined, privacy: this.spec.privacy?.noise ?? 'none' });
+      if (conflict !== undefined) throw new ConfigError('compression', `${this.title}: ${conflict}`, 'leave out compression, or secure aggregation');
+    }
     if (this.privacy !== undefined) this.sumAggregator = equalWeightSumAggregator(this.aggregator, 'privacy', this.title);
     if (this.secure !== undefined) {
       this.sumAggregator = equalWeightSumAggregator(this.aggregator, 'secureAggregation', this.title);
@@ -169,6 +178,7 @@ export class ComposedStrategy implements Strategy {
         ...TRANSFORMS_CONFIG_OFF,
         ...this.clientAlgorithm.config(),
         ...(this.privacy?.config(ctx) ?? {}),
+        ...(this.spec.compression === undefined ? {} : compressionRoundConfig(this.spec.compression)),
       },
       extras: this.clientAlgorithm.extras(ctx),
       ...(Object.keys(replyExtras).length > 0 ? { replyExtras } : {}),

@@ -13,6 +13,7 @@ import { ClientAlgorithmSpecSchema, proximalMuField } from '../client/algorithms
 import { AggregatorSpecSchema, byzantineField, keepField, trimBetaField } from './aggregators/options.js';
 import { PrivacySpecSchema } from './privacy/options.js';
 import { SecureAggregationSpecSchema } from './secure/options.js';
+import { CompressionSpecSchema } from './compression/options.js';
 import { AdagradOptimizerSchema, AdamOptimizerSchema, MomentumOptimizerSchema, PlainOptimizerSchema, ServerOptimizerSpecSchema, YogiOptimizerSchema } from './server-optimizers/options.js';
 
 /** Options every strategy has: what each sampled client does locally. */
@@ -47,6 +48,8 @@ export const ComposedStrategySpecSchema = z
     privacy: PrivacySpecSchema.optional(),
     /** Secure aggregation (`strategies/secure/options.ts`): the server learns only the sum of the updates. Default: none. */
     secureAggregation: SecureAggregationSpecSchema.optional(),
+    /** Compression of the clients' updates (`strategies/compression/options.ts`): float16, q8 or topk. Default: none. */
+    compression: CompressionSpecSchema.optional(),
     ...common,
   })
   .strict();
@@ -54,7 +57,7 @@ export const ComposedStrategySpecSchema = z
 /** The fields of a composed spec, in order. */
 export const COMPOSED_FIELDS = Object.keys(ComposedStrategySpecSchema.shape).filter((k) => k !== 'name');
 /** The part fields of a composed spec. */
-export const PART_FIELDS = ['aggregator', 'serverOptimizer', 'client', 'privacy', 'secureAggregation'] as const;
+export const PART_FIELDS = ['aggregator', 'serverOptimizer', 'client', 'privacy', 'secureAggregation', 'compression'] as const;
 
 /** Preset `fedavg` (McMahan et al. 2017): mean by example count + plain step + plain clients. */
 export const FedAvgOptionsSchema = z.object({ name: z.literal('fedavg'), ...common }).strict();
@@ -142,5 +145,6 @@ export function strategyName(spec: StrategySpec): string {
   if (spec.name !== undefined) return spec.name;
   const privacy = spec.privacy === undefined ? '' : `+${spec.privacy.name}`;
   const secure = spec.secureAggregation === undefined ? '' : `+${spec.secureAggregation.name}`;
-  return `${spec.aggregator.name}+${spec.serverOptimizer.name}+${spec.client.name}${privacy}${secure}`;
+  const compression = spec.compression === undefined ? '' : `+${spec.compression.name}`;
+  return `${spec.aggregator.name}+${spec.serverOptimizer.name}+${spec.client.name}${privacy}${secure}${compression}`;
 }

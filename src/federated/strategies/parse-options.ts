@@ -15,6 +15,8 @@ import { PrivacySpecSchema } from './privacy/options.js';
 import { PRIVACY_PARTS } from './privacy/registry.js';
 import { SecureAggregationSpecSchema } from './secure/options.js';
 import { SECURE_AGGREGATIONS } from './secure/registry.js';
+import { CompressionSpecSchema } from './compression/options.js';
+import { COMPRESSIONS } from './compression/registry.js';
 import { ServerOptimizerSpecSchema } from './server-optimizers/options.js';
 import { SERVER_OPTIMIZERS } from './server-optimizers/registry.js';
 
@@ -60,6 +62,7 @@ const PARTS: Record<(typeof PART_FIELDS)[number], { names: NamedRegistry<{ reado
   client: { names: CLIENT_ALGORITHMS, union: ClientAlgorithmSpecSchema },
   privacy: { names: PRIVACY_PARTS, union: PrivacySpecSchema },
   secureAggregation: { names: SECURE_AGGREGATIONS, union: SecureAggregationSpecSchema },
+  compression: { names: COMPRESSIONS, union: CompressionSpecSchema },
 };
 
 /** The schema of part `name` of field `field`. */
@@ -72,7 +75,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Validates a composed spec `{ aggregator, serverOptimizer, client, privacy, secureAggregation, localEpochs, batchSize }`,
+ * Validates a composed spec `{ aggregator, serverOptimizer, client, privacy, secureAggregation, compression, localEpochs, batchSize }`,
  * defaults filled. An unknown part name is an UnknownNameError listing the names of that part;
  * any other problem a ConfigError naming the field (e.g. `aggregator.byzantine`), an unknown
  * option listed with the valid ones.

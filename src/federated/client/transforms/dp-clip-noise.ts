@@ -19,6 +19,7 @@ function noiseSource(input: TransformInput): UniformSource {
 /** Clipping and noise of DP-FedAvg's distributed mode. */
 export const dpClipNoiseTransform: UpdateTransform = {
   name: 'dp',
+  stateNames: [],
   active: (config) => config.dpClip > 0,
   apply(input: TransformInput): TransformOutput {
     const { global, params, config } = input;

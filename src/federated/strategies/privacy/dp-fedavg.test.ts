@@ -144,7 +144,7 @@ test('client noise: the round config carries C and each client\'s share zC/√m;
   const parsed = parseClientTrainConfig({ ...config, localEpochs: 1, batchSize: 8 });
   const sent = ['a', 'b'].map((id) => {
     const r = reply(id, 10, ones);
-    return { ...r, params: dpClipNoiseTransform.apply({ clientId: id, config: parsed, global: ctx.global, params: r.params }).params };
+    return { ...r, params: dpClipNoiseTransform.apply({ clientId: id, config: parsed, global: ctx.global, params: r.params, state: {} }).params };
   });
 
   const out = strategy.aggregateFit(ctx, sent, [{ clientId: 'c', reason: 'timeout' }, { clientId: 'd', reason: 'timeout' }]);
