@@ -1,7 +1,8 @@
 /**
  * The valid messages the server fuzzer starts from, one per type: what a client says (hello,
- * heartbeat, fitReply, evaluateReply, error, bye) and what only a server may say (welcome,
- * refuse, fit, evaluate), built from the fuzzer's context (its id and token, the fit it is
+ * heartbeat, fitReply, evaluateReply, error, bye, challengeAnswer, secureReady and the SecAgg+
+ * stages keys, shares, masked input, unmask) and what only a server may say (welcome, refuse,
+ * fit, evaluate, challenge, the SecAgg+ setup, key list, inbox and unmask request), built from the fuzzer's context (its id and token, the fit it is
  * answering). Pure.
  */
 import type { Rng } from '../../engine/random.js';
@@ -73,5 +74,28 @@ export function baseMessage(type: MessageType, ctx: FrameContext, rng: Rng): Mes
       return { type, code: 'protocol', message: 'fuzz', round };
     case 'bye':
       return { type, reason: 'fuzz' };
+    case 'secureReady':
+      return { type, round, numExamples: 1 + rng.int(ctx.numExamples), metrics: { loss: 0.5 }, durationSeconds: 0.01 };
+    case 'secaggSetup':
+      return { type, round, you: 0, clientIds: [0, 1, 2], vectorLength: 8, neighbours: 2, threshold: 2, graphSeed: rng.int(1000), clipRange: 8, fractionBits: 16 };
+    case 'secaggKeys':
+      return { type, round, from: rng.int(3), data: { encryptionKey: bytes(rng, [32]), maskKey: bytes(rng, [32]) } };
+    case 'secaggKeyList':
+      return { type, round, to: 0, ids: [1, 2], data: { encryptionKeys: bytes(rng, [2, 32]), maskKeys: bytes(rng, [2, 32]) } };
+    case 'secaggShares':
+      return { type, round, from: rng.int(3), peers: [1, 2], data: { commitment: bytes(rng, [32]), sealed: bytes(rng, [2, 101]) } };
+    case 'secaggInbox':
+      return { type, round, to: 0, peers: [1, 2], data: { sealed: bytes(rng, [2, 101]) } };
+    case 'secaggMaskedInput':
+      return { type, round, from: rng.int(3), data: { masked: { shape: [8], values: Uint32Array.from({ length: 8 }, () => rng.int(2 ** 31) * 2) } } };
+    case 'secaggUnmaskRequest':
+      return { type, round, to: 0, dropped: [], survivors: [1, 2] };
+    case 'secaggUnmask':
+      return { type, round, from: rng.int(3), shares: [{ owner: 1, secret: 'self-mask', x: 1 }], data: { shares: bytes(rng, [1, 32]) } };
   }
+}
+
+/** A uint8 tensor of `shape` with random bytes. */
+function bytes(rng: Rng, shape: number[]): { shape: number[]; values: Uint8Array } {
+  return { shape, values: Uint8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.int(256)) };
 }

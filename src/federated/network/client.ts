@@ -215,6 +215,7 @@ export class FederatedClient {
             switch (outcome.kind) {
               case 'reply':
                 send(outcome.message);
+                if (outcome.message.type === 'secaggMaskedInput') this.opts.log(`round ${outcome.message.round}: sent the masked input (secure aggregation)`);
                 return;
               case 'welcomed':
                 welcomed = true;
@@ -245,7 +246,7 @@ export class FederatedClient {
             // A reply the codec refuses (e.g. a NaN loss after diverged parameters) is answered
             // with an error, so the server hears back and the queue keeps going.
             this.opts.log(`cannot send the reply to ${msg.type}: ${safeLine(messageOf(err), 400)}`);
-            const round = msg.type === 'fit' || msg.type === 'evaluate' ? msg.round : undefined;
+            const round = 'round' in msg && typeof msg.round === 'number' ? msg.round : undefined;
             send({ type: 'error', code: 'client', message: messageOf(err), ...(round === undefined ? {} : { round }) });
           }
         });

@@ -111,6 +111,8 @@ export async function runServer(opts: ServerRunOptions): Promise<ServerRunResult
       task,
       layout,
       tokens,
+      // Secure rounds derive their public communication graph from the run seed and the round.
+      seed: config.seed,
       // Revocations take effect at the next hello without a restart; a broken edit keeps the last good file.
       reloadTokens: () => {
         try {

@@ -12,7 +12,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ConfigError, JointlyError, messageOf, NetworkError, ProtocolError } from '../../errors.js';
+import { ConfigError, JointlyError, messageOf, NetworkError, ProtocolError, RoundRefusedError } from '../../errors.js';
+import { deriveSeed } from '../../engine/random.js';
 import { checkProfile, type DataProfile } from '../../data/schema.js';
 import type { LogFn } from '../../report/log-fields.js';
 import type { TLSSocket } from 'node:tls';
@@ -29,7 +30,14 @@ import type { ClientCapabilities, HelloMessage, Message, MessageOf } from '../pr
 import { refusalForData, SUPPORTED_FORMAT_VERSIONS } from '../protocol/messages.js';
 import { packParams } from '../protocol/tensors.js';
 import { refusedFitFailure, validateEvaluateReply, validateFitReply } from '../protocol/validate-reply.js';
-import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, FitOutcome, FitRequest } from '../server/client-pool.js';
+import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, FitOutcome, FitRequest, SecureFitOutcome, SecureFitRequest } from '../server/client-pool.js';
+import { isSecAggClientWire } from '../protocol/secagg-wire.js';
+import { neighboursForDropout } from '../secagg/neighbours-for-dropout.js';
+import { quantizationErrorBound } from '../secagg/ring.js';
+import { payloadLength, splitSecureSum } from '../secagg/secure-payload.js';
+import type { SecAggTraceEvent } from '../secagg/server.js';
+import { createSecAggSetup } from '../secagg/setup.js';
+import { NetworkSecureRound } from './secure-round.js';
 import type { FitFailure, FitReply } from '../strategy.js';
 import { taskSchema, type FederatedTask, type TensorLayout } from '../task.js';
 
@@ -94,12 +102,33 @@ export interface ServerOptions {
   maxExamplesPerClient: number;
   /** One line per event worth logging (connections, refusals, bad replies), with fields for the JSON log. */
   log: LogFn;
+  /** Run seed: secure rounds derive their public communication graph from it and the round (default: the round's config seed). */
+  seed?: number;
+  /** Seconds each client has to answer one stage of a secure aggregation round (default: clientTimeoutSeconds, at most 60). */
+  secureStageSeconds?: number;
+  /** Sees what the secure aggregation server computes (audits and tests: `SecAggServerOptions.trace`). */
+  secaggTrace?: (event: SecAggTraceEvent) => void;
+}
+
+/** A client's answer to the `fit` of a secure round: trained, ready to take part; its update is not sent. */
+interface ReadyReply {
+  clientId: string;
+  numExamples: number;
+  metrics: Record<string, number>;
+}
+
+/** What a request to one client ends with. */
+interface AskOutcome {
+  reply?: FitReply;
+  evaluation?: ClientEvaluation;
+  ready?: ReadyReply;
+  failure?: FitFailure;
 }
 
 interface Waiter {
   round: number;
-  kind: 'fit' | 'evaluate';
-  resolve: (r: { reply?: FitReply; evaluation?: ClientEvaluation; failure?: FitFailure }) => void;
+  kind: 'fit' | 'evaluate' | 'secureFit';
+  resolve: (r: AskOutcome) => void;
   global?: Float32Array;
   extras?: Record<string, number>;
 }
@@ -152,6 +181,8 @@ export class FederatedServer implements ClientPool {
   private readonly issued = new Map<string, number>();
   /** The URL clients connect to (set by listen). */
   private url = '';
+  /** The secure aggregation round running, with each member's round id and connection. */
+  private secure: { run: NetworkSecureRound; ids: Map<string, number>; conns: Map<number, Connection> } | undefined;
 
   constructor(opts: ServerOptions) {
     this.opts = opts;
@@ -323,6 +354,131 @@ export class FederatedServer implements ClientPool {
     return { results: evaluations, failures, bytesSent: results.bytesSent, bytesReceived: results.bytesReceived };
   }
 
+  /**
+   * A secure round: each client trains and answers `secureReady` (metrics and example count, not
+   * its parameters); the ready clients (at least 3) then run SecAgg+ (setup, keys, key lists,
+   * shares, inboxes, masked inputs, unmask requests, unmask), each stage with its own deadline.
+   * Only the sum of the included clients' payloads [y − x, 1, extras…] is ever decoded.
+   */
+  async fitSecure(req: SecureFitRequest, signal: AbortSignal): Promise<SecureFitOutcome> {
+    const d = req.params.length;
+    const length = payloadLength(d, req.summedExtras);
+    // Bytes as the wire carries them: every frame to and from the round's connections.
+    const counted = new Map<Connection, { inBytes: number; outBytes: number }>();
+    for (const id of req.clients) {
+      const conn = this.clients.get(id);
+      if (conn !== undefined) counted.set(conn, { inBytes: conn.bytesIn, outBytes: conn.bytesOut });
+    }
+    const bytes = (): { bytesSent: number; bytesReceived: number } => {
+      let bytesSent = 0;
+      let bytesReceived = 0;
+      for (const [conn, b] of counted) {
+        bytesSent += conn.bytesOut - b.outBytes;
+        bytesReceived += conn.bytesIn - b.inBytes;
+      }
+      return { bytesSent, bytesReceived };
+    };
+    const fitBytes = encodeMessage({
+      type: 'fit',
+      round: req.round,
+      config: req.instructions.config,
+      params: packParams(this.opts.layout, req.params),
+      extras: req.instructions.extras,
+      secure: { protocol: 'secagg+', summedExtras: { ...req.summedExtras } },
+    });
+    const asked = await this.ask(req.clients, req.deadline, signal, fitBytes, () => ({ round: req.round, kind: 'secureFit' }));
+    const failures: FitFailure[] = [];
+    const ready: ReadyReply[] = [];
+    for (const r of asked.outcomes) {
+      if (r.ready !== undefined) ready.push(r.ready);
+      if (r.failure !== undefined) failures.push(r.failure);
+    }
+    if (signal.aborted) throw new NetworkError('the server is stopping');
+    ready.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+    if (ready.length < 3) {
+      throw new RoundRefusedError(
+        `secure aggregation needs at least 3 clients ready, got ${ready.length} of ${req.clients.length} sampled${failures.length > 0 ? ` (${failures.map((f) => `${f.clientId}: ${f.reason}`).join('; ')})` : ''}`,
+        'sample more clients per round (sampling.fraction, sampling.minFit), or give them more time (sampling.roundTimeoutSeconds)',
+      );
+    }
+    const names = ready.map((r) => r.clientId);
+    const ids = names.map((_, i) => i);
+    const spec = req.secure;
+    const configSeed = req.instructions.config.seed;
+    const seed = this.opts.seed ?? (typeof configSeed === 'number' ? configSeed : 0);
+    const setup = createSecAggSetup({
+      round: req.round,
+      clientIds: ids,
+      vectorLength: length,
+      neighbours: spec.neighbours ?? neighboursForDropout(ids.length, spec.maxDropout),
+      ...(spec.threshold === undefined ? {} : { threshold: spec.threshold }),
+      graphSeed: deriveSeed(seed, `secagg/round-${req.round}`),
+      clipRange: spec.clipRange,
+      fractionBits: spec.fractionBits,
+    });
+    const conns = new Map<number, Connection>();
+    names.forEach((name, i) => {
+      const conn = this.clients.get(name);
+      if (conn !== undefined) conns.set(i, conn);
+    });
+    const stageSeconds = this.opts.secureStageSeconds ?? Math.min(this.opts.clientTimeoutSeconds, 60);
+    const run = new NetworkSecureRound({
+      setup,
+      names,
+      stageSeconds,
+      signal,
+      ...(this.opts.secaggTrace === undefined ? {} : { trace: this.opts.secaggTrace }),
+      transport: {
+        send: (id, msg) => {
+          const conn = conns.get(id);
+          if (conn === undefined || conn.ws.readyState !== conn.ws.OPEN || this.clients.get(names[id]) !== conn) return false;
+          this.send(conn, msg);
+          return true;
+        },
+        refuse: (id, code, reason) => {
+          const conn = conns.get(id);
+          if (conn !== undefined) this.rejectReply(conn, code, reason, req.round);
+        },
+        log: this.opts.log,
+      },
+    });
+    this.secure = { run, ids: new Map(names.map((n, i) => [n, i])), conns };
+    this.opts.log(`round ${req.round}: secure aggregation among ${names.length} clients (k = ${setup.neighbours}, t = ${setup.threshold}, ${length} values each)`, { event: 'secagg-start', round: req.round });
+    let done;
+    try {
+      done = await run.run();
+    } catch (err) {
+      if (err instanceof RoundRefusedError) {
+        for (const conn of conns.values()) this.rejectReply(conn, 'roundRefused', messageOf(err), req.round);
+      }
+      throw err;
+    } finally {
+      this.secure = undefined;
+    }
+    const included = done.result.included.map((i) => names[i]);
+    const metricsOf = new Map(ready.map((r) => [r.clientId, { ...r.metrics, numExamples: r.numExamples }]));
+    for (const i of done.result.excluded) {
+      failures.push({ clientId: names[i], reason: `dropped out of the secure aggregation before sending its masked input: ${done.dropped.get(i) ?? 'no answer'}` });
+    }
+    this.opts.log(
+      `round ${req.round}: secure sum of ${included.length} clients decoded${done.droppedAfterMasking.length > 0 ? ` (${done.droppedAfterMasking.length} dropped after masking: ${done.droppedAfterMasking.map((i) => names[i]).join(', ')})` : ''}`,
+      { event: 'secagg-done', round: req.round },
+    );
+    return {
+      sum: splitSecureSum(done.result.sum, d, req.summedExtras),
+      included,
+      failures,
+      clientMetrics: Object.fromEntries(included.map((id) => [id, metricsOf.get(id) ?? { numExamples: 0 }])),
+      metrics: {
+        secaggNeighbours: setup.neighbours,
+        secaggThreshold: setup.threshold,
+        secaggDroppedAfterMasking: done.droppedAfterMasking.length,
+        secaggMaxError: quantizationErrorBound(included.length, setup),
+      },
+      ...bytes(),
+    };
+  }
+
   /** Sends one encoded request to each client and collects what comes back by the deadline. */
   private async ask(
     clientIds: readonly string[],
@@ -330,7 +486,7 @@ export class FederatedServer implements ClientPool {
     signal: AbortSignal,
     bytes: Uint8Array,
     expect: () => Omit<Waiter, 'resolve'>,
-  ): Promise<{ outcomes: { reply?: FitReply; evaluation?: ClientEvaluation; failure?: FitFailure }[]; bytesSent: number; bytesReceived: number }> {
+  ): Promise<{ outcomes: AskOutcome[]; bytesSent: number; bytesReceived: number }> {
     let bytesSent = 0;
     // By connection, not id: a client that reconnects mid-round has a new connection with its own count.
     const before = new Map<Connection, number>();
@@ -338,7 +494,7 @@ export class FederatedServer implements ClientPool {
       const conn = this.clients.get(clientId);
       if (conn === undefined) return Promise.resolve({ failure: { clientId, reason: 'not connected when the round started' } });
       before.set(conn, conn.bytesIn);
-      return new Promise<{ reply?: FitReply; evaluation?: ClientEvaluation; failure?: FitFailure }>((resolve) => {
+      return new Promise<AskOutcome>((resolve) => {
         conn.waiter = { ...expect(), resolve };
         this.sendBytes(conn, bytes);
         bytesSent += bytes.byteLength;
@@ -429,6 +585,7 @@ export class FederatedServer implements ClientPool {
         const waiter = conn.waiter;
         conn.waiter = undefined;
         waiter?.resolve({ failure: { clientId: id, reason: `disconnected during round ${waiter.round}` } });
+        this.secureLost(conn, `disconnected (code ${code})`);
         this.changed();
       }
     });
@@ -452,11 +609,46 @@ export class FederatedServer implements ClientPool {
       return;
     }
     const id = conn.clientId;
+    if (isSecAggClientWire(msg)) {
+      const s = this.secure;
+      const member = s?.ids.get(id);
+      if (s === undefined || member === undefined || s.conns.get(member) !== conn) {
+        this.rejectReply(conn, 'staleRound', `${msg.type} for round ${msg.round} arrived when this client is in no secure aggregation round (late or unsolicited); it is ignored`, msg.round);
+        return;
+      }
+      s.run.receive(member, msg);
+      return;
+    }
     switch (msg.type) {
       case 'heartbeat':
         return;
+      case 'secureReady': {
+        const waiter = conn.waiter;
+        if (waiter === undefined || waiter.kind !== 'secureFit' || msg.round !== waiter.round) {
+          this.rejectReply(conn, 'staleRound', `secureReady for round ${msg.round} arrived when no secure fit of that round was pending (late or unsolicited); it is ignored`, msg.round);
+          return;
+        }
+        conn.waiter = undefined;
+        const max = this.maxExamples(conn);
+        if (!(msg.numExamples >= 1 && msg.numExamples <= max)) {
+          const reason = `secureReady claims ${msg.numExamples} examples; a client takes part with 1 to ${max} (its declaration in hello, capped by the server)`;
+          this.rejectReply(conn, 'badNumExamples', reason, waiter.round);
+          waiter.resolve({ failure: { clientId: id, reason: `refused readiness: ${reason}` } });
+          return;
+        }
+        waiter.resolve({ ready: { clientId: id, numExamples: msg.numExamples, metrics: { ...msg.metrics } } });
+        return;
+      }
       case 'fitReply': {
         const waiter = conn.waiter;
+        if (waiter !== undefined && waiter.kind === 'secureFit') {
+          // The update in the clear must never reach the aggregation of a secure round: dropped unread.
+          conn.waiter = undefined;
+          const reason = `round ${waiter.round} is a secure aggregation round: a client answers its fit with secureReady and never sends its parameters; this reply is discarded`;
+          this.rejectReply(conn, 'secureRound', reason, waiter.round);
+          waiter.resolve({ failure: { clientId: id, reason } });
+          return;
+        }
         if (waiter === undefined || waiter.kind !== 'fit' || waiter.global === undefined) {
           this.rejectReply(conn, 'staleRound', `fit reply for round ${msg.round} arrived when no fit was pending (late or unsolicited); it is ignored`, msg.round);
           return;
@@ -507,6 +699,8 @@ export class FederatedServer implements ClientPool {
           const waiter = conn.waiter;
           conn.waiter = undefined;
           waiter.resolve({ failure: { clientId: id, reason: `client error: ${safeLine(msg.message, PEER_TEXT_MAX)}` } });
+        } else if (this.secure !== undefined && (msg.round === undefined || msg.round === this.secure.run.round)) {
+          this.secureLost(conn, `reported an error (${safeLine(msg.message, 200)})`);
         }
         return;
       case 'bye':
@@ -650,6 +844,7 @@ export class FederatedServer implements ClientPool {
       const waiter = previous.waiter;
       previous.waiter = undefined;
       waiter?.resolve({ failure: { clientId: msg.clientId, reason: `reconnected during round ${waiter.round}` } });
+      this.secureLost(previous, 'reconnected');
       this.clients.delete(msg.clientId);
       previous.ws.close(4000, 'replaced by a new connection');
     }
@@ -703,13 +898,21 @@ export class FederatedServer implements ClientPool {
       this.refuse(conn, 'protocol', `unreadable message before hello: ${reason}`);
       return;
     }
-    this.rejectReply(conn, 'protocol', reason, conn.waiter?.round);
+    this.rejectReply(conn, 'protocol', reason, conn.waiter?.round ?? this.secure?.run.round);
     // A pending request whose reply could not be read fails now rather than at the deadline.
     const waiter = conn.waiter;
     if (waiter !== undefined) {
       conn.waiter = undefined;
       waiter.resolve({ failure: { clientId: conn.clientId, reason: `unreadable reply: ${reason}` } });
     }
+  }
+
+  /** A member of the running secure round is gone (disconnected, revoked, or it reported an error): dropped at the current stage. */
+  private secureLost(conn: Connection, reason: string): void {
+    const s = this.secure;
+    const id = conn.clientId === undefined ? undefined : s?.ids.get(conn.clientId);
+    if (s === undefined || id === undefined || s.conns.get(id) !== conn) return;
+    s.run.lost(id, reason);
   }
 
   private checkHeartbeats(): void {
@@ -738,6 +941,7 @@ export class FederatedServer implements ClientPool {
       const waiter = conn.waiter;
       conn.waiter = undefined;
       waiter?.resolve({ failure: { clientId: id, reason: `no longer authorized (${auth.reason}): disconnected during round ${waiter.round}` } });
+      this.secureLost(conn, 'no longer authorized');
       this.opts.audit?.record({ event: 'revoke', clientId: id, reason: auth.reason, remote: conn.remote });
       this.refuse(conn, 'auth', `client '${id}' disconnected: ${auth.reason}`, 'this client is no longer authorized (revoked, or its token or key replaced)', { authCode: 'revoked' });
       // The refusal gets a moment to reach the client; the connection is gone either way.

@@ -7,6 +7,8 @@ import { decodeMessage, encodeMessage } from './codec.js';
 import type { Message, MessageType } from './messages.js';
 import { MESSAGE_TYPE_CODES } from './messages.js';
 import type { NamedTensor } from './tensors.js';
+import { writeFrame } from './frame.js';
+import { DEFAULT_LIMITS } from './limits.js';
 
 const layout = [
   { name: 'dense_Dense1/kernel', shape: [3, 2] },
@@ -48,7 +50,22 @@ function samples(): Record<MessageType, Message> {
     bye: { type: 'bye', reason: 'run finished' },
     challenge: { type: 'challenge', nonce: 'A'.repeat(43), runId: 'run-1', server: 'wss://fl.example.org:8765', algorithm: 'Ed25519' },
     challengeAnswer: { type: 'challengeAnswer', nonce: 'A'.repeat(43), signature: 'b'.repeat(86) },
+    secureReady: { type: 'secureReady', round: 2, numExamples: 40, metrics: { loss: 0.5 }, durationSeconds: 0.25 },
+    secaggSetup: { type: 'secaggSetup', round: 2, you: 1, clientIds: [0, 1, 2], vectorLength: 7, neighbours: 2, threshold: 2, graphSeed: 99, clipRange: 8, fractionBits: 16 },
+    secaggKeys: { type: 'secaggKeys', round: 2, from: 1, data: { encryptionKey: { shape: [32], values: bytes(32, 1) }, maskKey: { shape: [32], values: bytes(32, 2) } } },
+    secaggKeyList: { type: 'secaggKeyList', round: 2, to: 1, ids: [0, 2], data: { encryptionKeys: { shape: [2, 32], values: bytes(64, 3) }, maskKeys: { shape: [2, 32], values: bytes(64, 4) } } },
+    secaggShares: { type: 'secaggShares', round: 2, from: 1, peers: [0, 2], data: { commitment: { shape: [32], values: bytes(32, 5) }, sealed: { shape: [2, 101], values: bytes(202, 6) } } },
+    secaggInbox: { type: 'secaggInbox', round: 2, to: 1, peers: [0], data: { sealed: { shape: [1, 101], values: bytes(101, 7) } } },
+    secaggMaskedInput: { type: 'secaggMaskedInput', round: 2, from: 1, data: { masked: { shape: [7], values: Uint32Array.from([0, 1, 2 ** 32 - 1, 5, 6, 7, 2 ** 31]) } } },
+    secaggUnmaskRequest: { type: 'secaggUnmaskRequest', round: 2, to: 1, dropped: [2], survivors: [0] },
+    secaggUnmask: { type: 'secaggUnmask', round: 2, from: 1, shares: [{ owner: 0, secret: 'self-mask', x: 1 }, { owner: 2, secret: 'mask-key', x: 2 }], data: { shares: { shape: [2, 32], values: bytes(64, 8) } } },
   };
+}
+
+/** `n` pseudo-random bytes. */
+function bytes(n: number, seed: number): Uint8Array {
+  const rng = createRng(seed);
+  return Uint8Array.from({ length: n }, () => rng.int(256));
 }
 
 describe('encodeMessage / decodeMessage', () => {
@@ -213,6 +230,28 @@ describe('encodeMessage / decodeMessage', () => {
     }
     assert.ok(refused > 1000, `refused ${refused}`);
     assert.ok(accepted > 0, 'some flips land in float payloads and stay valid');
+  });
+
+  it('packs uint8 tensors into whole zero-padded words and refuses a non-zero padding byte', () => {
+    const msg: Message = { type: 'secaggInbox', round: 1, to: 0, peers: [2], data: { sealed: { shape: [1, 101], values: Uint8Array.from({ length: 101 }, (_, i) => i + 1) } } };
+    const bytes = encodeMessage(msg);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + new DataView(bytes.buffer).getUint32(8, true)))) as { tensors: unknown[] };
+    assert.deepEqual(header.tensors, [{ name: 'data/sealed', shape: [1, 101], dtype: 'uint8', offset: 0, length: 101 }]);
+    assert.deepEqual(decodeMessage(bytes), msg);
+
+    const tampered = bytes.slice();
+    tampered[tampered.length - 1] = 7;
+
+    assert.throws(() => decodeMessage(tampered), errorLike(ProtocolError, /secaggInbox: tensor 'data\/sealed' \(uint8\) is followed by a non-zero padding byte/));
+  });
+
+  it('refuses a dtype its group does not take: float32 data, uint32 parameters', () => {
+    const floatData = writeFrame('secaggMaskedInput', 1, { round: 1, from: 0 }, [{ name: 'data/masked', shape: [2], values: new Float32Array(2) }], DEFAULT_LIMITS);
+    const intParams = writeFrame('evaluate', 1, { round: 1, config: {} }, [{ name: 'param/w', shape: [2], values: new Uint32Array(2) }], DEFAULT_LIMITS);
+
+    assert.throws(() => decodeMessage(floatData), errorLike(ProtocolError, /secaggMaskedInput: tensor 'data\/masked' has dtype 'float32'; secure aggregation data is uint8 or uint32/));
+    assert.throws(() => decodeMessage(intParams), errorLike(ProtocolError, /evaluate: tensor 'param\/w' has dtype 'uint32'; parameters and extras are float32/));
+    assert.throws(() => encodeMessage({ type: 'secaggMaskedInput', round: 1, from: 0, data: { masked: { shape: [2], values: new Float32Array(2) as unknown as Uint32Array } } }), errorLike(ProtocolError, /data tensor 'masked' must be a Uint8Array or Uint32Array/));
   });
 
   it('turns a very deeply nested header into a ProtocolError', () => {

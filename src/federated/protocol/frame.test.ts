@@ -69,7 +69,7 @@ describe('readFrame', () => {
 
     assert.throws(() => read(bytes.subarray(0, 20)), errorLike(ProtocolError, /header length \d+ exceeds the message: only 8 bytes follow/));
     assert.throws(() => read(bytes.subarray(0, bytes.length - 2)), errorLike(ProtocolError, /payload of 6 bytes is not a whole number of float32 values/));
-    assert.throws(() => read(bytes.subarray(0, bytes.length - 4)), errorLike(ProtocolError, /spans floats \[0, 2\) past the payload's 1 floats/));
+    assert.throws(() => read(bytes.subarray(0, bytes.length - 4)), errorLike(ProtocolError, /spans words \[0, 2\) past the payload's 1 4-byte words/));
   });
 
   it('refuses a wrong magic', () => {
@@ -128,9 +128,9 @@ describe('readFrame', () => {
     const duplicate = { round: 1, config: {}, tensors: table({}, { name: 'param/t0' }) };
 
     assert.throws(() => read(raw({ header: overlap, payload: [1, 2, 3, 4] })), errorLike(ProtocolError, /tensors 'param\/t0' \[0, 2\) and 'param\/t1' \[1, 3\) overlap/));
-    assert.throws(() => read(raw({ header: past })), errorLike(ProtocolError, /spans floats \[1, 3\) past the payload's 2 floats/));
-    assert.throws(() => read(raw({ header: gap })), errorLike(ProtocolError, /the payload has 2 floats but the tensor table covers 1/));
-    assert.throws(() => read(raw({ header: half })), errorLike(ProtocolError, /dtype 'float16'; format version 1 carries float32 only/));
+    assert.throws(() => read(raw({ header: past })), errorLike(ProtocolError, /spans words \[1, 3\) past the payload's 2 4-byte words/));
+    assert.throws(() => read(raw({ header: gap })), errorLike(ProtocolError, /the payload has 2 4-byte words but the tensor table covers 1/));
+    assert.throws(() => read(raw({ header: half })), errorLike(ProtocolError, /dtype 'float16'; format version 1 carries float32, uint32 and uint8 only/));
     assert.throws(() => read(raw({ header: duplicate, payload: [1, 2, 3, 4] })), errorLike(ProtocolError, /tensor 'param\/t0' \(tensors\[1\]\) has the same name as tensors\[0\]/));
   });
 

@@ -1,5 +1,6 @@
 /**
- * The binary frame: a 12-byte prefix, a JSON header and a float32 payload (see format.md). This
+ * The binary frame: a 12-byte prefix, a JSON header and a payload of 4-byte words holding float32,
+ * uint32 or uint8 tensors (see format.md). This
  * file knows the layout and the tensor table but not what the header fields of each message
  * mean; codec.ts maps frames to messages. Pure: Uint8Array, DataView and TextEncoder only, so it
  * runs in browsers too.
@@ -16,18 +17,47 @@ export const MAGIC = new Uint8Array([0x4a, 0x4c, 0x59]);
 /** Bytes before the header: magic (3), version (1), type (1), flags (1), reserved (2), header length (4). */
 export const PREFIX_BYTES = 12;
 
+/** Element types of the tensor table: `float32` (parameters, extras), `uint32` and `uint8` (secure aggregation's ring vectors and bytes). */
+export type WireDtype = 'float32' | 'uint32' | 'uint8';
+
+/** The element types a frame may carry. */
+export const WIRE_DTYPES: readonly WireDtype[] = ['float32', 'uint32', 'uint8'];
+
 /** One row of the header's tensor table. */
 export interface TensorTableEntry {
-  /** Wire name, with its group prefix (`param/...`, `extra/...`). */
+  /** Wire name, with its group prefix (`param/...`, `extra/...`, `data/...`). */
   name: string;
   /** Dimensions. */
   shape: number[];
-  /** Element type; `float32` is the only one in format version 1. */
-  dtype: 'float32';
-  /** Start in the payload, in float32 elements (not bytes). */
+  /** Element type. */
+  dtype: WireDtype;
+  /** Start in the payload, in 4-byte words (float32 elements), not bytes. */
   offset: number;
-  /** Number of float32 elements; equals the product of `shape`. */
+  /** Number of elements of `dtype`; equals the product of `shape`. */
   length: number;
+}
+
+/** A tensor of any wire dtype as the frame carries it (NamedTensor is the float32 case). */
+export interface WireTensor {
+  /** Wire name, with its group prefix. */
+  name: string;
+  /** Dimensions; the product equals `values.length`. */
+  shape: number[];
+  /** The values; their array type is the dtype. */
+  values: Float32Array | Uint32Array | Uint8Array;
+}
+
+/** The dtype of a tensor's values, or undefined for an array type the format does not carry. */
+export function dtypeOf(values: unknown): WireDtype | undefined {
+  if (values instanceof Float32Array) return 'float32';
+  if (values instanceof Uint32Array) return 'uint32';
+  if (values instanceof Uint8Array) return 'uint8';
+  return undefined;
+}
+
+/** 4-byte words a tensor of `length` elements of `dtype` occupies (a uint8 tensor is zero-padded to a whole word). */
+export function wordsOf(dtype: WireDtype, length: number): number {
+  return dtype === 'uint8' ? Math.ceil(length / 4) : length;
 }
 
 /** A frame taken apart: its type, its header fields (without `tensors`) and its tensors with wire names. */
@@ -39,7 +69,7 @@ export interface RawFrame {
   /** The header's fields other than `tensors`, not yet validated against the type's schema. */
   fields: Record<string, unknown>;
   /** The tensors in table order; `name` is the wire name. Values are views on the payload. */
-  tensors: NamedTensor[];
+  tensors: WireTensor[];
 }
 
 const TYPE_BY_CODE = new Map<number, MessageType>(Object.entries(MESSAGE_TYPE_CODES).map(([name, code]) => [code, name as MessageType]));
@@ -78,13 +108,14 @@ export function issuePath(path: readonly PropertyKey[]): string {
 }
 
 /** Encodes one frame. Tensor names must already carry their wire prefix. Throws ProtocolError. */
-export function writeFrame(type: MessageType, version: number, fields: Record<string, unknown>, tensors: readonly NamedTensor[], limits: MessageLimits): Uint8Array {
+export function writeFrame(type: MessageType, version: number, fields: Record<string, unknown>, tensors: readonly (WireTensor | NamedTensor)[], limits: MessageLimits): Uint8Array {
   assertLittleEndianHost();
   const table: TensorTableEntry[] = [];
   const seen = new Set<string>();
   let floats = 0;
   for (const t of tensors) {
-    if (!(t.values instanceof Float32Array)) throw new ProtocolError(`cannot encode ${type}: tensor '${t.name}' values must be a Float32Array`);
+    const dtype = dtypeOf(t.values);
+    if (dtype === undefined) throw new ProtocolError(`cannot encode ${type}: tensor '${t.name}' values must be a Float32Array, Uint32Array or Uint8Array`);
     if (seen.has(t.name)) throw new ProtocolError(`cannot encode ${type}: tensor name '${t.name}' appears twice`);
     seen.add(t.name);
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
@@ -93,8 +124,8 @@ export function writeFrame(type: MessageType, version: number, fields: Record<st
     if (shapeSize(t.shape) !== t.values.length) {
       throw new ProtocolError(`cannot encode ${type}: tensor '${t.name}' has ${t.values.length} values but shape ${formatShape(t.shape)} holds ${shapeSize(t.shape)}`);
     }
-    table.push({ name: t.name, shape: [...t.shape], dtype: 'float32', offset: floats, length: t.values.length });
-    floats += t.values.length;
+    table.push({ name: t.name, shape: [...t.shape], dtype, offset: floats, length: t.values.length });
+    floats += wordsOf(dtype, t.values.length);
   }
   let json: string;
   try {
@@ -120,9 +151,15 @@ export function writeFrame(type: MessageType, version: number, fields: Record<st
   view.setUint16(6, 0, true);
   view.setUint32(8, header.byteLength, true);
   out.set(header, PREFIX_BYTES);
-  // A fresh buffer and a 4-aligned payloadStart: a native (little-endian) view writes the payload.
+  // A fresh buffer and a 4-aligned payloadStart: native (little-endian) views write the payload.
   const payload = new Float32Array(out.buffer, payloadStart, floats);
-  tensors.forEach((t, i) => payload.set(t.values, table[i].offset));
+  tensors.forEach((t, i) => {
+    const at = table[i].offset;
+    const v = t.values;
+    if (v instanceof Float32Array) payload.set(v, at);
+    else if (v instanceof Uint32Array) new Uint32Array(out.buffer, payloadStart + at * 4, v.length).set(v);
+    else out.set(v, payloadStart + at * 4);
+  });
   return out;
 }
 
@@ -200,15 +237,24 @@ export function readFrame(bytes: Uint8Array, limits: MessageLimits): RawFrame {
   checkTable(type, table, payloadFloats);
 
   // Zero-copy when the payload is 4-aligned in its ArrayBuffer; one copy of the payload otherwise.
-  const payload =
-    (bytes.byteOffset + payloadStart) % 4 === 0
-      ? new Float32Array(bytes.buffer, bytes.byteOffset + payloadStart, payloadFloats)
-      : new Float32Array(bytes.slice(payloadStart).buffer, 0, payloadFloats);
-  const tensors = table.map((e) => ({ name: e.name, shape: e.shape, values: payload.subarray(e.offset, e.offset + e.length) }));
+  const aligned = (bytes.byteOffset + payloadStart) % 4 === 0;
+  const buffer = aligned ? bytes.buffer : bytes.slice(payloadStart).buffer;
+  const base = aligned ? bytes.byteOffset + payloadStart : 0;
+  const payload = new Float32Array(buffer, base, payloadFloats);
+  const tensors = (table as TensorTableEntry[]).map((e): WireTensor => {
+    if (e.dtype === 'float32') return { name: e.name, shape: e.shape, values: payload.subarray(e.offset, e.offset + e.length) };
+    if (e.dtype === 'uint32') return { name: e.name, shape: e.shape, values: new Uint32Array(buffer, base + e.offset * 4, e.length) };
+    const word = new Uint8Array(buffer, base + e.offset * 4, wordsOf('uint8', e.length) * 4);
+    const values = word.subarray(0, e.length);
+    for (let i = e.length; i < word.length; i++) {
+      if (word[i] !== 0) throw new ProtocolError(`${type}: tensor '${e.name}' (uint8) is followed by a non-zero padding byte; a uint8 tensor is zero-padded to a whole 4-byte word`);
+    }
+    return { name: e.name, shape: e.shape, values };
+  });
   return { version, type, fields, tensors };
 }
 
-/** Refuses a tensor table that is not an exact, non-overlapping cover of the payload by float32 tensors. */
+/** Refuses a tensor table that is not an exact, non-overlapping cover of the payload's words by float32, uint32 and uint8 tensors. */
 function checkTable(type: MessageType, table: readonly { name: string; shape: number[]; dtype: string; offset: number; length: number }[], payloadFloats: number): void {
   const firstIndex = new Map<string, number>();
   let covered = 0;
@@ -217,23 +263,25 @@ function checkTable(type: MessageType, table: readonly { name: string; shape: nu
     const earlier = firstIndex.get(e.name);
     if (earlier !== undefined) throw new ProtocolError(`${type}: ${where} has the same name as tensors[${earlier}]`);
     firstIndex.set(e.name, i);
-    if (e.dtype !== 'float32') throw new ProtocolError(`${type}: ${where} has dtype '${e.dtype}'; format version 1 carries float32 only`);
-    if (e.offset + e.length > payloadFloats) {
-      throw new ProtocolError(`${type}: ${where} spans floats [${e.offset}, ${e.offset + e.length}) past the payload's ${payloadFloats} floats`);
+    if (!(WIRE_DTYPES as readonly string[]).includes(e.dtype)) throw new ProtocolError(`${type}: ${where} has dtype '${e.dtype}'; format version 1 carries float32, uint32 and uint8 only`);
+    const words = wordsOf(e.dtype as WireDtype, e.length);
+    if (e.offset + words > payloadFloats) {
+      throw new ProtocolError(`${type}: ${where} spans words [${e.offset}, ${e.offset + words}) past the payload's ${payloadFloats} 4-byte words`);
     }
     const size = shapeSize(e.shape);
     if (size !== e.length) throw new ProtocolError(`${type}: ${where} has length ${e.length} but shape ${formatShape(e.shape)} holds ${size} values`);
-    covered += e.length;
+    covered += words;
   });
+  const span = (e: { dtype: string; length: number }): number => wordsOf(e.dtype as WireDtype, e.length);
   const byOffset = table.filter((e) => e.length > 0).sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < byOffset.length; i++) {
     const prev = byOffset[i - 1];
     const cur = byOffset[i];
-    if (cur.offset < prev.offset + prev.length) {
-      throw new ProtocolError(`${type}: tensors '${prev.name}' [${prev.offset}, ${prev.offset + prev.length}) and '${cur.name}' [${cur.offset}, ${cur.offset + cur.length}) overlap`);
+    if (cur.offset < prev.offset + span(prev)) {
+      throw new ProtocolError(`${type}: tensors '${prev.name}' [${prev.offset}, ${prev.offset + span(prev)}) and '${cur.name}' [${cur.offset}, ${cur.offset + span(cur)}) overlap`);
     }
   }
   if (covered !== payloadFloats) {
-    throw new ProtocolError(`${type}: the payload has ${payloadFloats} floats but the tensor table covers ${covered}; every payload float must belong to exactly one tensor`);
+    throw new ProtocolError(`${type}: the payload has ${payloadFloats} 4-byte words but the tensor table covers ${covered}; every payload word must belong to exactly one tensor`);
   }
 }

@@ -5,7 +5,18 @@ import { errorForRefusal, HEADER_SCHEMAS, MESSAGE_TYPE_CODES, TENSOR_GROUPS } fr
 
 describe('message types', () => {
   it('keeps the documented type codes (they must never change)', () => {
-    assert.deepEqual(MESSAGE_TYPE_CODES, { hello: 1, welcome: 2, refuse: 3, fit: 4, fitReply: 5, evaluate: 6, evaluateReply: 7, heartbeat: 8, error: 9, bye: 10, challenge: 11, challengeAnswer: 12 });
+    assert.deepEqual(MESSAGE_TYPE_CODES, { hello: 1, welcome: 2, refuse: 3, fit: 4, fitReply: 5, evaluate: 6, evaluateReply: 7, heartbeat: 8, error: 9, bye: 10, challenge: 11,
+      challengeAnswer: 12,
+      secureReady: 13,
+      secaggSetup: 14,
+      secaggKeys: 15,
+      secaggKeyList: 16,
+      secaggShares: 17,
+      secaggInbox: 18,
+      secaggMaskedInput: 19,
+      secaggUnmaskRequest: 20,
+      secaggUnmask: 21,
+    });
   });
 
   it('has a header schema and tensor groups for every type', () => {

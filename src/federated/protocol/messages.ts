@@ -31,6 +31,15 @@ export const MESSAGE_TYPE_CODES = {
   bye: 10,
   challenge: 11,
   challengeAnswer: 12,
+  secureReady: 13,
+  secaggSetup: 14,
+  secaggKeys: 15,
+  secaggKeyList: 16,
+  secaggShares: 17,
+  secaggInbox: 18,
+  secaggMaskedInput: 19,
+  secaggUnmaskRequest: 20,
+  secaggUnmask: 21,
 } as const;
 
 /** The name of a message type. */
@@ -100,6 +109,19 @@ export interface FitMessage {
   params: NamedTensor[];
   /** Extra vectors for the client, e.g. `serverControl` for SCAFFOLD. */
   extras: Vectors;
+  /**
+   * Present when the round's updates are summed by secure aggregation: the client answers with
+   * `secureReady` instead of its parameters, then takes part in the protocol's stages.
+   */
+  secure?: SecureFitHeader;
+}
+
+/** What a `fit` of a secure round tells the client. */
+export interface SecureFitHeader {
+  /** The protocol: `secagg+` (SecAgg+, `secagg/`). */
+  protocol: 'secagg+';
+  /** The reply extras summed with the update, name → length, in payload order (e.g. `{ dpBelowClip: 1 }`). */
+  summedExtras: Record<string, number>;
 }
 
 /** Client → server: the result of local training for one round. */
@@ -205,6 +227,132 @@ export interface ChallengeAnswerMessage {
   signature: string;
 }
 
+/** Binary tensors of a secure aggregation message, by name (`data/<name>` on the wire): uint8 bytes or uint32 ring vectors. */
+export type BinaryTensors = Record<string, { shape: number[]; values: Uint8Array | Uint32Array }>;
+
+/** Client → server, in a secure round: trained, ready for secure aggregation (its parameters are not sent). */
+export interface SecureReadyMessage {
+  type: 'secureReady';
+  /** The round this answers. */
+  round: number;
+  /** Training examples used (reported in the clear, as in a plain reply; not a weight: the secure sum is unweighted). */
+  numExamples: number;
+  /** Training metrics. */
+  metrics: Record<string, number>;
+  /** Wall-clock seconds the client spent training. */
+  durationSeconds: number;
+}
+
+/** Server → client: the SecAgg+ round parameters (`secagg/setup.ts`) and the client's id in the round. */
+export interface SecAggSetupWire {
+  type: 'secaggSetup';
+  /** The round. */
+  round: number;
+  /** This client's id in the round (its index among the round's clients). */
+  you: number;
+  /** Every id of the round, ascending. */
+  clientIds: number[];
+  /** d: the payload length. */
+  vectorLength: number;
+  /** k. */
+  neighbours: number;
+  /** t. */
+  threshold: number;
+  /** Public graph seed. */
+  graphSeed: number;
+  /** Fixed-point clip range. */
+  clipRange: number;
+  /** Fixed-point fraction bits. */
+  fractionBits: number;
+}
+
+/** Client → server, stage 1: tensors `encryptionKey` and `maskKey` (uint8 [32]). */
+export interface SecAggKeysWire {
+  type: 'secaggKeys';
+  /** The round. */
+  round: number;
+  /** The sender's id in the round. */
+  from: number;
+  /** `encryptionKey`, `maskKey`. */
+  data: BinaryTensors;
+}
+
+/** Server → client: the neighbours' keys, row i of tensors `encryptionKeys` / `maskKeys` (uint8 [m, 32]) belonging to `ids[i]`. */
+export interface SecAggKeyListWire {
+  type: 'secaggKeyList';
+  /** The round. */
+  round: number;
+  /** The receiver's id. */
+  to: number;
+  /** The neighbours that advertised keys. */
+  ids: number[];
+  /** `encryptionKeys`, `maskKeys`. */
+  data: BinaryTensors;
+}
+
+/** Client → server, stage 2: tensors `commitment` (uint8 [32]) and `sealed` (uint8 [m, 101], row i for `peers[i]`). */
+export interface SecAggSharesWire {
+  type: 'secaggShares';
+  /** The round. */
+  round: number;
+  /** The sender's id. */
+  from: number;
+  /** The receiver of each sealed bundle. */
+  peers: number[];
+  /** `commitment`, `sealed`. */
+  data: BinaryTensors;
+}
+
+/** Server → client: tensor `sealed` (uint8 [m, 101]), row i sealed by `peers[i]`. */
+export interface SecAggInboxWire {
+  type: 'secaggInbox';
+  /** The round. */
+  round: number;
+  /** The receiver's id. */
+  to: number;
+  /** The sender of each bundle. */
+  peers: number[];
+  /** `sealed`. */
+  data: BinaryTensors;
+}
+
+/** Client → server, stage 3: tensor `masked` (uint32 [d]). */
+export interface SecAggMaskedInputWire {
+  type: 'secaggMaskedInput';
+  /** The round. */
+  round: number;
+  /** The sender's id. */
+  from: number;
+  /** `masked`. */
+  data: BinaryTensors;
+}
+
+/** Server → client: the receiver's neighbours that dropped before masking, and those that did not. */
+export interface SecAggUnmaskRequestWire {
+  type: 'secaggUnmaskRequest';
+  /** The round. */
+  round: number;
+  /** The receiver's id. */
+  to: number;
+  /** Reveal their mask-key shares. */
+  dropped: number[];
+  /** Reveal their self-mask shares. */
+  survivors: number[];
+}
+
+/** Client → server, stage 4: tensor `shares` (uint8 [m, 32]), row i the share described by `shares[i]`. */
+export interface SecAggUnmaskWire {
+  type: 'secaggUnmask';
+  /** The round. */
+  round: number;
+  /** The sender's id. */
+  from: number;
+  /** Whose secret, which one, its x coordinate. */
+  shares: { owner: number; secret: 'self-mask' | 'mask-key'; x: number }[];
+  /** `shares`. */
+  data: BinaryTensors;
+}
+
 /** Any protocol message. Narrow on `type`. */
 export type Message =
   | HelloMessage
@@ -218,13 +366,22 @@ export type Message =
   | ErrorMessage
   | ByeMessage
   | ChallengeMessage
-  | ChallengeAnswerMessage;
+  | ChallengeAnswerMessage
+  | SecureReadyMessage
+  | SecAggSetupWire
+  | SecAggKeysWire
+  | SecAggKeyListWire
+  | SecAggSharesWire
+  | SecAggInboxWire
+  | SecAggMaskedInputWire
+  | SecAggUnmaskRequestWire
+  | SecAggUnmaskWire;
 
 /** The message of a given type. */
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
 
 /** Message fields that travel as tensors rather than in the JSON header. */
-export type TensorGroup = 'params' | 'extras';
+export type TensorGroup = 'params' | 'extras' | 'data';
 
 /** Which tensor groups each message type carries. */
 export const TENSOR_GROUPS: Readonly<Record<MessageType, readonly TensorGroup[]>> = {
@@ -240,10 +397,20 @@ export const TENSOR_GROUPS: Readonly<Record<MessageType, readonly TensorGroup[]>
   bye: [],
   challenge: [],
   challengeAnswer: [],
+  secureReady: [],
+  secaggSetup: [],
+  secaggKeys: ['data'],
+  secaggKeyList: ['data'],
+  secaggShares: ['data'],
+  secaggInbox: ['data'],
+  secaggMaskedInput: ['data'],
+  secaggUnmaskRequest: [],
+  secaggUnmask: ['data'],
 };
 
-/** Wire-name prefix of each tensor group: `param/dense/kernel`, `extra/serverControl`. */
-export const TENSOR_PREFIXES: Readonly<Record<TensorGroup, string>> = { params: 'param/', extras: 'extra/' };
+/** Wire-name prefix of each tensor group: `param/dense/kernel`, `extra/serverControl`, `data/masked`. */
+export const TENSOR_PREFIXES: Readonly<Record<TensorGroup, string>> = { params: 'param/', extras: 'extra/', data: 'data/' };
+
 
 /** An extra vector's name: a letter, then up to 127 of `A-Z a-z 0-9 _ . -` (e.g. `serverControl`). */
 export const EXTRA_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
@@ -263,6 +430,11 @@ const roundConfig = z
   .refine((c) => Object.keys(c).length <= 256, 'at most 256 config keys');
 /** Present (not undefined); being JSON is guaranteed by the header's encoding. */
 const jsonValue = z.custom<unknown>((v) => v !== undefined, 'required (any JSON value)');
+
+const u32 = z.int().nonnegative().max(2 ** 32 - 1);
+/** At most 65,536 ids in one secure round's lists (far above the 255 neighbours a client may have). */
+const idList = z.array(u32).max(65_536);
+const extraName = z.string().regex(EXTRA_NAME_PATTERN, 'an extra name is a letter, then up to 127 of A-Z a-z 0-9 _ . -');
 
 /** Zod schema of each message type's header fields (strict: unknown fields are refused). */
 export const HEADER_SCHEMAS: { readonly [T in MessageType]: z.ZodType<HeaderFields<MessageOf<T>>> } = {
@@ -292,7 +464,16 @@ export const HEADER_SCHEMAS: { readonly [T in MessageType]: z.ZodType<HeaderFiel
     maxMessageBytes: z.int().positive(),
   }),
   refuse: z.strictObject({ code, reason: longText }),
-  fit: z.strictObject({ round: z.int().positive(), config: roundConfig }),
+  fit: z.strictObject({
+    round: z.int().positive(),
+    config: roundConfig,
+    secure: z
+      .strictObject({
+        protocol: z.literal('secagg+'),
+        summedExtras: z.record(extraName, z.int().nonnegative().max(1 << 30)).refine((m) => Object.keys(m).length <= 256, 'at most 256 summed extras'),
+      })
+      .optional(),
+  }),
   fitReply: z.strictObject({
     round: z.int().positive(),
     numExamples: count,
@@ -313,6 +494,29 @@ export const HEADER_SCHEMAS: { readonly [T in MessageType]: z.ZodType<HeaderFiel
   challengeAnswer: z.strictObject({
     nonce: z.string().regex(base64urlPattern(NONCE_BYTES), 'a nonce is 32 bytes, base64url (43 characters)'),
     signature: z.string().regex(base64urlPattern(SIGNATURE_BYTES), 'a signature is 64 bytes, base64url (86 characters)'),
+  }),
+  secureReady: z.strictObject({ round: z.int().positive(), numExamples: count, metrics, durationSeconds: z.number().nonnegative() }),
+  secaggSetup: z.strictObject({
+    round: z.int().positive(),
+    you: u32,
+    clientIds: idList,
+    vectorLength: z.int().positive(),
+    neighbours: z.int().positive(),
+    threshold: z.int().positive(),
+    graphSeed: u32,
+    clipRange: z.number().positive(),
+    fractionBits: z.int().positive(),
+  }),
+  secaggKeys: z.strictObject({ round: z.int().positive(), from: u32 }),
+  secaggKeyList: z.strictObject({ round: z.int().positive(), to: u32, ids: idList }),
+  secaggShares: z.strictObject({ round: z.int().positive(), from: u32, peers: idList }),
+  secaggInbox: z.strictObject({ round: z.int().positive(), to: u32, peers: idList }),
+  secaggMaskedInput: z.strictObject({ round: z.int().positive(), from: u32 }),
+  secaggUnmaskRequest: z.strictObject({ round: z.int().positive(), to: u32, dropped: idList, survivors: idList }),
+  secaggUnmask: z.strictObject({
+    round: z.int().positive(),
+    from: u32,
+    shares: z.array(z.strictObject({ owner: u32, secret: z.enum(['self-mask', 'mask-key']), x: z.int().min(1).max(255) })).max(65_536),
   }),
 };
 
