@@ -208,8 +208,10 @@ export class ClientSession {
       numExamples: result.numExamples,
       metrics: result.metrics,
       delta: false,
-      params: packParams(layout, result.params),
+      // A compressed round sends the encoded update instead of the parameters.
+      params: result.encoded === undefined ? packParams(layout, result.params) : [],
       extras: result.extras,
+      ...(result.encoded === undefined ? {} : { data: { update: { shape: [result.encoded.length], values: result.encoded } } }),
       durationSeconds,
     };
   }

@@ -266,7 +266,7 @@ test('bad secure aggregation messages are refused with their reason and the roun
     assert.ok(refusals[2].message.endsWith(`expected [${d + 1}]`), refusals[2].message);
     assert.match(refusals[3].message, /tensor 'data\/masked' has dtype 'uint8', expected 'uint32'/);
     assert.match(refusals[4].message, /secaggKeys arrived at stage 'input', which waits for secaggMaskedInput/);
-    assert.match(refusals[5].message, /dtype 'float32'; secure aggregation data is uint8 or uint32/);
+    assert.match(refusals[5].message, /dtype 'float32'; binary data \(secure aggregation, compressed updates\) is uint8 or uint32/);
     // The honest clients' sum plus the rogue's known 0.25 per coordinate: the rogue is in the sum exactly once.
     const honest = await (async () => {
       const g = await federation(3);

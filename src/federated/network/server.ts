@@ -131,6 +131,8 @@ interface Waiter {
   resolve: (r: AskOutcome) => void;
   global?: Float32Array;
   extras?: Record<string, number>;
+  /** The round's update codec (`none` when not compressed). */
+  compression?: string;
 }
 
 interface Connection {
@@ -332,7 +334,8 @@ export class FederatedServer implements ClientPool {
     const bytes = encodeMessage({ type: 'fit', round: req.round, config: req.instructions.config, params: packParams(this.opts.layout, req.params), extras: req.instructions.extras });
     // The extras every reply must carry come from the strategy (its client algorithm), by name and length.
     const extras: Record<string, number> = { ...req.instructions.replyExtras };
-    const results = await this.ask(req.clients, req.deadline, signal, bytes, () => ({ round: req.round, kind: 'fit', global: req.params, extras }));
+    const compression = typeof req.instructions.config.compression === 'string' ? req.instructions.config.compression : 'none';
+    const results = await this.ask(req.clients, req.deadline, signal, bytes, () => ({ round: req.round, kind: 'fit', global: req.params, extras, compression }));
     const replies: FitReply[] = [];
     const failures: FitFailure[] = [];
     for (const r of results.outcomes) {
@@ -660,6 +663,7 @@ export class FederatedServer implements ClientPool {
           global: waiter.global,
           maxNumExamples: this.maxExamples(conn),
           extras: waiter.extras,
+          ...(waiter.compression === undefined ? {} : { compression: waiter.compression }),
         });
         if (!v.ok) {
           if (v.code === 'staleRound') {

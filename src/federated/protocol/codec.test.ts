@@ -249,7 +249,7 @@ describe('encodeMessage / decodeMessage', () => {
     const floatData = writeFrame('secaggMaskedInput', 1, { round: 1, from: 0 }, [{ name: 'data/masked', shape: [2], values: new Float32Array(2) }], DEFAULT_LIMITS);
     const intParams = writeFrame('evaluate', 1, { round: 1, config: {} }, [{ name: 'param/w', shape: [2], values: new Uint32Array(2) }], DEFAULT_LIMITS);
 
-    assert.throws(() => decodeMessage(floatData), errorLike(ProtocolError, /secaggMaskedInput: tensor 'data\/masked' has dtype 'float32'; secure aggregation data is uint8 or uint32/));
+    assert.throws(() => decodeMessage(floatData), errorLike(ProtocolError, /secaggMaskedInput: tensor 'data\/masked' has dtype 'float32'; binary data \(secure aggregation, compressed updates\) is uint8 or uint32/));
     assert.throws(() => decodeMessage(intParams), errorLike(ProtocolError, /evaluate: tensor 'param\/w' has dtype 'uint32'; parameters and extras are float32/));
     assert.throws(() => encodeMessage({ type: 'secaggMaskedInput', round: 1, from: 0, data: { masked: { shape: [2], values: new Float32Array(2) as unknown as Uint32Array } } }), errorLike(ProtocolError, /data tensor 'masked' must be a Uint8Array or Uint32Array/));
   });

@@ -45,6 +45,7 @@ function wireTensorsOf(msg: Message): WireTensor[] {
         out.push({ ...t, name: `${TENSOR_PREFIXES.params}${t.name}` });
       }
     } else if (group === 'data') {
+      if (value === undefined && msg.type === 'fitReply') continue; // a fit reply carries data only when compressed
       if (typeof value !== 'object' || value === null) throw new ProtocolError(`cannot encode ${msg.type}: field 'data' must be an object of binary tensors`);
       for (const [name, t] of Object.entries(value as BinaryTensors)) {
         if (!EXTRA_NAME_PATTERN.test(name)) throw new ProtocolError(`cannot encode ${msg.type}: data tensor name '${name}' must match ${EXTRA_NAME_PATTERN}`);
@@ -101,7 +102,7 @@ function groupTensors(type: MessageType, tensors: readonly WireTensor[]): { para
     const name = t.name.slice(TENSOR_PREFIXES[group].length);
     const values = t.values;
     if (group === 'data') {
-      if (!(values instanceof Uint8Array || values instanceof Uint32Array)) throw new ProtocolError(`${type}: tensor '${t.name}' has dtype '${dtypeOf(values)}'; secure aggregation data is uint8 or uint32`);
+      if (!(values instanceof Uint8Array || values instanceof Uint32Array)) throw new ProtocolError(`${type}: tensor '${t.name}' has dtype '${dtypeOf(values)}'; binary data (secure aggregation, compressed updates) is uint8 or uint32`);
       if (!EXTRA_NAME_PATTERN.test(name)) throw new ProtocolError(`${type}: data tensor name '${name}' must match ${EXTRA_NAME_PATTERN}`);
       if (shapeSize(t.shape) !== values.length) throw new ProtocolError(`${type}: data tensor '${name}' has ${values.length} values for shape ${formatShape(t.shape)}`);
       data[name] = { shape: t.shape, values };
@@ -147,7 +148,7 @@ export function decodeMessage(bytes: Uint8Array, limits: Partial<MessageLimits> 
     const msg: Record<string, unknown> = { type: frame.type, ...parsed.data };
     if (groups.includes('params')) msg.params = params;
     if (groups.includes('extras')) msg.extras = extras;
-    if (groups.includes('data')) msg.data = data;
+    if (groups.includes('data') && (frame.type !== 'fitReply' || Object.keys(data).length > 0)) msg.data = data;
     return msg as unknown as Message;
   } catch (err) {
     if (err instanceof ProtocolError) throw err;

@@ -139,6 +139,11 @@ export interface FitReplyMessage {
   params: NamedTensor[];
   /** Extra vectors from the client, e.g. `controlDelta` for SCAFFOLD. */
   extras: Vectors;
+  /**
+   * A compressed reply (`strategy.compression`): tensor `update` (uint8), the encoded update
+   * y − x (`compression/format.ts`), sent instead of `params`, which is then empty. Absent otherwise.
+   */
+  data?: BinaryTensors;
   /** Wall-clock seconds the client spent training. */
   durationSeconds: number;
 }
@@ -389,7 +394,7 @@ export const TENSOR_GROUPS: Readonly<Record<MessageType, readonly TensorGroup[]>
   welcome: [],
   refuse: [],
   fit: ['params', 'extras'],
-  fitReply: ['params', 'extras'],
+  fitReply: ['params', 'extras', 'data'],
   evaluate: ['params'],
   evaluateReply: [],
   heartbeat: [],

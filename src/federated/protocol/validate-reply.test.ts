@@ -4,6 +4,7 @@ import { ShapeMismatchError } from '../../errors.js';
 import { errorLike } from '../../engine/testing.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import type { EvaluateReplyMessage, FitReplyMessage } from './messages.js';
+import { encodeFloat16 } from '../compression/float16.js';
 import { packParams } from './tensors.js';
 import { refusalMessage, validateEvaluateReply, validateFitReply, type FitReplyExpectations, type ReplyValidation } from './validate-reply.js';
 
@@ -169,5 +170,30 @@ describe('validateEvaluateReply', () => {
 describe('refusalMessage', () => {
   it('makes the error message sent back to the client', () => {
     assert.deepEqual(refusalMessage({ ok: false, code: 'nonFinite', reason: 'NaN at 3' }, 7), { type: 'error', code: 'nonFinite', message: 'NaN at 3', round: 7 });
+  });
+});
+
+describe('validateFitReply: compressed replies', () => {
+  const update = local.map((v, i) => v - global[i]);
+  const compressedReply = (bytes: Uint8Array, extra: Partial<FitReplyMessage> = {}): FitReplyMessage => reply({ params: [], data: { update: { shape: [bytes.length], values: bytes } }, ...extra });
+
+  it('decodes the update of the round\'s codec, through the wire too, and adds it to the global parameters', () => {
+    const bytes = encodeFloat16(update).bytes;
+    const wire = decodeMessage(encodeMessage(compressedReply(bytes))) as FitReplyMessage;
+
+    const result = validateFitReply(wire, expectations({ compression: 'float16' }));
+
+    assert.ok(result.ok, result.ok ? '' : result.reason);
+    for (let i = 0; i < 6; i++) assert.ok(Math.abs(result.reply.params[i] - local[i]) < 1e-3, `value ${i}`);
+  });
+
+  it('refuses compressed data the round did not ask for, another codec, broken bytes, or parameters besides it', () => {
+    const bytes = encodeFloat16(update).bytes;
+    assert.match(refusal(validateFitReply(compressedReply(bytes), expectations())).reason, /binary data \(update\) but this round is not compressed/);
+    assert.equal(refusal(validateFitReply(compressedReply(bytes), expectations({ compression: 'topk' }))).code, 'badCompression');
+    assert.match(refusal(validateFitReply(compressedReply(bytes.subarray(0, 9)), expectations({ compression: 'float16' }))).reason, /does not decode/);
+    assert.match(refusal(validateFitReply(compressedReply(bytes, { params: packParams(layout, local.slice()) }), expectations({ compression: 'float16' }))).reason, /no parameters besides its update/);
+    // A plain reply is still accepted in a compressed round (a client that sends everything costs only bytes).
+    assert.ok(validateFitReply(reply(), expectations({ compression: 'float16' })).ok);
   });
 });

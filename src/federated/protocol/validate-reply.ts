@@ -7,6 +7,7 @@
  * message to that client, count it as a failure of the round and carry on. Both runtimes use
  * it: the networked server on every decoded reply, the simulation on every worker's reply. Pure.
  */
+import { decodeUpdate, isCodecName } from '../compression/registry.js';
 import { ShapeMismatchError } from '../../errors.js';
 import type { FitFailure, FitReply } from '../strategy.js';
 import type { ErrorMessage, EvaluateReplyMessage, FitReplyMessage } from './messages.js';
@@ -33,7 +34,9 @@ export type ReplyRefusalCode =
   /** A value is NaN or infinite. */
   | 'nonFinite'
   /** A reported metric is impossible: a negative loss, an accuracy outside [0, 1]. */
-  | 'badMetrics';
+  | 'badMetrics'
+  /** A compressed update that does not decode (wrong codec, length or bytes), or one the round did not ask for. */
+  | 'badCompression';
 
 /** A refused reply: a stable code and a reason that names the tensor, index or field. */
 export interface ReplyRefusal {
@@ -64,6 +67,8 @@ export interface FitReplyExpectations {
   maxNumExamples: number;
   /** Extra vectors the strategy needs back, name → length (e.g. `{ controlDelta: global.length }`). Default none. */
   extras?: Readonly<Record<string, number>>;
+  /** The codec the round asked clients to compress with (`none`, the default: a compressed reply is refused). */
+  compression?: string;
 }
 
 /** What the server expects of an evaluate reply. */
@@ -134,8 +139,10 @@ export function validateFitReply(msg: FitReplyMessage, expected: FitReplyExpecta
   const early = checkRound(msg.round, expected.round) ?? checkNumExamples(msg.numExamples, expected.maxNumExamples) ?? checkMetrics(msg.metrics);
   if (early !== undefined) return early;
 
+  const compressed = decodeCompressed(msg, expected, total);
+  if (compressed !== undefined && !(compressed instanceof Float32Array)) return compressed;
   const what = msg.delta ? 'update' : 'parameters';
-  const mismatch = layoutMismatch(msg.params, expected.layout, what);
+  const mismatch = compressed !== undefined ? undefined : layoutMismatch(msg.params, expected.layout, what);
   if (mismatch !== undefined) return refuse(mismatch.kind === 'names' ? 'wrongNames' : 'wrongShape', mismatch.reason);
 
   const wanted = expected.extras ?? {};
@@ -156,8 +163,8 @@ export function validateFitReply(msg: FitReplyMessage, expected: FitReplyExpecta
     if (i >= 0) return nonFinite(`extra vector '${name}'`, values, i);
   }
 
-  let params = unpackParams(msg.params, expected.layout);
-  if (msg.delta) {
+  let params = compressed ?? unpackParams(msg.params, expected.layout);
+  if (msg.delta || compressed !== undefined) {
     const sum = new Float32Array(total);
     for (let i = 0; i < total; i++) sum[i] = expected.global[i] + params[i];
     const i = firstNonFinite(sum);
@@ -168,6 +175,28 @@ export function validateFitReply(msg: FitReplyMessage, expected: FitReplyExpecta
     ok: true,
     reply: { clientId: expected.clientId, params, numExamples: msg.numExamples, metrics: { ...msg.metrics }, extras: { ...msg.extras } },
   };
+}
+
+/**
+ * The update of a compressed reply (`data.update`), decoded, or a refusal; undefined for a plain
+ * reply. A compressed reply carries no parameters, and only in a round that asked for its codec.
+ */
+function decodeCompressed(msg: FitReplyMessage, expected: FitReplyExpectations, total: number): Float32Array | ReplyRefusal | undefined {
+  const data = msg.data ?? {};
+  const names = Object.keys(data);
+  if (names.length === 0) return undefined;
+  const codec = expected.compression ?? 'none';
+  if (codec === 'none') return refuse('badCompression', `the reply carries binary data (${names.join(', ')}) but this round is not compressed`);
+  const update = data.update;
+  if (update === undefined || names.length !== 1) return refuse('badCompression', `a compressed reply carries exactly the tensor 'update', got ${names.join(', ')}`);
+  if (!(update.values instanceof Uint8Array)) return refuse('badCompression', 'the compressed update must be uint8 bytes');
+  if (msg.params.length > 0) return refuse('badCompression', 'a compressed reply carries no parameters besides its update');
+  if (!isCodecName(codec)) return refuse('badCompression', `this round's codec '${codec}' is unknown to this server`);
+  try {
+    return decodeUpdate(update.values, total, codec);
+  } catch (err) {
+    return refuse('badCompression', `the compressed update does not decode: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /**

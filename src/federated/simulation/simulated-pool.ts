@@ -10,7 +10,6 @@
 import { CheckpointError, messageOf, ShapeMismatchError } from '../../errors.js';
 import type { ParsedClientTrainConfig } from '../client-config.js';
 import { parseClientTrainConfig } from '../client-config.js';
-import { decodeUpdate } from '../compression/registry.js';
 import { packParams } from '../protocol/tensors.js';
 import { refusedFitFailure, validateFitReply } from '../protocol/validate-reply.js';
 import type { FitFailure, FitReply, Vectors } from '../strategy.js';
@@ -37,13 +36,6 @@ export interface SimulatedPoolOptions {
   onTaskDone?: () => void;
   /** Secure rounds: the fraction of the clients that vanish after sending their masked input (dropout recovery). Default 0. */
   secureDropout?: number;
-}
-
-/** x + Δ as float32. */
-function addUpdate(global: Float32Array, delta: Float32Array): Float32Array {
-  const out = new Float32Array(global.length);
-  for (let i = 0; i < out.length; i++) out[i] = global[i] + delta[i];
-  return out;
 }
 
 function vectorBytes(v: Vectors): number {
@@ -106,9 +98,8 @@ export class SimulatedClientPool implements ClientPool {
             attack,
             attackRound: attack === undefined ? undefined : { seed: this.opts.seed, round: req.round },
           });
-          // A compressed reply carries its bytes instead of the parameters: decode them here, as a
-          // server would, so that what is aggregated is exactly what was sent.
-          const params = r.encoded === undefined ? r.params : addUpdate(req.params, decodeUpdate(r.encoded, req.params.length, config.compression === 'none' ? undefined : config.compression));
+          // A compressed reply carries its bytes instead of the parameters, decoded by the same
+          // validation as a server's, so that what is aggregated is exactly what was sent.
           bytesReceived += (r.encoded?.byteLength ?? r.params.byteLength) + vectorBytes(r.extras);
           // The client keeps its state whatever the server makes of its reply, as a networked client does.
           if (Object.keys(r.clientState).length > 0) this.states.set(clientId, { ...this.states.get(clientId), ...r.clientState });
@@ -119,8 +110,9 @@ export class SimulatedClientPool implements ClientPool {
               numExamples: r.numExamples,
               metrics: r.metrics,
               delta: false,
-              params: packParams(this.opts.layout, params),
+              params: r.encoded === undefined ? packParams(this.opts.layout, r.params) : [],
               extras: r.extras,
+              ...(r.encoded === undefined ? {} : { data: { update: { shape: [r.encoded.length], values: r.encoded } } }),
               durationSeconds: (performance.now() - started) / 1000,
             },
             {
@@ -130,6 +122,7 @@ export class SimulatedClientPool implements ClientPool {
               global: req.params,
               maxNumExamples: this.opts.clientSizes[client],
               extras: req.instructions.replyExtras,
+              compression: config.compression,
             },
           );
           if (v.ok) replies.push(v.reply);
