@@ -81,3 +81,11 @@ export { ClientSession, type ClientSessionOptions, type SessionOutcome } from '.
 export { sampleClients, type SampleOptions } from './server/sample-clients.js';
 export { clientIdSchema, CLIENT_ID_PATTERN } from './auth/client-id.js';
 export { summarizeFederated, federatedTable, federatedVerdict, federatedMarkdown, accuracySvg, type FederatedReportInput, type FederatedSummary } from './federated-report.js';
+// Privacy accounting (pure): RDP of the sampled Gaussian mechanism and its (ε, δ).
+export { emptyLedger, spend, ledgerEpsilon, dpSgdEpsilon, type PrivacyLedger, type GaussianSteps, type DpSgdRun } from './privacy/accountant.js';
+export { rdpSampledGaussian } from './privacy/rdp-sampled-gaussian.js';
+export { epsilonFromRdp, epsilonFromRdpClassic, type EpsilonAtDelta } from './privacy/rdp-to-epsilon.js';
+export { DEFAULT_RDP_ORDERS, TF_PRIVACY_DP_SGD_ORDERS } from './privacy/rdp-orders.js';
+// Update compression (pure codecs) and SecAgg+ (browser-safe state machines).
+export { createCodec, decodeUpdate, encodeWithErrorFeedback, compressionSummary, type UpdateCodec, type EncodedUpdate, type CodecName } from './compression/index.js';
+export { SecAggClient, SecAggServer, createSecAggSetup, runInProcessRound, neighboursForDropout } from './secagg/index.js';

@@ -33,6 +33,8 @@ export {
 } from './keys.js';
 export { secureRandomBytes, secureUniform, type RandomBytes, type UniformSource } from './random.js';
 export * from './messages.js';
+export { hypergeometricTail, neighboursForDropout } from './neighbours-for-dropout.js';
+export { securePayload, splitSecureSum, payloadLength, type SecureSum } from './secure-payload.js';
 export { createSecAggSetup, MAX_NEIGHBOURS, parseSecAggSetup, validateSetup, type SecAggSetupOptions } from './setup.js';
 export { BUNDLE_PLAINTEXT_BYTES, SEALED_BUNDLE_BYTES, SecAggClient, shareX, type SecAggClientOptions, type SecAggClientStage } from './client.js';
 export { SecAggServer, type SecAggResult, type SecAggServerOptions, type SecAggServerStage, type SecAggSecretEvent, type SecAggTraceEvent, type SecAggVectorEvent } from './server.js';

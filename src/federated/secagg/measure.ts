@@ -12,6 +12,8 @@ export interface MeasureSecAggOptions {
   seed?: number;
   /** Clients run at once per stage; default 1 (honest per-client seconds). */
   concurrency?: number;
+  /** k, neighbours per client; default the O(log n) `defaultNeighbourCount` (the runtimes size it from the dropout instead). */
+  neighbours?: number;
 }
 
 /** What {@link measureSecAggRound} reports. */
@@ -45,13 +47,13 @@ export interface SecAggMeasurement {
 /**
  * Runs one in-process round of `n` clients with updates of length `d`, the first
  * ⌊dropFraction · n⌋ clients of a seeded shuffle dropping after sharing secrets and before sending
- * masked input, with default k, t, clip range and bits. `concurrency` (default 1) is passed to
+ * masked input, with default t, clip range and bits, and k = `options.neighbours` (default the O(log n) one). `concurrency` (default 1) is passed to
  * the driver: keep 1 for honest per-client seconds, raise it for a shorter wall-clock round.
  */
 export async function measureSecAggRound(n: number, d: number, dropFraction: number, options: MeasureSecAggOptions = {}): Promise<SecAggMeasurement> {
   const seed = options.seed ?? 1;
   const clientIds = Array.from({ length: n }, (_, i) => i);
-  const setup = createSecAggSetup({ round: 1, clientIds, vectorLength: d, graphSeed: seed });
+  const setup = createSecAggSetup({ round: 1, clientIds, vectorLength: d, graphSeed: seed, ...(options.neighbours === undefined ? {} : { neighbours: options.neighbours }) });
   const rng = createRng(seed);
   const updates = new Map<number, Float32Array>();
   for (const id of clientIds) {
