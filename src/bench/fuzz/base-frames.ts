@@ -6,7 +6,7 @@
  * answering). Pure.
  */
 import type { Rng } from '../../engine/random.js';
-import { FORMAT_VERSION, type FitMessage, type Message, type MessageType } from '../../federated/protocol/messages.js';
+import { FORMAT_VERSION, MESSAGE_TYPE_CODES, type FitMessage, type Message, type MessageType } from '../../federated/protocol/messages.js';
 import type { NamedTensor } from '../../federated/protocol/tensors.js';
 
 /** What the fuzzer knows when it builds a message. */
@@ -22,7 +22,7 @@ export interface FrameContext {
 }
 
 /** Every message type, in type-code order. */
-export const ALL_TYPES: readonly MessageType[] = ['hello', 'welcome', 'refuse', 'fit', 'fitReply', 'evaluate', 'evaluateReply', 'heartbeat', 'error', 'bye'];
+export const ALL_TYPES: readonly MessageType[] = Object.keys(MESSAGE_TYPE_CODES) as MessageType[];
 
 /** A parameter layout for frames sent without a fit (before hello): one kernel and one bias. */
 const STAND_IN_PARAMS: readonly NamedTensor[] = [
