@@ -8,6 +8,7 @@ import { AuthRefusedError, DataMalformedError, ProtocolError, ShapeMismatchError
 import type { DataProfile } from '../../data/schema.js';
 import { base64urlPattern, NONCE_BYTES, SIGNATURE_BYTES } from '../auth/challenge.js';
 import { clientIdSchema } from '../auth/client-id.js';
+import type { SecAggSetup } from '../secagg/messages.js';
 import type { RoundConfig, Vectors } from '../strategy.js';
 import type { NamedTensor } from './tensors.js';
 
@@ -248,27 +249,11 @@ export interface SecureReadyMessage {
   durationSeconds: number;
 }
 
-/** Server → client: the SecAgg+ round parameters (`secagg/setup.ts`) and the client's id in the round. */
-export interface SecAggSetupWire {
+/** Server → client: the SecAgg+ round parameters (`secagg/setup.ts`, the same fields) and the client's id in the round. */
+export interface SecAggSetupWire extends Omit<SecAggSetup, 'type'> {
   type: 'secaggSetup';
-  /** The round. */
-  round: number;
   /** This client's id in the round (its index among the round's clients). */
   you: number;
-  /** Every id of the round, ascending. */
-  clientIds: number[];
-  /** d: the payload length. */
-  vectorLength: number;
-  /** k. */
-  neighbours: number;
-  /** t. */
-  threshold: number;
-  /** Public graph seed. */
-  graphSeed: number;
-  /** Fixed-point clip range. */
-  clipRange: number;
-  /** Fixed-point fraction bits. */
-  fractionBits: number;
 }
 
 /** Client → server, stage 1: tensors `encryptionKey` and `maskKey` (uint8 [32]). */

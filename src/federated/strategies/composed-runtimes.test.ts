@@ -6,11 +6,8 @@
  * learn, and show that the client half ran (FedProx's `proximal` metric from every client).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../engine/backend.js';
-import { createRng } from '../../engine/random.js';
 import { tempDirFactory } from '../../engine/testing.js';
 import { LocalTrainer } from '../client/local-trainer.js';
 import { FederatedClient } from '../network/client.js';
@@ -19,6 +16,7 @@ import { Coordinator, paramsChecksum, type CoordinatorResult } from '../server/c
 import { runSimulation } from '../simulation/run-simulation.js';
 import type { ComposedStrategySpecInput } from './options.js';
 import { createStrategy } from './registry.js';
+import { writeThreeClassCsv } from './testing.js';
 
 const tempDir = tempDirFactory('jointly-composed-');
 
@@ -55,15 +53,7 @@ function assertAggregated(name: string, result: CoordinatorResult, initial: stri
 describe('new combinations in the simulation', () => {
   let csvPath = '';
   before(() => {
-    csvPath = join(tempDir(), 'train.csv');
-    const rng = createRng(1);
-    const lines = ['f0,f1,f2,f3,f4,f5,label'];
-    for (let i = 0; i < 300; i++) {
-      const y = i % 3;
-      const cells = Array.from({ length: 6 }, (_, j) => ((j % 3 === y ? 1 : -0.5) + (rng.next() - 0.5) * 2).toFixed(4));
-      lines.push(`${cells.join(',')},${['a', 'b', 'c'][y]}`);
-    }
-    writeFileSync(csvPath, `${lines.join('\n')}\n`);
+    csvPath = writeThreeClassCsv(tempDir(), 300);
   });
 
   for (const [name, strategy] of Object.entries(COMBINATIONS)) {

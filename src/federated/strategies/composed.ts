@@ -14,7 +14,7 @@ import { TRANSFORMS_CONFIG_OFF } from '../client/transforms/options.js';
 import { norm } from '../aggregate/vectors.js';
 import type { AggregateResult, FitFailure, FitInstructions, FitReply, RoundContext, SecureRoundSum, Strategy, StrategyState } from '../strategy.js';
 import { ConfigError } from '../../errors.js';
-import { equalWeightSumAggregator, FEW_REPLIES_HINT, type Aggregator, type SumAggregator } from './aggregators/aggregator.js';
+import { equalWeightSumAggregator, FEW_REPLIES_HINT, type Aggregator, type AggregatorOutput, type SumAggregator } from './aggregators/aggregator.js';
 import type { SecureAggregationSpec } from './secure/options.js';
 import { compressionConflicts } from '../compression/composition.js';
 import { compressionRoundConfig } from './compression/registry.js';
@@ -23,7 +23,7 @@ import { clientMetricMeans, pickState, readState, sortByClient, type StateLayout
 import { strategyName, type ComposedStrategySpec, type ComposedStrategySpecInput } from './options.js';
 import { parseComposedSpec } from './parse-options.js';
 import { createPrivacyPart } from './privacy/registry.js';
-import type { PrivacyPart } from './privacy/privacy-part.js';
+import type { PrivacyPart, PrivateSum } from './privacy/privacy-part.js';
 import { createServerOptimizer } from './server-optimizers/registry.js';
 import type { ServerOptimizer } from './server-optimizers/server-optimizer.js';
 
@@ -135,33 +135,12 @@ export class ComposedStrategy implements Strategy {
     const sampledCtx = { ...ctx, sampled: ctx.sampled ?? n + failures.length };
     const priv = this.privacy?.privateSecureSum(sampledCtx, secure);
     const aggregated = sumAggregator.fromSum(priv?.sum ?? { sum: secure.sum, total: secure.total, count: n }, { global: ctx.global, title: this.title });
-    const step = this.serverOptimizer.step(ctx.global, aggregated.aggregate);
-    const update = this.clientAlgorithm.update(ctx, []);
-    step.commit();
-    update.commit();
-    priv?.commit();
-    const params = step.params;
-    const delta = new Float64Array(params.length);
-    for (let i = 0; i < delta.length; i++) delta[i] = params[i] - ctx.global[i];
     // The clients' training metrics travel in the clear: their means, as for plain rounds.
     const asReplies = secure.included.map((clientId) => {
       const { numExamples = 0, ...metrics } = secure.clientMetrics[clientId] ?? {};
       return { clientId, params: ctx.global, numExamples, metrics, extras: {} };
     });
-    return {
-      params,
-      metrics: {
-        replies: n,
-        failures: failures.length,
-        examples: asReplies.reduce((s, r) => s + r.numExamples, 0),
-        updateNorm: norm(delta),
-        ...clientMetricMeans(asReplies),
-        ...aggregated.metrics,
-        ...step.metrics,
-        ...update.metrics,
-        ...(priv?.metrics ?? {}),
-      },
-    };
+    return this.finishRound(ctx, aggregated, [], asReplies, failures, priv);
   }
 
   stopBeforeRound(ctx: RoundContext): string | undefined {
@@ -231,8 +210,25 @@ export class ComposedStrategy implements Strategy {
       priv === undefined || this.sumAggregator === undefined
         ? this.aggregator.aggregate({ global: ctx.global, replies: sorted, title: this.title })
         : this.sumAggregator.fromSum(priv.sum, { global: ctx.global, title: this.title });
+    return this.finishRound(ctx, aggregated, sorted, sorted, failures, priv);
+  }
+
+  /**
+   * The server optimizer's step to the new model from the round's aggregate, the client
+   * algorithm's server update (from `replies`, empty for a secure round), the commit of every
+   * part's new state once all succeeded, and the round's diagnostics (`reported`: the replies whose
+   * example counts and metrics are averaged).
+   */
+  private finishRound(
+    ctx: RoundContext,
+    aggregated: AggregatorOutput,
+    replies: readonly FitReply[],
+    reported: readonly FitReply[],
+    failures: readonly FitFailure[],
+    priv: PrivateSum | undefined,
+  ): AggregateResult {
     const step = this.serverOptimizer.step(ctx.global, aggregated.aggregate);
-    const update = this.clientAlgorithm.update(ctx, sorted);
+    const update = this.clientAlgorithm.update(ctx, replies);
     step.commit();
     update.commit();
     priv?.commit();
@@ -242,11 +238,11 @@ export class ComposedStrategy implements Strategy {
     return {
       params,
       metrics: {
-        replies: n,
+        replies: reported.length,
         failures: failures.length,
-        examples: sorted.reduce((s, r) => s + r.numExamples, 0),
+        examples: reported.reduce((s, r) => s + r.numExamples, 0),
         updateNorm: norm(delta),
-        ...clientMetricMeans(sorted),
+        ...clientMetricMeans(reported),
         ...aggregated.metrics,
         ...step.metrics,
         ...update.metrics,

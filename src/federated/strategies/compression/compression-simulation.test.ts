@@ -4,31 +4,21 @@
  * aggregation (or with simulated attacks) is refused with the reason.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { before, describe, it, test } from 'node:test';
 import { ConfigError } from '../../../errors.js';
-import { createRng } from '../../../engine/random.js';
 import { errorLike, tempDirFactory } from '../../../engine/testing.js';
 import type { FederatedConfigInput } from '../../config.js';
 import { runSimulation } from '../../simulation/run-simulation.js';
 import { ComposedStrategy } from '../composed.js';
 import type { CompressionSpec } from './options.js';
+import { writeThreeClassCsv } from '../testing.js';
 
 const tempDir = tempDirFactory('jointly-compress-');
 
 describe('compression in the simulation', () => {
   let csvPath = '';
   before(() => {
-    csvPath = join(tempDir(), 'train.csv');
-    const rng = createRng(1);
-    const lines = ['f0,f1,f2,f3,f4,f5,label'];
-    for (let i = 0; i < 400; i++) {
-      const y = i % 3;
-      const cells = Array.from({ length: 6 }, (_, j) => ((j % 3 === y ? 1 : -0.5) + (rng.next() - 0.5) * 2).toFixed(4));
-      lines.push(`${cells.join(',')},${['a', 'b', 'c'][y]}`);
-    }
-    writeFileSync(csvPath, `${lines.join('\n')}\n`);
+    csvPath = writeThreeClassCsv(tempDir(), 400);
   });
 
   const config = (compression: Partial<CompressionSpec> | undefined): FederatedConfigInput => ({

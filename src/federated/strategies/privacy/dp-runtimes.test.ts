@@ -6,11 +6,8 @@
  * every round, stay finite and, with modest noise, still learn.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../../engine/backend.js';
-import { createRng } from '../../../engine/random.js';
 import { tempDirFactory } from '../../../engine/testing.js';
 import { LocalTrainer } from '../../client/local-trainer.js';
 import { FederatedClient } from '../../network/client.js';
@@ -18,21 +15,14 @@ import { startServer, TINY_TASK, tinyDataset } from '../../network/testing.js';
 import { Coordinator } from '../../server/coordinator.js';
 import { runSimulation } from '../../simulation/run-simulation.js';
 import { createStrategy } from '../registry.js';
+import { writeThreeClassCsv } from '../testing.js';
 
 const tempDir = tempDirFactory('jointly-dp-');
 
 describe('DP-FedAvg in the simulation', () => {
   let csvPath = '';
   before(() => {
-    csvPath = join(tempDir(), 'train.csv');
-    const rng = createRng(1);
-    const lines = ['f0,f1,f2,f3,f4,f5,label'];
-    for (let i = 0; i < 600; i++) {
-      const y = i % 3;
-      const cells = Array.from({ length: 6 }, (_, j) => ((j % 3 === y ? 1 : -0.5) + (rng.next() - 0.5) * 2).toFixed(4));
-      lines.push(`${cells.join(',')},${['a', 'b', 'c'][y]}`);
-    }
-    writeFileSync(csvPath, `${lines.join('\n')}\n`);
+    csvPath = writeThreeClassCsv(tempDir(), 600);
   });
 
   it('server noise with a budget: ε after every round, the run stops before the budget would be passed, and it learns', async () => {

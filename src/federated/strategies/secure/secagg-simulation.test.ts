@@ -4,8 +4,6 @@
  * 30% of its clients gone after masking still completes; combinations that cannot work are refused.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { before, describe, it, test } from 'node:test';
 import { ConfigError } from '../../../errors.js';
 import { createRng } from '../../../engine/random.js';
@@ -15,21 +13,14 @@ import { secureSumOfReplies } from '../../secagg/simulated-round.js';
 import { runSimulation } from '../../simulation/run-simulation.js';
 import type { FitReply } from '../../strategy.js';
 import { ComposedStrategy } from '../composed.js';
+import { writeThreeClassCsv } from '../testing.js';
 
 const tempDir = tempDirFactory('jointly-secagg-');
 
 describe('SecAgg+ in the simulation', () => {
   let csvPath = '';
   before(() => {
-    csvPath = join(tempDir(), 'train.csv');
-    const rng = createRng(1);
-    const lines = ['f0,f1,f2,f3,f4,f5,label'];
-    for (let i = 0; i < 400; i++) {
-      const y = i % 3;
-      const cells = Array.from({ length: 6 }, (_, j) => ((j % 3 === y ? 1 : -0.5) + (rng.next() - 0.5) * 2).toFixed(4));
-      lines.push(`${cells.join(',')},${['a', 'b', 'c'][y]}`);
-    }
-    writeFileSync(csvPath, `${lines.join('\n')}\n`);
+    csvPath = writeThreeClassCsv(tempDir(), 400);
   });
 
   const config = (secure: boolean): FederatedConfigInput => ({
