@@ -121,7 +121,7 @@ async function benchDp(opts: Options, lines: string[]): Promise<DpRow[]> {
       },
       rounds: opts.rounds,
       sampling: { fraction: opts.fraction, minFit: 2, minAvailable: opts.clients },
-      simulation: { clients: opts.clients, partition: { method: 'iid' }, baselines: { localOnly: false, pooled: false } },
+      simulation: { clients: opts.clients, partition: { method: 'iid' }, baselines: { localOnly: false, pooled: false, nonPrivate: false } },
     };
     const started = performance.now();
     const result = await runSimulation(config, { onEvent: progress(z === undefined ? 'no privacy' : `z = ${z}`) });

@@ -42,6 +42,12 @@ export const BaselinesConfigSchema = z
     localOnly: z.boolean().default(true),
     /** Train one model on all clients' data pooled, with the same epochs. Default true. */
     pooled: z.boolean().default(true),
+    /**
+     * With `strategy.privacy`: run the same federation once more without the privacy part (same
+     * seeds, sampling and rounds), so the report shows what privacy cost, round by round against ε.
+     * Default true.
+     */
+    nonPrivate: z.boolean().default(true),
   })
   .strict();
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { divergenceText, federatedMarkdown, federatedTable, federatedVerdict, summarizeFederated, type FederatedReportInput } from './federated-report.js';
+import { divergenceText, federatedMarkdown, federatedTable, federatedVerdict, privacySvg, summarizeFederated, type FederatedReportInput } from './federated-report.js';
 import type { RoundRecord } from './server/coordinator.js';
 
 function round(n: number, accuracy: number): RoundRecord {
@@ -115,5 +115,39 @@ describe('federated report with class names', () => {
 
     assert.match(md, /\| client \|\s+n \|\s+0 \|\s+1 \|\n/);
     assert.doesNotMatch(md, /Classes \(in index order\)/);
+  });
+});
+
+describe('federated report of a differentially private run', () => {
+  const dpRound = (n: number, accuracy: number, epsilon: number): RoundRecord => ({ ...round(n, accuracy), aggregate: { epsilon, delta: 1e-5 } });
+  const history = [dpRound(1, 0.5, 1.2), dpRound(2, 0.7, 1.9)];
+
+  it('shows ε in the summary, the table, a Privacy section with an ε column, and the cost against the same run without privacy', () => {
+    const r = input({ history, nonPrivate: { accuracy: [0.6, 0.75] } });
+
+    const s = summarizeFederated(r);
+    const table = federatedTable(r, s);
+    const md = federatedMarkdown(r);
+
+    assert.deepEqual(s.privacy, { epsilon: 1.9, delta: 1e-5 });
+    assert.equal(s.nonPrivate, 0.75);
+    assert.ok(Math.abs((s.privacyCost ?? 0) + 0.05) < 1e-12);
+    assert.match(table, /federated \(fedavg, 2 rounds, ε = 1\.900 at δ = 0\.00001\)/);
+    assert.match(table, /the same federation without privacy\s+75\.00%\s+-5\.00 pp/);
+    assert.match(md, /## Privacy/);
+    assert.match(md, /privacy cost 5\.00 pp of accuracy/);
+    assert.match(md, /\| round \| clients \| replied \| failed \| test acc \| test loss \| train loss \| ε \|/);
+    assert.match(md, /\| 2 \| 3 \| 3 \| 0 \| 70\.00% \| 0\.4000 \| 0\.5000 \| 1\.900 \|/);
+    const svg = privacySvg(r) ?? '';
+    assert.match(svg, /<svg/);
+    assert.match(svg, /the same rounds without privacy/);
+  });
+
+  it('without the non-private run the report says how to get the comparison; without privacy there is no section or plot', () => {
+    assert.match(federatedMarkdown(input({ history })), /did not run .*compare with a run without `privacy`/);
+    const plain = input({});
+    assert.doesNotMatch(federatedMarkdown(plain), /## Privacy|ε/);
+    assert.equal(privacySvg(plain), undefined);
+    assert.equal(summarizeFederated(plain).privacy, undefined);
   });
 });

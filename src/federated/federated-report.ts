@@ -39,6 +39,8 @@ export interface FederatedReportInput {
   malicious?: readonly string[];
   /** Extra lines listed under "Notes" at the end of the report. */
   notes?: readonly string[];
+  /** The same federation without its privacy part: test accuracy after every round (`simulation.baselines.nonPrivate`). */
+  nonPrivate?: { accuracy: readonly number[] };
 }
 
 /** The headline numbers, for the CLI's table and report.json. */
@@ -64,6 +66,10 @@ export interface FederatedSummary {
   failures: number;
   /** Differential privacy spent by the last aggregated round (DP-FedAvg), when the strategy has a privacy part. */
   privacy?: { epsilon: number; delta: number };
+  /** The same federation's final accuracy without privacy, when it ran. */
+  nonPrivate?: number;
+  /** Federated (private) minus non-private final accuracy: what privacy cost. */
+  privacyCost?: number;
 }
 
 /** Where a baseline diverged, e.g. `loss NaN at epoch 1, step 6`. */
@@ -106,7 +112,15 @@ export function summarizeFederated(input: FederatedReportInput): FederatedSummar
     refusedRounds: input.history.filter((r) => r.refused !== undefined).length,
     failures: input.history.reduce((s, r) => s + r.failures.length, 0),
     ...privacyOf(input.history),
+    ...nonPrivateOf(input.nonPrivate, final),
   };
+}
+
+/** The non-private twin's final accuracy and the private run's difference to it, when the twin ran. */
+function nonPrivateOf(twin: FederatedReportInput['nonPrivate'], final: number | undefined): { nonPrivate?: number; privacyCost?: number } {
+  const last = twin?.accuracy[twin.accuracy.length - 1];
+  if (last === undefined || Number.isNaN(last)) return {};
+  return { nonPrivate: last, ...(final === undefined ? {} : { privacyCost: final - last }) };
 }
 
 /** ε and δ after the last round that reported them (the ledger only grows), or nothing without privacy. */
@@ -130,6 +144,7 @@ export function federatedTable(input: FederatedReportInput, s: FederatedSummary 
   } else if (divergedLocal.length > 0) {
     rows.push([`local-only (${divergedLocal.length} clients)`, `diverged (every client; first: ${divergenceText(divergedLocal[0])})`, '–']);
   }
+  if (s.nonPrivate !== undefined) rows.push(['the same federation without privacy', pct(s.nonPrivate), pts(s.privacyCost)]);
   if (s.pooled !== undefined) rows.push(['pooled (all data in one place)', pct(s.pooled), pts(s.gapToPooled)]);
   else if (s.pooledDiverged !== undefined) rows.push(['pooled (all data in one place)', `diverged (${s.pooledDiverged})`, '–']);
   return alignTable(rows);
@@ -163,6 +178,23 @@ export function accuracySvg(input: FederatedReportInput): string {
   return lineChartSvg(series, { title: input.title, xLabel: 'round', yLabel: 'test accuracy (%)', formatY: (y) => y.toFixed(1) });
 }
 
+/**
+ * Test accuracy against ε spent, after every round of a differentially private run, with the
+ * same federation's accuracy without privacy after the same rounds (when it ran) at the same ε
+ * positions; undefined for a run without privacy.
+ */
+export function privacySvg(input: FederatedReportInput): string | undefined {
+  const rounds = input.history.filter((r) => r.evaluation !== undefined && r.aggregate.epsilon !== undefined && Number.isFinite(r.aggregate.epsilon));
+  if (rounds.length === 0) return undefined;
+  const series: Series[] = [{ label: `federated with privacy (${input.strategy})`, points: rounds.map((r) => [r.aggregate.epsilon, (r.evaluation?.accuracy ?? 0) * 100]) }];
+  const twin = input.nonPrivate?.accuracy;
+  if (twin !== undefined) {
+    const points = rounds.filter((r) => r.round - 1 < twin.length && !Number.isNaN(twin[r.round - 1])).map((r): [number, number] => [r.aggregate.epsilon, twin[r.round - 1] * 100]);
+    if (points.length > 0) series.push({ label: 'the same rounds without privacy', points, dashed: true });
+  }
+  return lineChartSvg(series, { title: `${input.title}: accuracy against ε`, xLabel: `ε spent (δ = ${rounds[0].aggregate.delta})`, yLabel: 'test accuracy (%)', formatY: (y) => y.toFixed(1) });
+}
+
 /** The report as Markdown. */
 export function federatedMarkdown(input: FederatedReportInput): string {
   const s = summarizeFederated(input);
@@ -177,7 +209,15 @@ export function federatedMarkdown(input: FederatedReportInput): string {
     lines.push(
       '## Privacy',
       '',
-      `Differentially private (DP-FedAvg): after ${s.rounds} round(s), ε = ${eps(s.privacy.epsilon)} at δ = ${s.privacy.delta}, client-level (one client's whole data), by the Rényi DP accountant of the sampled Gaussian mechanism (Mironov et al. 2019) with the conversion of Canonne et al. 2020. The column ε below is the budget spent by the end of each round. The local-only and pooled baselines are trained without privacy; compare the accuracy with a run without \`privacy\` on the same config to see what the privacy cost.`,
+      `Differentially private (DP-FedAvg): after ${s.rounds} round(s), ε = ${eps(s.privacy.epsilon)} at δ = ${s.privacy.delta}, client-level (one client's whole data), by the Rényi DP accountant of the sampled Gaussian mechanism (Mironov et al. 2019) with the conversion of Canonne et al. 2020. The column ε below is the budget spent by the end of each round. The local-only and pooled baselines are trained without privacy.`,
+      '',
+      s.nonPrivate === undefined
+        ? 'The same federation without privacy did not run (`simulation.baselines.nonPrivate`, or a networked run): compare with a run without `privacy` on the same config to see what privacy cost.'
+        : `Without privacy the same federation (same seeds, sampling and rounds) reached ${pct(s.nonPrivate)}: ${
+            s.privacyCost === undefined ? 'the private run has no final score' : s.privacyCost < 0 ? `privacy cost ${(-s.privacyCost * 100).toFixed(2)} pp of accuracy` : `the private run did as well or better (${pts(s.privacyCost)})`
+          }.`,
+      '',
+      '![accuracy against ε](privacy.svg)',
       '',
     );
   }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import type { FederatedConfig } from '../../federated/config.js';
-import { accuracySvg, divergenceText, federatedMarkdown, federatedTable, federatedVerdict, summarizeFederated, type FederatedReportInput } from '../../federated/federated-report.js';
+import { accuracySvg, divergenceText, federatedMarkdown, federatedTable, federatedVerdict, privacySvg, summarizeFederated, type FederatedReportInput } from '../../federated/federated-report.js';
 import { CHECKPOINT_FILE } from '../../federated/network/run-server.js';
 import type { RoundRecord } from '../../federated/server/coordinator.js';
 import { runSimulation, type Baselines, type SimulationEvent } from '../../federated/simulation/run-simulation.js';
@@ -48,8 +48,14 @@ function progress(out: Output, config: FederatedConfig): (e: SimulationEvent) =>
         done = 0;
         baselineStarted = performance.now();
         baselineTasks = e.tasks;
-        out.info(e.which === 'localOnly' ? 'baseline: every client trained alone on its own data' : 'baseline: one model trained on all the data pooled');
-        if (out.chatty) bar.start(`  ${e.which === 'localOnly' ? 'local-only' : 'pooled'}`, e.tasks);
+        out.info(
+          e.which === 'localOnly'
+            ? 'baseline: every client trained alone on its own data'
+            : e.which === 'pooled'
+              ? 'baseline: one model trained on all the data pooled'
+              : 'baseline: the same federation without privacy, to show what privacy costs',
+        );
+        if (out.chatty) bar.start(`  ${e.which === 'localOnly' ? 'local-only' : e.which === 'pooled' ? 'pooled' : 'non-private'}`, e.tasks);
         break;
       case 'baseline-done':
         if (out.chatty) bar.finish(baselineTasks / Math.max((performance.now() - baselineStarted) / 1000, 1e-9), e.diverged === 0 ? 'done' : `diverged${baselineTasks > 1 ? ` on ${e.diverged} of ${baselineTasks}` : ''}`);
@@ -69,6 +75,8 @@ export function rewriteMetrics(folder: RunFolder, history: readonly RoundRecord[
 export function writeFederatedReport(folder: RunFolder, input: FederatedReportInput): void {
   folder.writeText('report.md', federatedMarkdown(input));
   folder.writeText('accuracy.svg', accuracySvg(input));
+  const privacy = privacySvg(input);
+  if (privacy !== undefined) folder.writeText('privacy.svg', privacy);
   folder.writeJson('report.json', { summary: summarizeFederated(input), ...input });
 }
 
@@ -103,6 +111,7 @@ export async function simulateCommand(config: FederatedConfig, opts: SimulateOpt
     pooled: result.baselines.pooled,
     ...(result.baselines.diverged === undefined ? {} : { diverged: result.baselines.diverged }),
     baselineEpochs: result.baselines.epochs,
+    ...(result.baselines.nonPrivate === undefined ? {} : { nonPrivate: result.baselines.nonPrivate }),
     histograms: { counts: result.histograms },
     // Text labels or data.classes name the classes: the report, its histograms and report.json show the names, not "0 | 1".
     ...(result.task.classNames === undefined ? {} : { classNames: [...result.task.classNames] }),

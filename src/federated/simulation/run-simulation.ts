@@ -48,6 +48,11 @@ export interface Baselines {
   /** Local epochs each baseline model trained for (rounds × localEpochs). */
   epochs: number;
   /**
+   * The same federation without its privacy part (`simulation.baselines.nonPrivate`, for a
+   * strategy with `privacy`): the global model's test accuracy and loss after every round.
+   */
+  nonPrivate?: { accuracy: number[]; loss: number[] };
+  /**
    * The baselines scored on the clients' own held-out data (present when they have some:
    * simulation.clientTestFraction > 0), by client id: `localOnly[id]` is client id's own model on
    * its own held-out rows, `pooled[id]` the pooled model on client id's held-out rows. With the
@@ -83,9 +88,9 @@ export type SimulationEvent =
   | CoordinatorEvent
   | { type: 'started'; backend: string; workers: number; clients: number; description: string }
   | { type: 'client-task-done' }
-  | { type: 'baseline-start'; which: 'localOnly' | 'pooled'; tasks: number }
+  | { type: 'baseline-start'; which: 'localOnly' | 'pooled' | 'nonPrivate'; tasks: number }
   /** `diverged`: how many of the baseline's models diverged (see Baselines.diverged). */
-  | { type: 'baseline-done'; which: 'localOnly' | 'pooled'; diverged: number };
+  | { type: 'baseline-done'; which: 'localOnly' | 'pooled' | 'nonPrivate'; diverged: number };
 
 /** Options of {@link runSimulation}; all optional. */
 export interface SimulationOptions {
@@ -206,7 +211,7 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
   try {
     emit({ type: 'started', backend: workers.backend, workers: workers.size, clients: numClients, description: data.description });
     const strategy = createStrategy(config.strategy);
-    const pool = new SimulatedClientPool({
+    const poolOptions = {
       workers,
       clientIds,
       clientSizes: clients.map((c) => c.length),
@@ -216,7 +221,8 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
       canEvaluate: config.simulation.clientTestFraction > 0,
       onTaskDone: () => emit({ type: 'client-task-done' }),
       secureDropout: config.simulation.secureDropout,
-    });
+    };
+    const pool = new SimulatedClientPool(poolOptions);
     const outDir = opts.outDir;
     const models = outDir === undefined ? undefined : new GlobalModelSaver({ task, rounds: config.rounds, output: config.output, store: folderModelStore(outDir) });
     const coordinator = new Coordinator({
@@ -246,7 +252,33 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
     // Saved before the baselines, so that a baseline's failure does not lose the federated model.
     const saved = models?.finish(federated) ?? {};
     const heldOut = clientTests.map((t) => t.length > 0);
-    const baselines = federated.interrupted ? { epochs: 0 } : await runBaselines(config, workers, clientIds, heldOut, initialParams, emit);
+    const baselines: Baselines = federated.interrupted ? { epochs: 0 } : await runBaselines(config, workers, clientIds, heldOut, initialParams, emit);
+    const privacy = config.strategy.name === undefined ? config.strategy.privacy : undefined;
+    if (!federated.interrupted && privacy !== undefined && config.simulation.baselines.nonPrivate && config.strategy.name === undefined) {
+      // The same federation without its privacy part: same seeds, sampling, rounds and workers.
+      const spec = { ...config.strategy, privacy: undefined };
+      const twinPool = new SimulatedClientPool({ ...poolOptions, onTaskDone: () => emit({ type: 'client-task-done' }) });
+      const tasks = federated.history.reduce((s, r) => s + r.sampled.length, 0);
+      emit({ type: 'baseline-start', which: 'nonPrivate', tasks });
+      const twin = await new Coordinator({
+        runId: `${config.name}-non-private`,
+        strategy: createStrategy(spec),
+        pool: twinPool,
+        settings: { ...config.sampling, rounds: federated.round, seed: config.seed },
+        layout,
+        initialParams,
+        bounds: config.bounds,
+        evaluateGlobal: async (params) => {
+          const r = await workers.evaluate({ kind: 'evaluate', params: params.slice(), client: -1 });
+          return { loss: r.loss, accuracy: r.accuracy };
+        },
+        numClients: () => numClients,
+      }).run(signal);
+      emit({ type: 'baseline-done', which: 'nonPrivate', diverged: 0 });
+      if (!twin.interrupted) {
+        baselines.nonPrivate = { accuracy: twin.history.map((h) => h.evaluation?.accuracy ?? Number.NaN), loss: twin.history.map((h) => h.evaluation?.loss ?? Number.NaN) };
+      }
+    }
     return {
       config,
       task,

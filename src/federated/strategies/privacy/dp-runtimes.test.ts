@@ -60,6 +60,12 @@ describe('DP-FedAvg in the simulation', () => {
     assert.ok(r.federated.params.every(Number.isFinite));
     const accuracy = history[history.length - 1].evaluation?.accuracy ?? 0;
     assert.ok(accuracy > 0.6, `test accuracy ${accuracy} (chance 1/3)`);
+    // The same federation without privacy ran as a baseline, for the rounds the private one ran.
+    const twin = r.baselines.nonPrivate;
+    assert.ok(twin !== undefined, 'the non-private baseline ran');
+    assert.equal(twin.accuracy.length, history.length);
+    assert.ok(twin.accuracy.every((a) => a > 0 && a <= 1), twin.accuracy.join(', '));
+    assert.notDeepEqual(twin.accuracy, history.map((h) => h.evaluation?.accuracy), 'the twin is another run (no noise, no clip)');
   });
 });
 
