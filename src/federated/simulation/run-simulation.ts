@@ -192,7 +192,9 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
     }
   }
 
-  // Built before the workers start, so that a model that does not fit the data fails with its own error.
+  // The strategy and the model are built before the workers start, so that a strategy that cannot
+  // work (e.g. privacy with example weights) or a model that does not fit the data fails at once.
+  const strategy = createStrategy(config.strategy);
   const model = buildTaskModel(task, deriveSeed(config.seed, 'initial-model'));
   const initialParams = opts.initialParams ?? readParams(model);
   const layout = taskLayout(model);
@@ -210,7 +212,6 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
   });
   try {
     emit({ type: 'started', backend: workers.backend, workers: workers.size, clients: numClients, description: data.description });
-    const strategy = createStrategy(config.strategy);
     const poolOptions = {
       workers,
       clientIds,
