@@ -10,6 +10,7 @@ comparison meaningless.
 import argparse
 import ctypes
 import json
+import os
 import statistics
 import sys
 import time
@@ -26,14 +27,16 @@ def blas_in_use():
                 libs.add(path)
     openblas = sorted(p for p in libs if 'openblas' in p)
     core = None
+    threads = None
     if openblas:
         try:
             lib = ctypes.CDLL(openblas[0])
             lib.openblas_get_corename.restype = ctypes.c_char_p
             core = lib.openblas_get_corename().decode()
+            threads = lib.openblas_get_num_threads()
         except (OSError, AttributeError):
             core = None
-    return {'libraries': sorted(libs), 'openblas': bool(openblas), 'openblasCore': core}
+    return {'libraries': sorted(libs), 'openblas': bool(openblas), 'openblasCore': core, 'openblasThreads': threads}
 
 
 def build(model_id, torch):
@@ -63,6 +66,10 @@ def main():
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--seconds', type=float, default=5)
     args = parser.parse_args()
+    # Debian's OpenBLAS sizes its own thread pool at load time, ignoring torch.set_num_threads:
+    # without this, "1 thread" used two cores for convolutions. Set before torch loads OpenBLAS.
+    os.environ['OPENBLAS_NUM_THREADS'] = str(args.threads)
+    os.environ['OMP_NUM_THREADS'] = str(args.threads)
     try:
         import torch
     except ImportError as err:

@@ -19,7 +19,8 @@ export interface TorchMeasurement {
   samplesPerSecond: number;
   msPerStepMedian: number;
   torch: string;
-  blas: { libraries: string[]; openblas: boolean; openblasCore: string | null };
+  /** `openblasThreads`: OpenBLAS's own thread count as the script saw it (pinned to `threads`). */
+  blas: { libraries: string[]; openblas: boolean; openblasCore: string | null; openblasThreads?: number | null };
 }
 
 /** Measures `model` with `threads` threads for about `seconds`; resolves to the measurement or the reason it was skipped. */
@@ -28,7 +29,8 @@ export function measureTorch(model: string, threads: number, seconds: number): T
   // The child inherits OPENBLAS_CORETYPE when the native backend set it, so both use the same OpenBLAS kernels.
   const r = spawnSync(PYTHON, [SCRIPT, '--model', model, '--threads', String(threads), '--seconds', String(seconds)], {
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    // Debian's OpenBLAS runs its own thread pool whatever torch.set_num_threads says: pin it too.
+    env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
   });
   if (r.status !== 0) return { skipped: `the PyTorch script failed: ${(r.stderr || String(r.error ?? '')).trim().split('\n').slice(-1)[0]}` };
   const doc = JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]) as TorchMeasurement | { skipped: string };
@@ -38,5 +40,6 @@ export function measureTorch(model: string, threads: number, seconds: number): T
 /** One line on which BLAS torch used. */
 export function describeBlas(m: TorchMeasurement): string {
   if (!m.blas.openblas) return `PyTorch did NOT load OpenBLAS (${m.blas.libraries.join(', ') || 'no BLAS library mapped'}): its numbers are not a fair reference; apt-get install -y libopenblas0-pthread`;
-  return `PyTorch ${m.torch} uses OpenBLAS (${m.blas.libraries.find((l) => l.includes('openblas')) ?? ''}, ${m.blas.openblasCore ?? 'unknown'} kernels)`;
+  const threads = m.blas.openblasThreads === undefined || m.blas.openblasThreads === null ? '' : `, ${m.blas.openblasThreads} OpenBLAS thread(s)`;
+  return `PyTorch ${m.torch} uses OpenBLAS (${m.blas.libraries.find((l) => l.includes('openblas')) ?? ''}, ${m.blas.openblasCore ?? 'unknown'} kernels${threads})`;
 }
