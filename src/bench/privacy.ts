@@ -1,6 +1,6 @@
 /**
  * `npm run bench:privacy`: what privacy and security cost, measured on this machine. Not in CI
- * (it trains for minutes). Three parts, each selectable with `--only`:
+ * (it trains for minutes). Four parts, each selectable with `--only`:
  *
  * - `dp`: DP-FedAvg on federated Fashion-MNIST (Li et al.'s CNN, 500 IID clients of 120 images,
  *   20% sampled per round, uniform mean of the updates, adaptive clip at the median), without
@@ -10,10 +10,11 @@
  *   fraction after masking that a round of 100 clients survives with the default neighbours.
  * - `compression`: accuracy against bytes received for no compression, float16, 8-bit stochastic
  *   quantization and top-1% with error feedback, on 10 IID Fashion-MNIST clients.
+ * - `dpsgd`: samples/s of a local epoch with and without DP-SGD on small MLPs.
  *
  * Writes bench-results/privacy.{md,json} and privacy-dp.svg.
  *
- * Flags: --only dp,secagg,compression --rounds N (30) --local-epochs N (2) --clients N (500) --fraction F (0.2)
+ * Flags: --only dp,secagg,compression,dpsgd --rounds N (30) --local-epochs N (2) --clients N (500) --fraction F (0.2)
  * --noise 1.0,2.0 --secagg-clients 10,100,1000 --secagg-length N (the CNN's parameter count)
  * --compression-rounds N (10) --seed N (0) --backend auto --out bench-results
  */
@@ -29,6 +30,12 @@ import { neighboursForDropout } from '../federated/secagg/neighbours-for-dropout
 import { runSimulation, type SimulationEvent } from '../federated/simulation/run-simulation.js';
 import { lineChartSvg, type Series } from '../report/line-chart-svg.js';
 import { LI_CNN, peakRssMiB } from './federated-workloads.js';
+import { makeDataset } from '../data/dataset.js';
+import { selectBackend } from '../engine/backend.js';
+import type { BackendName } from '../engine/backend-registry.js';
+import { LocalTrainer } from '../federated/client/local-trainer.js';
+import { parseClientTrainConfig } from '../federated/client-config.js';
+import { FederatedTaskSchema } from '../federated/task.js';
 
 interface Options {
   only: string[];
@@ -48,7 +55,7 @@ interface Options {
 function parse(): Options {
   const { values } = parseArgs({
     options: {
-      only: { type: 'string', default: 'dp,secagg,compression' },
+      only: { type: 'string', default: 'dp,secagg,compression,dpsgd' },
       rounds: { type: 'string', default: '30' },
       clients: { type: 'string', default: '500' },
       fraction: { type: 'string', default: '0.2' },
@@ -261,6 +268,47 @@ async function benchCompression(opts: Options, lines: string[]): Promise<unknown
   return rows;
 }
 
+/** Plain against DP-SGD local training (samples/s) on small MLPs: what sample-level privacy costs a client. */
+async function benchDpSgd(opts: Options, lines: string[]): Promise<unknown> {
+  await selectBackend(opts.backend as BackendName);
+  const n = 400;
+  const rng = createRng(opts.seed);
+  const features = Float32Array.from({ length: n * 3 }, () => rng.next() - 0.5);
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+  for (let i = 0; i < n; i++) features[i * 3] += labels[i] === 0 ? -1 : 1;
+  const data = makeDataset({ features, sampleShape: [3], labels, numClasses: 2 }, 'two classes');
+  const rows: { hidden: number[]; plain: number; dpSgd: number }[] = [];
+  for (const hidden of [[4], [64, 64]]) {
+    const trainer = new LocalTrainer(FederatedTaskSchema.parse({ model: { type: 'mlp', hidden }, optimizer: { name: 'sgd', learningRate: 0.1, momentum: 0 }, inputShape: [3], numClasses: 2 }));
+    const global = new Float32Array(trainer.size).fill(0.05);
+    const fit = async (extra: Record<string, number>): Promise<number> =>
+      (await trainer.fit({ data, clientId: 'bench', global, config: parseClientTrainConfig({ localEpochs: 1, batchSize: 32, seed: opts.seed, ...extra }), extras: {} })).metrics.samplesPerSecond;
+    const plain: number[] = [];
+    const dp: number[] = [];
+    // One warm-up pair, then the median of 5.
+    for (let r = 0; r < 6; r++) {
+      plain.push(await fit({}));
+      dp.push(await fit({ dpSgdClip: 1, dpSgdNoiseMultiplier: 1, dpSgdDelta: 1e-5 }));
+    }
+    const median = (xs: number[]): number => xs.slice(1).sort((a, b) => a - b)[2];
+    rows.push({ hidden, plain: median(plain), dpSgd: median(dp) });
+    trainer.dispose();
+  }
+  lines.push(
+    '## DP-SGD: what sample-level privacy costs a client',
+    '',
+    `One local epoch of ${n} examples (3 features, 2 classes), batch 32, SGD, backend ${opts.backend}; samples/s, median of 5 after a warm-up. DP-SGD takes one backward pass per example.`,
+    '',
+    `Command: \`npm run bench:privacy -- --only dpsgd --backend ${opts.backend}\``,
+    '',
+    '| model | plain samples/s | DP-SGD samples/s | slowdown |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| MLP 3-${r.hidden.join('-')}-2 | ${r.plain.toFixed(0)} | ${r.dpSgd.toFixed(0)} | ${(r.plain / r.dpSgd).toFixed(1)}× |`),
+    '',
+  );
+  return rows;
+}
+
 async function main(): Promise<void> {
   const opts = parse();
   mkdirSync(opts.out, { recursive: true });
@@ -270,6 +318,7 @@ async function main(): Promise<void> {
   if (opts.only.includes('dp')) json.dp = await benchDp(opts, lines);
   if (opts.only.includes('secagg')) json.secagg = await benchSecAgg(opts, lines);
   if (opts.only.includes('compression')) json.compression = await benchCompression(opts, lines);
+  if (opts.only.includes('dpsgd')) json.dpSgd = await benchDpSgd(opts, lines);
   lines.push(`${((performance.now() - began) / 60_000).toFixed(0)} min in all, peak RSS ${peakRssMiB()} MiB.`);
   const md = `${lines.join('\n')}\n`;
   writeFileSync(join(opts.out, 'privacy.md'), md);

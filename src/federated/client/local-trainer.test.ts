@@ -9,12 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { makeDataset, type Dataset } from '../../data/dataset.js';
 import { selectBackend } from '../../engine/backend.js';
-import { createRng } from '../../engine/random.js';
 import { errorLike, randomValues } from '../../engine/testing.js';
 import { DataMissingError, ShapeMismatchError } from '../../errors.js';
 import { EXTRA_CONTROL_DELTA, EXTRA_SERVER_CONTROL, parseClientTrainConfig, type ParsedClientTrainConfig } from '../client-config.js';
 import { FederatedTaskSchema, type FederatedTask } from '../task.js';
 import { LocalTrainer, type LocalFitInput } from './local-trainer.js';
+import { blobs } from '../testing.js';
 
 const LR = 0.1;
 
@@ -27,18 +27,6 @@ function makeTask(batchNorm = false): FederatedTask {
   });
 }
 
-/** n samples of 3 features: class 0 around -1, class 1 around +1, with uniform noise. */
-function blobs(n: number, seed: number, sampleShape: number[] = [3]): Dataset {
-  const rng = createRng(seed);
-  const size = sampleShape.reduce((a, b) => a * b, 1);
-  const features = new Float32Array(n * size);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 2;
-    for (let j = 0; j < size; j++) features[i * size + j] = (labels[i] === 0 ? -1 : 1) + (rng.next() - 0.5);
-  }
-  return makeDataset({ features, sampleShape, labels, numClasses: 2 }, 'blobs');
-}
 
 function config(extra: Record<string, unknown> = {}): ParsedClientTrainConfig {
   return parseClientTrainConfig({ localEpochs: 2, batchSize: 8, seed: 5, ...extra });

@@ -6,36 +6,15 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../engine/backend.js';
-import { Coordinator, type CoordinatorResult } from '../server/coordinator.js';
+import type { CoordinatorResult } from '../server/coordinator.js';
 import { createStrategy } from '../strategies/registry.js';
 import type { ComposedStrategySpecInput } from '../strategies/options.js';
-import { FederatedClient } from './client.js';
-import { startServer, tinyDataset } from './testing.js';
+import { runLoopbackFederation } from './testing.js';
 
 const CLIENTS = 3;
 
 async function run(strategy: ComposedStrategySpecInput): Promise<CoordinatorResult> {
-  const ids = Array.from({ length: CLIENTS }, (_, i) => `site-${i}`);
-  const ts = await startServer(ids);
-  const stop = new AbortController();
-  const clients = ids.map((id, i) => new FederatedClient({ url: ts.url, clientId: id, token: ts.tokens[id], train: tinyDataset(40, 10 + i), backend: 'cpu', maxRetries: 0, jointlyVersion: 'test', log: () => undefined }));
-  const running = clients.map((c) => c.run(stop.signal));
-  try {
-    const coordinator = new Coordinator({
-      runId: 'compress-run',
-      strategy: createStrategy(strategy),
-      pool: ts.server,
-      settings: { rounds: 2, fraction: 1, minFit: CLIENTS, minAvailable: CLIENTS, roundTimeoutSeconds: 60, evaluateEvery: 0, evaluateFraction: 1, seed: 2 },
-      layout: ts.layout,
-      initialParams: ts.params,
-      numClients: () => CLIENTS,
-    });
-    return await coordinator.run(new AbortController().signal);
-  } finally {
-    await ts.close('run finished', true);
-    stop.abort();
-    await Promise.all(running);
-  }
+  return (await runLoopbackFederation({ strategy: createStrategy(strategy), clients: CLIENTS, rounds: 2 })).result;
 }
 
 describe('compressed updates over WebSocket', () => {

@@ -15,7 +15,7 @@ import { tempDirFactory } from '../../engine/testing.js';
 import { CLI, freePort, jointlySync, Proc } from '../../cli/testing/processes.js';
 import { generateClientKeys, signChallenge, toBase64url } from '../auth/challenge.js';
 import { FORMAT_VERSION } from '../protocol/messages.js';
-import { csv } from './testing/federation-processes.js';
+import { csv, writeServerConfig } from './testing/federation-processes.js';
 import { certificateAuthority, clientCertificate, hasOpenssl, serverCertificate } from './testing/certificates.js';
 import { RawClient } from './testing.js';
 
@@ -28,25 +28,7 @@ function audit(path: string): AuditLine[] {
 }
 
 function serverConfig(dir: string, server: Record<string, unknown>, rounds = 2): string {
-  writeFileSync(join(dir, 'eval.csv'), csv(100, 99));
-  const path = join(dir, 'server.json');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      mode: 'federated',
-      name: 'identity',
-      seed: 1,
-      backend: 'cpu',
-      data: { dataset: 'csv', test: join(dir, 'eval.csv'), labelColumn: 'label' },
-      model: { type: 'mlp', hidden: [4] },
-      optimizer: { name: 'sgd', learningRate: 0.1, momentum: 0 },
-      strategy: { name: 'fedavg', localEpochs: 1, batchSize: 16 },
-      rounds,
-      sampling: { fraction: 1, minFit: 2, minAvailable: 2, roundTimeoutSeconds: 60 },
-      server: { heartbeatSeconds: 2, maxAuthFailuresPerMinute: 100, ...server },
-    }),
-  );
-  return path;
+  return writeServerConfig(dir, 'identity', { rounds }, { maxAuthFailuresPerMinute: 100, ...server });
 }
 
 function clientConfig(dir: string, id: string, index: number, fields: Record<string, unknown>): string {

@@ -13,6 +13,10 @@ import { addClient, emptyTokenFile, type TokenFile } from '../auth/tokens.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import { FORMAT_VERSION, type Message, type MessageOf, type MessageType } from '../protocol/messages.js';
 import { buildTaskModel, FederatedTaskSchema, taskLayout, type FederatedTask, type TensorLayout } from '../task.js';
+import { LocalTrainer } from '../client/local-trainer.js';
+import { Coordinator, type CoordinatorResult } from '../server/coordinator.js';
+import type { Strategy } from '../strategy.js';
+import { FederatedClient } from './client.js';
 import { FederatedServer, type ServerOptions } from './server.js';
 import { rawDataBytes } from './raw-data.js';
 
@@ -278,4 +282,62 @@ export function echoReply(fit: MessageOf<'fit'>, numExamples = 20): MessageOf<'f
     extras: {},
     durationSeconds: 0.01,
   };
+}
+
+/** What {@link runLoopbackFederation} runs. */
+export interface LoopbackFederation {
+  /** The strategy the coordinator drives. */
+  strategy: Strategy;
+  /** Clients `site-0` … each with `tinyDataset(40, 10 + i)`. */
+  clients: number;
+  rounds: number;
+}
+
+/** What {@link runLoopbackFederation} returns. */
+export interface LoopbackResult {
+  result: CoordinatorResult;
+  /** The global model's parameters before round 1. */
+  initial: Float32Array;
+  /** Accuracy on the held-out set (`tinyDataset(200, 99)`) of the initial parameters. */
+  initialAccuracy: number;
+}
+
+/**
+ * A whole federation on loopback: a FederatedServer with `clients` real WebSocket clients training
+ * the tiny task, all sampled every round, the global model scored on a held-out set after each
+ * round. Tears everything down afterwards.
+ */
+export async function runLoopbackFederation(o: LoopbackFederation): Promise<LoopbackResult> {
+  const ids = Array.from({ length: o.clients }, (_, i) => `site-${i}`);
+  const ts = await startServer(ids);
+  const stop = new AbortController();
+  const evaluator = new LocalTrainer(TINY_TASK);
+  const heldOut = tinyDataset(200, 99);
+  const clients = ids.map(
+    (id, i) => new FederatedClient({ url: ts.url, clientId: id, token: ts.tokens[id], train: tinyDataset(40, 10 + i), backend: 'cpu', maxRetries: 0, jointlyVersion: 'test', log: () => undefined }),
+  );
+  const running = clients.map((c) => c.run(stop.signal));
+  try {
+    const initialAccuracy = evaluator.evaluate(ts.params, heldOut).accuracy;
+    const coordinator = new Coordinator({
+      runId: 'test-run',
+      strategy: o.strategy,
+      pool: ts.server,
+      settings: { rounds: o.rounds, fraction: 1, minFit: o.clients, minAvailable: o.clients, roundTimeoutSeconds: 60, evaluateEvery: 0, evaluateFraction: 1, seed: 2 },
+      layout: ts.layout,
+      initialParams: ts.params,
+      evaluateGlobal: (params) => {
+        const s = evaluator.evaluate(params, heldOut);
+        return { loss: s.loss, accuracy: s.accuracy };
+      },
+      numClients: () => o.clients,
+    });
+    const result = await coordinator.run(new AbortController().signal);
+    return { result, initial: ts.params, initialAccuracy };
+  } finally {
+    await ts.close('run finished', true);
+    stop.abort();
+    await Promise.all(running);
+    evaluator.dispose();
+  }
 }

@@ -6,10 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { makeDataset, type Dataset } from '../../data/dataset.js';
 import { selectBackend } from '../../engine/backend.js';
 import { readParams } from '../../engine/flat-params.js';
-import { createRng } from '../../engine/random.js';
 import { errorLike } from '../../engine/testing.js';
 import { CheckpointError } from '../../errors.js';
 import type { FitRequest } from '../server/client-pool.js';
@@ -17,6 +15,7 @@ import { buildTaskModel, FederatedTaskSchema, taskLayout, type TensorLayout } fr
 import { SimulatedClientPool, type SimulatedPoolOptions } from './simulated-pool.js';
 import { WorkerPool } from './worker-pool.js';
 import { shareDataset, type AttackSpecValue } from './worker-protocol.js';
+import { blobs } from '../testing.js';
 
 const TASK = FederatedTaskSchema.parse({
   model: { type: 'mlp', hidden: [4] },
@@ -25,16 +24,6 @@ const TASK = FederatedTaskSchema.parse({
   numClasses: 2,
 });
 
-function blobs(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const features = new Float32Array(n * 3);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 2;
-    for (let j = 0; j < 3; j++) features[i * 3 + j] = (labels[i] === 0 ? -1 : 1) + (rng.next() - 0.5);
-  }
-  return makeDataset({ features, sampleShape: [3], labels, numClasses: 2 }, 'blobs');
-}
 
 const IDS = ['client-0', 'client-1', 'client-2'];
 const CLIENTS = [0, 1, 2].map((k) => Int32Array.from({ length: 20 }, (_, i) => k * 20 + i));

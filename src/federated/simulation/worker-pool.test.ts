@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { makeDataset, subset, type Dataset } from '../../data/dataset.js';
+import { subset } from '../../data/dataset.js';
 import { selectBackend } from '../../engine/backend.js';
-import { createRng } from '../../engine/random.js';
 import { randomValues } from '../../engine/testing.js';
 import type { JointlyError } from '../../errors.js';
 import { LocalTrainer } from '../client/local-trainer.js';
@@ -15,6 +14,7 @@ import { parseClientTrainConfig } from '../client-config.js';
 import { FederatedTaskSchema } from '../task.js';
 import { WorkerPool } from './worker-pool.js';
 import { shareDataset } from './worker-protocol.js';
+import { blobs } from '../testing.js';
 
 const TASK = FederatedTaskSchema.parse({
   model: { type: 'mlp', hidden: [4] },
@@ -23,16 +23,6 @@ const TASK = FederatedTaskSchema.parse({
   numClasses: 2,
 });
 
-function blobs(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const features = new Float32Array(n * 3);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 2;
-    for (let j = 0; j < 3; j++) features[i * 3 + j] = (labels[i] === 0 ? -1 : 1) + (rng.next() - 0.5);
-  }
-  return makeDataset({ features, sampleShape: [3], labels, numClasses: 2 }, 'blobs');
-}
 
 const TRAIN = blobs(60, 1);
 const TEST = blobs(20, 2);

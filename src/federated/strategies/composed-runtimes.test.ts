@@ -9,10 +9,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../engine/backend.js';
 import { tempDirFactory } from '../../engine/testing.js';
-import { LocalTrainer } from '../client/local-trainer.js';
-import { FederatedClient } from '../network/client.js';
-import { startServer, TINY_TASK, tinyDataset } from '../network/testing.js';
-import { Coordinator, paramsChecksum, type CoordinatorResult } from '../server/coordinator.js';
+import { runLoopbackFederation } from '../network/testing.js';
+import { paramsChecksum, type CoordinatorResult } from '../server/coordinator.js';
 import { runSimulation } from '../simulation/run-simulation.js';
 import type { ComposedStrategySpecInput } from './options.js';
 import { createStrategy } from './registry.js';
@@ -90,43 +88,11 @@ describe('new combinations on a networked server with WebSocket clients', () => 
 
   for (const [name, strategy] of Object.entries(COMBINATIONS)) {
     it(`${name} aggregates every round and learns`, async () => {
-      const ids = Array.from({ length: CLIENTS }, (_, i) => `site-${i}`);
-      const ts = await startServer(ids);
-      const stop = new AbortController();
-      const evaluator = new LocalTrainer(TINY_TASK);
-      const heldOut = tinyDataset(200, 99);
-      const clients = ids.map(
-        (id, i) =>
-          new FederatedClient({ url: ts.url, clientId: id, token: ts.tokens[id], train: tinyDataset(40, 10 + i), backend: 'cpu', maxRetries: 0, jointlyVersion: 'test', log: () => undefined }),
-      );
-      const running = clients.map((c) => c.run(stop.signal));
-      try {
-        const coordinator = new Coordinator({
-          runId: 'test-run',
-          strategy: createStrategy(strategy),
-          pool: ts.server,
-          settings: { rounds: ROUNDS, fraction: 1, minFit: CLIENTS, minAvailable: CLIENTS, roundTimeoutSeconds: 60, evaluateEvery: 0, evaluateFraction: 1, seed: 2 },
-          layout: ts.layout,
-          initialParams: ts.params,
-          evaluateGlobal: (params) => {
-            const s = evaluator.evaluate(params, heldOut);
-            return { loss: s.loss, accuracy: s.accuracy };
-          },
-          numClients: () => CLIENTS,
-        });
-        const before = evaluator.evaluate(ts.params, heldOut).accuracy;
+      const { result, initial, initialAccuracy } = await runLoopbackFederation({ strategy: createStrategy(strategy), clients: CLIENTS, rounds: ROUNDS });
 
-        const result = await coordinator.run(new AbortController().signal);
-
-        assertAggregated(name, result, paramsChecksum(ts.params));
-        const accuracy = result.history[ROUNDS - 1].evaluation?.accuracy ?? 0;
-        assert.ok(accuracy > 0.7 && accuracy > before, `${name}: accuracy ${before} → ${accuracy}`);
-      } finally {
-        await ts.close('run finished', true);
-        stop.abort();
-        await Promise.all(running);
-        evaluator.dispose();
-      }
+      assertAggregated(name, result, paramsChecksum(initial));
+      const accuracy = result.history[ROUNDS - 1].evaluation?.accuracy ?? 0;
+      assert.ok(accuracy > 0.7 && accuracy > initialAccuracy, `${name}: accuracy ${initialAccuracy} → ${accuracy}`);
     });
   }
 });

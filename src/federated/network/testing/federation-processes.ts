@@ -33,18 +33,19 @@ export interface Federation {
   procs: Proc[];
 }
 
-/** A server with `ids` registered, in folder `dir`, on a fixed free port, started with `serverSettings` merged into its config. */
-export async function federation(dir: string, ids: string[], config: Record<string, unknown>, serverSettings: Record<string, unknown>): Promise<Federation> {
-  const port = await freePort();
-  const tokensPath = join(dir, 'tokens.json');
-  const tokens = Object.fromEntries(ids.map((id) => [id, jointlySync('token', 'add', id, '--tokens', tokensPath, '--quiet')]));
+/**
+ * Writes `server.json` (and its evaluation set `eval.csv`) into `dir`: FedAvg on the tiny CSV task,
+ * 2 rounds, 2 clients, with `config` merged into the config and `serverSettings` into its `server`
+ * section. Returns the config's path.
+ */
+export function writeServerConfig(dir: string, name: string, config: Record<string, unknown>, serverSettings: Record<string, unknown>): string {
   writeFileSync(join(dir, 'eval.csv'), csv(100, 99));
-  const serverConfig = join(dir, 'server.json');
+  const path = join(dir, 'server.json');
   writeFileSync(
-    serverConfig,
+    path,
     JSON.stringify({
       mode: 'federated',
-      name: 'limits',
+      name,
       seed: 1,
       backend: 'cpu',
       data: { dataset: 'csv', test: join(dir, 'eval.csv'), labelColumn: 'label' },
@@ -57,6 +58,15 @@ export async function federation(dir: string, ids: string[], config: Record<stri
       server: { heartbeatSeconds: 2, ...serverSettings },
     }),
   );
+  return path;
+}
+
+/** A server with `ids` registered, in folder `dir`, on a fixed free port, started with `serverSettings` merged into its config. */
+export async function federation(dir: string, ids: string[], config: Record<string, unknown>, serverSettings: Record<string, unknown>): Promise<Federation> {
+  const port = await freePort();
+  const tokensPath = join(dir, 'tokens.json');
+  const tokens = Object.fromEntries(ids.map((id) => [id, jointlySync('token', 'add', id, '--tokens', tokensPath, '--quiet')]));
+  const serverConfig = writeServerConfig(dir, 'limits', config, serverSettings);
   const runDir = join(dir, 'run');
   const procs: Proc[] = [];
   const server = new Proc('server', [CLI, 'server', serverConfig, '--port', String(port), '--tokens', tokensPath, '--out', runDir]);

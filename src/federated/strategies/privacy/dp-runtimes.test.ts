@@ -9,10 +9,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../../engine/backend.js';
 import { tempDirFactory } from '../../../engine/testing.js';
-import { LocalTrainer } from '../../client/local-trainer.js';
-import { FederatedClient } from '../../network/client.js';
-import { startServer, TINY_TASK, tinyDataset } from '../../network/testing.js';
-import { Coordinator } from '../../server/coordinator.js';
+import { runLoopbackFederation } from '../../network/testing.js';
 import { runSimulation } from '../../simulation/run-simulation.js';
 import { createStrategy } from '../registry.js';
 import { writeThreeClassCsv } from '../testing.js';
@@ -75,55 +72,28 @@ describe('DP-FedAvg on a networked server with WebSocket clients', () => {
   });
 
   it('client noise with an adaptive clip: every client sends its noised indicator, the clip moves, ε is reported', async () => {
-    const CLIENTS = 5;
     const ROUNDS = 3;
-    const ids = Array.from({ length: CLIENTS }, (_, i) => `site-${i}`);
-    const ts = await startServer(ids);
-    const stop = new AbortController();
-    const evaluator = new LocalTrainer(TINY_TASK);
-    const heldOut = tinyDataset(200, 99);
-    const clients = ids.map(
-      (id, i) => new FederatedClient({ url: ts.url, clientId: id, token: ts.tokens[id], train: tinyDataset(40, 10 + i), backend: 'cpu', maxRetries: 0, jointlyVersion: 'test', log: () => undefined }),
-    );
-    const running = clients.map((c) => c.run(stop.signal));
-    try {
-      const coordinator = new Coordinator({
-        runId: 'dp-run',
-        strategy: createStrategy({
-          aggregator: { name: 'mean', weighting: 'uniform' },
-          privacy: { name: 'adaptive-clip', initialClip: 0.05, noiseMultiplier: 0.2, countNoiseFraction: 0.2, noise: 'clients' },
-          localEpochs: 2,
-          batchSize: 8,
-        }),
-        pool: ts.server,
-        settings: { rounds: ROUNDS, fraction: 1, minFit: CLIENTS, minAvailable: CLIENTS, roundTimeoutSeconds: 60, evaluateEvery: 0, evaluateFraction: 1, seed: 2 },
-        layout: ts.layout,
-        initialParams: ts.params,
-        evaluateGlobal: (params) => {
-          const s = evaluator.evaluate(params, heldOut);
-          return { loss: s.loss, accuracy: s.accuracy };
-        },
-        numClients: () => CLIENTS,
-      });
+    const { result } = await runLoopbackFederation({
+      strategy: createStrategy({
+        aggregator: { name: 'mean', weighting: 'uniform' },
+        privacy: { name: 'adaptive-clip', initialClip: 0.05, noiseMultiplier: 0.2, countNoiseFraction: 0.2, noise: 'clients' },
+        localEpochs: 2,
+        batchSize: 8,
+      }),
+      clients: 5,
+      rounds: ROUNDS,
+    });
 
-      const result = await coordinator.run(new AbortController().signal);
-
-      assert.equal(result.round, ROUNDS);
-      const clips = result.history.map((h) => h.aggregate.clip);
-      for (const h of result.history) {
-        assert.equal(h.refused, undefined, `round ${h.round}: ${h.refused}`);
-        assert.deepEqual(h.failures, []);
-        assert.ok(h.aggregate.epsilon > 0 && Number.isFinite(h.aggregate.epsilon), `round ${h.round}: ε ${h.aggregate.epsilon}`);
-        assert.equal(h.aggregate.noiseMultiplier, 0.2, 'every share arrived: the full noise');
-      }
-      // Trained updates are far larger than 0.05: the clip grows round after round.
-      assert.ok(clips[1] > clips[0] && clips[2] > clips[1], `clips ${clips.join(', ')}`);
-      assert.ok(result.params.every(Number.isFinite));
-    } finally {
-      await ts.close('run finished', true);
-      stop.abort();
-      await Promise.all(running);
-      evaluator.dispose();
+    assert.equal(result.round, ROUNDS);
+    const clips = result.history.map((h) => h.aggregate.clip);
+    for (const h of result.history) {
+      assert.equal(h.refused, undefined, `round ${h.round}: ${h.refused}`);
+      assert.deepEqual(h.failures, []);
+      assert.ok(h.aggregate.epsilon > 0 && Number.isFinite(h.aggregate.epsilon), `round ${h.round}: ε ${h.aggregate.epsilon}`);
+      assert.equal(h.aggregate.noiseMultiplier, 0.2, 'every share arrived: the full noise');
     }
+    // Trained updates are far larger than 0.05: the clip grows round after round.
+    assert.ok(clips[1] > clips[0] && clips[2] > clips[1], `clips ${clips.join(', ')}`);
+    assert.ok(result.params.every(Number.isFinite));
   });
 });
