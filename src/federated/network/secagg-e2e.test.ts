@@ -105,7 +105,19 @@ test('SecAgg+ with real processes: 3 of 10 clients killed after masking, the rou
   assert.ok(bound > 0 && bound <= 2 ** -16 + 1e-12, `bound ${bound}`);
   assert.equal(secure.weights.length, plain.weights.length);
   let worst = 0;
-  for (let i = 0; i < plain.weights.length; i++) worst = Math.max(worst, Math.abs(plain.weights[i] - secure.weights[i]));
-  assert.ok(worst <= bound + 1e-6, `largest difference ${worst}, bound ${bound}`);
+  let at = -1;
+  for (let i = 0; i < plain.weights.length; i++) {
+    const d = Math.abs(plain.weights[i] - secure.weights[i]);
+    if (d > worst) [worst, at] = [d, i];
+  }
+  // On failure, everything needed to tell which side is off (this failed once, under heavy load from other jobs).
+  const diagnosis = () =>
+    [
+      `largest difference ${worst} at weight ${at} (plain ${plain.weights[at]}, secure ${secure.weights[at]}), bound ${bound}`,
+      `plain round: ${JSON.stringify({ aggregate: plain.record.aggregate, clientMetrics: plain.record.clientMetrics })}`,
+      `secure round: ${JSON.stringify({ aggregate: r.aggregate, clientMetrics: r.clientMetrics })}`,
+      ...secure.server.lines,
+    ].join('\n');
+  if (!(worst <= bound + 1e-6)) assert.fail(diagnosis());
   assert.ok(r.bytesReceived > 0 && r.bytesSent > 0);
 });
