@@ -64,6 +64,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitElementwise(env, exports);
   InitReduce(env, exports);
   InitOptimizer(env, exports);
+  InitTrain(env, exports);
   return exports;
 }
 

@@ -52,5 +52,6 @@ void InitPool(Napi::Env env, Napi::Object exports);
 void InitElementwise(Napi::Env env, Napi::Object exports);
 void InitReduce(Napi::Env env, Napi::Object exports);
 void InitOptimizer(Napi::Env env, Napi::Object exports);
+void InitTrain(Napi::Env env, Napi::Object exports);
 
 }  // namespace jointly

@@ -14,6 +14,10 @@ import type { Batch } from './batch.js';
 import { forward, trainableVariables, type Member } from './member.js';
 import type { Objective, StepContext } from './objective.js';
 import { lossGradients, representationGradients } from './tape-gradients.js';
+import { stepAccelerator } from './step-accelerator.js';
+
+/** Which implementation runs a step (see `StepOptions.engine`). */
+export type StepEngine = 'auto' | 'native' | 'tfjs';
 
 /** Gradients of the trainable variables, by variable name. */
 export type Gradients = Record<string, tf.Tensor>;
@@ -57,6 +61,14 @@ export interface StepOptions {
    * Excludes `combineGradients`.
    */
   representation?: RepresentationOptions;
+  /**
+   * Which implementation runs the step: `auto` (default) runs the active backend's step
+   * accelerator (see step-accelerator.ts; the native backend's runs the whole model in native
+   * code, native/step/) when it can run this step, else tfjs; `native` does the same but throws,
+   * saying why, when it cannot; `tfjs` always runs tfjs's autograd (the reference). On the native
+   * backend, JOINTLY_STEP_ENGINE=tfjs makes `auto` mean `tfjs` for a whole process.
+   */
+  engine?: StepEngine;
 }
 
 /** See `StepOptions.representation`. */
@@ -106,7 +118,8 @@ export function planVariables(members: readonly Member[], objective: Objective):
   return { variables, optimizerOf };
 }
 
-function checkFinite(losses: StepLosses, opts: StepOptions): void {
+/** Throws a NonFiniteLossError naming the first loss of a step that is NaN or infinite. */
+export function checkFinite(losses: StepLosses, opts: StepOptions): void {
   for (const [name, value] of Object.entries(losses)) {
     if (!Number.isFinite(value)) {
       throw new NonFiniteLossError(
@@ -182,6 +195,13 @@ function scaleOwn(perLoss: Record<string, Gradients>, own: Gradients, scales: Re
 
 /** Runs one step: forward every member once, compute the objective, backpropagate, update. */
 export function trainStep(opts: StepOptions): StepLosses {
+  const engine = opts.engine ?? 'auto';
+  const accelerator = stepAccelerator(tf.getBackend());
+  if (engine === 'native' || (engine === 'auto' && accelerator?.enabledByDefault() === true)) {
+    const prepared = accelerator === undefined ? { unsupported: `the ${tf.getBackend()} backend has no native step (select the native backend)` } : accelerator.prepare(opts);
+    if ('run' in prepared) return prepared.run(planVariables(opts.members, opts.objective));
+    if (engine === 'native') throw new ObjectiveError(`the native training step cannot run this step: ${prepared.unsupported}`, 'use engine "auto" or "tfjs"');
+  }
   return tf.tidy(() => {
     const plan = planVariables(opts.members, opts.objective);
     let outputs: Record<string, tf.Tensor>[] = [];

@@ -38,11 +38,19 @@ export class SeededDropout extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs.training || this.rate === 0) return x.clone();
+    return tf.mul(x, tf.tensor(this.fillMask(new Float32Array(x.size)), x.shape, 'float32'));
+  }
+
+  /**
+   * Fills `mask` with the next training-time mask (1/(1 - rate) where a value is kept, 0 where it
+   * is dropped), drawing from the same seeded sequence as `call`; the native training step uses
+   * it, so both paths drop the same values. Returns `mask`.
+   */
+  fillMask(mask: Float32Array): Float32Array {
     const keep = 1 - this.rate;
-    const mask = new Float32Array(x.size);
     const scale = 1 / keep;
     for (let i = 0; i < mask.length; i++) mask[i] = this.rng.next() < keep ? scale : 0;
-    return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
+    return mask;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

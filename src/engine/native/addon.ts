@@ -69,6 +69,32 @@ export interface NativeAddon {
     lr: number, beta1: number, beta2: number, epsilon: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number,
   ): void;
   momentum(w: Float32Array, acc: Float32Array, g: Float32Array, outW: Float32Array, outAcc: Float32Array, lr: number, momentum: number, nesterov: boolean): void;
+  /** Max pooling that records the flat index into x of each window's first maximum (-1: empty window). */
+  maxPoolArgmax(x: Float32Array, y: Float32Array, argmax: Int32Array, g: PoolGeometry): void;
+  /** dx = 0, then dx[argmax[i]] += dy[i]. */
+  maxPoolArgmaxGrad(dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+  /** dx = dy * f'(x) from the activation's output y (codes of {@link ACTIVATIONS}, 7 = selu); dx may be dy. */
+  activationGrad(activation: number, dy: Float32Array, y: Float32Array, dx: Float32Array, alpha: number): void;
+  /** tfjs's selu; y may be x. */
+  selu(x: Float32Array, y: Float32Array): void;
+  /** out[j] = sum over rows of x[r, j]. */
+  columnSums(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** out = a * b elementwise (equal lengths); out may be a or b. */
+  multiply(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out += x. */
+  addInto(x: Float32Array, out: Float32Array): void;
+  /** w = g * -lr + w in place (tfjs's SGD arithmetic). */
+  sgd(w: Float32Array, g: Float32Array, lr: number): void;
+  /** Batch normalization over the last axis with batch statistics (biased variance), saving xhat and 1/std for the gradient. */
+  batchNormTrain(
+    x: Float32Array, gamma: Float32Array | null, beta: Float32Array | null, y: Float32Array, xhat: Float32Array,
+    mean: Float32Array, variance: Float32Array, invStd: Float32Array, rows: number, channels: number, epsilon: number,
+  ): void;
+  /** The gradient of batchNormTrain through the batch statistics; dgamma and dbeta may be null. */
+  batchNormGrad(
+    dy: Float32Array, xhat: Float32Array, gamma: Float32Array | null, invStd: Float32Array, dx: Float32Array,
+    dgamma: Float32Array | null, dbeta: Float32Array | null, rows: number, channels: number,
+  ): void;
 }
 
 /** The one-line fix printed wherever the native backend is unavailable. */

@@ -19,6 +19,8 @@ import { fusedMatMulConfig } from './fused-mat-mul.js';
 import { avgPoolConfig, avgPoolGradConfig } from './avg-pool.js';
 import { maxPoolConfig, maxPoolGradConfig } from './max-pool.js';
 import { NativeBackend } from './native-backend.js';
+import { nativeStepAccelerator } from './step/native-train-step.js';
+import { registerStepAccelerator } from '../step-accelerator.js';
 import { adamUpdateConfig, momentumUpdateConfig } from './optimizer-kernels.js';
 import { reduceConfigs } from './reduce.js';
 import { softmaxConfig } from './softmax.js';
@@ -72,6 +74,7 @@ export function registerNativeBackend(): { addon: NativeAddon } | { reason: stri
   for (const config of NATIVE_KERNELS) tf.registerKernel(config);
   // Priority below cpu's: tfjs never picks it on its own; jointly selects it explicitly.
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
+  registerStepAccelerator(nativeStepAccelerator);
   registered = true;
   return loaded;
 }

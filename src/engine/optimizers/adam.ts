@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE } from './fused-kernels.js';
-import { SlotOptimizer } from './slot-optimizer.js';
+import { SlotOptimizer, type InPlaceKernels } from './slot-optimizer.js';
 
 type AdamSlots = { m: tf.Variable; v: tf.Variable };
 
@@ -68,6 +68,11 @@ export class AdamOptimizer extends SlotOptimizer<AdamSlots> {
     m.assign(newM);
     v.assign(newV);
     variable.assign(tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon)), -this.learningRate), variable));
+  }
+
+  protected updateInPlace(w: Float32Array, gradient: Float32Array, slots: Float32Array[], step: number, kernels: InPlaceKernels): void {
+    const [m, v] = slots;
+    kernels.adam(w, m, v, gradient, w, m, v, this.learningRate, this.beta1, this.beta2, this.epsilon, 1 - this.power1(step), 1 - this.power2(step));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

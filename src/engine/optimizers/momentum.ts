@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MOMENTUM_UPDATE } from './fused-kernels.js';
-import { SlotOptimizer } from './slot-optimizer.js';
+import { SlotOptimizer, type InPlaceKernels } from './slot-optimizer.js';
 
 type MomentumSlots = { momentum: tf.Variable };
 
@@ -49,6 +49,10 @@ export class MomentumOptimizer extends SlotOptimizer<MomentumSlots> {
     const newValue = this.useNesterov ? tf.add(tf.mul(c, tf.add(gradient, tf.mul(newAccumulation, m))), variable) : tf.add(tf.mul(c, newAccumulation), variable);
     accumulation.assign(newAccumulation);
     variable.assign(newValue);
+  }
+
+  protected updateInPlace(w: Float32Array, gradient: Float32Array, slots: Float32Array[], _step: number, kernels: InPlaceKernels): void {
+    kernels.momentum(w, slots[0], gradient, w, slots[0], this.learningRate, this.momentum, this.useNesterov);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

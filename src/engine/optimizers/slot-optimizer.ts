@@ -30,6 +30,24 @@ export function gradientEntries(grads: VariableGradients): { variable: tf.Variab
   return out;
 }
 
+/** A variable and its gradient as a typed array, for {@link SlotOptimizer.applyInPlace}. */
+export interface InPlaceGradient {
+  variable: tf.Variable;
+  gradient: Float32Array;
+}
+
+/**
+ * The native update kernels the in-place path calls (the addon's, see src/engine/native/addon.ts;
+ * named here so the optimizers never import a backend). Inputs and outputs may be the same arrays.
+ */
+export interface InPlaceKernels {
+  adam(
+    w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, outW: Float32Array, outM: Float32Array, outV: Float32Array,
+    lr: number, beta1: number, beta2: number, epsilon: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number,
+  ): void;
+  momentum(w: Float32Array, acc: Float32Array, g: Float32Array, outW: Float32Array, outAcc: Float32Array, lr: number, momentum: number, nesterov: boolean): void;
+}
+
 /** A non-trainable zero variable shaped like `value` (a state slot). */
 export function zeroSlot(value: tf.Tensor): tf.Variable {
   return tf.tidy(() => tf.zerosLike(value).variable(false));
@@ -71,6 +89,24 @@ export abstract class SlotOptimizer<Slots extends Record<string, tf.Variable>> e
     });
     this.incrementIterations();
   }
+
+  /**
+   * Updates variables in place from gradients in typed arrays (the native training step): the
+   * same arithmetic and state as {@link applyGradients}, on the buffers `values` gives for a
+   * variable or slot (owned, writable). `kernels` are the native update kernels.
+   */
+  applyInPlace(entries: readonly InPlaceGradient[], values: (v: tf.Variable) => Float32Array, kernels: InPlaceKernels): void {
+    for (const { variable, gradient } of entries) {
+      const step = (this.steps.get(variable.name) ?? 0) + 1;
+      const slots = this.slotsOf(variable);
+      this.updateInPlace(values(variable), gradient, this.slotNames.map((name) => values(slots[name])), step, kernels);
+      this.steps.set(variable.name, step);
+    }
+    this.incrementIterations();
+  }
+
+  /** Updates one variable's values `w` and slot values (in `slotNames` order) in place; `step` as in `update`. */
+  protected abstract updateInPlace(w: Float32Array, gradient: Float32Array, slots: Float32Array[], step: number, kernels: InPlaceKernels): void;
 
   /** The state of `variable`, created as zeros on its first update. */
   protected slotsOf(variable: tf.Variable): Slots {

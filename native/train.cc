@@ -1,0 +1,277 @@
+// Kernels of the whole-model native training step (src/engine/native-step/): max pooling that
+// records where each maximum came from, so its gradient is one scatter; activation gradients
+// from the activation's output; bias gradients as column sums; dropout masks; plain SGD.
+#include <cmath>
+#include <limits>
+#include <vector>
+#include "common.h"
+
+namespace jointly {
+namespace {
+
+int32_t* I32(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be an Int32Array");
+  }
+  return v.As<Napi::Int32Array>().Data();
+}
+
+// maxPoolArgmax(x, y, argmax, [n, h, w, c, oh, ow, kh, kw, strideH, strideW, padTop, padLeft]):
+// y = max over each window (windows skip padding), argmax = flat index into x of the first
+// maximum (-1 for a window with no element), as tfjs's MaxPoolGrad picks it.
+Napi::Value MaxPoolArgmax(const Napi::CallbackInfo& info) {
+  const float* x = F32(info, 0);
+  float* y = F32(info, 1);
+  int32_t* arg = I32(info, 2);
+  Napi::Array a = info[3].As<Napi::Array>();
+  if (a.Length() != 12) throw Napi::TypeError::New(info.Env(), "pool geometry must have 12 numbers");
+  int64_t v[12];
+  for (uint32_t k = 0; k < 12; k++) v[k] = a.Get(k).As<Napi::Number>().Int64Value();
+  const int64_t n = v[0], h = v[1], w = v[2], c = v[3], oh = v[4], ow = v[5], kh = v[6], kw = v[7], sh = v[8], sw = v[9],
+                pt = v[10], pl = v[11];
+#pragma omp parallel for if (n * oh * ow * c * kh * kw > 4 * kParallelGrain)
+  for (int64_t b = 0; b < n; b++) {
+    for (int64_t r = 0; r < oh; r++) {
+      const int64_t r0 = std::max<int64_t>(0, r * sh - pt), r1 = std::min<int64_t>(h, r * sh - pt + kh);
+      for (int64_t q = 0; q < ow; q++) {
+        const int64_t c0 = std::max<int64_t>(0, q * sw - pl), c1 = std::min<int64_t>(w, q * sw - pl + kw);
+        float* out = y + ((b * oh + r) * ow + q) * c;
+        int32_t* at = arg + ((b * oh + r) * ow + q) * c;
+        // First the maxima (a vectorizable pass), then where each first occurs.
+        for (int64_t d = 0; d < c; d++) out[d] = -std::numeric_limits<float>::infinity();
+        for (int64_t i = r0; i < r1; i++) {
+          for (int64_t j = c0; j < c1; j++) {
+            const float* in = x + ((b * h + i) * w + j) * c;
+            for (int64_t d = 0; d < c; d++) out[d] = in[d] > out[d] ? in[d] : out[d];
+          }
+        }
+        for (int64_t d = 0; d < c; d++) {
+          int32_t found = -1;
+          for (int64_t i = r0; i < r1 && found < 0; i++) {
+            for (int64_t j = c0; j < c1; j++) {
+              const int64_t k = ((b * h + i) * w + j) * c + d;
+              if (x[k] == out[d]) {
+                found = static_cast<int32_t>(k);
+                break;
+              }
+            }
+          }
+          at[d] = found;
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// maxPoolArgmaxGrad(dy, argmax, dx): dx = 0, then dx[argmax[i]] += dy[i].
+Napi::Value MaxPoolArgmaxGrad(const Napi::CallbackInfo& info) {
+  const float* dy = F32(info, 0);
+  const int32_t* arg = I32(info, 1);
+  float* dx = F32(info, 2);
+  const int64_t m = static_cast<int64_t>(Len(info, 0));
+  const int64_t n = static_cast<int64_t>(Len(info, 2));
+  std::fill(dx, dx + n, 0.f);
+  for (int64_t i = 0; i < m; i++) {
+    if (arg[i] >= 0) dx[arg[i]] += dy[i];
+  }
+  return info.Env().Undefined();
+}
+
+// activationGrad(act, dy, y, dx, alpha): dx = dy * f'(x), written from the activation's output y
+// (dx may be dy). Codes as in common.h, plus 7 = selu.
+Napi::Value ActivationGrad(const Napi::CallbackInfo& info) {
+  const int act = static_cast<int>(I(info, 0));
+  const float* dy = F32(info, 1);
+  const float* y = F32(info, 2);
+  float* dx = F32(info, 3);
+  const float alpha = static_cast<float>(D(info, 4));
+  const int64_t n = static_cast<int64_t>(Len(info, 1));
+  constexpr float kSeluScale = 1.0507009873554804934193349852946f;
+  constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
+  switch (act) {
+    case kLinear:
+      if (dx != dy) std::copy(dy, dy + n, dx);
+      break;
+    case kRelu:
+      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
+      break;
+    case kRelu6:
+      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f && y[i] < 6.f ? dy[i] : 0.f;
+      break;
+    case kElu:
+      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : dy[i] * (y[i] + 1.f);
+      break;
+    case kSigmoid:
+      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (y[i] * (1.f - y[i]));
+      break;
+    case kLeakyRelu:
+      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : dy[i] * alpha;
+      break;
+    case kTanh:
+      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (1.f - y[i] * y[i]);
+      break;
+    case 7:  // selu: y > 0 -> scale; else scale * alpha * e^x = y + scale * alpha
+      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] * kSeluScale : dy[i] * (y[i] + kSeluScale * kSeluAlpha);
+      break;
+    default:
+      throw Napi::TypeError::New(info.Env(), "unknown activation code " + std::to_string(act));
+  }
+  return info.Env().Undefined();
+}
+
+// selu(x, y): tfjs's selu, y may be x.
+Napi::Value Selu(const Napi::CallbackInfo& info) {
+  const float* x = F32(info, 0);
+  float* y = F32(info, 1);
+  const int64_t n = static_cast<int64_t>(Len(info, 0));
+  constexpr float kScale = 1.0507009873554804934193349852946f;
+  constexpr float kScaleAlpha = 1.7580993408473768599402175208123f;
+  for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.f ? kScaleAlpha * (std::exp(x[i]) - 1.f) : kScale * x[i];
+  return info.Env().Undefined();
+}
+
+// columnSums(x, out, rows, cols): out[j] = sum over rows of x[r, j] (bias gradients).
+Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
+  const float* x = F32(info, 0);
+  float* out = F32(info, 1);
+  const int64_t rows = I(info, 2), cols = I(info, 3);
+  std::fill(out, out + cols, 0.f);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* row = x + r * cols;
+    for (int64_t j = 0; j < cols; j++) out[j] += row[j];
+  }
+  return info.Env().Undefined();
+}
+
+// multiply(a, b, out): out = a * b elementwise, equal lengths (dropout masks); out may be a or b.
+Napi::Value Multiply(const Napi::CallbackInfo& info) {
+  const float* a = F32(info, 0);
+  const float* b = F32(info, 1);
+  float* out = F32(info, 2);
+  const int64_t n = static_cast<int64_t>(Len(info, 0));
+  for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
+  return info.Env().Undefined();
+}
+
+// addInto(x, out): out += x (a gradient an objective adds directly to a variable).
+Napi::Value AddInto(const Napi::CallbackInfo& info) {
+  const float* x = F32(info, 0);
+  float* out = F32(info, 1);
+  const int64_t n = static_cast<int64_t>(Len(info, 0));
+  for (int64_t i = 0; i < n; i++) out[i] += x[i];
+  return info.Env().Undefined();
+}
+
+// sgd(w, g, lr): w = g * -lr + w, tfjs's SGDOptimizer arithmetic, in place.
+Napi::Value Sgd(const Napi::CallbackInfo& info) {
+  float* w = F32(info, 0);
+  const float* g = F32(info, 1);
+  const float lr = static_cast<float>(D(info, 2));
+  const int64_t n = static_cast<int64_t>(Len(info, 0));
+  for (int64_t i = 0; i < n; i++) w[i] = g[i] * -lr + w[i];
+  return info.Env().Undefined();
+}
+
+
+const float* OptF32(const Napi::CallbackInfo& info, size_t i) { return info[i].IsNull() ? nullptr : F32(info, i); }
+float* OptMutF32(const Napi::CallbackInfo& info, size_t i) { return info[i].IsNull() ? nullptr : F32(info, i); }
+
+// batchNormTrain(x, gamma|null, beta|null, y, xhat, mean, variance, invStd, rows, channels, epsilon):
+// batch statistics per channel (the last axis; biased variance, as tf.moments), then
+// xhat = (x - mean) * invStd and y = xhat * gamma + beta.
+Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
+  const float* x = F32(info, 0);
+  const float* gamma = OptF32(info, 1);
+  const float* beta = OptF32(info, 2);
+  float* y = F32(info, 3);
+  float* xhat = F32(info, 4);
+  float* mean = F32(info, 5);
+  float* variance = F32(info, 6);
+  float* invStd = F32(info, 7);
+  const int64_t rows = I(info, 8), c = I(info, 9);
+  const double eps = D(info, 10);
+  std::vector<double> sum(c, 0.0), sq(c, 0.0);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* row = x + r * c;
+    for (int64_t j = 0; j < c; j++) sum[j] += row[j];
+  }
+  for (int64_t j = 0; j < c; j++) mean[j] = static_cast<float>(sum[j] / static_cast<double>(rows));
+  for (int64_t r = 0; r < rows; r++) {
+    const float* row = x + r * c;
+    for (int64_t j = 0; j < c; j++) {
+      const double d = static_cast<double>(row[j]) - mean[j];
+      sq[j] += d * d;
+    }
+  }
+  for (int64_t j = 0; j < c; j++) {
+    variance[j] = static_cast<float>(sq[j] / static_cast<double>(rows));
+    invStd[j] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(variance[j]) + eps));
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* row = x + r * c;
+    float* h = xhat + r * c;
+    float* out = y + r * c;
+    for (int64_t j = 0; j < c; j++) {
+      h[j] = (row[j] - mean[j]) * invStd[j];
+      out[j] = h[j] * (gamma != nullptr ? gamma[j] : 1.f) + (beta != nullptr ? beta[j] : 0.f);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// batchNormGrad(dy, xhat, gamma|null, invStd, dx, dgamma|null, dbeta|null, rows, channels):
+// the gradient of batch normalization with batch statistics, through the mean and variance.
+Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
+  const float* dy = F32(info, 0);
+  const float* xhat = F32(info, 1);
+  const float* gamma = OptF32(info, 2);
+  const float* invStd = F32(info, 3);
+  float* dx = F32(info, 4);
+  float* dgamma = OptMutF32(info, 5);
+  float* dbeta = OptMutF32(info, 6);
+  const int64_t rows = I(info, 7), c = I(info, 8);
+  std::vector<double> sdy(c, 0.0), sdyx(c, 0.0);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* g = dy + r * c;
+    const float* h = xhat + r * c;
+    for (int64_t j = 0; j < c; j++) {
+      sdy[j] += g[j];
+      sdyx[j] += static_cast<double>(g[j]) * h[j];
+    }
+  }
+  if (dbeta != nullptr) for (int64_t j = 0; j < c; j++) dbeta[j] = static_cast<float>(sdy[j]);
+  if (dgamma != nullptr) for (int64_t j = 0; j < c; j++) dgamma[j] = static_cast<float>(sdyx[j]);
+  const double inv = 1.0 / static_cast<double>(rows);
+  std::vector<float> k(c), meanDy(c), meanDyx(c);
+  for (int64_t j = 0; j < c; j++) {
+    k[j] = (gamma != nullptr ? gamma[j] : 1.f) * invStd[j];
+    meanDy[j] = static_cast<float>(sdy[j] * inv);
+    meanDyx[j] = static_cast<float>(sdyx[j] * inv);
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* g = dy + r * c;
+    const float* h = xhat + r * c;
+    float* out = dx + r * c;
+    for (int64_t j = 0; j < c; j++) out[j] = k[j] * (g[j] - meanDy[j] - h[j] * meanDyx[j]);
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void InitTrain(Napi::Env env, Napi::Object exports) {
+  exports.Set("maxPoolArgmax", Napi::Function::New(env, MaxPoolArgmax));
+  exports.Set("maxPoolArgmaxGrad", Napi::Function::New(env, MaxPoolArgmaxGrad));
+  exports.Set("activationGrad", Napi::Function::New(env, ActivationGrad));
+  exports.Set("selu", Napi::Function::New(env, Selu));
+  exports.Set("columnSums", Napi::Function::New(env, ColumnSums));
+  exports.Set("multiply", Napi::Function::New(env, Multiply));
+  exports.Set("addInto", Napi::Function::New(env, AddInto));
+  exports.Set("sgd", Napi::Function::New(env, Sgd));
+  exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain));
+  exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
+}
+
+}  // namespace jointly

@@ -1,0 +1,275 @@
+/**
+ * The whole-model native step against the tfjs step (the reference), on the native backend: two
+ * copies of each model with the same seed, one trained with `engine: 'tfjs'`, the other with
+ * `engine: 'native'`, on the same batches. Compared after each step: every loss, every gradient
+ * (one plain-SGD step at learning rate 1 makes the change of each weight its gradient), every
+ * updated weight, batch normalization's moving statistics and the optimizers' state, within
+ * stated tolerances. Covers every layer type of the model specs, every optimizer, seeded dropout
+ * masks and the mutual objectives (independent, DML, distillation from a teacher the objective runs
+ * itself), plus objectives that reach variables directly (a weight penalty, an own variable).
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { datasetSource, type Batch } from '../../batch.js';
+import { crossEntropy, distillationKl, stopGradient } from '../../losses.js';
+import { createMember, disposeMembers, forward, trainableVariables, type Member } from '../../member.js';
+import { buildModel, type ModelSpecInput } from '../../model-spec.js';
+import { NATIVE_SKIP } from '../testing.js';
+import type { Objective, StepContext } from '../../objective.js';
+import { createOptimizer, type OptimizerSpecInput } from '../../optimizer.js';
+import { createRng } from '../../random.js';
+import { ObjectiveError } from '../../../errors.js';
+import { trainStep, type StepEngine, type StepLosses } from '../../train-step.js';
+import { compileModelPlan } from './model-plan.js';
+
+const N = 12;
+const CLASSES = 4;
+
+/** `n` seeded samples of `shape` in [0, 1) with labels, as the training loop batches them. */
+function batchOf(shape: readonly number[], seed: number, n = N): Batch {
+  const rng = createRng(seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const features = Float32Array.from({ length: n * size }, () => rng.next());
+  const labels = Int32Array.from({ length: n }, () => rng.int(CLASSES));
+  const source = datasetSource({ features, sampleShape: shape, labels, numClasses: CLASSES });
+  return tf.tidy(() => ({ ...source.batch(Int32Array.from({ length: n }, (_, i) => i)) }));
+}
+
+function disposeBatch(b: Batch): void {
+  tf.dispose([...Object.values(b.inputs), ...Object.values(b.targets)]);
+}
+
+const independent: Objective = {
+  name: 'independent',
+  losses: (ctx: StepContext) => Object.fromEntries(ctx.members.map((m, i) => [`ce/${m.name}`, crossEntropy(ctx.outputs[i].y, ctx.batch.targets.y)])),
+};
+
+/** DML's losses: cross-entropy plus the KL to the peer's fixed predictions. */
+const dml: Objective = {
+  name: 'dml',
+  losses(ctx) {
+    const out: Record<string, tf.Scalar> = {};
+    ctx.members.forEach((m, i) => {
+      out[`ce/${m.name}`] = crossEntropy(ctx.outputs[i].y, ctx.batch.targets.y);
+      out[`kl/${m.name}`] = distillationKl(ctx.outputs[i].y, stopGradient(ctx.outputs[1 - i].y), 2);
+    });
+    return out;
+  },
+};
+
+/** A set of members built twice from the same seeds, one per engine. */
+interface Case {
+  name: string;
+  specs: ModelSpecInput[];
+  shape: number[];
+  optimizer: OptimizerSpecInput;
+  objective?: (members: Member[]) => Objective;
+  steps?: number;
+}
+
+function buildMembers(c: Case, tag: string): Member[] {
+  return c.specs.map((spec, i) =>
+    createMember({
+      name: `m${i}`,
+      model: buildModel(spec, { inputShape: c.shape, numClasses: CLASSES, seed: 100 + i, name: `${tag}-${c.name}-${i}`.replace(/[^A-Za-z0-9_-]/g, '_') }),
+      optimizer: createOptimizer(c.optimizer),
+    }),
+  );
+}
+
+/** Every weight of the members (trainable and not), flattened per variable. */
+function weightsOf(members: readonly Member[]): Float32Array[] {
+  return members.flatMap((m) => m.model.weights.map((w) => Float32Array.from(w.read().dataSync())));
+}
+
+async function optimizerState(members: readonly Member[]): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (const m of members) for (const w of await m.optimizer.getWeights()) out.push(Float32Array.from(await w.tensor.data()));
+  return out;
+}
+
+function assertAllClose(actual: readonly Float32Array[], expected: readonly Float32Array[], atol: number, rtol: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: count`);
+  actual.forEach((a, k) => {
+    assert.equal(a.length, expected[k].length, `${what}[${k}]: length`);
+    for (let i = 0; i < a.length; i++) {
+      const d = Math.abs(a[i] - expected[k][i]);
+      if (!(d <= atol + rtol * Math.abs(expected[k][i]))) assert.fail(`${what}[${k}][${i}]: native ${a[i]} vs tfjs ${expected[k][i]} (|diff| ${d})`);
+    }
+  });
+}
+
+/** Trains both copies side by side; compares after every step. */
+async function compare(c: Case, tol: { atol: number; rtol: number } = { atol: 2e-5, rtol: 2e-4 }): Promise<void> {
+  const copies: Record<StepEngine, Member[]> = { tfjs: buildMembers(c, 'tfjs'), native: buildMembers(c, 'native'), auto: [] };
+  const objectives = { tfjs: c.objective?.(copies.tfjs) ?? independent, native: c.objective?.(copies.native) ?? independent };
+  assertAllClose(weightsOf(copies.native), weightsOf(copies.tfjs), 0, 0, `${c.name}: initial weights`);
+  let afterFirst = 0;
+  for (let s = 0; s < (c.steps ?? 3); s++) {
+    const batch = batchOf(c.shape, 7 + s);
+    const losses: Partial<Record<'tfjs' | 'native', StepLosses>> = {};
+    for (const engine of ['tfjs', 'native'] as const) {
+      losses[engine] = trainStep({ members: copies[engine], objective: objectives[engine], batch, epoch: 0, step: s, stepsPerEpoch: 3, engine });
+    }
+    disposeBatch(batch);
+    const [ln, lt] = [losses.native as StepLosses, losses.tfjs as StepLosses];
+    assert.deepEqual(Object.keys(ln), Object.keys(lt), `${c.name}: loss names`);
+    for (const k of Object.keys(lt)) assert.ok(Math.abs(ln[k] - lt[k]) <= 1e-5 + 1e-5 * Math.abs(lt[k]), `${c.name} step ${s}: loss ${k} native ${ln[k]} vs tfjs ${lt[k]}`);
+    assertAllClose(weightsOf(copies.native), weightsOf(copies.tfjs), tol.atol, tol.rtol, `${c.name} step ${s}: weights`);
+    // Optimizer slots appear in the first step; after it, steps leave no tensor behind.
+    if (s === 0) afterFirst = tf.memory().numTensors;
+    else assert.equal(tf.memory().numTensors, afterFirst, `${c.name} step ${s}: tensors leaked`);
+  }
+  assertAllClose(await optimizerState(copies.native), await optimizerState(copies.tfjs), tol.atol, tol.rtol, `${c.name}: optimizer state`);
+  disposeMembers(copies.tfjs);
+  disposeMembers(copies.native);
+}
+
+/** The gradients of one step: plain SGD at learning rate 1 moves each weight by minus its gradient. */
+async function compareGradients(c: Omit<Case, 'optimizer'>): Promise<void> {
+  const sgd: OptimizerSpecInput = { name: 'sgd', learningRate: 1 };
+  const g: Record<'tfjs' | 'native', Float32Array[]> = { tfjs: [], native: [] };
+  for (const engine of ['tfjs', 'native'] as const) {
+    const members = buildMembers({ ...c, optimizer: sgd }, `${engine}-grad`);
+    const w0 = members.flatMap((m) => trainableVariables(m).map((v) => Float32Array.from(v.dataSync())));
+    const batch = batchOf(c.shape, 3);
+    trainStep({ members, objective: c.objective?.(members) ?? independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine });
+    disposeBatch(batch);
+    const w1 = members.flatMap((m) => trainableVariables(m).map((v) => Float32Array.from(v.dataSync())));
+    g[engine] = w0.map((w, k) => w.map((x, i) => x - w1[k][i]));
+    disposeMembers(members);
+  }
+  assertAllClose(g.native, g.tfjs, 1e-6, 1e-4, `${c.name}: gradients`);
+  assert.ok(g.tfjs.some((x) => x.some((v) => v !== 0)), `${c.name}: the gradients are not all zero`);
+}
+
+const IMAGE = [8, 8, 2];
+const SPECS: Record<string, { spec: ModelSpecInput; shape: number[] }> = {
+  'mlp relu': { spec: { type: 'mlp', hidden: [16, 8] }, shape: [10] },
+  'mlp elu': { spec: { type: 'mlp', hidden: [16], activation: 'elu' }, shape: [10] },
+  'mlp tanh': { spec: { type: 'mlp', hidden: [16], activation: 'tanh' }, shape: [10] },
+  'mlp sigmoid': { spec: { type: 'mlp', hidden: [16], activation: 'sigmoid' }, shape: [10] },
+  'mlp selu': { spec: { type: 'mlp', hidden: [16], activation: 'selu' }, shape: [10] },
+  'mlp linear, torch init': { spec: { type: 'mlp', hidden: [16], activation: 'linear', init: 'torch' }, shape: [10] },
+  'mlp batch norm': { spec: { type: 'mlp', hidden: [16, 8], batchNorm: true }, shape: [10] },
+  'cnn max pool, same padding': { spec: { type: 'cnn', conv: [{ filters: 4, kernelSize: 3, pool: 'max' }, { filters: 6, kernelSize: 3, pool: 'max' }] }, shape: IMAGE },
+  'cnn avg pool, valid padding, dense': { spec: { type: 'cnn', conv: [{ filters: 4, kernelSize: 3, pool: 'avg' }], padding: 'valid', dense: [12] }, shape: IMAGE },
+  'cnn stride 2, no pool, pool 3': { spec: { type: 'cnn', conv: [{ filters: 4, kernelSize: 3, stride: 2, pool: 'none' }, { filters: 4, kernelSize: 2, pool: 'max', poolSize: 2 }] }, shape: [9, 9, 1] },
+  'cnn batch norm': { spec: { type: 'cnn', conv: [{ filters: 4, kernelSize: 3, pool: 'max' }], dense: [8], batchNorm: true }, shape: IMAGE },
+  'lenet-like': { spec: { type: 'cnn', conv: [{ filters: 3, kernelSize: 5, pool: 'max' }, { filters: 4, kernelSize: 3, pool: 'max' }], padding: 'valid', dense: [10, 8] }, shape: [16, 16, 1] },
+};
+
+describe('native training step vs the tfjs step', { skip: NATIVE_SKIP }, () => {
+  before(async () => {
+    await tf.setBackend('native');
+  });
+
+  describe('gradients, every layer type', () => {
+    for (const [name, { spec, shape }] of Object.entries(SPECS)) {
+      test(name, () => compareGradients({ name, specs: [spec], shape }));
+    }
+    test('dropout (seeded masks)', () => compareGradients({ name: 'dropout', specs: [{ type: 'mlp', hidden: [32, 16], dropout: 0.5 }], shape: [10] }));
+  });
+
+  describe('updated weights and optimizer state over 3 steps', () => {
+    const optimizers: Record<string, OptimizerSpecInput> = {
+      adam: { name: 'adam', learningRate: 1e-3 },
+      'sgd momentum': { name: 'sgd', learningRate: 0.05, momentum: 0.9 },
+      sgd: { name: 'sgd', learningRate: 0.05 },
+    };
+    for (const [opt, optimizer] of Object.entries(optimizers)) {
+      for (const name of ['mlp relu', 'mlp batch norm', 'cnn max pool, same padding', 'cnn batch norm', 'lenet-like']) {
+        const { spec, shape } = SPECS[name];
+        test(`${opt}, ${name}`, () => compare({ name: `${opt}-${name}`, specs: [spec], shape, optimizer }));
+      }
+    }
+    test('adam, dropout', () => compare({ name: 'adam-dropout', specs: [{ type: 'mlp', hidden: [32], dropout: 0.3 }], shape: [10], optimizer: { name: 'adam' } }));
+  });
+
+  describe('mutual objectives', () => {
+    const cohort = [SPECS['mlp relu'].spec, { type: 'mlp', hidden: [12], activation: 'tanh' } as ModelSpecInput];
+    test('deep mutual learning, two members', () => compare({ name: 'dml', specs: cohort, shape: [10], optimizer: { name: 'adam' }, objective: () => dml }));
+    test('deep mutual learning, gradients', () => compareGradients({ name: 'dml-grad', specs: cohort, shape: [10], objective: () => dml }));
+    test('distillation: the objective runs the teacher itself', () => {
+      const teacher = createMember({ name: 'teacher', model: buildModel({ type: 'mlp', hidden: [8] }, { inputShape: IMAGE, numClasses: CLASSES, seed: 9, name: 'teacher' }), optimizer: createOptimizer({ name: 'sgd' }) });
+      const objective = (): Objective => ({
+        name: 'distillation',
+        losses: (ctx) => ({ kl: distillationKl(ctx.outputs[0].y, forward(teacher, ctx.batch, false).y, 4), ce: crossEntropy(ctx.outputs[0].y, ctx.batch.targets.y) }),
+      });
+      return compare({ name: 'distill', specs: [SPECS['cnn max pool, same padding'].spec], shape: IMAGE, optimizer: { name: 'adam' }, objective }).finally(() => disposeMembers([teacher]));
+    });
+    test('a weight penalty reaches the variables directly', () =>
+      compare({
+        name: 'penalty',
+        specs: [SPECS['mlp relu'].spec],
+        shape: [10],
+        optimizer: { name: 'sgd', learningRate: 0.1 },
+        objective: (members) => ({
+          name: 'l2',
+          losses: (ctx) => ({ ce: crossEntropy(ctx.outputs[0].y, ctx.batch.targets.y), l2: tf.mul(tf.sum(tf.square(trainableVariables(members[0])[0])), 0.01) as tf.Scalar }),
+        }),
+      }));
+  });
+
+  test('an objective variable is trained too', () => {
+    const make = (engine: 'tfjs' | 'native'): number[] => {
+      const members = buildMembers({ name: `own-${engine}`, specs: [SPECS['mlp relu'].spec], shape: [10], optimizer: { name: 'adam', learningRate: 0.1 } }, engine);
+      const logWeight = tf.variable(tf.scalar(0.5), true, `own-weight-${engine}`);
+      const objective: Objective = { name: 'own', variables: [logWeight], losses: (ctx) => ({ ce: tf.mul(crossEntropy(ctx.outputs[0].y, ctx.batch.targets.y), tf.exp(logWeight)) as tf.Scalar }) };
+      const batch = batchOf([10], 5);
+      trainStep({ members, objective, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine });
+      disposeBatch(batch);
+      const out = [logWeight.dataSync()[0], ...weightsOf(members)[0].slice(0, 5)];
+      logWeight.dispose();
+      disposeMembers(members);
+      return out;
+    };
+    const [t, n] = [make('tfjs'), make('native')];
+    assert.ok(Math.abs(t[0] - 0.5) > 1e-3, 'the objective variable moved');
+    t.forEach((x, i) => assert.ok(Math.abs(x - n[i]) < 1e-5, `value ${i}: native ${n[i]} vs tfjs ${x}`));
+  });
+
+  test('a smaller last batch gets its own buffers; no tensor survives a step', () => {
+    const members = buildMembers({ name: 'sizes', specs: [SPECS['cnn batch norm'].spec], shape: IMAGE, optimizer: { name: 'adam' } }, 'sizes');
+    const warm = batchOf(IMAGE, 1);
+    trainStep({ members, objective: independent, batch: warm, epoch: 0, step: 0, stepsPerEpoch: 2, engine: 'native' });
+    disposeBatch(warm);
+    const before = tf.memory().numTensors;
+    for (const n of [N, 5, N, 5]) {
+      const b = batchOf(IMAGE, n, n);
+      const losses = trainStep({ members, objective: independent, batch: b, epoch: 0, step: 1, stepsPerEpoch: 2, engine: 'native' });
+      disposeBatch(b);
+      assert.ok(Number.isFinite(losses['ce/m0']));
+    }
+    assert.equal(tf.memory().numTensors, before);
+    disposeMembers(members);
+  });
+
+  test('a model it cannot run: engine native says why, auto falls back to tfjs', () => {
+    const model = buildModel({ type: 'mlp', hidden: [4] }, { inputShape: [10], numClasses: CLASSES, seed: 1, name: 'softmax-head' });
+    assert.ok(!('unsupported' in compileModelPlan(model)));
+    const members = buildMembers({ name: 'combine', specs: [SPECS['mlp relu'].spec], shape: [10], optimizer: { name: 'sgd' } }, 'combine');
+    const batch = batchOf([10], 2);
+    const combineGradients = (g: Record<string, Record<string, tf.Tensor>>): Record<string, tf.Tensor> => Object.values(g)[0] ?? {};
+    assert.throws(() => trainStep({ members, objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine: 'native', combineGradients }), (e: unknown) => e instanceof ObjectiveError && /per-loss/.test(e.message));
+    assert.doesNotThrow(() => trainStep({ members, objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, combineGradients }));
+    disposeBatch(batch);
+    disposeMembers(members);
+    model.dispose();
+  });
+
+  test('a clone of a variable keeps its values when the native step updates the variable', () => {
+    const [member] = buildMembers({ name: 'clone', specs: [SPECS['mlp relu'].spec], shape: [10], optimizer: { name: 'sgd', learningRate: 0.5 } }, 'clone');
+    const v = trainableVariables(member)[0];
+    const snapshot = tf.clone(v);
+    const copy = Float32Array.from(snapshot.dataSync());
+    const batch = batchOf([10], 4);
+    trainStep({ members: [member], objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine: 'native' });
+    disposeBatch(batch);
+    assert.deepEqual(Array.from(snapshot.dataSync()), Array.from(copy), 'the snapshot is unchanged');
+    assert.notDeepEqual(Array.from(v.dataSync()), Array.from(copy), 'the variable moved');
+    snapshot.dispose();
+    disposeMembers([member]);
+  });
+});

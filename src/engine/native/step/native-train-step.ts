@@ -1,0 +1,146 @@
+/**
+ * The whole-model native training step: every member's forward and backward pass and the
+ * optimizer updates run in native code on reused buffers (a few addon calls per layer), while the
+ * joint objective runs in tfjs on the members' outputs, which are small. The gradient of the
+ * losses with respect to each output is handed to the native backward pass; a loss that reaches
+ * a variable by another way (an objective's own variables, a penalty on the weights, a model the
+ * objective runs itself) gets that gradient from tfjs too, added in.
+ *
+ * Chosen by `trainStep` on the native backend (through {@link nativeStepAccelerator}) for members
+ * whose models {@link compileModelPlan} supports; everything else, and the per-loss gradient
+ * paths, stays on tfjs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../../batch.js';
+import { headLogits } from '../../head-output.js';
+import type { Member } from '../../member.js';
+import { loadNativeAddon, type NativeAddon } from '../addon.js';
+import type { StepContext } from '../../objective.js';
+import type { InPlaceGradient, SlotOptimizer } from '../../optimizers/slot-optimizer.js';
+import type { AcceleratedStep, StepAccelerator } from '../../step-accelerator.js';
+import { checkFinite, type StepLosses, type StepOptions, type VariablePlan } from '../../train-step.js';
+import { compileModelPlan } from './model-plan.js';
+import { ModelRunner } from './model-runner.js';
+import { ownedValues, tensorValues } from './variable-values.js';
+
+const runners = new WeakMap<object, ModelRunner | { unsupported: string }>();
+
+/** The runner of a member's model, compiled once per model, or why the model cannot run natively. */
+function runnerOf(member: Member, addon: NativeAddon): ModelRunner | { unsupported: string } {
+  let r = runners.get(member.model);
+  if (r === undefined) {
+    const plan = compileModelPlan(member.model);
+    r = 'unsupported' in plan ? plan : new ModelRunner(plan, addon);
+    runners.set(member.model, r);
+  }
+  return r;
+}
+
+/** The runners of every member, or the first reason one of them (or the step) cannot run natively. */
+function nativeRunners(opts: StepOptions): { runners: ModelRunner[]; addon: NativeAddon } | { unsupported: string } {
+  const loaded = loadNativeAddon();
+  if (!('addon' in loaded)) return { unsupported: loaded.reason };
+  if (opts.combineGradients !== undefined || opts.representation !== undefined) return { unsupported: 'per-loss and representation gradients run on the tfjs path' };
+  const out: ModelRunner[] = [];
+  const seen = new Set<tf.Variable>();
+  for (const member of opts.members) {
+    if (member.heads.length !== 1) return { unsupported: `member ${member.name} has ${member.heads.length} heads` };
+    const r = runnerOf(member, loaded.addon);
+    if ('unsupported' in r) return r;
+    for (const v of r.plan.variables) {
+      if (seen.has(v)) return { unsupported: `variable ${v.name} is shared by two members` };
+      seen.add(v);
+    }
+    const input = opts.batch.inputs[member.inputs[0]];
+    if (input === undefined || input.dtype !== 'float32') return { unsupported: `member ${member.name}'s input '${member.inputs[0]}' is not a float32 batch field` };
+    out.push(r);
+  }
+  return { runners: out, addon: loaded.addon };
+}
+
+/** The member's batch input values, without a copy. */
+function inputValues(member: Member, batch: Batch): Float32Array {
+  return tensorValues(batch.inputs[member.inputs[0]]);
+}
+
+/** Applies typed-array gradients with each variable's optimizer: in place where it knows how, else through tfjs. */
+function update(plan: VariablePlan, grads: Map<tf.Variable, Float32Array>, addon: NativeAddon): void {
+  const byOptimizer = new Map<tf.Optimizer, InPlaceGradient[]>();
+  for (const v of plan.variables) {
+    const g = grads.get(v);
+    if (g === undefined) continue;
+    const optimizer = plan.optimizerOf.get(v.name) as tf.Optimizer;
+    let list = byOptimizer.get(optimizer);
+    if (list === undefined) byOptimizer.set(optimizer, (list = []));
+    list.push({ variable: v, gradient: g });
+  }
+  for (const [optimizer, list] of byOptimizer) {
+    // tfjs's Optimizer overrides instanceof (any object with applyGradients passes): test the classes.
+    const slotted = optimizer as Partial<Pick<SlotOptimizer<Record<string, tf.Variable>>, 'applyInPlace'>>;
+    if (typeof slotted.applyInPlace === 'function') {
+      slotted.applyInPlace.call(optimizer, list, ownedValues, addon);
+    } else if (Object.getPrototypeOf(optimizer) === tf.SGDOptimizer.prototype) {
+      // getConfig holds the learning rate tfjs's SGD steps with.
+      const lr = Number((optimizer as tf.SGDOptimizer).getConfig().learningRate);
+      for (const { variable, gradient } of list) addon.sgd(ownedValues(variable), gradient, lr);
+      // incrementIterations is protected in tfjs's typings; the step is an update like applyGradients'.
+      (optimizer as unknown as { incrementIterations(): void }).incrementIterations();
+    } else {
+      const map: tf.NamedTensorMap = {};
+      for (const { variable, gradient } of list) map[variable.name] = tf.tensor(gradient, variable.shape, 'float32');
+      optimizer.applyGradients(map);
+    }
+  }
+}
+
+/** Runs one step natively (see the file comment); `runners[i]` runs `opts.members[i]`. */
+function nativeTrainStep(opts: StepOptions, plan: VariablePlan, runners: readonly ModelRunner[], addon: NativeAddon): StepLosses {
+  return tf.tidy(() => {
+    const n = opts.batch.size;
+    const raw = opts.members.map((m, i) => {
+      const y = runners[i].forward(inputValues(m, opts.batch), n);
+      return tf.tensor(y.slice(), [n, runners[i].outputSize], 'float32');
+    });
+    const values: StepLosses = {};
+    const loss = (): tf.Scalar => {
+      const outputs = opts.members.map((m, i) => ({ [m.heads[0]]: headLogits(raw[i], m.outputs[m.heads[0]]) }));
+      const ctx: StepContext = { members: opts.members, outputs, batch: opts.batch, epoch: opts.epoch, step: opts.step, stepsPerEpoch: opts.stepsPerEpoch };
+      const named = opts.objective.losses(ctx);
+      for (const [name, t] of Object.entries(named)) values[name] = t.dataSync()[0];
+      return tf.addN(Object.values(named)) as tf.Scalar;
+    };
+    const { grads } = tf.engine().gradients(loss, [...raw, ...plan.variables], undefined, true);
+    checkFinite(values, opts);
+    const all = new Map<tf.Variable, Float32Array>();
+    runners.forEach((r, i) => {
+      const dOut = grads[i];
+      if (dOut === null || dOut === undefined) return;
+      r.backward(tensorValues(dOut), n);
+      for (const [v, g] of r.gradients) all.set(v, g);
+    });
+    plan.variables.forEach((v, k) => {
+      const direct = grads[raw.length + k];
+      if (direct === null || direct === undefined) return;
+      const own = all.get(v);
+      if (own !== undefined) addon.addInto(tensorValues(direct), own);
+      else all.set(v, Float32Array.from(tensorValues(direct)));
+    });
+    update(plan, all, addon);
+    return values;
+  });
+}
+
+/**
+ * The native backend's step accelerator (registered with the backend): runs `trainStep` natively
+ * where {@link compileModelPlan} supports every member's model. JOINTLY_STEP_ENGINE=tfjs keeps
+ * `auto` steps on tfjs for the whole process (e.g. to compare with the reference).
+ */
+export const nativeStepAccelerator: StepAccelerator = {
+  backend: 'native',
+  enabledByDefault: () => process.env.JOINTLY_STEP_ENGINE !== 'tfjs',
+  prepare(opts: StepOptions): AcceleratedStep | { unsupported: string } {
+    const native = nativeRunners(opts);
+    if ('unsupported' in native) return native;
+    return { run: (plan) => nativeTrainStep(opts, plan, native.runners, native.addon) };
+  },
+};
