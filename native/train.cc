@@ -38,26 +38,25 @@ Napi::Value MaxPoolArgmax(const Napi::CallbackInfo& info) {
         const int64_t c0 = std::max<int64_t>(0, q * sw - pl), c1 = std::min<int64_t>(w, q * sw - pl + kw);
         float* out = y + ((b * oh + r) * ow + q) * c;
         int32_t* at = arg + ((b * oh + r) * ow + q) * c;
-        // First the maxima (a vectorizable pass), then where each first occurs.
-        for (int64_t d = 0; d < c; d++) out[d] = -std::numeric_limits<float>::infinity();
+        for (int64_t d = 0; d < c; d++) {
+          out[d] = -std::numeric_limits<float>::infinity();
+          at[d] = -1;
+        }
         for (int64_t i = r0; i < r1; i++) {
           for (int64_t j = c0; j < c1; j++) {
-            const float* in = x + ((b * h + i) * w + j) * c;
-            for (int64_t d = 0; d < c; d++) out[d] = in[d] > out[d] ? in[d] : out[d];
-          }
-        }
-        for (int64_t d = 0; d < c; d++) {
-          int32_t found = -1;
-          for (int64_t i = r0; i < r1 && found < 0; i++) {
-            for (int64_t j = c0; j < c1; j++) {
-              const int64_t k = ((b * h + i) * w + j) * c + d;
-              if (x[k] == out[d]) {
-                found = static_cast<int32_t>(k);
-                break;
-              }
+            const int64_t base = ((b * h + i) * w + j) * c;
+            const float* in = x + base;
+            // Strictly greater: the first maximum wins, as in tfjs. Selects, not branches, so it vectorizes.
+            const int32_t base32 = static_cast<int32_t>(base), c32 = static_cast<int32_t>(c);
+#pragma omp simd
+            for (int32_t d = 0; d < c32; d++) {
+              const float v = in[d], o = out[d];
+              const int32_t a0 = at[d];
+              const int32_t gt = -static_cast<int32_t>(v > o);  // all ones where greater
+              out[d] = v > o ? v : o;
+              at[d] = (gt & (base32 + d)) | (~gt & a0);
             }
           }
-          at[d] = found;
         }
       }
     }
@@ -95,25 +94,47 @@ Napi::Value ActivationGrad(const Napi::CallbackInfo& info) {
       if (dx != dy) std::copy(dy, dy + n, dx);
       break;
     case kRelu:
-      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
+      #pragma omp simd
+      for (int64_t i = 0; i < n; i++) {
+        const float g = dy[i];
+        dx[i] = y[i] > 0.f ? g : 0.f;
+      }
       break;
     case kRelu6:
-      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f && y[i] < 6.f ? dy[i] : 0.f;
+      #pragma omp simd
+      for (int64_t i = 0; i < n; i++) {
+        const float g = dy[i];
+        dx[i] = y[i] > 0.f && y[i] < 6.f ? g : 0.f;
+      }
       break;
     case kElu:
-      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : dy[i] * (y[i] + 1.f);
+      #pragma omp simd
+      for (int64_t i = 0; i < n; i++) {
+        const float g = dy[i], v = y[i];
+        dx[i] = v > 0.f ? g : g * (v + 1.f);
+      }
       break;
     case kSigmoid:
+      #pragma omp simd
       for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (y[i] * (1.f - y[i]));
       break;
     case kLeakyRelu:
-      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : dy[i] * alpha;
+      #pragma omp simd
+      for (int64_t i = 0; i < n; i++) {
+        const float g = dy[i];
+        dx[i] = y[i] > 0.f ? g : g * alpha;
+      }
       break;
     case kTanh:
+      #pragma omp simd
       for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (1.f - y[i] * y[i]);
       break;
     case 7:  // selu: y > 0 -> scale; else scale * alpha * e^x = y + scale * alpha
-      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] * kSeluScale : dy[i] * (y[i] + kSeluScale * kSeluAlpha);
+      #pragma omp simd
+      for (int64_t i = 0; i < n; i++) {
+        const float g = dy[i], v = y[i];
+        dx[i] = v > 0.f ? g * kSeluScale : g * (v + kSeluScale * kSeluAlpha);
+      }
       break;
     default:
       throw Napi::TypeError::New(info.Env(), "unknown activation code " + std::to_string(act));
@@ -128,6 +149,7 @@ Napi::Value Selu(const Napi::CallbackInfo& info) {
   const int64_t n = static_cast<int64_t>(Len(info, 0));
   constexpr float kScale = 1.0507009873554804934193349852946f;
   constexpr float kScaleAlpha = 1.7580993408473768599402175208123f;
+  #pragma omp simd
   for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.f ? kScaleAlpha * (std::exp(x[i]) - 1.f) : kScale * x[i];
   return info.Env().Undefined();
 }
@@ -151,6 +173,7 @@ Napi::Value Multiply(const Napi::CallbackInfo& info) {
   const float* b = F32(info, 1);
   float* out = F32(info, 2);
   const int64_t n = static_cast<int64_t>(Len(info, 0));
+  #pragma omp simd
   for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
   return info.Env().Undefined();
 }
@@ -160,6 +183,7 @@ Napi::Value AddInto(const Napi::CallbackInfo& info) {
   const float* x = F32(info, 0);
   float* out = F32(info, 1);
   const int64_t n = static_cast<int64_t>(Len(info, 0));
+  #pragma omp simd
   for (int64_t i = 0; i < n; i++) out[i] += x[i];
   return info.Env().Undefined();
 }
@@ -170,6 +194,7 @@ Napi::Value Sgd(const Napi::CallbackInfo& info) {
   const float* g = F32(info, 1);
   const float lr = static_cast<float>(D(info, 2));
   const int64_t n = static_cast<int64_t>(Len(info, 0));
+  #pragma omp simd
   for (int64_t i = 0; i < n; i++) w[i] = g[i] * -lr + w[i];
   return info.Env().Undefined();
 }
