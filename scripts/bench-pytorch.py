@@ -3,7 +3,8 @@
 
 Run with Debian's PyTorch (apt-get install -y python3-torch libopenblas0-pthread):
     /usr/bin/python3 scripts/bench-pytorch.py --model mlp --threads 1 --seconds 5
-Prints one JSON object: samples/s, ms/step, and which BLAS library torch loaded (from
+Prints one JSON object: samples/s, ms/step, the CPU share of the process over the timed loop
+(time.process_time(), all threads, over wall time), and which BLAS library torch loaded (from
 /proc/self/maps after a matmul) with OpenBLAS's core type, since a reference BLAS would make the
 comparison meaningless.
 """
@@ -97,15 +98,19 @@ def main():
         step()
     blas = blas_in_use()
     durations = []
+    cpu_start = time.process_time()
     start = time.perf_counter()
     while len(durations) < 3 or time.perf_counter() - start < args.seconds:
         t0 = time.perf_counter()
         step()
         durations.append(time.perf_counter() - t0)
+    wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     total = sum(durations)
     print(json.dumps({
         'model': args.model, 'threads': args.threads, 'batchSize': batch, 'steps': len(durations),
         'samplesPerSecond': batch * len(durations) / total, 'msPerStepMedian': statistics.median(durations) * 1000,
+        'cpuShare': cpu / wall, 'cpuMsPerStep': cpu * 1000 / len(durations),
         'torch': torch.__version__, 'blas': blas,
     }))
 

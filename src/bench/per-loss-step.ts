@@ -1,7 +1,7 @@
 /**
  * `npm run bench:per-loss`: the step time of the per-loss gradient path against the summed path.
  *
- *   node dist/bench/per-loss-step.js [--backend name] [--heads 2,4] [--rounds N] [--steps N] [--out file]
+ *   node dist/bench/per-loss-step.js [--backend name] [--heads 2,4] [--rounds N] [--steps N | --seconds N] [--out file]
  *
  * A CNN trunk (conv16-pool-conv32-pool, as the throughput bench's CNN) on 28x28x1 inputs with K
  * heads of 10 classes each, batch 64, Adam, one cross-entropy loss per head. Three ways to take a
@@ -12,7 +12,8 @@
  *     the cost of the gradient path is measured) gets the trunk's per-loss gradients;
  *   - K passes: what a per-loss path costs without the tape's reuse: K separate forward and
  *     backward passes (tfjs variableGrads per loss), the way jointly did it before.
- * The modes run interleaved, `--rounds` times `--steps` steps each, and the table reports each
+ * The modes run interleaved, `--rounds` times `--steps` steps each (or steps for `--seconds`, at
+ * least 3, when it is given), and the table reports each
  * mode's median over rounds of the mean ms/step in a round, and the ratio to summed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,12 +33,13 @@ import { makeFieldDataset, type Field } from '../data/fields.js';
 import { alignTable } from '../report/text-table.js';
 import { loadBackend } from './backends.js';
 
-const USAGE = `usage: node dist/bench/per-loss-step.js [--backend name] [--heads 2,4] [--rounds N] [--steps N] [--out file]
+const USAGE = `usage: node dist/bench/per-loss-step.js [--backend name] [--heads 2,4] [--rounds N] [--steps N | --seconds N] [--out file]
 
   --backend <name>   backend (default auto: the fastest that loads)
   --heads <list>     head counts to measure (default 2,4)
   --rounds <N>       interleaved rounds per head count (default 5)
   --steps <N>        timed steps per mode and round (default 20)
+  --seconds <N>      instead of --steps: timed seconds per mode and round (at least 3 steps)
   --out <file>       JSON results (default bench-results/per-loss-step.json)`;
 
 const MODES = ['summed', 'per-loss', 'K passes'] as const;
@@ -51,11 +53,16 @@ interface Options {
   heads: number[];
   rounds: number;
   steps: number;
+  /** When set, each mode and round runs for this many seconds (at least MIN_STEPS steps) instead of `steps` steps. */
+  seconds: number | null;
   out: string;
 }
 
+/** Fewest timed steps of a mode in a round under --seconds. */
+const MIN_STEPS = 3;
+
 function parseOptions(argv: string[]): Options | null {
-  const { values } = parseArgs({ args: argv, options: { backend: { type: 'string' }, heads: { type: 'string' }, rounds: { type: 'string' }, steps: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ args: argv, options: { backend: { type: 'string' }, heads: { type: 'string' }, rounds: { type: 'string' }, steps: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help === true) return null;
   const int = (v: string | undefined, name: string, fallback: number): number => {
     if (v === undefined) return fallback;
@@ -64,7 +71,10 @@ function parseOptions(argv: string[]): Options | null {
     return n;
   };
   const heads = (values.heads ?? '2,4').split(',').map((h) => int(h.trim(), 'heads', 0));
-  return { backend: values.backend ?? 'auto', heads, rounds: int(values.rounds, 'rounds', 5), steps: int(values.steps, 'steps', 20), out: values.out ?? 'bench-results/per-loss-step.json' };
+  if (values.seconds !== undefined && values.steps !== undefined) throw new Error('give --steps or --seconds, not both');
+  const seconds = values.seconds === undefined ? null : Number(values.seconds);
+  if (seconds !== null && (!Number.isFinite(seconds) || seconds <= 0)) throw new Error(`--seconds must be a positive number, got '${values.seconds}'`);
+  return { backend: values.backend ?? 'auto', heads, rounds: int(values.rounds, 'rounds', 5), steps: int(values.steps, 'steps', 20), seconds, out: values.out ?? 'bench-results/per-loss-step.json' };
 }
 
 /** The K-head CNN and its fixed batch. */
@@ -134,7 +144,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`backend ${opts.backend} does not load: ${loaded.reason}\n`);
     return 1;
   }
-  process.stderr.write(`backend ${loaded.name}${loaded.native === undefined ? '' : ` (${loaded.native.threads} threads)`}; batch ${BATCH}; ${opts.rounds} rounds of ${opts.steps} steps per mode\n`);
+  const budget = opts.seconds === null ? `${opts.steps} steps` : `${opts.seconds} s (at least ${MIN_STEPS} steps)`;
+  process.stderr.write(`backend ${loaded.name}${loaded.native === undefined ? '' : ` (${loaded.native.threads} threads)`}; batch ${BATCH}; ${opts.rounds} rounds of ${budget} per mode\n`);
+  const started = performance.now();
+  const totalRounds = opts.heads.length * opts.rounds;
+  let roundsDone = 0;
   const results: { heads: number; mode: Mode; msPerStep: number; roundMeans: number[] }[] = [];
   for (const k of opts.heads) {
     const s = setup(k);
@@ -145,11 +159,18 @@ async function main(argv: string[]): Promise<number> {
     for (let r = 0; r < opts.rounds; r++) {
       for (const mode of MODES) {
         let total = 0;
-        for (let i = 0; i < opts.steps; i++) total += stepOnce(mode, s, step++);
-        perMode[mode].push(total / opts.steps);
+        let steps = 0;
+        const t0 = performance.now();
+        while (opts.seconds === null ? steps < opts.steps : steps < MIN_STEPS || performance.now() - t0 < opts.seconds * 1000) {
+          total += stepOnce(mode, s, step++);
+          steps++;
+        }
+        perMode[mode].push(total / steps);
         if (tf.memory().numTensors !== tensors) throw new Error(`${mode} leaks tensors: ${tensors} -> ${tf.memory().numTensors}`);
       }
-      process.stderr.write(`${k} heads, round ${r + 1}/${opts.rounds}: ${MODES.map((m) => `${m} ${perMode[m][r].toFixed(1)} ms`).join(', ')}\n`);
+      roundsDone++;
+      const eta = (((performance.now() - started) / 1000) * (totalRounds - roundsDone)) / roundsDone;
+      process.stderr.write(`${k} heads, round ${r + 1}/${opts.rounds}: ${MODES.map((m) => `${m} ${perMode[m][r].toFixed(1)} ms`).join(', ')} (ETA of the per-loss part ${Math.round(eta)} s)\n`);
     }
     for (const mode of MODES) results.push({ heads: k, mode, msPerStep: median(perMode[mode]), roundMeans: perMode[mode] });
     disposeMembers([s.member]);
@@ -163,8 +184,8 @@ async function main(argv: string[]): Promise<number> {
   const table = alignTable([['heads', 'summed ms', 'per-loss ms', 'per-loss/summed', 'K passes ms', 'K passes/summed'], ...rows], { rightAlignFrom: 1, rule: true });
   const out = resolve(opts.out);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, backend: loaded, batch: BATCH, rounds: opts.rounds, steps: opts.steps, results }, null, 2)}\n`);
-  process.stdout.write(`${table}\n\n(${loaded.name}; median over ${opts.rounds} interleaved rounds of ${opts.steps} steps; ${out})\n`);
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, backend: loaded, batch: BATCH, rounds: opts.rounds, steps: opts.seconds === null ? opts.steps : null, seconds: opts.seconds, results }, null, 2)}\n`);
+  process.stdout.write(`${table}\n\n(${loaded.name}; median over ${opts.rounds} interleaved rounds of ${budget}; ${out})\n`);
   return 0;
 }
 

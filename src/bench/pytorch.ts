@@ -8,9 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/** The interpreter that runs the reference: Debian's, whose python3-torch uses the system OpenBLAS. */
 export const PYTHON = '/usr/bin/python3';
+/** scripts/bench-pytorch.py, from dist/bench/. */
 export const SCRIPT = fileURLToPath(new URL('../../scripts/bench-pytorch.py', import.meta.url));
 
+/** One PyTorch measurement, as scripts/bench-pytorch.py prints it. */
 export interface TorchMeasurement {
   model: string;
   threads: number;
@@ -18,6 +21,10 @@ export interface TorchMeasurement {
   steps: number;
   samplesPerSecond: number;
   msPerStepMedian: number;
+  /** Process CPU time (time.process_time(): user + system, all threads) / wall time over the timed loop. */
+  cpuShare: number;
+  /** Process CPU time per timed step, ms. */
+  cpuMsPerStep: number;
   torch: string;
   /** `openblasThreads`: OpenBLAS's own thread count as the script saw it (pinned to `threads`). */
   blas: { libraries: string[]; openblas: boolean; openblasCore: string | null; openblasThreads?: number | null };
