@@ -18,7 +18,7 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   const float eps = static_cast<float>(D(info, 10)), c1 = static_cast<float>(D(info, 11)), c2 = static_cast<float>(D(info, 12));
   const float oneMinusB1 = static_cast<float>(1.0 - D(info, 8)), oneMinusB2 = static_cast<float>(1.0 - D(info, 9));
   const int64_t n = static_cast<int64_t>(Len(info, 0));
-#pragma omp parallel for if (n > 4 * kParallelGrain)
+#pragma omp parallel for simd if (n > 4 * kParallelGrain)
   for (int64_t i = 0; i < n; i++) {
     const float mi = m[i] * b1 + g[i] * oneMinusB1;
     const float vi = v[i] * b2 + (g[i] * g[i]) * oneMinusB2;
