@@ -35,6 +35,8 @@ interface Buffers {
   /** `grads[i]`: the gradient with respect to `acts[i]` (`grads[0]`: scratch, only batch norm writes it). */
   grads: Float32Array[];
   saved: Saved[];
+  /** The geometry of each convolution and pooling op at this batch size (computed once). */
+  geometry: (readonly number[] | undefined)[];
 }
 
 /** Most batch sizes whose buffers are kept (a run has its batch size and one last, smaller batch). */
@@ -76,7 +78,8 @@ export class ModelRunner {
       }
       return {};
     });
-    b = { acts, grads, saved };
+    const geometry = ops.map((op) => (op.kind === 'conv' || op.kind === 'maxPool' || op.kind === 'avgPool' ? op.geometry(n) : undefined));
+    b = { acts, grads, saved, geometry };
     this.buffers.set(n, b);
     return b;
   }
@@ -90,24 +93,24 @@ export class ModelRunner {
     if (x.length !== n * this.plan.sizes[0]) throw new RangeError(`the native step got ${x.length} input values for ${n} samples of ${this.plan.sizes[0]}`);
     const b = this.buffersFor(n);
     b.acts[0] = x;
-    this.plan.ops.forEach((op, i) => this.forwardOp(op, b.acts[i], b.acts[i + 1], b.saved[i], n, this.plan.sizes[i]));
+    this.plan.ops.forEach((op, i) => this.forwardOp(op, b.acts[i], b.acts[i + 1], b.saved[i], b.geometry[i] as readonly number[], n, this.plan.sizes[i]));
     return b.acts[b.acts.length - 1];
   }
 
-  private forwardOp(op: PlanOp, x: Float32Array, y: Float32Array, saved: Saved, n: number, inSize: number): void {
+  private forwardOp(op: PlanOp, x: Float32Array, y: Float32Array, saved: Saved, geometry: readonly number[], n: number, inSize: number): void {
     const a = this.addon;
     switch (op.kind) {
       case 'dense':
         a.matMul(x, ownedValues(op.kernel), y, 1, n, op.units, op.inputs, false, false, 0, 0, op.bias === null ? null : ownedValues(op.bias), op.act, 0);
         return;
       case 'conv':
-        a.conv2d(x, ownedValues(op.kernel), op.bias === null ? null : ownedValues(op.bias), y, op.geometry(n), op.act, 0);
+        a.conv2d(x, ownedValues(op.kernel), op.bias === null ? null : ownedValues(op.bias), y, geometry, op.act, 0);
         return;
       case 'maxPool':
-        a.maxPoolArgmax(x, y, saved.argmax as Int32Array, op.geometry(n));
+        a.maxPoolArgmax(x, y, saved.argmax as Int32Array, geometry);
         return;
       case 'avgPool':
-        a.avgPool(x, y, op.geometry(n));
+        a.avgPool(x, y, geometry);
         return;
       case 'activation':
         if (op.act === ACTIVATION_CODES.selu) a.selu(x, y);
@@ -170,7 +173,7 @@ export class ModelRunner {
       }
       case 'conv': {
         if (op.act !== 0) a.activationGrad(op.act, dy, y, dy, 0);
-        const g = op.geometry(n);
+        const g = b.geometry[i] as readonly number[];
         a.conv2dBackpropFilter(x, dy, this.grad(op.kernel) as Float32Array, g);
         const gb = this.grad(op.bias);
         if (gb !== null) a.columnSums(dy, gb, n * g[7] * g[8], g[4]);
@@ -183,7 +186,7 @@ export class ModelRunner {
       case 'avgPool':
         if (!first) {
           dx.fill(0);
-          a.avgPoolGrad(dy, dx, op.geometry(n));
+          a.avgPoolGrad(dy, dx, b.geometry[i] as readonly number[]);
         }
         return;
       case 'activation':

@@ -135,9 +135,12 @@ function nativeTrainStep(opts: StepOptions, plan: VariablePlan, runners: readonl
  * where {@link compileModelPlan} supports every member's model. JOINTLY_STEP_ENGINE=tfjs keeps
  * `auto` steps on tfjs for the whole process (e.g. to compare with the reference).
  */
+/** JOINTLY_STEP_ENGINE, read once (process.env lookups cost microseconds per step). */
+let stepEngineEnv: string | undefined | null = null;
+
 export const nativeStepAccelerator: StepAccelerator = {
   backend: 'native',
-  enabledByDefault: () => process.env.JOINTLY_STEP_ENGINE !== 'tfjs',
+  enabledByDefault: () => (stepEngineEnv === null ? (stepEngineEnv = process.env.JOINTLY_STEP_ENGINE) : stepEngineEnv) !== 'tfjs',
   prepare(opts: StepOptions): AcceleratedStep | { unsupported: string } {
     const native = nativeRunners(opts);
     if ('unsupported' in native) return native;
