@@ -166,7 +166,7 @@ test('simulate: SIGTERM checkpoints and exits 130; --resume finishes with exactl
   assert.equal(await resumed.exited, 0, resumed.lines.join('\n'));
   // Everything but wall-clock times must agree.
   const strip = (h: RoundRecord[]): unknown[] =>
-    h.map(({ seconds: _s, clientMetrics, aggregate: { 'fit.seconds': _a, 'fit.samplesPerSecond': _b, ...aggregate }, ...rest }) => ({
+    h.map(({ seconds: _s, overhead: _o, clientMetrics, aggregate: { 'fit.seconds': _a, 'fit.samplesPerSecond': _b, ...aggregate }, ...rest }) => ({
       ...rest,
       aggregate,
       clientMetrics: Object.fromEntries(Object.entries(clientMetrics).map(([id, { seconds: _t, samplesPerSecond: _r, ...m }]) => [id, m])),

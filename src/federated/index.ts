@@ -76,7 +76,9 @@ export {
   type TensorLayout,
 } from './task.js';
 export { ClientTrainConfigSchema, parseClientTrainConfig, EXTRA_CONTROL_DELTA, EXTRA_SERVER_CONTROL, type ClientTrainConfig, type ParsedClientTrainConfig } from './client-config.js';
-export { LocalTrainer, type LocalFitInput, type LocalFitResult } from './client/local-trainer.js';
+export { LocalTrainer, type LocalFitInput, type LocalFitResult, type LocalFitTiming } from './client/local-trainer.js';
+// Where client updates' time goes, in training and outside it (the simulation measures it; pure sums).
+export { updateOverhead, sumOverheads, overheadText, OVERHEAD_PARTS, type UpdateOverhead, type UpdateTiming, type OverheadParts } from './server/update-overhead.js';
 export { ClientSession, type ClientSessionOptions, type SessionOutcome } from './client/session.js';
 export { sampleClients, type SampleOptions } from './server/sample-clients.js';
 export { clientIdSchema, CLIENT_ID_PATTERN } from './auth/client-id.js';

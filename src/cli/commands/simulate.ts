@@ -5,6 +5,7 @@ import type { FederatedConfig } from '../../federated/config.js';
 import { accuracySvg, divergenceText, federatedMarkdown, federatedTable, federatedVerdict, privacySvg, summarizeFederated, type FederatedReportInput } from '../../federated/federated-report.js';
 import { CHECKPOINT_FILE } from '../../federated/network/run-server.js';
 import type { RoundRecord } from '../../federated/server/coordinator.js';
+import { overheadText } from '../../federated/server/update-overhead.js';
 import { runSimulation, type Baselines, type SimulationEvent } from '../../federated/simulation/run-simulation.js';
 import { createRunFolder, openRunFolder, type RunFolder } from '../../report/run-folder.js';
 import type { Output } from '../output.js';
@@ -41,7 +42,8 @@ function progress(out: Output, config: FederatedConfig): (e: SimulationEvent) =>
         const r = e.record;
         const acc = r.evaluation === undefined ? '' : `test acc ${(r.evaluation.accuracy * 100).toFixed(2)}%`;
         const eps = epsilonText(r);
-        if (out.chatty) bar.finish(r.sampled.length / Math.max(r.seconds, 1e-9), `${acc}  train loss ${r.trainLoss.toFixed(4)}${eps === '' ? '' : `  ${eps}`}${r.failures.length > 0 ? `  ${r.failures.length} failed` : ''}`);
+        const overhead = r.overhead === undefined || r.overhead.updates === 0 ? '' : `  overhead ${(r.overhead.share * 100).toFixed(1)}%`;
+        if (out.chatty) bar.finish(r.sampled.length / Math.max(r.seconds, 1e-9), `${acc}  train loss ${r.trainLoss.toFixed(4)}${eps === '' ? '' : `  ${eps}`}${overhead}${r.failures.length > 0 ? `  ${r.failures.length} failed` : ''}`);
         break;
       }
       case 'baseline-start':
@@ -125,12 +127,15 @@ export async function simulateCommand(config: FederatedConfig, opts: SimulateOpt
   if (notes.length > 0) input.notes = notes;
   writeFederatedReport(folder, input);
   const summary = summarizeFederated(input);
+  // Time of the client updates outside their training steps (copies, messages, slicing, batching, weight loads): the simulation's own cost.
+  if (result.overhead.updates > 0) out.info(`simulation ${overheadText(result.overhead)}`);
   if (result.federated.interrupted) {
     out.info(`stopped after round ${result.federated.round}; continue with: jointly simulate <config> --resume --out ${folder.dir}`);
   }
   out.result(['', federatedTable(input, summary), '', federatedVerdict(summary), `run folder: ${folder.dir}`].join('\n'), {
     runDir: folder.dir,
     summary,
+    overhead: result.overhead,
     interrupted: result.federated.interrupted,
     warnings: divergence === undefined ? [] : [{ code: 'BASELINE_DIVERGED', message: divergence.message, hint: divergence.hint }],
   });

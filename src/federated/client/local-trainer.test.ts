@@ -77,6 +77,19 @@ describe('LocalTrainer', () => {
     assert.equal(global[0], randomValues(trainer.size, 3)[0] * 0.5, 'the global parameters are not modified');
   });
 
+  it('says where the round\'s time went: setup, batching, training steps, read-out, adding up to the call', async () => {
+    const started = performance.now();
+    const result = await trainer.fit(input());
+    const wall = (performance.now() - started) / 1000;
+
+    const t = result.timing;
+    const parts = [t.setupSeconds, t.batchingSeconds, t.trainingSeconds, t.readOutSeconds];
+    assert.ok(parts.every((s) => Number.isFinite(s) && s >= 0), `parts ${parts.join(', ')}`);
+    assert.ok(t.trainingSeconds > 0 && t.batchingSeconds > 0, 'ten steps (2 epochs of 5 batches) were trained and batched');
+    const sum = parts.reduce((a, b) => a + b, 0);
+    assert.ok(sum <= wall + 1e-4 && sum >= 0.9 * wall - 0.002, `parts ${sum} s within the call's ${wall} s`);
+  });
+
   it('lowers the training loss over a few rounds on separable data', async () => {
     let params = global;
     const first = await trainer.fit(input({ global: params }));

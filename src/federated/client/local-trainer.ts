@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { datasetSource, type Batch } from '../../engine/batch.js';
+import { datasetSource, type Batch, type BatchSource } from '../../engine/batch.js';
 import { evaluate, type Scores } from '../../engine/evaluate.js';
 import { readParams, writeParams } from '../../engine/flat-params.js';
 import { crossEntropy } from '../../engine/losses.js';
@@ -27,6 +27,7 @@ import { buildTaskModel, type FederatedTask } from '../task.js';
 import { checkParamLength, type ClientRound, type PerExampleGradients, type TrainableSlice } from './algorithms/algorithm.js';
 import { CLIENT_ALGORITHMS } from './algorithms/registry.js';
 import { UPDATE_TRANSFORMS } from './transforms/registry.js';
+import { classBatchSource } from './class-batch-source.js';
 
 /** What {@link LocalTrainer.fit} trains on and starts from in one round. */
 export interface LocalFitInput {
@@ -67,6 +68,37 @@ export interface LocalFitResult {
    * `params` then holds what the server decodes from it.
    */
   encoded?: Uint8Array;
+  /** Where the round's time went on the client (see {@link LocalFitTiming}). */
+  timing: LocalFitTiming;
+}
+
+/**
+ * Where the seconds of one {@link LocalTrainer.fit} went: the training steps themselves, and what
+ * surrounds them. The four add up to the call's wall time.
+ */
+export interface LocalFitTiming {
+  /** Checks, the global parameters loaded into the model, a fresh optimizer, the client algorithms started. */
+  setupSeconds: number;
+  /** The tensors of every step's batch built from the client's rows. */
+  batchingSeconds: number;
+  /** The training steps (forward, backward, optimizer update, the client algorithms' per-step hooks). */
+  trainingSeconds: number;
+  /** The trained parameters read out of the model, the client algorithms' finish and the update transforms. */
+  readOutSeconds: number;
+}
+
+/** A batch source that adds the time spent building its batches to `spent.ms`. */
+function timedSource(source: BatchSource, spent: { ms: number }): BatchSource {
+  return {
+    length: source.length,
+    ...(source.fields === undefined ? {} : { fields: source.fields }),
+    batch(indices: ArrayLike<number>): Batch {
+      const started = performance.now();
+      const batch = source.batch(indices);
+      spent.ms += performance.now() - started;
+      return batch;
+    },
+  };
 }
 
 /** Local training and evaluation of the task's model; one instance serves any number of clients in turn. */
@@ -98,6 +130,7 @@ export class LocalTrainer {
 
   /** Trains locally from `input.global` and returns the new parameters. */
   async fit(input: LocalFitInput, onProgress?: (fraction: number) => void): Promise<LocalFitResult> {
+    const started = performance.now();
     this.checkLength(input.global, 'global parameters');
     const { config, clientId } = input;
     const data = this.checkData(input.data, clientId);
@@ -137,11 +170,14 @@ export class LocalTrainer {
       let epochLoss = { sum: 0, count: 0 };
       let lastEpochLoss = Number.NaN;
       let done = 0;
+      const batching = { ms: 0 };
+      const source = timedSource(classBatchSource(data), batching);
+      const trainStarted = performance.now();
       const records = await train({
         members: [member],
         objective: step.objective,
         combineGradients: step.combineGradients,
-        data: datasetSource(data),
+        data: source,
         epochs: config.localEpochs,
         batchSize: config.batchSize,
         seed: deriveSeed(config.seed, `client/${clientId}`),
@@ -162,6 +198,7 @@ export class LocalTrainer {
         afterStep: hooks.length === 0 ? undefined : () => hooks.forEach((h) => h()),
         onProgress: onProgress === undefined ? undefined : () => onProgress(++done / steps),
       });
+      const trainEnded = performance.now();
       const params = readParams(this.model);
       const last = records[records.length - 1];
       const seconds = records.reduce((s, r) => s + r.seconds, 0);
@@ -172,7 +209,13 @@ export class LocalTrainer {
       };
       // The client algorithms' loss terms (FedProx's `proximal`) are reported as client metrics.
       if (perExample === undefined) for (const [name, value] of Object.entries(last.losses)) if (name !== 'ce') metrics[name] = value;
-      const result: LocalFitResult = { params, numExamples, metrics, extras: {}, clientState: {} };
+      const timing: LocalFitTiming = {
+        setupSeconds: (trainStarted - started) / 1000,
+        batchingSeconds: batching.ms / 1000,
+        trainingSeconds: (trainEnded - trainStarted - batching.ms) / 1000,
+        readOutSeconds: 0,
+      };
+      const result: LocalFitResult = { params, numExamples, metrics, extras: {}, clientState: {}, timing };
       for (const { round } of rounds) {
         const end = round.finish(params);
         Object.assign(result.extras, end.extras);
@@ -190,6 +233,7 @@ export class LocalTrainer {
         Object.assign(result.clientState, out.state ?? {});
         if (out.encoded !== undefined) result.encoded = out.encoded;
       }
+      timing.readOutSeconds = (performance.now() - trainEnded) / 1000;
       return result;
     } finally {
       optimizer.dispose();

@@ -6,6 +6,7 @@
 import type { SecureSum } from '../secagg/secure-payload.js';
 import type { SecureAggregationSpec } from '../strategies/secure/options.js';
 import type { FitFailure, FitInstructions, FitReply, Vectors } from '../strategy.js';
+import type { UpdateOverhead } from './update-overhead.js';
 
 export interface FitRequest {
   round: number;
@@ -24,6 +25,8 @@ export interface FitOutcome {
   /** Bytes sent to and received from clients for this request. */
   bytesSent: number;
   bytesReceived: number;
+  /** The updates' time in and outside training, from a runtime that can measure it (the simulation). */
+  overhead?: UpdateOverhead;
 }
 
 export interface EvaluateRequest {
@@ -70,6 +73,8 @@ export interface SecureFitOutcome {
   metrics: Record<string, number>;
   bytesSent: number;
   bytesReceived: number;
+  /** The updates' time in and outside training, from a runtime that can measure it (the simulation). */
+  overhead?: UpdateOverhead;
 }
 
 export interface ClientPool {

@@ -14,6 +14,7 @@ import { checkCheckpointMeta, type CheckpointMeta } from './checkpoint-meta.js';
 import type { ClientEvaluation, ClientPool, FitRequest } from './client-pool.js';
 import { countRound } from './count-round.js';
 import { sampleClients } from './sample-clients.js';
+import type { UpdateOverhead } from './update-overhead.js';
 import { applyUpdateBounds, boundEvaluations, DEFAULT_UPDATE_BOUNDS, type BoundAdjustment, type UpdateBounds, type UpdateNorms } from './update-bounds.js';
 
 export interface RoundSettings {
@@ -73,6 +74,12 @@ export interface RoundRecord {
   bytesSent: number;
   bytesReceived: number;
   seconds: number;
+  /**
+   * The clients' updates' time in the training steps and outside them (parameter copies, messages,
+   * data slicing and batching, weight loading and read-out, reply validation), summed over the
+   * round's replies; present when the runtime measures it (the simulation does, a networked server cannot).
+   */
+  overhead?: UpdateOverhead;
   /** Checksum of the global parameters after the round (see paramsChecksum). */
   paramsChecksum: string;
 }
@@ -276,6 +283,7 @@ export class Coordinator {
     const replies = bounded.accepted;
     const failures = [...outcome.failures, ...bounded.refused];
     const record = this.newRecord(request, replies.map((r) => r.clientId), failures, Object.fromEntries(replies.map((r) => [r.clientId, { ...r.metrics, numExamples: r.numExamples }])), outcome);
+    if (outcome.overhead !== undefined) record.overhead = outcome.overhead;
     if (bounded.adjusted.length > 0) record.bounded = bounded.adjusted;
     record.updateNorms = bounded.norms;
     this.aggregateInto(record, () => strategy.aggregateFit(ctx, replies, failures));
@@ -305,6 +313,7 @@ export class Coordinator {
     if (signal.aborted) return undefined;
     const done = outcome;
     const record = this.newRecord(request, done.included, done.failures, done.clientMetrics, done);
+    if (done.overhead !== undefined) record.overhead = done.overhead;
     this.aggregateInto(record, () => {
       const result = strategy.aggregateSecure?.(ctx, { ...done.sum, included: done.included, clientMetrics: done.clientMetrics }, done.failures);
       if (result === undefined) throw new ConfigError('strategy', 'the strategy cannot aggregate a secure sum');

@@ -129,6 +129,27 @@ describe('runSimulation', () => {
     assert.ok(r.federated.history.every((h) => h.bytesSent > 0 && h.bytesReceived > 0));
   });
 
+  it('measures every update\'s time in and outside training, per round and per run', async () => {
+    const r = await referenceRun();
+
+    for (const h of r.federated.history) {
+      const o = h.overhead;
+      assert.ok(o !== undefined, `round ${h.round} has its overhead`);
+      assert.equal(o.updates, h.replied.length + h.failures.length, 'one measurement per reply');
+      assert.ok(o.share >= 0 && o.share <= 1, `share ${o.share}`);
+      assert.ok(o.trainingSeconds > 0 && o.outsideSeconds > 0, `training ${o.trainingSeconds} s, outside ${o.outsideSeconds} s`);
+      assert.ok(Object.values(o.parts).every((s) => s >= 0));
+      assert.ok(Math.abs(Object.values(o.parts).reduce((a, b) => a + b, 0) - o.outsideSeconds) < 1e-9, 'the parts make up the time outside');
+      // The parts and the training steps are measured apart from the whole path: together they cover it, with no gap or double count.
+      const covered = o.trainingSeconds + o.outsideSeconds;
+      assert.ok(Math.abs(covered - o.totalSeconds) <= 0.05 * o.totalSeconds + 0.002 * o.updates, `training + outside ${covered} s vs update time ${o.totalSeconds} s`);
+    }
+    const rounds = r.federated.history.map((h) => h.overhead);
+    assert.equal(r.overhead.updates, rounds.reduce((s, o) => s + (o?.updates ?? 0), 0));
+    assert.ok(Math.abs(r.overhead.trainingSeconds - rounds.reduce((s, o) => s + (o?.trainingSeconds ?? 0), 0)) < 1e-9);
+    assert.ok(r.overhead.share >= 0 && r.overhead.share <= 1);
+  });
+
   it('partitions with Dirichlet: one histogram row per client, summing to each client\'s size and to the training set', async () => {
     const r = await referenceRun();
 

@@ -24,6 +24,7 @@ import { Coordinator, type CoordinatorEvent, type CoordinatorResult } from '../s
 import { createStrategy } from '../strategies/registry.js';
 import { buildTaskModel, checkInitialParams, taskLayout, type FederatedTask } from '../task.js';
 import { GlobalModelSaver, type SavedGlobalModels } from '../global-model.js';
+import { sumOverheads, type UpdateOverhead } from '../server/update-overhead.js';
 import { SimulatedClientPool } from './simulated-pool.js';
 import { WorkerPool } from './worker-pool.js';
 import { shareDataset, type AttackSpecValue, type SharedDataset } from './worker-protocol.js';
@@ -139,6 +140,12 @@ export interface SimulationResult {
   dataDescription: string;
   /** The global models saved in `outDir` (none without it). */
   models: SavedGlobalModels;
+  /**
+   * The client updates' time in the training steps and outside them, over the run's rounds (the
+   * sums of the round records' `overhead`; rounds of an earlier process count when resumed).
+   * Baselines are not included.
+   */
+  overhead: UpdateOverhead;
 }
 
 /** Runs a federated simulation end to end. */
@@ -293,6 +300,7 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
       baselines,
       dataDescription: data.description,
       models: saved,
+      overhead: sumOverheads(federated.history.flatMap((r) => (r.overhead === undefined ? [] : [r.overhead]))),
     };
   } finally {
     await workers.close();

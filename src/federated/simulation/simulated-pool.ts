@@ -16,8 +16,9 @@ import type { FitFailure, FitReply, Vectors } from '../strategy.js';
 import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, FitOutcome, FitRequest, SecureFitOutcome, SecureFitRequest } from '../server/client-pool.js';
 import { secureSumOfReplies } from '../secagg/simulated-round.js';
 import type { TensorLayout } from '../task.js';
-import type { AttackSpecValue } from './worker-protocol.js';
-import type { WorkerPool } from './worker-pool.js';
+import { updateOverhead, type UpdateTiming } from '../server/update-overhead.js';
+import type { AttackSpecValue, FitResultMessage } from './worker-protocol.js';
+import type { Timed, WorkerPool } from './worker-pool.js';
 
 export interface SimulatedPoolOptions {
   workers: WorkerPool;
@@ -44,6 +45,29 @@ function vectorBytes(v: Vectors): number {
 
 function copyVectors(v: Vectors): Vectors {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x.slice()]));
+}
+
+/** The buffers of vectors made by copyVectors (one each), to transfer. */
+function buffersOf(v: Vectors): ArrayBuffer[] {
+  return Object.values(v).map((x) => x.buffer as ArrayBuffer);
+}
+
+/**
+ * One update's times from the main thread's spans (`send`, `receive`: seconds before posting the
+ * task and after its reply) and the worker's. Its path starts when the task could start: when it
+ * was posted, or, for a task posted ahead to a busy worker, when that worker posted its previous
+ * reply. The messages' times are the path's legs to the worker and back, outside the worker's handling.
+ */
+function updateTiming(r: Timed<FitResultMessage>, send: number, receive: number): UpdateTiming {
+  const w = r.timing;
+  const start = Math.max(r.postedAt, w.previousReplyAt);
+  const inbound = Math.max(0, w.receivedAt - start);
+  const outbound = Math.max(0, r.arrivedAt - w.repliedAt);
+  return {
+    totalSeconds: send + (r.arrivedAt - start) / 1000 + receive,
+    trainingSeconds: w.training,
+    parts: { send, toWorker: inbound / 1000, slicing: w.slicing, batching: w.batching, setup: w.setup, readOut: w.readOut, toMain: outbound / 1000, receive },
+  };
 }
 
 /** Checkpoint key of a client's state vector: `<state name>/<client id>` (neither contains a slash). */
@@ -79,25 +103,35 @@ export class SimulatedClientPool implements ClientPool {
     const failures: FitFailure[] = [];
     let bytesSent = 0;
     let bytesReceived = 0;
+    const timings: UpdateTiming[] = [];
     await Promise.all(
       req.clients.map(async (clientId) => {
+        const started = performance.now();
         const attack = this.opts.attacks.get(clientId);
         const extras = copyVectors(req.instructions.extras);
         const client = this.clientIndex(clientId);
         bytesSent += req.params.byteLength + vectorBytes(extras);
         try {
-          const started = performance.now();
-          const r = await this.opts.workers.fit({
-            kind: 'fit',
-            client,
-            clientId,
-            global: req.params.slice(),
-            config,
-            extras,
-            clientState: copyVectors(this.states.get(clientId) ?? {}),
-            attack,
-            attackRound: attack === undefined ? undefined : { seed: this.opts.seed, round: req.round },
-          });
+          // The worker gets its own copies, moved rather than cloned: each vector is copied once.
+          const global = req.params.slice();
+          const clientState = copyVectors(this.states.get(clientId) ?? {});
+          const transfer = [global.buffer, ...buffersOf(extras), ...buffersOf(clientState)];
+          const sent = performance.now();
+          const r = await this.opts.workers.fit(
+            {
+              kind: 'fit',
+              client,
+              clientId,
+              global,
+              config,
+              extras,
+              clientState,
+              attack,
+              attackRound: attack === undefined ? undefined : { seed: this.opts.seed, round: req.round },
+            },
+            transfer,
+          );
+          const replied = performance.now();
           // A compressed reply carries its bytes instead of the parameters, decoded by the same
           // validation as a server's, so that what is aggregated is exactly what was sent.
           bytesReceived += (r.encoded?.byteLength ?? r.params.byteLength) + vectorBytes(r.extras);
@@ -127,6 +161,7 @@ export class SimulatedClientPool implements ClientPool {
           );
           if (v.ok) replies.push(v.reply);
           else failures.push(refusedFitFailure(clientId, v));
+          timings.push(updateTiming(r, (sent - started) / 1000, (performance.now() - replied) / 1000));
         } catch (err) {
           failures.push({ clientId, reason: messageOf(err) });
         } finally {
@@ -134,7 +169,7 @@ export class SimulatedClientPool implements ClientPool {
         }
       }),
     );
-    return { replies, failures, bytesSent, bytesReceived };
+    return { replies, failures, bytesSent, bytesReceived, overhead: updateOverhead(timings) };
   }
 
   /**
@@ -163,6 +198,7 @@ export class SimulatedClientPool implements ClientPool {
       metrics: secure.metrics,
       bytesSent: paramBytes * req.clients.length + secure.bytesSent,
       bytesReceived: secure.bytesReceived,
+      ...(trained.overhead === undefined ? {} : { overhead: trained.overhead }),
     };
   }
 

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { JointlyError, type ErrorCode } from '../../errors.js';
-import type { EvaluateResultMessage, EvaluateTask, FitResultMessage, FitTask, WorkerInit, WorkerReply, WorkerTask } from './worker-protocol.js';
+import { threadClock, type EvaluateResultMessage, type EvaluateTask, type FitResultMessage, type FitTask, type WorkerInit, type WorkerReply, type WorkerTask } from './worker-protocol.js';
 
 /** An error raised inside a worker, carried back with its code. */
 class WorkerTaskError extends JointlyError {
@@ -17,15 +17,30 @@ class WorkerTaskError extends JointlyError {
 interface Pending {
   task: WorkerTask;
   transfer: ArrayBuffer[];
-  resolve: (r: WorkerReply) => void;
+  resolve: (r: Timed<WorkerReply>) => void;
   reject: (e: Error) => void;
+  /** threadClock() when the task was posted to its worker. */
+  postedAt: number;
 }
+
+/**
+ * A worker's reply with the main thread's ends of its journey, on the shared {@link threadClock}:
+ * `postedAt` just before the task was posted to its worker (a wait in the pool's queue is before
+ * it), `arrivedAt` when the reply's handler ran on the main thread.
+ */
+export type Timed<T> = T & { postedAt: number; arrivedAt: number };
 
 interface Slot {
   worker: Worker;
-  busy: Pending | undefined;
+  /** The tasks posted to this worker and not answered yet, oldest first (it runs them in order). */
+  inFlight: Pending[];
 }
 
+/**
+ * Tasks a worker holds at most: the one it runs and the next, already posted, so that it starts the
+ * next without waiting for a message from the main thread (which may be busy, or not scheduled).
+ */
+const DEPTH = 2;
 /** Distributive Omit: keeps each union member's own fields. */
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
@@ -47,7 +62,7 @@ export class WorkerPool {
     await Promise.all(
       Array.from({ length: size }, async () => {
         const worker = new Worker(url, { workerData: init });
-        const slot: Slot = { worker, busy: undefined };
+        const slot: Slot = { worker, inFlight: [] };
         pool.slots.push(slot);
         await new Promise<void>((resolve, reject) => {
           const onMessage = (msg: WorkerReply): void => {
@@ -76,40 +91,52 @@ export class WorkerPool {
     return this.slots.length;
   }
 
-  fit(task: WithoutId<FitTask>, transfer: ArrayBuffer[] = []): Promise<FitResultMessage> {
-    return this.run(task, transfer) as Promise<FitResultMessage>;
+  /** Queues a fit task; `transfer`: buffers of the task moved to the worker instead of copied (unusable here afterwards). */
+  fit(task: WithoutId<FitTask>, transfer: ArrayBuffer[] = []): Promise<Timed<FitResultMessage>> {
+    return this.run(task, transfer) as Promise<Timed<FitResultMessage>>;
   }
 
-  evaluate(task: WithoutId<EvaluateTask>): Promise<EvaluateResultMessage> {
-    return this.run(task, []) as Promise<EvaluateResultMessage>;
+  /** Queues an evaluation task. */
+  evaluate(task: WithoutId<EvaluateTask>): Promise<Timed<EvaluateResultMessage>> {
+    return this.run(task, []) as Promise<Timed<EvaluateResultMessage>>;
   }
 
-  private run(task: WithoutId<WorkerTask>, transfer: ArrayBuffer[]): Promise<WorkerReply> {
+  private run(task: WithoutId<WorkerTask>, transfer: ArrayBuffer[]): Promise<Timed<WorkerReply>> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.queue.push({ task: { ...task, id: this.nextId++ } as WorkerTask, transfer, resolve, reject });
+      this.queue.push({ task: { ...task, id: this.nextId++ } as WorkerTask, transfer, resolve, reject, postedAt: 0 });
       this.dispatch();
     });
   }
 
+  /**
+   * Every idle worker gets a task; then, while more tasks wait than there are workers, a busy one
+   * gets its next. Near the end of the queue a task goes only to a worker that is free, so that the
+   * last tasks are not stuck behind a long one while another worker is idle.
+   */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.busy !== undefined) continue;
-      const next = this.queue.shift();
-      if (next === undefined) return;
-      slot.busy = next;
-      slot.worker.postMessage(next.task, next.transfer);
+    for (let depth = 1; depth <= DEPTH; depth++) {
+      for (const slot of this.slots) {
+        if (slot.inFlight.length >= depth) continue;
+        if (depth > 1 && this.queue.length <= this.slots.length) return;
+        const next = this.queue.shift();
+        if (next === undefined) return;
+        slot.inFlight.push(next);
+        next.postedAt = threadClock();
+        slot.worker.postMessage(next.task, next.transfer);
+      }
     }
   }
 
   private onReply(slot: Slot, msg: WorkerReply): void {
-    const pending = slot.busy;
-    slot.busy = undefined;
+    const arrivedAt = threadClock();
+    // The worker answers its tasks in order: a reply without a task's id (none should come) is the oldest's.
+    const at = slot.inFlight.findIndex((p) => msg.kind !== 'ready' && p.task.id === msg.id);
+    const pending = slot.inFlight.splice(Math.max(at, 0), 1)[0] as Pending | undefined;
     if (pending !== undefined) {
       if (msg.kind === 'error') {
         pending.reject(msg.code === undefined ? new Error(msg.message) : new WorkerTaskError(msg.code as ErrorCode, msg.message, msg.hint));
-      }
-      else pending.resolve(msg);
+      } else pending.resolve({ ...msg, postedAt: pending.postedAt, arrivedAt });
     }
     this.dispatch();
   }
@@ -117,8 +144,7 @@ export class WorkerPool {
   private onCrash(slot: Slot, err: Error): void {
     if (this.closing) return;
     this.failure ??= err;
-    slot.busy?.reject(err);
-    slot.busy = undefined;
+    for (const p of slot.inFlight.splice(0)) p.reject(err);
     for (const p of this.queue.splice(0)) p.reject(err);
   }
 

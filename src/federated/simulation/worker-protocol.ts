@@ -15,6 +15,7 @@ export interface SharedDataset {
   numClasses: number;
 }
 
+/** What every worker is started with: the task, its backend and threads, and the shared data. */
 export interface WorkerInit {
   task: FederatedTask;
   backend: string;
@@ -69,6 +70,42 @@ export interface FitResultMessage {
   clientState: Vectors;
   /** The compressed update, when the round compresses (the pool decodes it). */
   encoded?: Uint8Array;
+  /** Where the task's time went in the worker. */
+  timing: WorkerFitTiming;
+}
+
+/**
+ * One fit task in the worker: when it started and ended on the {@link threadClock}, when the worker's
+ * previous reply was posted (a task that arrived earlier waited for that one, not for the messages),
+ * and the seconds of the parts of the task, which add up to `repliedAt − receivedAt` within the
+ * clock's resolution.
+ */
+export interface WorkerFitTiming {
+  /** threadClock() when the worker started the task (its message received and decoded). */
+  receivedAt: number;
+  /** threadClock() just before the reply was posted. */
+  repliedAt: number;
+  /** threadClock() when this worker posted its previous reply (-Infinity for its first task). */
+  previousReplyAt: number;
+  /** Seconds: the client's rows sliced out of the shared training set (and poisoned, for a malicious client). */
+  slicing: number;
+  /** Seconds: weights loaded, optimizer and client algorithms started (`LocalFitTiming.setupSeconds`). */
+  setup: number;
+  /** Seconds: batches built (`LocalFitTiming.batchingSeconds`). */
+  batching: number;
+  /** Seconds: the training steps (`LocalFitTiming.trainingSeconds`). */
+  training: number;
+  /** Seconds: parameters read out, the algorithms' finish, the update transforms, poisoning, the reply assembled. */
+  readOut: number;
+}
+
+/**
+ * Milliseconds on a clock that the main thread and the workers share (the epoch-based time origin
+ * of each thread plus its monotonic `performance.now()`), so that a message's time in transit can
+ * be read from a send time on one thread and a receive time on the other.
+ */
+export function threadClock(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 export interface EvaluateResultMessage {

@@ -8,7 +8,7 @@ import { subset, type Dataset } from '../../data/dataset.js';
 import { JointlyError, messageOf } from '../../errors.js';
 import { LocalTrainer } from '../client/local-trainer.js';
 import { poisonLabels, poisonUpdate } from './poison.js';
-import type { FitTask, WorkerInit, WorkerReply, WorkerTask } from './worker-protocol.js';
+import { threadClock, type FitTask, type WorkerFitTiming, type WorkerInit, type WorkerReply, type WorkerTask } from './worker-protocol.js';
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -31,34 +31,60 @@ async function main(): Promise<void> {
     return task.attack === undefined ? data : poisonLabels(task.attack, data);
   };
 
-  port.on('message', (task: WorkerTask) => {
-    void (async () => {
-      try {
-        if (task.kind === 'fit') {
-          const result = await trainer.fit({
-            data: dataOf(task),
-            clientId: task.clientId,
-            global: task.global,
-            config: task.config,
-            extras: task.extras,
-            clientState: task.clientState,
-          });
-          const params = task.attack === undefined ? result.params : poisonUpdate(task.attack, task.global, result.params, { seed: task.attackRound?.seed ?? 0, clientId: task.clientId, round: task.attackRound?.round ?? 0 });
-          const vectors: ArrayBufferView[] = [params, ...Object.values(result.extras), ...Object.values(result.clientState), ...(result.encoded === undefined ? [] : [result.encoded])];
-          // Each buffer once: transferring one twice throws.
-          const transfer = [...new Set(vectors.map((v) => v.buffer as ArrayBuffer))];
-          const encoded = result.encoded === undefined ? {} : { encoded: result.encoded };
-          post({ kind: 'fit', id: task.id, params, numExamples: result.numExamples, metrics: result.metrics, extras: result.extras, clientState: result.clientState, ...encoded }, transfer);
-        } else {
-          const data = task.client < 0 ? test : subset(train, init.clientTests[task.client]);
-          const scores = trainer.evaluate(task.params, data);
-          post({ kind: 'evaluate', id: task.id, loss: scores.loss, accuracy: scores.accuracy, numExamples: scores.numExamples });
-        }
-      } catch (err) {
-        const j = err instanceof JointlyError ? err : undefined;
-        post({ kind: 'error', id: task.id, code: j?.code, message: messageOf(err), hint: j?.hint });
+  // threadClock() of this worker's last reply: the time from it to a task that was already waiting is the task message's.
+  let previousReplyAt = Number.NEGATIVE_INFINITY;
+  const handle = async (task: WorkerTask): Promise<void> => {
+    try {
+      if (task.kind === 'fit') {
+        const receivedAt = threadClock();
+        const received = performance.now();
+        const data = dataOf(task);
+        const sliced = performance.now();
+        const result = await trainer.fit({
+          data,
+          clientId: task.clientId,
+          global: task.global,
+          config: task.config,
+          extras: task.extras,
+          clientState: task.clientState,
+        });
+        const fitted = performance.now();
+        const params = task.attack === undefined ? result.params : poisonUpdate(task.attack, task.global, result.params, { seed: task.attackRound?.seed ?? 0, clientId: task.clientId, round: task.attackRound?.round ?? 0 });
+        const vectors: ArrayBufferView[] = [params, ...Object.values(result.extras), ...Object.values(result.clientState), ...(result.encoded === undefined ? [] : [result.encoded])];
+        // Each buffer once: transferring one twice throws.
+        const transfer = [...new Set(vectors.map((v) => v.buffer as ArrayBuffer))];
+        const encoded = result.encoded === undefined ? {} : { encoded: result.encoded };
+        const t = result.timing;
+        const replying = performance.now();
+        const timing: WorkerFitTiming = {
+          receivedAt,
+          repliedAt: receivedAt + (replying - received),
+          previousReplyAt,
+          slicing: (sliced - received) / 1000,
+          setup: t.setupSeconds,
+          batching: t.batchingSeconds,
+          training: t.trainingSeconds,
+          // Everything after the training steps: the trainer's read-out, then this thread's poisoning and reply.
+          readOut: t.readOutSeconds + (replying - fitted) / 1000,
+        };
+        previousReplyAt = timing.repliedAt;
+        post({ kind: 'fit', id: task.id, params, numExamples: result.numExamples, metrics: result.metrics, extras: result.extras, clientState: result.clientState, ...encoded, timing }, transfer);
+      } else {
+        const data = task.client < 0 ? test : subset(train, init.clientTests[task.client]);
+        const scores = trainer.evaluate(task.params, data);
+        previousReplyAt = threadClock();
+        post({ kind: 'evaluate', id: task.id, loss: scores.loss, accuracy: scores.accuracy, numExamples: scores.numExamples });
       }
-    })();
+    } catch (err) {
+      const j = err instanceof JointlyError ? err : undefined;
+      previousReplyAt = threadClock();
+      post({ kind: 'error', id: task.id, code: j?.code, message: messageOf(err), hint: j?.hint });
+    }
+  };
+  // The pool may post a task while this worker runs one: tasks run one at a time, in order (they share the model).
+  let running: Promise<void> = Promise.resolve();
+  port.on('message', (task: WorkerTask) => {
+    running = running.then(() => handle(task));
   });
   post({ kind: 'ready', backend: choice.name });
 }
