@@ -65,6 +65,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitReduce(env, exports);
   InitOptimizer(env, exports);
   InitTrain(env, exports);
+  InitAggregate(env, exports);
   return exports;
 }
 

@@ -16,14 +16,14 @@
  * bad usage (unknown flags included).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { messageOf } from '../errors.js';
 import { alignTable } from '../report/text-table.js';
 import { formatDuration } from './interleave.js';
-import { aggregationOptions, parseRunAllOptions, partCommand, PARTS, runAllUsage, type AggregationPartOptions, type PartName, type RunAllOptions } from './run-all-options.js';
+import { aggregationOptions, parseRunAllOptions, partCommand, PARTS, runAllUsage, type PartName, type RunAllOptions } from './run-all-options.js';
 import { formatComparisons, formatLimits, type ThroughputDocument } from './throughput-report.js';
 
 /** How a part ended. */
@@ -75,25 +75,22 @@ function runChildPart(part: Exclude<PartName, 'aggregation'>, o: RunAllOptions):
   return { status: 'ok', results, command };
 }
 
-// ─────────────────────────────────────────────────────────────────────────────────────────────
-// AGGREGATION PLUG-IN POINT (issue 13: "the aggregation GB/s with the machine's measured
-// bandwidth"). src/bench/aggregation.ts is expected to export
-//   measureAggregation(options: AggregationPartOptions): unknown | Promise<unknown>
-// (options from run-all-options.ts: seconds, repeats, threads, out — undefined ones mean "your
-// default"), printing its own table and returning a JSON-serializable result for bench.json.
-// Until that file is in the build, the part is skipped with a message. Once it is, this dynamic
-// import can become `import { measureAggregation } from './aggregation.js';`.
-// ─────────────────────────────────────────────────────────────────────────────────────────────
+/**
+ * The aggregation part (src/bench/aggregation.ts), in this process: FedAvg's weighted mean, the
+ * update sum, the median, trimmed mean and Krum distances in GB/s, with the machine's memory
+ * bandwidth measured on the spot. Writes <out>/aggregation.json and prints its table.
+ */
 async function runAggregationPart(o: RunAllOptions): Promise<PartOutcome> {
-  const file = fileURLToPath(new URL('./aggregation.js', import.meta.url));
-  if (!existsSync(file)) return { status: 'skipped', reason: 'src/bench/aggregation.ts is not in this build (no dist/bench/aggregation.js)' };
-  const mod = (await import(pathToFileURL(file).href)) as { measureAggregation?: unknown };
-  if (typeof mod.measureAggregation !== 'function') return { status: 'failed', reason: 'dist/bench/aggregation.js does not export a function measureAggregation', results: undefined };
   // The addon reads JOINTLY_THREADS when it loads, which may be on this first import.
   if (o.threads !== undefined) process.env.JOINTLY_THREADS = String(Math.max(...o.threads));
-  const measure = mod.measureAggregation as (options: AggregationPartOptions) => unknown;
   try {
-    return { status: 'ok', results: await measure(aggregationOptions(o)) };
+    const { aggregationTable, measureAggregation } = await import('./aggregation.js');
+    const options = aggregationOptions(o);
+    const result = measureAggregation(options.seconds === undefined ? {} : { seconds: options.seconds });
+    mkdirSync(o.out, { recursive: true });
+    writeFileSync(join(o.out, 'aggregation.json'), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(aggregationTable(result));
+    return { status: 'ok', results: result };
   } catch (err) {
     return { status: 'failed', reason: messageOf(err), results: undefined };
   }

@@ -95,6 +95,18 @@ export interface NativeAddon {
     dy: Float32Array, xhat: Float32Array, gamma: Float32Array | null, invStd: Float32Array, dx: Float32Array,
     dgamma: Float32Array | null, dbeta: Float32Array | null, rows: number, channels: number,
   ): void;
+  /** native/aggregate.cc: out = Σ wₖ·vₖ / total (weight 0 skipped), float64 in client order. */
+  aggregateWeightedMean(vectors: readonly Float32Array[], weights: Float64Array, total: number, out: Float32Array): void;
+  /** sum += Σ wₖ·(vₖ − global) (weight 0 skipped), float64 in client order. */
+  aggregateWeightedUpdateSum(global: Float32Array, vectors: readonly Float32Array[], weights: Float64Array, sum: Float64Array): void;
+  /** out = the per-coordinate median. */
+  aggregateCoordinateMedian(vectors: readonly Float32Array[], out: Float32Array): void;
+  /** out = the per-coordinate mean after cutting `cut` ≥ 1 values from each end. */
+  aggregateTrimmedMean(vectors: readonly Float32Array[], cut: number, out: Float32Array): void;
+  /** out[i·n + j] = ||vᵢ − vⱼ||² (n·n float64 values). */
+  aggregatePairwiseSquaredDistances(vectors: readonly Float32Array[], out: Float64Array): void;
+  /** A streaming read of a `bytes` buffer on `threads` threads for about `seconds`: GB/s (1e9 bytes) of the fastest pass. */
+  memoryBandwidth(bytes: number, seconds: number, threads: number): number;
 }
 
 /** The one-line fix printed wherever the native backend is unavailable. */

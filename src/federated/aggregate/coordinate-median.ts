@@ -4,6 +4,7 @@
  * even count it is the mean of the two middle values, as numpy's `median`.
  */
 import { RoundRefusedError } from '../../errors.js';
+import { aggregationKernels } from './kernels.js';
 import { assertSameLength } from './vectors.js';
 
 /** The per-coordinate median of the vectors (a new array; inputs are not modified). */
@@ -11,14 +12,7 @@ export function coordinateMedian(vectors: readonly Float32Array[]): Float32Array
   const n = vectors.length;
   if (n === 0) throw new RoundRefusedError('coordinateMedian needs at least one vector, got 0');
   assertSameLength(vectors);
-  const d = vectors[0].length;
-  const out = new Float32Array(d);
-  const column = new Float64Array(n);
-  const mid = n >> 1;
-  for (let i = 0; i < d; i++) {
-    for (let k = 0; k < n; k++) column[k] = vectors[k][i];
-    column.sort();
-    out[i] = n % 2 === 1 ? column[mid] : (column[mid - 1] + column[mid]) / 2;
-  }
+  const out = new Float32Array(vectors[0].length);
+  aggregationKernels().coordinateMedian(vectors, out);
   return out;
 }

@@ -5,7 +5,8 @@
  * Multi-Krum the m of lowest scores (whose mean is the aggregate). Needs n > 2f + 2.
  */
 import { ConfigError, RoundRefusedError } from '../../errors.js';
-import { assertSameLength, squaredDistance } from './vectors.js';
+import { aggregationKernels } from './kernels.js';
+import { assertSameLength } from './vectors.js';
 
 /** Options of `krumScores` and `krumSelect`. */
 export interface KrumOptions {
@@ -38,18 +39,16 @@ function checkByzantine(byzantine: number): void {
   }
 }
 
-/** All pairwise squared distances (float64, symmetric, zero diagonal). */
+/**
+ * All pairwise squared distances (float64, symmetric, zero diagonal), one row per vector (the
+ * rows are views of one n·n array). Each update is read once, a block of coordinates at a time.
+ */
 export function pairwiseSquaredDistances(vectors: readonly Float32Array[]): Float64Array[] {
   const n = vectors.length;
-  const dist = vectors.map(() => new Float64Array(n));
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const d = squaredDistance(vectors[i], vectors[j]);
-      dist[i][j] = d;
-      dist[j][i] = d;
-    }
-  }
-  return dist;
+  assertSameLength(vectors);
+  const all = new Float64Array(n * n);
+  aggregationKernels().pairwiseSquaredDistances(vectors, all);
+  return vectors.map((_, i) => all.subarray(i * n, (i + 1) * n));
 }
 
 /**

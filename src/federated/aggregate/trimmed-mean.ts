@@ -3,6 +3,7 @@
  * the ⌊β·n⌋ smallest and the ⌊β·n⌋ largest values and average the rest (as scipy's `trim_mean`).
  */
 import { ConfigError, RoundRefusedError } from '../../errors.js';
+import { aggregationKernels } from './kernels.js';
 import { assertSameLength } from './vectors.js';
 
 /** Options of `trimmedMean`. */
@@ -23,17 +24,8 @@ export function trimmedMean(vectors: readonly Float32Array[], opts: TrimmedMeanO
   const n = vectors.length;
   if (n === 0) throw new RoundRefusedError('trimmedMean needs at least one vector, got 0');
   assertSameLength(vectors);
-  const cut = trimCount(n, beta);
-  const kept = n - 2 * cut; // ≥ 1 because beta < 0.5
-  const d = vectors[0].length;
-  const out = new Float32Array(d);
-  const column = new Float64Array(n);
-  for (let i = 0; i < d; i++) {
-    for (let k = 0; k < n; k++) column[k] = vectors[k][i];
-    if (cut > 0) column.sort();
-    let s = 0;
-    for (let k = cut; k < n - cut; k++) s += column[k];
-    out[i] = s / kept;
-  }
+  const cut = trimCount(n, beta); // n − 2·cut ≥ 1 because beta < 0.5
+  const out = new Float32Array(vectors[0].length);
+  aggregationKernels().trimmedMean(vectors, cut, out);
   return out;
 }

@@ -1,5 +1,6 @@
 /** Weighted and uniform means of vectors (FedAvg's aggregation), accumulated in float64. */
 import { ConfigError, RoundRefusedError } from '../../errors.js';
+import { aggregationKernels } from './kernels.js';
 import { assertSameLength } from './vectors.js';
 
 /**
@@ -24,19 +25,13 @@ function checkWeights(what: string, vectors: readonly Float32Array[], weights: r
 /**
  * Σ wᵢ·vᵢ / Σ wᵢ, per coordinate. Weights are example counts in FedAvg: finite and ≥ 0 with a
  * positive sum. The sum runs in float64 and is rounded to float32 once at the end, so the
- * result does not drift with many clients. Inputs are not modified.
+ * result does not drift with many clients. Inputs are not modified. Computed by the installed
+ * aggregation kernels (kernels.ts: blocked TypeScript, or the native addon's in Node).
  */
 export function weightedMean(vectors: readonly Float32Array[], weights: readonly number[]): Float32Array {
   const total = checkWeights('weightedMean', vectors, weights);
-  const d = vectors[0].length;
-  const acc = new Float64Array(d);
-  vectors.forEach((v, k) => {
-    const w = weights[k];
-    if (w === 0) return;
-    for (let i = 0; i < d; i++) acc[i] += w * v[i];
-  });
-  const out = new Float32Array(d);
-  for (let i = 0; i < d; i++) out[i] = acc[i] / total;
+  const out = new Float32Array(vectors[0].length);
+  aggregationKernels().weightedMean(vectors, Float64Array.from(weights), total, out);
   return out;
 }
 
@@ -56,13 +51,8 @@ export interface WeightedUpdateSum {
 export function weightedUpdateSum(global: Float32Array, vectors: readonly Float32Array[], weights: readonly number[]): WeightedUpdateSum {
   assertSameLength([global, ...vectors]);
   const total = checkWeights('weightedUpdateSum', vectors, weights);
-  const d = global.length;
-  const sum = new Float64Array(d);
-  vectors.forEach((v, k) => {
-    const w = weights[k];
-    if (w === 0) return;
-    for (let i = 0; i < d; i++) sum[i] += w * (v[i] - global[i]);
-  });
+  const sum = new Float64Array(global.length);
+  aggregationKernels().weightedUpdateSum(global, vectors, Float64Array.from(weights), sum);
   return { sum, total };
 }
 

@@ -15,6 +15,7 @@ import type { ClientEvaluation, ClientPool, FitRequest } from './client-pool.js'
 import { countRound } from './count-round.js';
 import { sampleClients } from './sample-clients.js';
 import type { UpdateOverhead } from './update-overhead.js';
+import { useNativeAggregation } from '../../engine/native/aggregation-kernels.js';
 import { applyUpdateBounds, boundEvaluations, DEFAULT_UPDATE_BOUNDS, type BoundAdjustment, type UpdateBounds, type UpdateNorms } from './update-bounds.js';
 
 export interface RoundSettings {
@@ -182,6 +183,7 @@ export class Coordinator {
   private readonly opts: CoordinatorOptions;
 
   constructor(opts: CoordinatorOptions) {
+    useNativeAggregation(); // the strategies' aggregation runs on the native addon when it loads
     this.opts = opts;
     this.params = opts.initialParams.slice();
     if (opts.resume === true) this.restore();
