@@ -259,6 +259,22 @@ describe('native training step vs the tfjs step', { skip: NATIVE_SKIP }, () => {
     model.dispose();
   });
 
+  test('a layer frozen after the first step is left alone (the step falls back to tfjs)', () => {
+    const [member] = buildMembers({ name: 'freeze', specs: [SPECS['mlp relu'].spec], shape: [10], optimizer: { name: 'sgd', learningRate: 0.5 } }, 'freeze');
+    const batch = batchOf([10], 6);
+    trainStep({ members: [member], objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine: 'native' });
+    const first = member.model.layers.find((l) => l.getClassName() === 'Dense') as (typeof member.model.layers)[number];
+    first.trainable = false;
+    const frozen = Float32Array.from(first.getWeights()[0].dataSync());
+    assert.throws(() => trainStep({ members: [member], objective: independent, batch, epoch: 0, step: 1, stepsPerEpoch: 1, engine: 'native' }), /frozen|not in a layer/);
+    trainStep({ members: [member], objective: independent, batch, epoch: 0, step: 1, stepsPerEpoch: 1 });
+    assert.deepEqual(Array.from(first.getWeights()[0].dataSync()), Array.from(frozen), 'the frozen kernel did not move');
+    first.trainable = true;
+    assert.doesNotThrow(() => trainStep({ members: [member], objective: independent, batch, epoch: 0, step: 2, stepsPerEpoch: 1, engine: 'native' }));
+    disposeBatch(batch);
+    disposeMembers([member]);
+  });
+
   test('a clone of a variable keeps its values when the native step updates the variable', () => {
     const [member] = buildMembers({ name: 'clone', specs: [SPECS['mlp relu'].spec], shape: [10], optimizer: { name: 'sgd', learningRate: 0.5 } }, 'clone');
     const v = trainableVariables(member)[0];

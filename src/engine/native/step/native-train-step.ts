@@ -28,6 +28,10 @@ const runners = new WeakMap<object, ModelRunner | { unsupported: string }>();
 /** The runner of a member's model, compiled once per model, or why the model cannot run natively. */
 function runnerOf(member: Member, addon: NativeAddon): ModelRunner | { unsupported: string } {
   let r = runners.get(member.model);
+  // A layer frozen (or unfrozen) since the plan was compiled: compile again.
+  const trainable = member.model.trainableWeights;
+  if (r !== undefined && 'plan' in r && (trainable.length !== r.plan.variables.length || r.plan.variables.some((v, i) => !v.trainable || trainable[i].read() !== v))) r = undefined;
+  if (r !== undefined && 'unsupported' in r && /frozen/.test(r.unsupported) && trainable.every((w) => w.trainable)) r = undefined;
   if (r === undefined) {
     const plan = compileModelPlan(member.model);
     r = 'unsupported' in plan ? plan : new ModelRunner(plan, addon);
