@@ -27,7 +27,6 @@ import { buildTaskModel, type FederatedTask } from '../task.js';
 import { checkParamLength, type ClientRound, type PerExampleGradients, type TrainableSlice } from './algorithms/algorithm.js';
 import { CLIENT_ALGORITHMS } from './algorithms/registry.js';
 import { UPDATE_TRANSFORMS } from './transforms/registry.js';
-import { classBatchSource } from './class-batch-source.js';
 
 /** What {@link LocalTrainer.fit} trains on and starts from in one round. */
 export interface LocalFitInput {
@@ -171,7 +170,7 @@ export class LocalTrainer {
       let lastEpochLoss = Number.NaN;
       let done = 0;
       const batching = { ms: 0 };
-      const source = timedSource(classBatchSource(data), batching);
+      const source = timedSource(datasetSource(data), batching);
       const trainStarted = performance.now();
       const records = await train({
         members: [member],
