@@ -9,6 +9,10 @@
 namespace jointly {
 namespace {
 
+// tfjs's selu constants: scale, and scale times alpha.
+constexpr float kSeluScale = 1.0507009873554804934193349852946f;
+constexpr float kSeluScaleAlpha = 1.7580993408473768599402175208123f;
+
 int32_t* I32(const Napi::CallbackInfo& info, size_t i) {
   Napi::Value v = info[i];
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
@@ -87,8 +91,6 @@ Napi::Value ActivationGrad(const Napi::CallbackInfo& info) {
   float* dx = F32(info, 3);
   const float alpha = static_cast<float>(D(info, 4));
   const int64_t n = static_cast<int64_t>(Len(info, 1));
-  constexpr float kSeluScale = 1.0507009873554804934193349852946f;
-  constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
   switch (act) {
     case kLinear:
       if (dx != dy) std::copy(dy, dy + n, dx);
@@ -133,7 +135,7 @@ Napi::Value ActivationGrad(const Napi::CallbackInfo& info) {
       #pragma omp simd
       for (int64_t i = 0; i < n; i++) {
         const float g = dy[i], v = y[i];
-        dx[i] = v > 0.f ? g * kSeluScale : g * (v + kSeluScale * kSeluAlpha);
+        dx[i] = v > 0.f ? g * kSeluScale : g * (v + kSeluScaleAlpha);
       }
       break;
     default:
@@ -147,10 +149,8 @@ Napi::Value Selu(const Napi::CallbackInfo& info) {
   const float* x = F32(info, 0);
   float* y = F32(info, 1);
   const int64_t n = static_cast<int64_t>(Len(info, 0));
-  constexpr float kScale = 1.0507009873554804934193349852946f;
-  constexpr float kScaleAlpha = 1.7580993408473768599402175208123f;
   #pragma omp simd
-  for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.f ? kScaleAlpha * (std::exp(x[i]) - 1.f) : kScale * x[i];
+  for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.f ? kSeluScaleAlpha * (std::exp(x[i]) - 1.f) : kSeluScale * x[i];
   return info.Env().Undefined();
 }
 

@@ -23,21 +23,27 @@ import { compileModelPlan } from './model-plan.js';
 import { ModelRunner } from './model-runner.js';
 import { ownedValues, tensorValues } from './variable-values.js';
 
-const runners = new WeakMap<object, ModelRunner | { unsupported: string }>();
+/** A model's compiled runner (or why it has none), with the trainable weights it was compiled for. */
+interface Compiled {
+  trainable: string;
+  runner: ModelRunner | { unsupported: string };
+}
 
-/** The runner of a member's model, compiled once per model, or why the model cannot run natively. */
+const compiled = new WeakMap<object, Compiled>();
+
+/**
+ * The runner of a member's model, compiled once per model and again when its trainable weights
+ * change (a layer frozen or unfrozen), or why the model cannot run natively.
+ */
 function runnerOf(member: Member, addon: NativeAddon): ModelRunner | { unsupported: string } {
-  let r = runners.get(member.model);
-  // A layer frozen (or unfrozen) since the plan was compiled: compile again.
-  const trainable = member.model.trainableWeights;
-  if (r !== undefined && 'plan' in r && (trainable.length !== r.plan.variables.length || r.plan.variables.some((v, i) => !v.trainable || trainable[i].read() !== v))) r = undefined;
-  if (r !== undefined && 'unsupported' in r && /frozen/.test(r.unsupported) && trainable.every((w) => w.trainable)) r = undefined;
-  if (r === undefined) {
+  const trainable = member.model.weights.map((w) => (w.trainable ? '1' : '0')).join('');
+  let c = compiled.get(member.model);
+  if (c === undefined || c.trainable !== trainable) {
     const plan = compileModelPlan(member.model);
-    r = 'unsupported' in plan ? plan : new ModelRunner(plan, addon);
-    runners.set(member.model, r);
+    c = { trainable, runner: 'unsupported' in plan ? plan : new ModelRunner(plan, addon) };
+    compiled.set(member.model, c);
   }
-  return r;
+  return c.runner;
 }
 
 /** The runners of every member, or the first reason one of them (or the step) cannot run natively. */
