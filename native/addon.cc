@@ -25,6 +25,13 @@ OpenblasThreads::~OpenblasThreads() {
   if (changed_) openblas_set_num_threads(configuredThreads);
 }
 
+OmpThreads::OmpThreads(bool single) : changed_(single && configuredThreads > 1) {
+  if (changed_) omp_set_num_threads(1);
+}
+OmpThreads::~OmpThreads() {
+  if (changed_) omp_set_num_threads(configuredThreads);
+}
+
 namespace {
 
 // setThreads(n): the number of threads for OpenBLAS, oneDNN and the addon's own loops.

@@ -1,12 +1,16 @@
 // 2-D convolution (forward, backward data, backward weights) on oneDNN, NHWC data and HWIO
 // filters as tfjs stores them. Primitives are created once per shape and cached.
 //
-// Forward and backward-weights primitives are created with format_tag::any, so oneDNN picks its
+// The forward primitive is created with format_tag::any for data and weights, so oneDNN picks its
 // blocked layouts and a jit direct implementation; the user's NHWC/HWIO data are reordered in and
-// out through cached reorders and buffers. With the plain layouts oneDNN falls back to
+// out through cached reorders and buffers. With every layout plain oneDNN falls back to
 // x64:gemm:jit, 3-5x slower on the small-channel convolutions of LeNet-like models even counting
-// the reorders. Backward data keeps the plain layouts: its blocked jit version was measured slower
-// (up to 100x on 6->16 channels, 5x5).
+// the reorders. The backward primitives keep the data NHWC and leave only the weights' layout to
+// oneDNN, which then picks its avx512 jit kernels for NHWC data: measured on LeNet's step (oneDNN
+// time per step, ONEDNN_VERBOSE), 1.09 ms against 1.42 with blocked data for backward weights
+// (jit:avx2 on 6 channels, plus two reorders of the 64x24x24x6 activations) and plain layouts for
+// backward data (x64:gemm:jit, 0.49 ms for the 6->16-channel 5x5 convolution alone); as whole
+// steps 9-11% faster on LeNet and the CNN. Data in NHWC for the forward was slower (brgconv).
 #include <dnnl.hpp>
 #include <memory>
 #include <string>
@@ -46,6 +50,9 @@ struct Geometry {
     return Geometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
   }
 
+  // Multiply-accumulates of the convolution (the same in each direction).
+  int64_t Macs() const { return n * oh * ow * o * kh * kw * c; }
+
   std::string Key() const {
     std::string k;
     for (int64_t x : {n, h, w, c, o, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr}) k += std::to_string(x) + ",";
@@ -67,9 +74,9 @@ struct Geometry {
   memory::desc AnyWeights() const { return memory::desc({o, c, kh, kw}, dt::f32, tag::any); }
   memory::desc AnyDst() const { return memory::desc({n, o, oh, ow}, dt::f32, tag::any); }
 
-  // any: layouts chosen by oneDNN; relu: fused as a post-op.
-  dnnl::convolution_forward::primitive_desc ForwardPd(bool bias, bool any, bool relu = false) const {
-    const memory::desc s = any ? AnySrc() : Src(), wt = any ? AnyWeights() : Weights(), d = any ? AnyDst() : Dst();
+  // any: layouts chosen by oneDNN (the weights' only, with nxc: data stay NHWC); relu: fused as a post-op.
+  dnnl::convolution_forward::primitive_desc ForwardPd(bool bias, bool any, bool relu = false, bool nxc = false) const {
+    const memory::desc s = any && !nxc ? AnySrc() : Src(), wt = any ? AnyWeights() : Weights(), d = any && !nxc ? AnyDst() : Dst();
     auto desc = bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
                                                       s, wt, Bias(), d, Strides(), Dilates(), PadL(), PadR())
                      : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
@@ -105,7 +112,7 @@ struct Port {
 struct Cached {
   dnnl::primitive prim;
   std::string impl;
-  // Forward: src, weights, dst. Backward weights: src, diff_dst, diff_weights. Unused by backward data.
+  // Forward: src, weights, dst. Backward weights: src, diff_dst, diff_weights. Backward data: the weights in b.
   Port a, b, out;
 };
 
@@ -152,24 +159,31 @@ const Cached& ForwardPrim(const Geometry& g, bool bias, bool relu) {
 
 const Cached& BackwardDataPrim(const Geometry& g) {
   return Get("bd:" + g.Key(), [&]() {
-    auto hint = g.ForwardPd(false, false);
-    auto d = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, g.Src(), g.Weights(), g.Dst(),
+    auto hint = g.ForwardPd(false, true, false, true);
+    auto d = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, g.Src(), g.AnyWeights(), g.Dst(),
                                                    g.Strides(), g.Dilates(), g.PadL(), g.PadR());
     auto pd = dnnl::convolution_backward_data::primitive_desc(d, Engine(), hint);
-    return Cached{dnnl::convolution_backward_data(pd), pd.impl_info_str(), {}, {}, {}};
+    return Cached{dnnl::convolution_backward_data(pd), pd.impl_info_str(), {}, Port::Make(g.Weights(), pd.weights_desc(), true), {}};
   });
 }
 
 const Cached& BackwardWeightsPrim(const Geometry& g) {
   return Get("bw:" + g.Key(), [&]() {
-    auto hint = g.ForwardPd(false, true);
-    auto d = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.AnySrc(), g.AnyWeights(),
-                                                      g.AnyDst(), g.Strides(), g.Dilates(), g.PadL(), g.PadR());
+    auto hint = g.ForwardPd(false, true, false, true);
+    auto d = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.Src(), g.AnyWeights(), g.Dst(), g.Strides(), g.Dilates(), g.PadL(), g.PadR());
     auto pd = dnnl::convolution_backward_weights::primitive_desc(d, Engine(), hint);
     return Cached{dnnl::convolution_backward_weights(pd), pd.impl_info_str(), Port::Make(g.Src(), pd.src_desc(), true),
                   Port::Make(g.Dst(), pd.diff_dst_desc(), true), Port::Make(g.Weights(), pd.diff_weights_desc(), false)};
   });
 }
+
+// Convolutions below this many multiply-accumulates run on one thread (their primitives are made
+// and run under the same count, keyed by geometry). Measured on a 2-core VM at JOINTLY_THREADS=2:
+// with OpenMP threads that sleep at once, LeNet's step (convolutions of 5.5M and 9.8M MACs) took
+// 6.2 ms with every convolution on two threads against 2.5 ms on one; with libgomp's short spin,
+// 2.5 against 2.1-2.2 ms, while the CNN's (7.2M and 58M) gains from its larger one on two threads
+// (4.1-4.4 ms against 4.7-5.9 with both on one).
+constexpr int64_t kSmallConv = int64_t{1} << 24;
 
 template <typename F>
 Napi::Value Guard(const Napi::CallbackInfo& info, F f) {
@@ -188,6 +202,7 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
     const float* bias = info[2].IsNull() ? nullptr : F32(info, 2);
     float* y = F32(info, 3);
     Geometry g = Geometry::From(info, 4);
+    OmpThreads threads(g.Macs() < kSmallConv);
     const int activation = static_cast<int>(I(info, 5));
     const bool relu = activation == kRelu;
     const Cached& c = ForwardPrim(g, bias != nullptr, relu);
@@ -203,9 +218,12 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
 Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() {
     Geometry g = Geometry::From(info, 3);
+    OmpThreads threads(g.Macs() < kSmallConv);
     const Cached& c = BackwardDataPrim(g);
+    memory wu = Mem(g.Weights(), F32(info, 1));
+    if (c.b.reorder) c.b.copy.execute(Stream(), wu, c.b.inner);
     Run(c.prim, {{DNNL_ARG_DIFF_DST, Mem(g.Dst(), F32(info, 0))},
-                 {DNNL_ARG_WEIGHTS, Mem(g.Weights(), F32(info, 1))},
+                 {DNNL_ARG_WEIGHTS, c.b.reorder ? c.b.inner : wu},
                  {DNNL_ARG_DIFF_SRC, Mem(g.Src(), F32(info, 2))}});
     return info.Env().Undefined();
   });
@@ -215,6 +233,7 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
 Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() {
     Geometry g = Geometry::From(info, 3);
+    OmpThreads threads(g.Macs() < kSmallConv);
     const Cached& c = BackwardWeightsPrim(g);
     RunPorts(c, DNNL_ARG_SRC, Mem(g.Src(), F32(info, 0)), DNNL_ARG_DIFF_DST, Mem(g.Dst(), F32(info, 1)),
              DNNL_ARG_DIFF_WEIGHTS, Mem(g.Weights(), F32(info, 2)));

@@ -1,9 +1,33 @@
 // Fused optimizer updates: the arithmetic of tfjs's Adam and momentum optimizers in one pass.
+#include <algorithm>
 #include <cmath>
+#include <omp.h>
 #include "common.h"
 
 namespace jointly {
 namespace {
+
+// Runs body(lo, hi) over [0, n): in one call on the calling thread below 4 grains, else in static
+// chunks on the configured threads. The loops inside stay plain `omp simd` loops: measured here,
+// the same loop under `omp parallel for simd if (...)` ran 4x slower per element whenever the `if`
+// was false (Adam over 131,072 floats: 0.46 ms, against 0.12 ms for 131,073 on the parallel path).
+template <typename Body>
+void ForChunks(int64_t n, const Body& body) {
+  const int threads = ConfiguredThreads();
+  if (threads <= 1 || n <= 4 * kParallelGrain) {
+    FlushDenormals flush;
+    body(0, n);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    const int64_t t = omp_get_thread_num(), k = omp_get_num_threads();
+    const int64_t chunk = (n + k - 1) / k;
+    const int64_t lo = std::min(n, t * chunk), hi = std::min(n, lo + chunk);
+    FlushDenormals flush;
+    body(lo, hi);
+  }
+}
 
 // adam(w, m, v, g, outW, outM, outV, lr, beta1, beta2, epsilon, oneMinusAccBeta1, oneMinusAccBeta2)
 Napi::Value Adam(const Napi::CallbackInfo& info) {
@@ -18,14 +42,16 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   const float eps = static_cast<float>(D(info, 10)), c1 = static_cast<float>(D(info, 11)), c2 = static_cast<float>(D(info, 12));
   const float oneMinusB1 = static_cast<float>(1.0 - D(info, 8)), oneMinusB2 = static_cast<float>(1.0 - D(info, 9));
   const int64_t n = static_cast<int64_t>(Len(info, 0));
-#pragma omp parallel for simd if (n > 4 * kParallelGrain)
-  for (int64_t i = 0; i < n; i++) {
-    const float mi = m[i] * b1 + g[i] * oneMinusB1;
-    const float vi = v[i] * b2 + (g[i] * g[i]) * oneMinusB2;
-    om[i] = mi;
-    ov[i] = vi;
-    ow[i] = (mi / c1) / (std::sqrt(vi / c2) + eps) * -lr + w[i];
-  }
+  ForChunks(n, [=](int64_t lo, int64_t hi) {
+#pragma omp simd
+    for (int64_t i = lo; i < hi; i++) {
+      const float mi = m[i] * b1 + g[i] * oneMinusB1;
+      const float vi = v[i] * b2 + (g[i] * g[i]) * oneMinusB2;
+      om[i] = mi;
+      ov[i] = vi;
+      ow[i] = (mi / c1) / (std::sqrt(vi / c2) + eps) * -lr + w[i];
+    }
+  });
   return info.Env().Undefined();
 }
 
@@ -39,12 +65,23 @@ Napi::Value Momentum(const Napi::CallbackInfo& info) {
   const float lr = static_cast<float>(D(info, 5)), mom = static_cast<float>(D(info, 6));
   const bool nesterov = B(info, 7);
   const int64_t n = static_cast<int64_t>(Len(info, 0));
-#pragma omp parallel for if (n > 4 * kParallelGrain)
-  for (int64_t i = 0; i < n; i++) {
-    const float a = acc[i] * mom + g[i];
-    oacc[i] = a;
-    ow[i] = nesterov ? (g[i] + a * mom) * -lr + w[i] : a * -lr + w[i];
-  }
+  ForChunks(n, [=](int64_t lo, int64_t hi) {
+    if (nesterov) {
+#pragma omp simd
+      for (int64_t i = lo; i < hi; i++) {
+        const float a = acc[i] * mom + g[i];
+        oacc[i] = a;
+        ow[i] = (g[i] + a * mom) * -lr + w[i];
+      }
+    } else {
+#pragma omp simd
+      for (int64_t i = lo; i < hi; i++) {
+        const float a = acc[i] * mom + g[i];
+        oacc[i] = a;
+        ow[i] = a * -lr + w[i];
+      }
+    }
+  });
   return info.Env().Undefined();
 }
 

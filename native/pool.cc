@@ -26,7 +26,7 @@ Napi::Value PoolForward(const Napi::CallbackInfo& info) {
   const float* x = F32(info, 0);
   float* y = F32(info, 1);
   const Pool p = Pool::From(info, 2);
-#pragma omp parallel for if (p.n * p.oh * p.ow * p.c * p.kh * p.kw > 4 * kParallelGrain)
+#pragma omp parallel for if (p.n * p.oh * p.ow * p.c * p.kh * p.kw > kParallelPoolWork)
   for (int64_t b = 0; b < p.n; b++) {
     for (int64_t r = 0; r < p.oh; r++) {
       const int64_t r0 = std::max<int64_t>(0, r * p.sh - p.pt), r1 = std::min<int64_t>(p.h, r * p.sh - p.pt + p.kh);
@@ -61,7 +61,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   float* dx = F32(info, 2);
   const Pool p = Pool::From(info, 3);
   // Parallel over images: windows of different images never share an input element.
-#pragma omp parallel for if (p.n * p.oh * p.ow * p.c * p.kh * p.kw > 4 * kParallelGrain)
+#pragma omp parallel for if (p.n * p.oh * p.ow * p.c * p.kh * p.kw > kParallelPoolWork)
   for (int64_t b = 0; b < p.n; b++) {
     for (int64_t r = 0; r < p.oh; r++) {
       const int64_t r0 = std::max<int64_t>(0, r * p.sh - p.pt), r1 = std::min<int64_t>(p.h, r * p.sh - p.pt + p.kh);
@@ -94,7 +94,7 @@ Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
   float* dx = F32(info, 1);
   const Pool p = Pool::From(info, 2);
   const float scale = 1.f / static_cast<float>(p.kh * p.kw);
-#pragma omp parallel for if (p.n * p.oh * p.ow * p.c * p.kh * p.kw > 4 * kParallelGrain)
+#pragma omp parallel for if (p.n * p.oh * p.ow * p.c * p.kh * p.kw > kParallelPoolWork)
   for (int64_t b = 0; b < p.n; b++) {
     for (int64_t r = 0; r < p.oh; r++) {
       const int64_t r0 = std::max<int64_t>(0, r * p.sh - p.pt), r1 = std::min<int64_t>(p.h, r * p.sh - p.pt + p.kh);

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../engine/backend.js';
-import { loadNativeAddon } from '../engine/native/addon.js';
+import { loadNativeAddon, type GemmLibrary } from '../engine/native/addon.js';
 
 /** Backends in the order `auto` would prefer them. */
 export const BACKENDS = ['tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -13,8 +13,8 @@ export interface LoadedBackend {
   reason: string;
   /** wasm only: SIMD and threads as detected by @tensorflow/tfjs-backend-wasm. */
   wasm?: { simd: boolean; multithread: boolean; threads: number };
-  /** native only: library versions, OpenBLAS kernels and threads. */
-  native?: { onednn: string; openblas: string; openblasCore: string; threads: number };
+  /** native only: library versions, OpenBLAS kernels, threads, and the sgemm library of its matrix products. */
+  native?: { onednn: string; openblas: string; openblasCore: string; threads: number; gemm: GemmLibrary };
 }
 
 export interface Skipped {
@@ -36,7 +36,7 @@ export async function loadBackend(backend: string): Promise<LoadedBackend | Skip
     }
     if (choice.name === 'native') {
       const addon = loadNativeAddon();
-      if ('addon' in addon) loaded.native = addon.addon.buildInfo();
+      if ('addon' in addon) loaded.native = { ...addon.addon.buildInfo(), gemm: addon.addon.getGemm() };
     }
     return loaded;
   } catch (err) {

@@ -21,6 +21,9 @@ import { trainStep } from '../engine/train-step.js';
 import { independentObjective } from '../mutual/methods/independent.js';
 import { ALL_WORKLOADS, disposeBatch, makeBatch, SEED } from './workloads.js';
 
+const USAGE = `usage: JOINTLY_THREADS=1 node dist/bench/profile-step.js [--model ${ALL_WORKLOADS.map((w) => w.id).join('|')}] [--backend native] [--steps N] [--seconds N]
+  Times --seconds (default 5) of plain training steps, then --steps (default 20) steps with every kernel and addon call timed.`;
+
 interface Tally {
   calls: number;
   ms: number;
@@ -46,13 +49,20 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'native' },
       steps: { type: 'string', default: '20' },
       seconds: { type: 'string', default: '5' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const ref = ALL_WORKLOADS.find((w) => w.id === values.model);
   if (ref === undefined) throw new Error(`unknown model ${values.model}; one of ${ALL_WORKLOADS.map((w) => w.id).join(', ')}`);
   const choice = await selectBackend(values.backend ?? 'native');
   const steps = Number(values.steps);
   const seconds = Number(values.seconds);
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer, got '${values.steps}'`);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seconds must be a positive number, got '${values.seconds}'`);
 
   const model = buildModel(ref.spec, { inputShape: ref.inputShape, numClasses: ref.numClasses, seed: SEED, name: `profile-${ref.id}` });
   const optimizer = createOptimizer(ref.optimizer);
@@ -141,4 +151,10 @@ async function main(): Promise<void> {
   disposeBatch(batch);
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`${message}\n${message.includes('usage:') ? '' : `${USAGE}\n`}`);
+  process.exitCode = 2;
+}

@@ -30,14 +30,44 @@ export interface TorchMeasurement {
   blas: { libraries: string[]; openblas: boolean; openblasCore: string | null; openblasThreads?: number | null };
 }
 
-/** Measures `model` with `threads` threads for about `seconds`; resolves to the measurement or the reason it was skipped. */
-export function measureTorch(model: string, threads: number, seconds: number): TorchMeasurement | { skipped: string } {
+/** How glibc's allocator is set up for the PyTorch process: see {@link allocatorEnv}. */
+export type TorchAllocator = 'tuned' | 'default';
+
+/** Every allocator setting the benchmark can give PyTorch. */
+export const TORCH_ALLOCATORS = ['tuned', 'default'] as const satisfies readonly TorchAllocator[];
+
+/**
+ * The environment of PyTorch's allocator. PyTorch allocates every op's output and frees it at once;
+ * with glibc's default dynamic thresholds, the blocks of a few hundred kB it frees at the top of
+ * the heap are trimmed (returned to the kernel) and faulted back in by the next op. In a VM where
+ * a page fault is dear this costs PyTorch most of its step: measured on this project's 2-core
+ * machine, 1 thread, the MLP ran at 24,000 samples/s by default and 64,000 with the thresholds
+ * fixed, the CNN at 1,700 and 6,800 (one expression, `a.sqrt() / 2.5` on 200,704 floats, took
+ * 3.8 ms instead of 0.06 ms). PyTorch's CPU performance guide recommends another allocator
+ * (jemalloc or tcmalloc) for this reason; Debian's python3-torch does not depend on one, so
+ * `tuned` fixes glibc's thresholds instead (MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ at
+ * 1 GiB: freed memory stays in the process). `default` leaves glibc as a plain run would. The
+ * user's own MALLOC_* settings win. jointly's native step allocates its buffers once, so the same
+ * settings do not change its speed (measured within noise).
+ */
+export function allocatorEnv(allocator: TorchAllocator, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (allocator === 'default') return {};
+  const fixed = String(2 ** 30);
+  return { MALLOC_MMAP_THRESHOLD_: env.MALLOC_MMAP_THRESHOLD_ ?? fixed, MALLOC_TRIM_THRESHOLD_: env.MALLOC_TRIM_THRESHOLD_ ?? fixed };
+}
+
+/**
+ * Measures `model` with `threads` threads for about `seconds`, with `allocator` (tuned by
+ * default: PyTorch at its best on this machine); resolves to the measurement or the reason it was
+ * skipped.
+ */
+export function measureTorch(model: string, threads: number, seconds: number, allocator: TorchAllocator = 'tuned'): TorchMeasurement | { skipped: string } {
   if (!existsSync(PYTHON)) return { skipped: `${PYTHON} not found; apt-get install -y python3-torch libopenblas0-pthread` };
   // The child inherits OPENBLAS_CORETYPE when the native backend set it, so both use the same OpenBLAS kernels.
   const r = spawnSync(PYTHON, [SCRIPT, '--model', model, '--threads', String(threads), '--seconds', String(seconds)], {
     encoding: 'utf8',
     // Debian's OpenBLAS runs its own thread pool whatever torch.set_num_threads says: pin it too.
-    env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+    env: { ...process.env, ...allocatorEnv(allocator), OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
   });
   if (r.status !== 0) return { skipped: `the PyTorch script failed: ${(r.stderr || String(r.error ?? '')).trim().split('\n').slice(-1)[0]}` };
   const doc = JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]) as TorchMeasurement | { skipped: string };

@@ -42,11 +42,11 @@ test('--seconds 3 --threads 1 --repeats 2 reach every part they apply to', () =>
 });
 
 test('the throughput part parses exactly what the runner hands it', () => {
-  const o = parse(['--seconds', '1.5', '--threads', '1,2', '--models', 'mlp,lenet', '--backend', 'native', '--wasm', '--no-pytorch', '--no-sgemm', '--repeats', '4']);
+  const o = parse(['--seconds', '1.5', '--threads', '1,2', '--models', 'mlp,lenet', '--backend', 'native', '--wasm', '--no-pytorch', '--pytorch-allocator', 'default', '--no-sgemm', '--repeats', '4']);
 
   const parsed = parseThroughputOptions(partCommand('throughput', o).args, 2);
 
-  assert.deepEqual(parsed, { seconds: 1.5, repeats: 4, threads: [1, 2], models: ['mlp', 'lenet'], backends: ['native', 'wasm'], pytorch: false, sgemm: false, out: 'bench-results/throughput.json' });
+  assert.deepEqual(parsed, { seconds: 1.5, repeats: 4, threads: [1, 2], models: ['mlp', 'lenet'], backends: ['native', 'wasm'], pytorch: false, pytorchAllocator: 'default', sgemm: false, out: 'bench-results/throughput.json' });
 });
 
 test('parts that run at one thread count get the largest of --threads; per-loss and federated-scale flags reach them', () => {

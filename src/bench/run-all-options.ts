@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { nameList, oneName, positiveInteger, positiveIntegerList, positiveNumber } from './flag-values.js';
+import { TORCH_ALLOCATORS, type TorchAllocator } from './pytorch.js';
 import { JOINTLY_BACKENDS, THROUGHPUT_MODELS } from './throughput-options.js';
 
 /** The parts of `npm run bench`, in run order. */
@@ -34,6 +35,7 @@ export const RUN_ALL_FLAGS = {
   backend: { type: 'string', value: '<name>', help: `jointly backend: ${JOINTLY_BACKENDS.join(', ')} (default auto: native when it loads)`, parts: ['throughput', 'per-loss', 'federated-scale'] },
   wasm: { type: 'boolean', help: 'also measure jointly on wasm in the throughput part (much slower)', parts: ['throughput'] },
   'no-pytorch': { type: 'boolean', help: 'skip PyTorch in the throughput part', parts: ['throughput'] },
+  'pytorch-allocator': { type: 'string', value: '<tuned|default>', help: "glibc's allocator thresholds for PyTorch: tuned (PyTorch at its best) or default (a plain run) (default tuned)", parts: ['throughput'] },
   'no-sgemm': { type: 'boolean', help: 'skip the sgemm limit in the throughput part', parts: ['throughput'] },
   heads: { type: 'string', value: '<list>', help: 'per-loss head counts (default 2,4)', parts: ['per-loss'] },
   clients: { type: 'string', value: '<N>', help: 'federated-scale virtual clients (default 1000)', parts: ['federated-scale'] },
@@ -70,6 +72,7 @@ export interface RunAllOptions {
   backend?: string;
   wasm: boolean;
   pytorch: boolean;
+  pytorchAllocator?: TorchAllocator;
   sgemm: boolean;
   heads?: number[];
   clients?: number;
@@ -103,6 +106,7 @@ export function parseRunAllOptions(argv: readonly string[]): RunAllOptions | nul
     backend: opt('backend', (raw) => oneName('backend', raw, JOINTLY_BACKENDS)),
     wasm: values.wasm === true,
     pytorch: values['no-pytorch'] !== true,
+    pytorchAllocator: opt('pytorch-allocator', (raw) => oneName('pytorch-allocator', raw, TORCH_ALLOCATORS) as TorchAllocator),
     sgemm: values['no-sgemm'] !== true,
     heads: opt('heads', (raw) => positiveIntegerList('heads', raw)),
     clients: opt('clients', (raw) => positiveInteger('clients', raw)),
@@ -155,6 +159,7 @@ export function partCommand(part: Exclude<PartName, 'aggregation'>, o: RunAllOpt
         ...flag('backend', o.backend),
         ...(o.wasm ? ['--wasm'] : []),
         ...(o.pytorch ? [] : ['--no-pytorch']),
+        ...flag('pytorch-allocator', o.pytorchAllocator),
         ...(o.sgemm ? [] : ['--no-sgemm']),
         '--out',
         results,

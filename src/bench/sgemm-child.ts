@@ -2,14 +2,15 @@
  * The sgemm limit's measurement, in a process of its own so that the addon loads with the
  * thread count under test:
  *
- *   JOINTLY_THREADS=1 node dist/bench/sgemm-child.js --model mlp [--seconds 5]
+ *   JOINTLY_THREADS=1 [JOINTLY_GEMM=onednn|openblas] node dist/bench/sgemm-child.js --model mlp [--seconds 5]
  *
- * Times the workload's step products (sgemm-limit.ts) through the addon's matMul (sgemm.ts) and
+ * Times the workload's step products (sgemm-limit.ts) through the addon's matMul (sgemm.ts), on
+ * the sgemm library JOINTLY_GEMM picks (oneDNN's by default), and
  * prints one JSON line, a {@link SgemmChildResult}, on stdout. Exit status 1 when the native
  * addon does not load (the reason on stderr) or the model is not an MLP, 2 on bad usage.
  */
 import { parseArgs } from 'node:util';
-import { loadNativeAddon } from '../engine/native/addon.js';
+import { loadNativeAddon, type GemmLibrary } from '../engine/native/addon.js';
 import { measureSgemm, type SgemmMeasurement } from './sgemm.js';
 import { denseStepProducts, mlpUnits, type GemmProduct } from './sgemm-limit.js';
 import { ALL_WORKLOADS } from './workloads.js';
@@ -19,6 +20,8 @@ export interface SgemmChildResult {
   model: string;
   batchSize: number;
   units: number[];
+  /** The sgemm library the products ran on. */
+  gemm: GemmLibrary;
   /** The addon's thread count (omp_get_max_threads) and OpenBLAS's, and OpenBLAS's kernels. */
   threads: number;
   openblasThreads: number;
@@ -56,7 +59,7 @@ function main(argv: string[]): number {
   const products = denseStepProducts(units, ref.batchSize);
   const measurement = measureSgemm({ matMul: addon.matMul.bind(addon), products, seconds });
   const info = addon.buildInfo();
-  const result: SgemmChildResult = { model, batchSize: ref.batchSize, units, threads: info.threads, openblasThreads: info.openblasThreads, openblasCore: info.openblasCore, products, measurement };
+  const result: SgemmChildResult = { model, batchSize: ref.batchSize, units, gemm: addon.getGemm(), threads: info.threads, openblasThreads: info.openblasThreads, openblasCore: info.openblasCore, products, measurement };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   return 0;
 }

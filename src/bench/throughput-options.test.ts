@@ -12,6 +12,7 @@ test('no flags: every model, 3 repeats of 5 s, 1 and 2 threads on 2 cores, auto 
     models: ['mlp', 'cnn', 'lenet'],
     backends: ['auto'],
     pytorch: true,
+    pytorchAllocator: 'tuned',
     sgemm: true,
     out: 'bench-results/throughput.json',
   });
@@ -19,9 +20,9 @@ test('no flags: every model, 3 repeats of 5 s, 1 and 2 threads on 2 cores, auto 
 });
 
 test('every flag is read', () => {
-  const o = parseThroughputOptions(['--seconds', '1', '--repeats', '2', '--threads', '2', '--models', 'lenet', '--backend', 'native', '--wasm', '--no-pytorch', '--no-sgemm', '--out', 'x.json'], 2);
+  const o = parseThroughputOptions(['--seconds', '1', '--repeats', '2', '--threads', '2', '--models', 'lenet', '--backend', 'native', '--wasm', '--no-pytorch', '--pytorch-allocator', 'default', '--no-sgemm', '--out', 'x.json'], 2);
 
-  assert.deepEqual(o, { seconds: 1, repeats: 2, threads: [2], models: ['lenet'], backends: ['native', 'wasm'], pytorch: false, sgemm: false, out: 'x.json' });
+  assert.deepEqual(o, { seconds: 1, repeats: 2, threads: [2], models: ['lenet'], backends: ['native', 'wasm'], pytorch: false, pytorchAllocator: 'default', sgemm: false, out: 'x.json' });
 });
 
 test('--wasm with --backend wasm measures wasm once', () => {
@@ -32,6 +33,7 @@ test('--help returns null; unknown flags and bad values throw', () => {
   assert.equal(parseThroughputOptions(['--help'], 2), null);
   assert.throws(() => parseThroughputOptions(['--bogus'], 2), /bogus/);
   assert.throws(() => parseThroughputOptions(['--models', 'resnet'], 2), (err: unknown) => err instanceof JointlyError && err.code === 'UNKNOWN_NAME');
+  assert.throws(() => parseThroughputOptions(['--pytorch-allocator', 'jemalloc'], 2), (err: unknown) => err instanceof JointlyError && err.code === 'UNKNOWN_NAME');
   assert.throws(() => parseThroughputOptions(['--repeats', '0'], 2), (err: unknown) => err instanceof JointlyError && err.code === 'USAGE');
 });
 

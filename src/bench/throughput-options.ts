@@ -1,6 +1,7 @@
 /** The throughput benchmark's command line (pure): its flags, defaults and usage. */
 import { parseArgs } from 'node:util';
 import { nameList, oneName, positiveInteger, positiveIntegerList, positiveNumber } from './flag-values.js';
+import { TORCH_ALLOCATORS, type TorchAllocator } from './pytorch.js';
 
 /** What `node dist/bench/throughput.js` measures. */
 export interface ThroughputOptions {
@@ -16,6 +17,8 @@ export interface ThroughputOptions {
   backends: string[];
   /** Measure PyTorch (scripts/bench-pytorch.py) too. */
   pytorch: boolean;
+  /** glibc's allocator in the PyTorch process (pytorch.ts's allocatorEnv): `tuned` (PyTorch at its best here) or `default`. */
+  pytorchAllocator: TorchAllocator;
   /** Measure the sgemm limit of the MLP workloads. */
   sgemm: boolean;
   /** JSON results file. */
@@ -34,7 +37,7 @@ export const THROUGHPUT_MODELS = ['mlp', 'cnn', 'lenet'] as const;
 
 /** Defaults, in one place. `threads` is 1 and 2 on a machine with 2 cores or more. */
 export function defaultThroughputOptions(cores: number): ThroughputOptions {
-  return { seconds: 5, repeats: 3, threads: cores >= 2 ? [1, 2] : [1], models: [...THROUGHPUT_MODELS], backends: ['auto'], pytorch: true, sgemm: true, out: 'bench-results/throughput.json' };
+  return { seconds: 5, repeats: 3, threads: cores >= 2 ? [1, 2] : [1], models: [...THROUGHPUT_MODELS], backends: ['auto'], pytorch: true, pytorchAllocator: 'tuned', sgemm: true, out: 'bench-results/throughput.json' };
 }
 
 /** The usage text. */
@@ -51,6 +54,11 @@ the repetitions, jointly/PyTorch ratios, CPU shares, and the MLP's sgemm limit.
   --backend <name>  jointly backend: ${JOINTLY_BACKENDS.join(', ')} (default auto: native when it loads)
   --wasm            also measure jointly on wasm (much slower), as another side
   --no-pytorch      skip PyTorch (scripts/bench-pytorch.py with /usr/bin/python3)
+  --pytorch-allocator <tuned|default>
+                    glibc's allocator thresholds in the PyTorch process: tuned (fixed, so freed
+                    memory is not returned to the kernel op by op; PyTorch at its best) or
+                    default (as a plain run; on VMs with dear page faults 1.2-4x slower)
+                    (default tuned)
   --no-sgemm        skip the sgemm limit
   --out <file>      JSON results (default bench-results/throughput.json)
   -h, --help        this help`;
@@ -68,6 +76,7 @@ export function parseThroughputOptions(argv: readonly string[], cores: number): 
       wasm: { type: 'boolean' },
       'no-pytorch': { type: 'boolean' },
       'no-sgemm': { type: 'boolean' },
+      'pytorch-allocator': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -82,6 +91,7 @@ export function parseThroughputOptions(argv: readonly string[], cores: number): 
     models: values.models === undefined ? d.models : nameList('models', values.models, THROUGHPUT_MODELS),
     backends: values.wasm === true && backend !== 'wasm' ? [backend, 'wasm'] : [backend],
     pytorch: values['no-pytorch'] !== true,
+    pytorchAllocator: values['pytorch-allocator'] === undefined ? d.pytorchAllocator : (oneName('pytorch-allocator', values['pytorch-allocator'], TORCH_ALLOCATORS) as TorchAllocator),
     sgemm: values['no-sgemm'] !== true,
     out: values.out ?? d.out,
   };

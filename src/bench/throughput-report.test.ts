@@ -19,10 +19,10 @@ const torch = (model: string, threads: number, repeat: number, samplesPerSecond:
 });
 
 /** An sgemm run of the MLP at a uniform `gflops` (every product at that rate). */
-const sgemm = (threads: number, repeat: number, gflops: number): Run => {
+const sgemm = (threads: number, repeat: number, gflops: number, gemm: 'onednn' | 'openblas' = 'openblas'): Run => {
   const products = denseStepProducts([784, 256, 128, 10], 128);
   const detail: SgemmChildResult = {
-    model: 'mlp', batchSize: 128, units: [784, 256, 128, 10], threads, openblasThreads: threads, openblasCore: 'Haswell', products,
+    model: 'mlp', batchSize: 128, units: [784, 256, 128, 10], gemm, threads, openblasThreads: threads, openblasCore: 'Haswell', products,
     measurement: { passes: 10, seconds: 1, products: products.map((p) => ({ label: p.label, m: p.m, n: p.n, k: p.k, msMean: productFlops(p) / (gflops * 1e6), msMedian: 0, msMin: 0, gflopsPerSecond: gflops })) },
   };
   return { kind: 'sgemm', model: 'mlp', threads, repeat, load: 0, detail };
@@ -65,6 +65,7 @@ test('summarizeThroughput: the sgemm limit from the median product times over re
 
   const [limit] = summarizeThroughput(runs).limits;
 
+  assert.equal(limit.gemm, 'openblas');
   assert.equal(limit.repeats, 3);
   close(limit.all.minMsPerStep, 1.5024, 1e-4);
   close(limit.all.gflopsPerSecond, 120, 1e-9);
@@ -96,12 +97,27 @@ test('formatLimits and formatProducts: the limit both ways with the fractions, a
   const products = formatProducts(limits).split('\n');
 
   assert.equal(table.length, 2 + 4);
-  assert.match(table[0], /native % of limit +PyTorch % of limit$/);
-  assert.match(table[2], /^mlp +1 +3 per layer +180.3 +120.0 +1.502 +85,196 +50% +73%$/);
-  assert.match(table[3], /^mlp +1 +needed only +128.9 +120.0 +1.074 +/);
-  assert.match(table[4], /^mlp +2 +3 per layer +180.3 +200.0 +0.901 +141,994 +35% +-$/);
-  assert.match(products[0], /^product +m×n×k +GFLOP\/s 1t +GFLOP\/s 2t +ms 1t +ms 2t$/);
+  assert.match(table[0], /^model +threads +sgemm +products +MFLOP\/step +GFLOP\/s +min ms\/step +max samples\/s +native % of limit +PyTorch % of limit$/);
+  assert.match(table[2], /^mlp +1 +OpenBLAS +3 per layer +180.3 +120.0 +1.502 +85,196 +50% +73%$/);
+  assert.match(table[3], /^mlp +1 +OpenBLAS +needed only +128.9 +120.0 +1.074 +/);
+  assert.match(table[4], /^mlp +2 +OpenBLAS +3 per layer +180.3 +200.0 +0.901 +141,994 +35% +-$/);
+  assert.match(products[0], /^product +m×n×k +GFLOP\/s 1t OpenBLAS +GFLOP\/s 2t OpenBLAS +ms 1t OpenBLAS +ms 2t OpenBLAS$/);
   assert.match(products.at(-1) ?? '', /^layer 1 input gradient \(not needed\) +128×784×256 +120.0 +200.0 /);
+});
+
+test('summarizeThroughput: one limit per sgemm library, each with every side\'s fraction', () => {
+  const runs = [jointly('mlp', 1, 0, 100_000), torch('mlp', 1, 0, 60_000), sgemm(1, 0, 200, 'onednn'), sgemm(1, 0, 100, 'openblas'), sgemm(1, 1, 220, 'onednn'), sgemm(1, 1, 100, 'openblas')];
+
+  const { limits } = summarizeThroughput(runs);
+  const table = formatLimits(limits).split('\n');
+
+  assert.deepEqual(limits.map((l) => [l.gemm, l.repeats]), [['onednn', 2], ['openblas', 2]]);
+  // The median of two repetitions is the mean of their times: the harmonic mean of the rates.
+  close(limits[0].all.gflopsPerSecond, 2 / (1 / 200 + 1 / 220), 1e-6);
+  close(limits[1].all.gflopsPerSecond, 100, 1e-9);
+  assert.ok(limits[0].fractions[0].all < limits[1].fractions[0].all, 'the faster library sets the lower fraction');
+  assert.match(table[2], /^mlp +1 +oneDNN +3 per layer /);
+  assert.match(table[4], /^mlp +1 +OpenBLAS +3 per layer /);
 });
 
 test('formatCount groups thousands and rounds', () => {

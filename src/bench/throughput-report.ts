@@ -6,6 +6,7 @@
 import { alignTable } from '../report/text-table.js';
 import { median } from './interleave.js';
 import type { Measurement } from './measure.js';
+import type { GemmLibrary } from '../engine/native/addon.js';
 import type { ThroughputOptions } from './throughput-options.js';
 import type { TorchMeasurement } from './pytorch.js';
 import type { SgemmChildResult } from './sgemm-child.js';
@@ -88,10 +89,12 @@ export interface Comparison {
   pairedRatios: number[];
 }
 
-/** The sgemm limit of one MLP workload at one thread count, and how close each side comes. */
+/** The sgemm limit of one MLP workload at one thread count on one sgemm library, and how close each side comes. */
 export interface LimitSummary {
   model: string;
   threads: number;
+  /** The library the products ran on: oneDNN's (jointly's by default) or OpenBLAS's (PyTorch's). */
+  gemm: GemmLibrary;
   repeats: number;
   /** Per product (in step order): label, shape and the median over repetitions of its mean call time. */
   products: { label: string; m: number; n: number; k: number; required: boolean; msPerCall: number; gflopsPerSecond: number }[];
@@ -155,8 +158,9 @@ export function summarizeThroughput(runs: readonly Run[]): ThroughputSummary {
       });
       comparisons.push({ model, threads, requested, jointly, pytorch, ratio: pytorch === null ? null : jointly.samplesPerSecond / pytorch.samplesPerSecond, pairedRatios });
     }
-    const sgemmRuns = here.filter((r): r is SgemmRun => r.kind === 'sgemm');
-    if (sgemmRuns.length > 0) {
+    const allSgemm = here.filter((r): r is SgemmRun => r.kind === 'sgemm');
+    for (const gemm of [...new Set(allSgemm.map((r) => r.detail.gemm))]) {
+      const sgemmRuns = allSgemm.filter((r) => r.detail.gemm === gemm);
       const first = sgemmRuns[0].detail;
       const msPerProduct = first.products.map((_, i) => median(sgemmRuns.map((r) => r.detail.measurement.products[i].msMean)));
       const all = stepLimit(first.products, msPerProduct, first.batchSize, 'all');
@@ -168,6 +172,7 @@ export function summarizeThroughput(runs: readonly Run[]): ThroughputSummary {
       limits.push({
         model,
         threads,
+        gemm,
         repeats: sgemmRuns.length,
         products: first.products.map((p, i) => ({ label: p.label, m: p.m, n: p.n, k: p.k, required: p.required, msPerCall: msPerProduct[i], gflopsPerSecond: (2 * p.m * p.n * p.k) / (msPerProduct[i] * 1e6) })),
         all,
@@ -212,11 +217,12 @@ export function formatComparisons(comparisons: readonly Comparison[]): string {
 /** The sgemm-limit table: the limit both ways, and each side's fraction of it. */
 export function formatLimits(limits: readonly LimitSummary[]): string {
   const labels = [...new Set(limits.flatMap((l) => l.fractions.map((f) => f.label)))];
-  const header = ['model', 'threads', 'products', 'MFLOP/step', 'sgemm GFLOP/s', 'min ms/step', 'max samples/s', ...labels.map((l) => `${l.replace(/^jointly /, '')} % of limit`)];
+  const header = ['model', 'threads', 'sgemm', 'products', 'MFLOP/step', 'GFLOP/s', 'min ms/step', 'max samples/s', ...labels.map((l) => `${l.replace(/^jointly /, '')} % of limit`)];
   const rows = limits.flatMap((l) =>
     [l.all, l.required].map((lim) => [
       l.model,
       String(l.threads),
+      gemmName(l.gemm),
       lim.products === 'all' ? '3 per layer' : 'needed only',
       (lim.flops / 1e6).toFixed(1),
       lim.gflopsPerSecond.toFixed(1),
@@ -228,15 +234,20 @@ export function formatLimits(limits: readonly LimitSummary[]): string {
       }),
     ]),
   );
-  return alignTable([header, ...rows], { rightAlignFrom: 3, rule: true });
+  return alignTable([header, ...rows], { rightAlignFrom: 4, rule: true });
 }
 
-/** Per-product GFLOP/s of the sgemm measurement, one column per thread count. */
+/** How a library is named in the tables. */
+export function gemmName(gemm: GemmLibrary): string {
+  return gemm === 'onednn' ? 'oneDNN' : 'OpenBLAS';
+}
+
+/** Per-product GFLOP/s of the sgemm measurement, one column per thread count and library. */
 export function formatProducts(limits: readonly LimitSummary[]): string {
   const byModel = [...new Set(limits.map((l) => l.model))];
   const blocks = byModel.map((model) => {
     const mine = limits.filter((l) => l.model === model);
-    const header = ['product', 'm×n×k', ...mine.map((l) => `GFLOP/s ${l.threads}t`), ...mine.map((l) => `ms ${l.threads}t`)];
+    const header = ['product', 'm×n×k', ...mine.map((l) => `GFLOP/s ${l.threads}t ${gemmName(l.gemm)}`), ...mine.map((l) => `ms ${l.threads}t ${gemmName(l.gemm)}`)];
     const rows = mine[0].products.map((p, i) => [
       `${p.label}${p.required ? '' : ' (not needed)'}`,
       `${p.m}×${p.n}×${p.k}`,
@@ -285,7 +296,7 @@ export function formatThroughput(doc: ThroughputDocument, outPath: string): stri
   if (doc.summary.limits.length > 0) {
     lines.push(
       '',
-      'sgemm limit of the MLP step (its products timed through the addon\'s matMul on OpenBLAS; no implementation of the step can be faster):',
+      'sgemm limit of the MLP step (its products timed through the addon\'s matMul on each sgemm library: oneDNN\'s, jointly\'s default, and OpenBLAS\'s, the one PyTorch runs on here; no implementation of the step on that library can be faster):',
       formatLimits(doc.summary.limits),
       '',
       formatProducts(doc.summary.limits),

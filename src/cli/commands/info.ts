@@ -44,7 +44,7 @@ export async function infoCommand(opts: { backend?: string; dataDir?: string }, 
   };
   const methods = listMutualMethods().map((m) => ({ name: m.name, summary: m.summary }));
   const loaded = backend.name === 'native' ? loadNativeAddon() : undefined;
-  const native = loaded !== undefined && 'addon' in loaded ? loaded.addon.buildInfo() : undefined;
+  const native = loaded !== undefined && 'addon' in loaded ? { ...loaded.addon.buildInfo(), gemm: loaded.addon.getGemm() } : undefined;
   const federated = {
     strategies: listStrategies().map((m) => ({ name: m.name, summary: m.summary })),
     partitions: listPartitionMethods().map((m) => ({ name: m.name, summary: m.summary })),
@@ -66,7 +66,7 @@ export async function infoCommand(opts: { backend?: string; dataDir?: string }, 
     `backend: ${backend.name} (${backend.reason})`,
     ...(native === undefined
       ? []
-      : [`  oneDNN ${native.onednn}, OpenBLAS ${native.openblas.split(' ')[1] ?? ''} (${native.openblasCore} kernels), ${native.threads} thread(s) (--threads or JOINTLY_THREADS)`]),
+      : [`  oneDNN ${native.onednn}, OpenBLAS ${native.openblas.split(' ')[1] ?? ''} (${native.openblasCore} kernels), ${native.threads} thread(s) (--threads or JOINTLY_THREADS), matrix products on ${native.gemm === 'onednn' ? 'oneDNN' : 'OpenBLAS'} (JOINTLY_GEMM)`]),
     'datasets:',
     ...Object.entries(datasets).map(([k, v]) => `  ${k}: ${v}`),
     '  idx, csv, jsonl: your own files (data.train, data.test in a config)',

@@ -1,7 +1,7 @@
 /** The addon's loader: thread settings, OpenBLAS core detection, and what it reports about itself. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configuredThreads, openblasCoreType } from './addon.js';
+import { configuredGemm, configuredThreads, openblasCoreType } from './addon.js';
 import { registerNativeBackend } from './register.js';
 import { NATIVE_SKIP } from './testing.js';
 
@@ -13,6 +13,16 @@ describe('native addon loader', () => {
     assert.ok(all >= 1);
     assert.equal(configuredThreads({ JOINTLY_THREADS: '0' }), all);
     assert.equal(configuredThreads({ JOINTLY_THREADS: 'two' }), all);
+  });
+
+  test('JOINTLY_GEMM picks the sgemm library: oneDNN by default, an unknown name is a reason naming the choices', () => {
+    assert.deepEqual(configuredGemm({}), { gemm: 'onednn' });
+    assert.deepEqual(configuredGemm({ JOINTLY_GEMM: '' }), { gemm: 'onednn' });
+    assert.deepEqual(configuredGemm({ JOINTLY_GEMM: 'openblas' }), { gemm: 'openblas' });
+    assert.deepEqual(configuredGemm({ JOINTLY_GEMM: 'onednn' }), { gemm: 'onednn' });
+    const bad = configuredGemm({ JOINTLY_GEMM: 'mkl' });
+    assert.ok('reason' in bad);
+    assert.match(bad.reason, /JOINTLY_GEMM is 'mkl'; set it to onednn or openblas, or unset it/);
   });
 
   test('the OpenBLAS core type follows the CPU flags', () => {

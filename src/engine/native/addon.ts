@@ -46,6 +46,9 @@ export interface NativeAddon {
   setThreads(n: number): void;
   getThreads(): number;
   buildInfo(): { onednn: string; openblas: string; openblasCore: string; threads: number; openblasThreads: number };
+  /** The sgemm library of every later matMul. */
+  setGemm(name: GemmLibrary): void;
+  getGemm(): GemmLibrary;
   matMul(
     a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, aBatchStride: number, bBatchStride: number,
@@ -127,6 +130,23 @@ export function configuredThreads(env: NodeJS.ProcessEnv = process.env): number 
   return Number.isInteger(n) && n > 0 ? n : os.availableParallelism();
 }
 
+/** The libraries the addon's matrix products can run on. */
+export const GEMM_LIBRARIES = ['onednn', 'openblas'] as const;
+export type GemmLibrary = (typeof GEMM_LIBRARIES)[number];
+
+/**
+ * The sgemm library for the addon's matrix products: JOINTLY_GEMM, `onednn` by default (its
+ * kernels are generated for the CPU at hand: measured on an AVX-512 core, twice OpenBLAS's speed
+ * on the MLP's products with OPENBLAS_CORETYPE=Haswell), or `openblas`. Any other value is an
+ * error that names the choices.
+ */
+export function configuredGemm(env: NodeJS.ProcessEnv = process.env): { gemm: GemmLibrary } | { reason: string } {
+  const raw = env.JOINTLY_GEMM;
+  if (raw === undefined || raw === '') return { gemm: 'onednn' };
+  const gemm = GEMM_LIBRARIES.find((g) => g === raw);
+  return gemm !== undefined ? { gemm } : { reason: `JOINTLY_GEMM is '${raw}'; set it to ${GEMM_LIBRARIES.join(' or ')}, or unset it` };
+}
+
 /**
  * The OpenBLAS kernel family for this CPU, from /proc/cpuinfo's flags: Debian's OpenBLAS 0.3.21
  * (DYNAMIC_ARCH) does not recognize recent Xeons and falls back to its generic "Prescott" kernels,
@@ -163,14 +183,23 @@ export function loadNativeAddon(): { addon: NativeAddon } | { reason: string } {
   } else if (!existsSync(ADDON_PATH)) {
     loaded = { reason: 'the native addon is not built' };
   } else {
+    const gemm = configuredGemm();
+    if ('reason' in gemm) {
+      loaded = gemm;
+      return loaded;
+    }
     try {
-      // OpenMP threads that spin after a parallel region would steal the core from OpenBLAS's own
-      // threads; set before libgomp loads with the addon (the user's setting wins).
-      process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+      // With OpenBLAS's products, OpenMP threads that spin after a parallel region would steal the
+      // core from OpenBLAS's own spinning threads: they sleep at once instead. With oneDNN's (all
+      // on OpenMP) libgomp's short spin is kept: waking a sleeping thread cost more than the work
+      // on a 2-core VM (Adam over the MLP's 235k weights at 2 threads: 0.61 ms asleep, 0.23 ms
+      // spinning). Set before libgomp loads with the addon; the user's setting wins.
+      if (gemm.gemm === 'openblas') process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
       // Read by OpenBLAS when the addon loads it.
       setOpenblasCoreType();
       const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
       addon.setThreads(configuredThreads());
+      addon.setGemm(gemm.gemm);
       loaded = { addon };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -1,8 +1,10 @@
 /** BatchMatMul and _FusedMatMul on native against cpu: forward and gradients. Tolerance 1e-4 (scaled by the largest value). */
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { assertClose, randomValues } from '../testing.js';
-import { cpuAndNative, NATIVE_SKIP } from './testing.js';
+import { GEMM_LIBRARIES, nativeAddon } from './addon.js';
+import { cpuAndNative, NATIVE_SKIP, runOn } from './testing.js';
 
 const TOL = 1e-4;
 
@@ -36,6 +38,26 @@ describe('BatchMatMul (native)', { skip: NATIVE_SKIP }, () => {
       const { cpu, native } = await cpuAndNative(() => tf.matMul(tensor(c.a, 10 + i), tensor(c.b, 20 + i), c.transposeA, c.transposeB));
       assertClose(native[0], cpu[0], TOL, label(c));
     }
+  });
+
+  test('matches cpu on each sgemm library (JOINTLY_GEMM), and the library is restored', async () => {
+    const addon = nativeAddon();
+    const before = addon.getGemm();
+    try {
+      for (const gemm of GEMM_LIBRARIES) {
+        addon.setGemm(gemm);
+        for (const [i, c] of CASES.entries()) {
+          const f = (): tf.Tensor => tf.matMul(tensor(c.a, 10 + i), tensor(c.b, 20 + i), c.transposeA, c.transposeB);
+          const [native] = await runOn('native', f);
+          const [cpu] = await runOn('cpu', f);
+          assertClose(native, cpu, TOL, `${gemm} ${label(c)}`);
+        }
+      }
+    } finally {
+      addon.setGemm(before);
+    }
+    assert.equal(addon.getGemm(), before);
+    assert.throws(() => addon.setGemm('mkl' as never), /gemm must be 'onednn' or 'openblas', got 'mkl'/);
   });
 
   test('gradients match cpu', async () => {

@@ -157,6 +157,8 @@ const SPECS: Record<string, { spec: ModelSpecInput; shape: number[] }> = {
   'cnn avg pool, valid padding, dense': { spec: { type: 'cnn', conv: [{ filters: 4, kernelSize: 3, pool: 'avg' }], padding: 'valid', dense: [12] }, shape: IMAGE },
   'cnn stride 2, no pool, pool 3': { spec: { type: 'cnn', conv: [{ filters: 4, kernelSize: 3, stride: 2, pool: 'none' }, { filters: 4, kernelSize: 2, pool: 'max', poolSize: 2 }] }, shape: [9, 9, 1] },
   'cnn batch norm': { spec: { type: 'cnn', conv: [{ filters: 4, kernelSize: 3, pool: 'max' }], dense: [8], batchNorm: true }, shape: IMAGE },
+  // 5 and 20 channels: the max pool's generic path (no version compiled for the count); 16 a compiled one.
+  'cnn max pool, 5, 20 and 16 channels, same padding': { spec: { type: 'cnn', conv: [{ filters: 5, kernelSize: 3, pool: 'max' }, { filters: 20, kernelSize: 3, pool: 'max' }, { filters: 16, kernelSize: 1, pool: 'max' }] }, shape: [12, 12, 2] },
   'lenet-like': { spec: { type: 'cnn', conv: [{ filters: 3, kernelSize: 5, pool: 'max' }, { filters: 4, kernelSize: 3, pool: 'max' }], padding: 'valid', dense: [10, 8] }, shape: [16, 16, 1] },
 };
 
