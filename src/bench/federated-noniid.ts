@@ -42,6 +42,9 @@ interface Row {
   secondsPerRound: number;
 }
 
+const USAGE = `usage: npm run bench:federated -- [--rounds N (10)] [--local-epochs N (2)] [--seed N (0)] [--strategies fedavg,fedprox,scaffold]
+  [--partitions iid,dirichlet] [--mu 0.01] [--backend auto] [--max-train N (all)] [--out bench-results]`;
+
 function parse(): { rounds: number; localEpochs: number; seed: number; strategies: string[]; partitions: string[]; mu: number; backend: string; maxTrain?: number; out: string } {
   const { values } = parseArgs({
     options: {
@@ -54,8 +57,13 @@ function parse(): { rounds: number; localEpochs: number; seed: number; strategie
       backend: { type: 'string', default: 'auto' },
       'max-train': { type: 'string' },
       out: { type: 'string', default: 'bench-results' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
   const partitions = values.partitions.split(',');
   for (const p of partitions) if (!(p in PARTITIONS)) throw new Error(`--partitions: unknown '${p}'; use ${Object.keys(PARTITIONS).join(', ')}`);
   return {
@@ -105,7 +113,14 @@ function budgetNote(rounds: number, localEpochs: number): string {
 const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(x * 100).toFixed(2)}%`);
 
 async function main(): Promise<void> {
-  const opts = parse();
+  let opts: ReturnType<typeof parse>;
+  try {
+    opts = parse();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
   mkdirSync(opts.out, { recursive: true });
   const rows: Row[] = [];
   const baselines: Record<string, { local: number[]; pooled?: number }> = {};

@@ -189,12 +189,14 @@ export function loadNativeAddon(): { addon: NativeAddon } | { reason: string } {
       return loaded;
     }
     try {
-      // With OpenBLAS's products, OpenMP threads that spin after a parallel region would steal the
-      // core from OpenBLAS's own spinning threads: they sleep at once instead. With oneDNN's (all
-      // on OpenMP) libgomp's short spin is kept: waking a sleeping thread cost more than the work
-      // on a 2-core VM (Adam over the MLP's 235k weights at 2 threads: 0.61 ms asleep, 0.23 ms
-      // spinning). Set before libgomp loads with the addon; the user's setting wins.
-      if (gemm.gemm === 'openblas') process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+      // OpenMP threads sleep as soon as a parallel region ends, instead of spinning: spinning
+      // threads steal the core from OpenBLAS's own threads and from any other process. Measured on
+      // a 2-core VM at JOINTLY_THREADS=2 with one busy process beside it, the MLP's step ran at
+      // 21,093 samples/s with libgomp's default spin and 69,823 with PASSIVE (idle, spinning was
+      // faster: about 120,000 against 94,000); the small kernels that lose most to a wake-up run
+      // on one thread instead (native/common.h). Set before libgomp loads with the addon; the
+      // user's setting wins (OMP_WAIT_POLICY=ACTIVE for a machine of its own).
+      process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
       // Read by OpenBLAS when the addon loads it.
       setOpenblasCoreType();
       const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
