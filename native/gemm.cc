@@ -54,6 +54,12 @@ Gemm gemm = Gemm::kOnednn;
 // hand-off costs more than it saves on the dense layers of the reference models below this).
 constexpr int64_t kSmallGemm = int64_t{1} << 22;
 
+// The same bound for oneDNN's sgemm, whose threads are OpenMP's and sleep between regions
+// (OMP_WAIT_POLICY=PASSIVE): measured on a 2-core VM at JOINTLY_THREADS=2, the MLP's step (products
+// of up to 25.7M multiply-accumulates) ran at 62,792 samples/s with products above 2^22 on two
+// threads, below its 95,309 on one thread, each product paying the second thread's wake-up.
+constexpr int64_t kSmallOnednnGemm = int64_t{1} << 25;
+
 // matmul(a, b, c, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, bias|null, act, alpha)
 // c[batch, m, n] = op(a)[m, k] * op(b)[k, n] (+ bias[n]), a batch stride of 0 broadcasts.
 Napi::Value MatMul(const Napi::CallbackInfo& info) {
@@ -67,7 +73,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
   const int act = static_cast<int>(I(info, 12));
   const float alpha = static_cast<float>(D(info, 13));
   const int lda = static_cast<int>(ta ? m : k), ldb = static_cast<int>(tb ? k : n);
-  const bool small = m * n * k < kSmallGemm;
+  const bool small = m * n * k < (gemm == Gemm::kOnednn ? kSmallOnednnGemm : kSmallGemm);
   OpenblasThreads openblasThreads(gemm == Gemm::kOpenblas && small);
   OmpThreads ompThreads(gemm == Gemm::kOnednn && small);
   for (int64_t i = 0; i < batch; i++) {
