@@ -27,60 +27,42 @@ struct PoolShape {
 };
 
 // One output position: the maxima of its window and where they are, channel by channel. With the
-// channel count known at compile time (C > 0) the running maxima stay in registers across the
-// window; C == 0 reads the count from p.c and keeps them in the output.
+// channel count known at compile time (C > 0) the running maxima live in local arrays, kept in
+// registers across the window, and are stored once; C == 0 reads the count from p.c and keeps
+// them in the output.
 template <int C>
 inline void PoolWindow(const PoolShape& p, const float* x, int64_t b, int64_t r, int64_t q, float* out, int32_t* at) {
-  const int64_t c = C > 0 ? C : p.c;
+  const int32_t c = static_cast<int32_t>(C > 0 ? C : p.c);
   const int64_t r0 = std::max<int64_t>(0, r * p.sh - p.pt), r1 = std::min<int64_t>(p.h, r * p.sh - p.pt + p.kh);
   const int64_t c0 = std::max<int64_t>(0, q * p.sw - p.pl), c1 = std::min<int64_t>(p.w, q * p.sw - p.pl + p.kw);
-  const int32_t c32 = static_cast<int32_t>(c);
-  if constexpr (C > 0) {
-    float best[C];
-    int32_t where[C];
-    for (int d = 0; d < C; d++) {
-      best[d] = -std::numeric_limits<float>::infinity();
-      where[d] = -1;
-    }
-    for (int64_t i = r0; i < r1; i++) {
-      for (int64_t j = c0; j < c1; j++) {
-        const int64_t base = ((b * p.h + i) * p.w + j) * c;
-        const float* in = x + base;
-        const int32_t base32 = static_cast<int32_t>(base);
+  float localBest[C > 0 ? C : 1];
+  int32_t localWhere[C > 0 ? C : 1];
+  float* best = C > 0 ? localBest : out;
+  int32_t* where = C > 0 ? localWhere : at;
+  for (int32_t d = 0; d < c; d++) {
+    best[d] = -std::numeric_limits<float>::infinity();
+    where[d] = -1;
+  }
+  for (int64_t i = r0; i < r1; i++) {
+    for (int64_t j = c0; j < c1; j++) {
+      const int64_t base = ((b * p.h + i) * p.w + j) * c;
+      const float* in = x + base;
+      const int32_t base32 = static_cast<int32_t>(base);
 #pragma omp simd
-        for (int d = 0; d < C; d++) {
-          // Strictly greater: the first maximum wins, as in tfjs. Selects as bit masks, not
-          // branches (the comparisons are as good as random), so it vectorizes on SSE2 too.
-          const float v = in[d], o = best[d];
-          const int32_t gt = -static_cast<int32_t>(v > o);  // all ones where greater
-          best[d] = v > o ? v : o;
-          where[d] = (gt & (base32 + d)) | (~gt & where[d]);
-        }
+      for (int32_t d = 0; d < c; d++) {
+        // Strictly greater: the first maximum wins, as in tfjs. Selects as bit masks, not
+        // branches (the comparisons are as good as random), so it vectorizes on SSE2 too.
+        const float v = in[d], o = best[d];
+        const int32_t gt = -static_cast<int32_t>(v > o);  // all ones where greater
+        best[d] = v > o ? v : o;
+        where[d] = (gt & (base32 + d)) | (~gt & where[d]);
       }
     }
-    for (int d = 0; d < C; d++) {
+  }
+  if constexpr (C > 0) {
+    for (int32_t d = 0; d < C; d++) {
       out[d] = best[d];
       at[d] = where[d];
-    }
-  } else {
-    for (int64_t d = 0; d < c; d++) {
-      out[d] = -std::numeric_limits<float>::infinity();
-      at[d] = -1;
-    }
-    for (int64_t i = r0; i < r1; i++) {
-      for (int64_t j = c0; j < c1; j++) {
-        const int64_t base = ((b * p.h + i) * p.w + j) * c;
-        const float* in = x + base;
-        const int32_t base32 = static_cast<int32_t>(base);
-#pragma omp simd
-        for (int32_t d = 0; d < c32; d++) {
-          const float v = in[d], o = out[d];
-          const int32_t a0 = at[d];
-          const int32_t gt = -static_cast<int32_t>(v > o);  // all ones where greater
-          out[d] = v > o ? v : o;
-          at[d] = (gt & (base32 + d)) | (~gt & a0);
-        }
-      }
     }
   }
 }
