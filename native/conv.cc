@@ -181,8 +181,10 @@ const Cached& BackwardWeightsPrim(const Geometry& g) {
 // and run under the same count, keyed by geometry). Measured on a 2-core VM at JOINTLY_THREADS=2:
 // with OpenMP threads that sleep at once, LeNet's step (convolutions of 5.5M and 9.8M MACs) took
 // 6.2 ms with every convolution on two threads against 2.5 ms on one; with libgomp's short spin,
-// 2.5 against 2.1-2.2 ms, while the CNN's (7.2M and 58M) gains from its larger one on two threads
-// (4.1-4.4 ms against 4.7-5.9 with both on one).
+// 2.5 against 2.1-2.2 ms, while the CNN's (7.2M and 58M) gained from its larger one on two threads
+// (4.1-4.4 ms against 4.7-5.9 with both on one). The threads now sleep at once (PASSIVE, see
+// src/engine/native/addon.ts); at this bound the CNN's 2-thread step matched its 1-thread one in
+// npm run bench (15,317 and 15,337 samples/s).
 constexpr int64_t kSmallConv = int64_t{1} << 24;
 
 template <typename F>
