@@ -6,7 +6,7 @@
 import { alignTable } from '../report/text-table.js';
 import { median } from './interleave.js';
 import type { Measurement } from './measure.js';
-import type { GemmLibrary } from '../engine/native/addon.js';
+import { gemmLibraryName, type GemmLibrary } from '../engine/native/addon.js';
 import type { ThroughputOptions } from './throughput-options.js';
 import type { TorchMeasurement } from './pytorch.js';
 import type { SgemmChildResult } from './sgemm-child.js';
@@ -222,7 +222,7 @@ export function formatLimits(limits: readonly LimitSummary[]): string {
     [l.all, l.required].map((lim) => [
       l.model,
       String(l.threads),
-      gemmName(l.gemm),
+      gemmLibraryName(l.gemm),
       lim.products === 'all' ? '3 per layer' : 'needed only',
       (lim.flops / 1e6).toFixed(1),
       lim.gflopsPerSecond.toFixed(1),
@@ -237,17 +237,12 @@ export function formatLimits(limits: readonly LimitSummary[]): string {
   return alignTable([header, ...rows], { rightAlignFrom: 4, rule: true });
 }
 
-/** How a library is named in the tables. */
-export function gemmName(gemm: GemmLibrary): string {
-  return gemm === 'onednn' ? 'oneDNN' : 'OpenBLAS';
-}
-
 /** Per-product GFLOP/s of the sgemm measurement, one column per thread count and library. */
 export function formatProducts(limits: readonly LimitSummary[]): string {
   const byModel = [...new Set(limits.map((l) => l.model))];
   const blocks = byModel.map((model) => {
     const mine = limits.filter((l) => l.model === model);
-    const header = ['product', 'm×n×k', ...mine.map((l) => `GFLOP/s ${l.threads}t ${gemmName(l.gemm)}`), ...mine.map((l) => `ms ${l.threads}t ${gemmName(l.gemm)}`)];
+    const header = ['product', 'm×n×k', ...mine.map((l) => `GFLOP/s ${l.threads}t ${gemmLibraryName(l.gemm)}`), ...mine.map((l) => `ms ${l.threads}t ${gemmLibraryName(l.gemm)}`)];
     const rows = mine[0].products.map((p, i) => [
       `${p.label}${p.required ? '' : ' (not needed)'}`,
       `${p.m}×${p.n}×${p.k}`,

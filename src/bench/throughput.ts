@@ -25,7 +25,7 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { messageOf } from '../errors.js';
-import { configuredGemm, GEMM_LIBRARIES, openblasCoreType, type GemmLibrary } from '../engine/native/addon.js';
+import { configuredGemm, GEMM_LIBRARIES, gemmLibraryName, openblasCoreType, type GemmLibrary } from '../engine/native/addon.js';
 import { estimateRemainingSeconds, formatDuration, interleavedSchedule, type Elapsed, type ScheduleItem } from './interleave.js';
 import { runJsonChild } from './json-child.js';
 import { WARMUP_SHARE } from './measure.js';
@@ -105,13 +105,13 @@ function runOne(item: ScheduleItem<Side>, options: ThroughputOptions, state: { s
       return { run: null, line: `skipped: ${r.error} (no further sgemm runs on ${gemm})` };
     }
     const total = r.value.measurement.products.reduce((a, p) => a + p.msMean, 0);
-    return { run: { kind: 'sgemm', ...place, detail: r.value }, line: `${r.value.measurement.passes} passes, ${total.toFixed(3)} ms for all ${r.value.products.length} products (${r.value.threads} thread(s), ${r.value.gemm === 'onednn' ? 'oneDNN' : `OpenBLAS ${r.value.openblasCore}`})` };
+    return { run: { kind: 'sgemm', ...place, detail: r.value }, line: `${r.value.measurement.passes} passes, ${total.toFixed(3)} ms for all ${r.value.products.length} products (${r.value.threads} thread(s), ${gemmLibraryName(r.value.gemm)}${r.value.gemm === 'openblas' ? ` ${r.value.openblasCore}` : ''})` };
   }
   const requested = item.side.slice('jointly:'.length);
   const r = runJsonChild<StepChildResult>(process.execPath, [STEP_CHILD, '--model', item.model, '--backend', requested, '--seconds', String(options.seconds)], env, timeout);
   if (r.kind === 'failed') return { run: { kind: 'failed', ...place, side: item.side, error: r.error }, line: `FAILED: ${r.error}` };
   const { backend, measurement: m } = r.value;
-  state.jointlyBackend ??= `${backend.name} (${backend.reason})${backend.native === undefined ? '' : `: oneDNN ${backend.native.onednn}, ${backend.native.openblas.split(' ').slice(0, 2).join(' ')} (${backend.native.openblasCore} kernels), matrix products on ${backend.native.gemm === 'onednn' ? 'oneDNN' : 'OpenBLAS'} (JOINTLY_GEMM)`}`;
+  state.jointlyBackend ??= `${backend.name} (${backend.reason})${backend.native === undefined ? '' : `: oneDNN ${backend.native.onednn}, ${backend.native.openblas.split(' ').slice(0, 2).join(' ')} (${backend.native.openblasCore} kernels), matrix products on ${gemmLibraryName(backend.native.gemm)} (JOINTLY_GEMM)`}`;
   const threads = backend.native === undefined ? '' : `, ${backend.native.threads} thread(s)`;
   return {
     run: { kind: 'jointly', ...place, requested, backend: backend.name, samplesPerSecond: m.samplesPerSecond, msPerStep: m.msPerStep, cpuShare: m.cpuShare, detail: m },

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { selectBackend } from '../../engine/backend.js';
-import { loadNativeAddon } from '../../engine/native/addon.js';
+import { gemmLibraryName, loadNativeAddon } from '../../engine/native/addon.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../../data/files/fashion-mnist.js';
 import { listAttacks } from '../../federated/attacks/registry.js';
 import { listPartitionMethods } from '../../federated/partition/registry.js';
@@ -66,7 +66,7 @@ export async function infoCommand(opts: { backend?: string; dataDir?: string }, 
     `backend: ${backend.name} (${backend.reason})`,
     ...(native === undefined
       ? []
-      : [`  oneDNN ${native.onednn}, OpenBLAS ${native.openblas.split(' ')[1] ?? ''} (${native.openblasCore} kernels), ${native.threads} thread(s) (--threads or JOINTLY_THREADS), matrix products on ${native.gemm === 'onednn' ? 'oneDNN' : 'OpenBLAS'} (JOINTLY_GEMM)`]),
+      : [`  oneDNN ${native.onednn}, OpenBLAS ${native.openblas.split(' ')[1] ?? ''} (${native.openblasCore} kernels), ${native.threads} thread(s) (--threads or JOINTLY_THREADS), matrix products on ${gemmLibraryName(native.gemm)} (JOINTLY_GEMM)`]),
     'datasets:',
     ...Object.entries(datasets).map(([k, v]) => `  ${k}: ${v}`),
     '  idx, csv, jsonl: your own files (data.train, data.test in a config)',

@@ -134,6 +134,11 @@ export function configuredThreads(env: NodeJS.ProcessEnv = process.env): number 
 export const GEMM_LIBRARIES = ['onednn', 'openblas'] as const;
 export type GemmLibrary = (typeof GEMM_LIBRARIES)[number];
 
+/** How a library is named in messages and tables: oneDNN, OpenBLAS. */
+export function gemmLibraryName(gemm: GemmLibrary): string {
+  return gemm === 'onednn' ? 'oneDNN' : 'OpenBLAS';
+}
+
 /**
  * The sgemm library for the addon's matrix products: JOINTLY_GEMM, `onednn` by default (its
  * kernels are generated for the CPU at hand: measured on an AVX-512 core, twice OpenBLAS's speed
