@@ -33,8 +33,8 @@ export interface BackendProvider {
   readonly label: string;
   /** How `auto`'s reason names it when chosen, e.g. `native (OpenBLAS + oneDNN)`. */
   readonly description: string;
-  /** How to get it, appended to `auto`'s reason when it cannot be used. */
-  readonly fix?: string;
+  /** How to get it, for the cause `load` reported; appended to `auto`'s reason when it cannot be used. */
+  fix?(): string;
   /** Loads and registers the backend with tfjs; resolves to null when it can be activated, else the reason it cannot. */
   load(): Promise<string | null>;
   /** The error of an explicit request that failed for `reason`. */
@@ -103,7 +103,7 @@ export async function selectBackend(requested: string = 'auto'): Promise<Backend
         const reason = failures.length === 0 ? `${provider.description} loaded` : `${failures.join('; ')}; ${provider.description} is the fastest backend that loaded`;
         return { name: provider.name, reason };
       }
-      failures.push(`${provider.label} cannot be used (${failure}${provider.fix === undefined ? '' : `; to get it: ${provider.fix}`})`);
+      failures.push(`${provider.label} cannot be used (${failure}${provider.fix === undefined ? '' : `; to get it: ${provider.fix()}`})`);
     }
     try {
       await activate('wasm');

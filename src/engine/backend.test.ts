@@ -64,6 +64,19 @@ describe('selectBackend', () => {
     assert.match(native.stderr, /hint: to get it: apt-get install -y libdnnl-dev libopenblas-dev, then npm run build:native/);
   });
 
+  test('an unknown JOINTLY_GEMM makes native unavailable with that setting as the fix, not the libraries', { skip: NATIVE_SKIP }, () => {
+    const env = { ...process.env, JOINTLY_GEMM: 'mkl' };
+    const info = spawnSync(process.execPath, [CLI, 'info'], { encoding: 'utf8', env });
+    assert.equal(info.status, 0, info.stderr);
+    const line = info.stdout.split('\n').find((l) => l.startsWith('backend:'));
+    assert.match(line ?? '', /native cannot be used \(JOINTLY_GEMM is 'mkl'; to get it: set JOINTLY_GEMM to onednn or openblas, or unset it\)/);
+    const native = spawnSync(process.execPath, [CLI, 'info', '--backend', 'native'], { encoding: 'utf8', env });
+    assert.equal(native.status, 6, native.stderr);
+    assert.match(native.stderr, /the native backend is unavailable: JOINTLY_GEMM is 'mkl'/);
+    assert.match(native.stderr, /hint: to get it: set JOINTLY_GEMM to onednn or openblas, or unset it; or use --backend wasm/);
+    assert.doesNotMatch(native.stderr, /apt-get/);
+  });
+
   test("'native' activates it on request, and computes", { skip: NATIVE_SKIP }, async () => {
     const choice = await selectBackend('native');
     assert.deepEqual(choice, { name: 'native', reason: 'requested' });

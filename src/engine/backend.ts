@@ -31,10 +31,16 @@ function loadTfjsNode(): Promise<string | null> {
   return tfjsNodeLoad;
 }
 
-/** Why the native backend cannot be used, with the fix, or null when it registered. */
+/** Why the native backend cannot be used, or null when it registered. */
 export function nativeUnavailableReason(): string | null {
   const native = registerNativeBackend();
   return 'addon' in native ? null : native.reason;
+}
+
+/** The fix for the cause nativeUnavailableReason reports (the libraries, or a setting). */
+function nativeFix(): string {
+  const native = registerNativeBackend();
+  return 'fix' in native ? native.fix : NATIVE_FIX;
 }
 
 registerBackendProvider({
@@ -53,7 +59,7 @@ registerBackendProvider({
   name: 'native',
   label: 'native',
   description: 'native (OpenBLAS + oneDNN)',
-  fix: NATIVE_FIX,
+  fix: nativeFix,
   load: () => Promise.resolve(nativeUnavailableReason()),
-  unavailable: (reason) => new BackendUnavailableError(`the native backend is unavailable: ${reason}`, `to get it: ${NATIVE_FIX}; or use --backend wasm`),
+  unavailable: (reason) => new BackendUnavailableError(`the native backend is unavailable: ${reason}`, `to get it: ${nativeFix()}; or use --backend wasm`),
 });

@@ -118,7 +118,13 @@ export const NATIVE_FIX = 'apt-get install -y libdnnl-dev libopenblas-dev, then 
 /** Where scripts/build-native.mjs puts the addon (dist/engine/native/ -> package root). */
 export const ADDON_PATH = fileURLToPath(new URL('../../../native/build/Release/jointly_native.node', import.meta.url));
 
-let loaded: { addon: NativeAddon } | { reason: string } | undefined;
+/** Why the addon cannot be used, and the fix for that cause. */
+export interface NativeUnavailable {
+  reason: string;
+  fix: string;
+}
+
+let loaded: { addon: NativeAddon } | NativeUnavailable | undefined;
 
 /**
  * Threads for the native kernels: JOINTLY_THREADS when set to a positive integer, else every
@@ -145,11 +151,11 @@ export function gemmLibraryName(gemm: GemmLibrary): string {
  * on the MLP's products with OPENBLAS_CORETYPE=Haswell), or `openblas`. Any other value is an
  * error that names the choices.
  */
-export function configuredGemm(env: NodeJS.ProcessEnv = process.env): { gemm: GemmLibrary } | { reason: string } {
+export function configuredGemm(env: NodeJS.ProcessEnv = process.env): { gemm: GemmLibrary } | NativeUnavailable {
   const raw = env.JOINTLY_GEMM;
   if (raw === undefined || raw === '') return { gemm: 'onednn' };
   const gemm = GEMM_LIBRARIES.find((g) => g === raw);
-  return gemm !== undefined ? { gemm } : { reason: `JOINTLY_GEMM is '${raw}'; set it to ${GEMM_LIBRARIES.join(' or ')}, or unset it` };
+  return gemm !== undefined ? { gemm } : { reason: `JOINTLY_GEMM is '${raw}'`, fix: `set JOINTLY_GEMM to ${GEMM_LIBRARIES.join(' or ')}, or unset it` };
 }
 
 /**
@@ -181,12 +187,12 @@ function setOpenblasCoreType(): void {
  * Loads the addon once; resolves to it, or to why it cannot be used. JOINTLY_NATIVE=0 disables it
  * (as if it were not built), e.g. to test the fallback.
  */
-export function loadNativeAddon(): { addon: NativeAddon } | { reason: string } {
+export function loadNativeAddon(): { addon: NativeAddon } | NativeUnavailable {
   if (loaded !== undefined) return loaded;
   if (process.env.JOINTLY_NATIVE === '0') {
-    loaded = { reason: 'it is disabled by JOINTLY_NATIVE=0' };
+    loaded = { reason: 'it is disabled by JOINTLY_NATIVE=0', fix: NATIVE_FIX };
   } else if (!existsSync(ADDON_PATH)) {
-    loaded = { reason: 'the native addon is not built' };
+    loaded = { reason: 'the native addon is not built', fix: NATIVE_FIX };
   } else {
     const gemm = configuredGemm();
     if ('reason' in gemm) {
@@ -210,7 +216,7 @@ export function loadNativeAddon(): { addon: NativeAddon } | { reason: string } {
       loaded = { addon };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      loaded = { reason: `the native addon failed to load: ${message.split('\n')[0]}` };
+      loaded = { reason: `the native addon failed to load: ${message.split('\n')[0]}`, fix: NATIVE_FIX };
     }
   }
   return loaded;

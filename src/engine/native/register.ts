@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { loadNativeAddon, type NativeAddon } from './addon.js';
+import { loadNativeAddon, type NativeAddon, type NativeUnavailable } from './addon.js';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { binaryConfigs } from './binary.js';
 import { conv2DConfig, fusedConv2DConfig } from './conv2d.js';
@@ -64,7 +64,7 @@ let registered = false;
  * Registers the `native` backend and its kernels (idempotent). Resolves to the addon, or to the
  * reason it cannot be used (then nothing is registered).
  */
-export function registerNativeBackend(): { addon: NativeAddon } | { reason: string } {
+export function registerNativeBackend(): { addon: NativeAddon } | NativeUnavailable {
   const loaded = loadNativeAddon();
   if (!('addon' in loaded) || registered) return loaded;
   const overridden = new Set(NATIVE_KERNELS.map((k) => k.kernelName));
