@@ -62,17 +62,17 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
-  exports.Set("getThreads", Napi::Function::New(env, GetThreads));
-  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
-  InitGemm(env, exports);
-  InitConv(env, exports);
-  InitPool(env, exports);
-  InitElementwise(env, exports);
-  InitReduce(env, exports);
-  InitOptimizer(env, exports);
-  InitTrain(env, exports);
-  InitAggregate(env, exports);
+  Export<SetThreads>(exports, "setThreads");
+  Export<GetThreads>(exports, "getThreads");
+  Export<BuildInfo>(exports, "buildInfo");
+  InitGemm(exports);
+  InitConv(exports);
+  InitPool(exports);
+  InitElementwise(exports);
+  InitReduce(exports);
+  InitOptimizer(exports);
+  InitTrain(exports);
+  InitAggregate(exports);
   return exports;
 }
 

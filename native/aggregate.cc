@@ -538,13 +538,13 @@ Napi::Value MemoryBandwidth(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitAggregate(Napi::Env env, Napi::Object exports) {
-  exports.Set("aggregateWeightedMean", Napi::Function::New(env, WeightedMean));
-  exports.Set("aggregateWeightedUpdateSum", Napi::Function::New(env, WeightedUpdateSum));
-  exports.Set("aggregateCoordinateMedian", Napi::Function::New(env, CoordinateMedian));
-  exports.Set("aggregateTrimmedMean", Napi::Function::New(env, TrimmedMean));
-  exports.Set("aggregatePairwiseSquaredDistances", Napi::Function::New(env, PairwiseSquaredDistances));
-  exports.Set("memoryBandwidth", Napi::Function::New(env, MemoryBandwidth));
+void InitAggregate(Napi::Object exports) {
+  Export<WeightedMean>(exports, "aggregateWeightedMean");
+  Export<WeightedUpdateSum>(exports, "aggregateWeightedUpdateSum");
+  Export<CoordinateMedian>(exports, "aggregateCoordinateMedian");
+  Export<TrimmedMean>(exports, "aggregateTrimmedMean");
+  Export<PairwiseSquaredDistances>(exports, "aggregatePairwiseSquaredDistances");
+  Export<MemoryBandwidth>(exports, "memoryBandwidth");
 }
 
 }  // namespace jointly

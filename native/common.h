@@ -1,6 +1,7 @@
 // Shared helpers of the jointly native addon: argument access without copies.
 #pragma once
 #include <napi.h>
+#include <signal.h>
 #include <cstdint>
 #include <string>
 #if defined(__SSE__)
@@ -86,19 +87,54 @@ class FlushDenormals {
 #endif
 };
 
+// While alive, the calling thread holds back asynchronous signals (a profiler's SIGPROF, SIGINT,
+// SIGTERM, SIGCHLD, SIGWINCH, SIGUSR1/2: whatever a Node program has a handler for); the kernel
+// delivers them when it ends. Faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS) are not
+// held. Why: oneDNN's generated f32 GEMM kernels, behind dnnl_sgemm and the gemm-based primitives,
+// point the stack pointer into a heap buffer while they run (oneDNN issue #4845, fixed in 3.11.2;
+// Debian ships 2.6.3), so a signal handler that runs then writes its frame over the heap. Measured
+// here: `node --cpu-prof` aborted with "corrupted size vs. prev_size" within 0.2 s of sgemm calls,
+// and a process with a SIGUSR2 handler, sent SIGUSR2 while it multiplied on two threads,
+// segfaulted. A pair of mask changes costs 0.3 us. OpenMP threads take the mask of the thread that
+// starts them, and they are only started inside the addon's calls, so they hold signals back for
+// good; oneDNN's kernels also run on them.
+class DeferSignals {
+ public:
+  DeferSignals();
+  ~DeferSignals();
+  DeferSignals(const DeferSignals&) = delete;
+  DeferSignals& operator=(const DeferSignals&) = delete;
+
+ private:
+  sigset_t saved_;
+};
+
+// An addon function run with signals deferred (DeferSignals).
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value WithSignalsDeferred(const Napi::CallbackInfo& info) {
+  DeferSignals deferred;
+  return F(info);
+}
+
+// Exports F as `name`; every addon function is exported this way.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+void Export(Napi::Object exports, const char* name) {
+  exports.Set(name, Napi::Function::New(exports.Env(), WithSignalsDeferred<F>, name));
+}
+
 // Activations shared by the fused kernels (same codes as src/engine/native/addon.ts).
 enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kElu = 3, kSigmoid = 4, kLeakyRelu = 5, kTanh = 6 };
 
 // Applies an activation in place.
 void ApplyActivation(float* y, int64_t n, int act, float alpha);
 
-void InitGemm(Napi::Env env, Napi::Object exports);
-void InitConv(Napi::Env env, Napi::Object exports);
-void InitPool(Napi::Env env, Napi::Object exports);
-void InitElementwise(Napi::Env env, Napi::Object exports);
-void InitReduce(Napi::Env env, Napi::Object exports);
-void InitOptimizer(Napi::Env env, Napi::Object exports);
-void InitTrain(Napi::Env env, Napi::Object exports);
-void InitAggregate(Napi::Env env, Napi::Object exports);
+void InitGemm(Napi::Object exports);
+void InitConv(Napi::Object exports);
+void InitPool(Napi::Object exports);
+void InitElementwise(Napi::Object exports);
+void InitReduce(Napi::Object exports);
+void InitOptimizer(Napi::Object exports);
+void InitTrain(Napi::Object exports);
+void InitAggregate(Napi::Object exports);
 
 }  // namespace jointly

@@ -257,11 +257,11 @@ Napi::Value ConvImplementations(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitConv(Napi::Env env, Napi::Object exports) {
-  exports.Set("conv2d", Napi::Function::New(env, Conv2D));
-  exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2DBackpropInput));
-  exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2DBackpropFilter));
-  exports.Set("convImplementations", Napi::Function::New(env, ConvImplementations));
+void InitConv(Napi::Object exports) {
+  Export<Conv2D>(exports, "conv2d");
+  Export<Conv2DBackpropInput>(exports, "conv2dBackpropInput");
+  Export<Conv2DBackpropFilter>(exports, "conv2dBackpropFilter");
+  Export<ConvImplementations>(exports, "convImplementations");
 }
 
 }  // namespace jointly

@@ -169,11 +169,11 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitElementwise(Napi::Env env, Napi::Object exports) {
-  exports.Set("unary", Napi::Function::New(env, UnaryOp));
-  exports.Set("eluGrad", Napi::Function::New(env, EluGrad));
-  exports.Set("binary", Napi::Function::New(env, BinaryOp));
-  exports.Set("softmax", Napi::Function::New(env, Softmax));
+void InitElementwise(Napi::Object exports) {
+  Export<UnaryOp>(exports, "unary");
+  Export<EluGrad>(exports, "eluGrad");
+  Export<BinaryOp>(exports, "binary");
+  Export<Softmax>(exports, "softmax");
 }
 
 }  // namespace jointly

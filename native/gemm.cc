@@ -120,10 +120,10 @@ Napi::Value GetGemm(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitGemm(Napi::Env env, Napi::Object exports) {
-  exports.Set("matMul", Napi::Function::New(env, MatMul));
-  exports.Set("setGemm", Napi::Function::New(env, SetGemm));
-  exports.Set("getGemm", Napi::Function::New(env, GetGemm));
+void InitGemm(Napi::Object exports) {
+  Export<MatMul>(exports, "matMul");
+  Export<SetGemm>(exports, "setGemm");
+  Export<GetGemm>(exports, "getGemm");
 }
 
 }  // namespace jointly

@@ -93,9 +93,9 @@ Napi::Value Momentum(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitOptimizer(Napi::Env env, Napi::Object exports) {
-  exports.Set("adam", Napi::Function::New(env, Adam));
-  exports.Set("momentum", Napi::Function::New(env, Momentum));
+void InitOptimizer(Napi::Object exports) {
+  Export<Adam>(exports, "adam");
+  Export<Momentum>(exports, "momentum");
 }
 
 }  // namespace jointly

@@ -115,11 +115,11 @@ Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitPool(Napi::Env env, Napi::Object exports) {
-  exports.Set("maxPool", Napi::Function::New(env, PoolForward<true>));
-  exports.Set("avgPool", Napi::Function::New(env, PoolForward<false>));
-  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
-  exports.Set("avgPoolGrad", Napi::Function::New(env, AvgPoolGrad));
+void InitPool(Napi::Object exports) {
+  Export<PoolForward<true>>(exports, "maxPool");
+  Export<PoolForward<false>>(exports, "avgPool");
+  Export<MaxPoolGrad>(exports, "maxPoolGrad");
+  Export<AvgPoolGrad>(exports, "avgPoolGrad");
 }
 
 }  // namespace jointly

@@ -52,6 +52,6 @@ Napi::Value ReduceOp(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitReduce(Napi::Env env, Napi::Object exports) { exports.Set("reduce", Napi::Function::New(env, ReduceOp)); }
+void InitReduce(Napi::Object exports) { Export<ReduceOp>(exports, "reduce"); }
 
 }  // namespace jointly

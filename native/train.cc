@@ -339,17 +339,17 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitTrain(Napi::Env env, Napi::Object exports) {
-  exports.Set("maxPoolArgmax", Napi::Function::New(env, MaxPoolArgmax));
-  exports.Set("maxPoolArgmaxGrad", Napi::Function::New(env, MaxPoolArgmaxGrad));
-  exports.Set("activationGrad", Napi::Function::New(env, ActivationGrad));
-  exports.Set("selu", Napi::Function::New(env, Selu));
-  exports.Set("columnSums", Napi::Function::New(env, ColumnSums));
-  exports.Set("multiply", Napi::Function::New(env, Multiply));
-  exports.Set("addInto", Napi::Function::New(env, AddInto));
-  exports.Set("sgd", Napi::Function::New(env, Sgd));
-  exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain));
-  exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
+void InitTrain(Napi::Object exports) {
+  Export<MaxPoolArgmax>(exports, "maxPoolArgmax");
+  Export<MaxPoolArgmaxGrad>(exports, "maxPoolArgmaxGrad");
+  Export<ActivationGrad>(exports, "activationGrad");
+  Export<Selu>(exports, "selu");
+  Export<ColumnSums>(exports, "columnSums");
+  Export<Multiply>(exports, "multiply");
+  Export<AddInto>(exports, "addInto");
+  Export<Sgd>(exports, "sgd");
+  Export<BatchNormTrain>(exports, "batchNormTrain");
+  Export<BatchNormGrad>(exports, "batchNormGrad");
 }
 
 }  // namespace jointly
