@@ -99,7 +99,7 @@ describe('native calls under signals', { skip: NATIVE_SKIP }, () => {
     }
   });
 
-  test('SIGUSR2 sent to the process while it multiplies on two threads is handled after the call, not inside it', async () => {
+  test('bursts of SIGUSR2 sent to the process while it multiplies on two threads are handled and leave the heap intact', async () => {
     let sent = 0;
     const exit = await run(multiplier(512, 1500, true), [], { JOINTLY_THREADS: '2' }, (pid) => {
       // Bursts of signals from the moment its handler is installed until it exits.
