@@ -17,14 +17,6 @@
 #include <vector>
 #include "common.h"
 
-// One build for every x86-64 CPU: the hot loops are compiled for AVX-512, AVX2 and baseline
-// SSE2, and the loader picks the best the CPU has.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define JOINTLY_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define JOINTLY_CLONES
-#endif
-
 namespace jointly {
 namespace {
 

@@ -8,6 +8,14 @@
 #include <xmmintrin.h>
 #endif
 
+// One build for every x86-64 CPU: a hot loop marked JOINTLY_CLONES is compiled for AVX-512, AVX2
+// and baseline SSE2, and the loader picks the best the CPU has.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define JOINTLY_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define JOINTLY_CLONES
+#endif
+
 namespace jointly {
 
 // The data of a Float32Array argument (no copy: a pointer into the JS-owned buffer).
@@ -136,5 +144,6 @@ void InitReduce(Napi::Object exports);
 void InitOptimizer(Napi::Object exports);
 void InitTrain(Napi::Object exports);
 void InitAggregate(Napi::Object exports);
+void InitLoss(Napi::Object exports);
 
 }  // namespace jointly

@@ -35,6 +35,20 @@ void ForChunks(int64_t n, const Body& body) {
   }
 }
 
+// tfjs's Adam over [lo, hi): the same operations in the same order, so the results match its.
+JOINTLY_CLONES
+void AdamLoop(const float* w, const float* m, const float* v, const float* g, float* ow, float* om, float* ov, int64_t lo, int64_t hi,
+              float lr, float b1, float b2, float oneMinusB1, float oneMinusB2, float eps, float c1, float c2) {
+#pragma omp simd
+  for (int64_t i = lo; i < hi; i++) {
+    const float mi = m[i] * b1 + g[i] * oneMinusB1;
+    const float vi = v[i] * b2 + (g[i] * g[i]) * oneMinusB2;
+    om[i] = mi;
+    ov[i] = vi;
+    ow[i] = (mi / c1) / (std::sqrt(vi / c2) + eps) * -lr + w[i];
+  }
+}
+
 // adam(w, m, v, g, outW, outM, outV, lr, beta1, beta2, epsilon, oneMinusAccBeta1, oneMinusAccBeta2)
 Napi::Value Adam(const Napi::CallbackInfo& info) {
   const float* w = F32(info, 0);
@@ -48,17 +62,28 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   const float eps = static_cast<float>(D(info, 10)), c1 = static_cast<float>(D(info, 11)), c2 = static_cast<float>(D(info, 12));
   const float oneMinusB1 = static_cast<float>(1.0 - D(info, 8)), oneMinusB2 = static_cast<float>(1.0 - D(info, 9));
   const int64_t n = static_cast<int64_t>(Len(info, 0));
-  ForChunks(n, [=](int64_t lo, int64_t hi) {
+  ForChunks(n, [=](int64_t lo, int64_t hi) { AdamLoop(w, m, v, g, ow, om, ov, lo, hi, lr, b1, b2, oneMinusB1, oneMinusB2, eps, c1, c2); });
+  return info.Env().Undefined();
+}
+
+// tfjs's momentum update over [lo, hi), Nesterov's when `nesterov`.
+JOINTLY_CLONES
+void MomentumLoop(const float* w, const float* acc, const float* g, float* ow, float* oacc, int64_t lo, int64_t hi, float lr, float mom, bool nesterov) {
+  if (nesterov) {
 #pragma omp simd
     for (int64_t i = lo; i < hi; i++) {
-      const float mi = m[i] * b1 + g[i] * oneMinusB1;
-      const float vi = v[i] * b2 + (g[i] * g[i]) * oneMinusB2;
-      om[i] = mi;
-      ov[i] = vi;
-      ow[i] = (mi / c1) / (std::sqrt(vi / c2) + eps) * -lr + w[i];
+      const float a = acc[i] * mom + g[i];
+      oacc[i] = a;
+      ow[i] = (g[i] + a * mom) * -lr + w[i];
     }
-  });
-  return info.Env().Undefined();
+  } else {
+#pragma omp simd
+    for (int64_t i = lo; i < hi; i++) {
+      const float a = acc[i] * mom + g[i];
+      oacc[i] = a;
+      ow[i] = a * -lr + w[i];
+    }
+  }
 }
 
 // momentum(w, acc, g, outW, outAcc, lr, momentum, nesterov)
@@ -71,23 +96,7 @@ Napi::Value Momentum(const Napi::CallbackInfo& info) {
   const float lr = static_cast<float>(D(info, 5)), mom = static_cast<float>(D(info, 6));
   const bool nesterov = B(info, 7);
   const int64_t n = static_cast<int64_t>(Len(info, 0));
-  ForChunks(n, [=](int64_t lo, int64_t hi) {
-    if (nesterov) {
-#pragma omp simd
-      for (int64_t i = lo; i < hi; i++) {
-        const float a = acc[i] * mom + g[i];
-        oacc[i] = a;
-        ow[i] = (g[i] + a * mom) * -lr + w[i];
-      }
-    } else {
-#pragma omp simd
-      for (int64_t i = lo; i < hi; i++) {
-        const float a = acc[i] * mom + g[i];
-        oacc[i] = a;
-        ow[i] = a * -lr + w[i];
-      }
-    }
-  });
+  ForChunks(n, [=](int64_t lo, int64_t hi) { MomentumLoop(w, acc, g, ow, oacc, lo, hi, lr, mom, nesterov); });
   return info.Env().Undefined();
 }
 
