@@ -73,6 +73,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitOptimizer(exports);
   InitTrain(exports);
   InitAggregate(exports);
+  InitLoss(exports);
   return exports;
 }
 

@@ -1,14 +1,18 @@
 /** Loss functions on logits, shared by every mode. */
 import * as tf from '@tensorflow/tfjs-core';
+import { meanSoftmaxCrossEntropy, softmaxCrossEntropy } from './softmax-cross-entropy.js';
 
-/** Cross-entropy of each sample: -sum(onehot * log_softmax(logits)). Shape [batch]. */
+/**
+ * Cross-entropy of each sample: -sum(onehot * log_softmax(logits)). Shape [batch]. One fused
+ * kernel where the backend has it (see softmax-cross-entropy.ts).
+ */
 export function perSampleCrossEntropy(logits: tf.Tensor, oneHot: tf.Tensor): tf.Tensor1D {
-  return tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), -1)) as tf.Tensor1D;
+  return softmaxCrossEntropy(logits, oneHot);
 }
 
 /** Mean cross-entropy over the batch. */
 export function crossEntropy(logits: tf.Tensor, oneHot: tf.Tensor): tf.Scalar {
-  return tf.mean(perSampleCrossEntropy(logits, oneHot)) as tf.Scalar;
+  return meanSoftmaxCrossEntropy(logits, oneHot);
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The addon's loader: thread settings, OpenBLAS core detection, and what it reports about itself. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configuredGemm, configuredThreads, openblasCoreType } from './addon.js';
+import { configuredGemm, configuredThreads, missingAddonFunction, openblasCoreType } from './addon.js';
 import { registerNativeBackend } from './register.js';
 import { NATIVE_SKIP } from './testing.js';
 
@@ -32,6 +32,16 @@ describe('native addon loader', () => {
     assert.equal(openblasCoreType('flags\t\t: fpu sse2 avx avx2 fma\n'), 'Haswell');
     assert.equal(openblasCoreType('flags\t\t: fpu sse2\n'), undefined);
     assert.equal(openblasCoreType('processor: 0\n'), undefined);
+  });
+
+  test('an addon built from older sources is found out by the function it lacks; the built one lacks none', { skip: NATIVE_SKIP }, () => {
+    const loaded = registerNativeBackend();
+    assert.ok('addon' in loaded);
+    assert.equal(missingAddonFunction(loaded.addon), undefined);
+    const older: Record<string, unknown> = { ...loaded.addon };
+    delete older.softmaxCrossEntropyGrad;
+    assert.equal(missingAddonFunction(older), 'softmaxCrossEntropyGrad');
+    assert.equal(missingAddonFunction({}), 'setThreads');
   });
 
   test('the loaded addon reports oneDNN, OpenBLAS and its threads', { skip: NATIVE_SKIP }, () => {

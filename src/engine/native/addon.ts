@@ -98,6 +98,12 @@ export interface NativeAddon {
     dy: Float32Array, xhat: Float32Array, gamma: Float32Array | null, invStd: Float32Array, dx: Float32Array,
     dgamma: Float32Array | null, dbeta: Float32Array | null, rows: number, channels: number,
   ): void;
+  /** loss[r] = −Σⱼ labels[r,j]·logSoftmax(logits)[r,j], or (mean) loss[0] = their mean over the rows. */
+  softmaxCrossEntropy(logits: Float32Array, labels: Float32Array, loss: Float32Array, rows: number, cols: number, mean: boolean): void;
+  /** dLogits[r,j] = g·(softmax[r,j]·Σₖ labels[r,k] − labels[r,j]), g = dy[r] (or dy[0]/rows for the mean). */
+  softmaxCrossEntropyGrad(
+    logits: Float32Array, labels: Float32Array, dy: Float32Array, dLogits: Float32Array, rows: number, cols: number, mean: boolean,
+  ): void;
   /** native/aggregate.cc: out = Σ wₖ·vₖ / total (weight 0 skipped), float64 in client order. */
   aggregateWeightedMean(vectors: readonly Float32Array[], weights: Float64Array, total: number, out: Float32Array): void;
   /** sum += Σ wₖ·(vₖ − global) (weight 0 skipped), float64 in client order. */
@@ -110,6 +116,27 @@ export interface NativeAddon {
   aggregatePairwiseSquaredDistances(vectors: readonly Float32Array[], out: Float64Array): void;
   /** A streaming read of a `bytes` buffer on `threads` threads for about `seconds`: GB/s (1e9 bytes) of the fastest pass. */
   memoryBandwidth(bytes: number, seconds: number, threads: number): number;
+}
+
+/**
+ * Every function of {@link NativeAddon} (the compiler keeps this complete): an addon built from
+ * older sources lacks some, and is then refused with the fix instead of failing mid-training.
+ */
+const ADDON_FUNCTIONS: Readonly<Record<keyof NativeAddon, true>> = {
+  setThreads: true, getThreads: true, buildInfo: true, setGemm: true, getGemm: true, matMul: true,
+  conv2d: true, conv2dBackpropInput: true, conv2dBackpropFilter: true, convImplementations: true,
+  maxPool: true, avgPool: true, maxPoolGrad: true, avgPoolGrad: true, unary: true, eluGrad: true,
+  binary: true, softmax: true, reduce: true, adam: true, momentum: true, maxPoolArgmax: true,
+  maxPoolArgmaxGrad: true, activationGrad: true, selu: true, columnSums: true, multiply: true, addInto: true,
+  sgd: true, batchNormTrain: true, batchNormGrad: true, softmaxCrossEntropy: true,
+  softmaxCrossEntropyGrad: true, aggregateWeightedMean: true, aggregateWeightedUpdateSum: true,
+  aggregateCoordinateMedian: true, aggregateTrimmedMean: true, aggregatePairwiseSquaredDistances: true,
+  memoryBandwidth: true,
+};
+
+/** The first function of {@link NativeAddon} that `addon` lacks, or undefined. */
+export function missingAddonFunction(addon: object): string | undefined {
+  return Object.keys(ADDON_FUNCTIONS).find((name) => typeof (addon as Record<string, unknown>)[name] !== 'function');
 }
 
 /** The one-line fix printed wherever the native backend is unavailable. */
@@ -211,6 +238,11 @@ export function loadNativeAddon(): { addon: NativeAddon } | NativeUnavailable {
       // Read by OpenBLAS when the addon loads it.
       setOpenblasCoreType();
       const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+      const missing = missingAddonFunction(addon);
+      if (missing !== undefined) {
+        loaded = { reason: `the native addon was built from older sources (it has no ${missing})`, fix: 'npm run build:native' };
+        return loaded;
+      }
       addon.setThreads(configuredThreads());
       addon.setGemm(gemm.gemm);
       loaded = { addon };

@@ -24,6 +24,7 @@ import { registerStepAccelerator } from '../step-accelerator.js';
 import { adamUpdateConfig, momentumUpdateConfig } from './optimizer-kernels.js';
 import { reduceConfigs } from './reduce.js';
 import { softmaxConfig } from './softmax.js';
+import { softmaxCrossEntropyConfig, softmaxCrossEntropyGradConfig } from './softmax-cross-entropy.js';
 import { concatConfig, sliceConfig, splitVConfig } from './slice-concat.js';
 import { gatherV2Config, scatterNdConfig } from './gather-scatter.js';
 import { transposeConfig } from './transpose.js';
@@ -31,7 +32,7 @@ import { unaryConfigs } from './unary.js';
 
 export const NATIVE_BACKEND = 'native';
 
-/** The native kernels, by kernel name: overrides of cpu kernels, plus the fused optimizer updates. */
+/** The native kernels, by kernel name: overrides of cpu kernels, plus jointly's fused optimizer updates and loss. */
 export const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
   batchMatMulConfig,
   fusedMatMulConfig,
@@ -46,6 +47,8 @@ export const NATIVE_KERNELS: readonly tf.KernelConfig[] = [
   ...unaryConfigs,
   eluGradConfig,
   softmaxConfig,
+  softmaxCrossEntropyConfig,
+  softmaxCrossEntropyGradConfig,
   sliceConfig,
   splitVConfig,
   concatConfig,
