@@ -19,6 +19,7 @@ import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { positiveInteger, positiveNumber } from './flag-values.js';
 import { loadNativeAddon, type NativeAddon } from '../engine/native/addon.js';
 import { nativeAggregationKernels } from '../engine/native/aggregation-kernels.js';
 import { createRng } from '../engine/random.js';
@@ -214,17 +215,35 @@ export function aggregationTable(r: AggregationBenchResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+const USAGE = 'usage: node dist/bench/aggregation.js [--clients 100] [--params 1000000] [--robust-params 200000] [--seconds 1] [--reference] [--out bench-results/aggregation.json]';
+
 function main(): void {
-  const { values } = parseArgs({
-    options: {
-      clients: { type: 'string', default: '100' },
-      params: { type: 'string', default: '1000000' },
-      'robust-params': { type: 'string', default: '200000' },
-      seconds: { type: 'string', default: '1' },
-      reference: { type: 'boolean', default: false },
-      out: { type: 'string', default: 'bench-results/aggregation.json' },
-    },
-  });
+  let values;
+  try {
+    values = parseArgs({
+      options: {
+        clients: { type: 'string', default: '100' },
+        params: { type: 'string', default: '1000000' },
+        'robust-params': { type: 'string', default: '200000' },
+        seconds: { type: 'string', default: '1' },
+        reference: { type: 'boolean', default: false },
+        out: { type: 'string', default: 'bench-results/aggregation.json' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+    if (values.help !== true) {
+      for (const flag of ['clients', 'params', 'robust-params'] as const) positiveInteger(flag, values[flag]);
+      positiveNumber('seconds', values.seconds);
+    }
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const result = measureAggregation({
     clients: Number(values.clients),
     params: Number(values.params),

@@ -12,9 +12,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSimulation } from '../federated/simulation/run-simulation.js';
 import { OVERHEAD_PARTS, type UpdateOverhead } from '../federated/server/update-overhead.js';
+import { UsageError } from '../errors.js';
+import { positiveInteger } from './flag-values.js';
 import { LI_CNN, peakRssMiB } from './federated-workloads.js';
 
-async function main(): Promise<void> {
+const USAGE = 'usage: node dist/bench/federated-scale.js [--clients N (1000)] [--per-round N (100)] [--rounds N (5)] [--backend auto] [--out bench-results]';
+
+/** The flags, or null for --help; a bad flag or value throws (exit status 2). */
+function parse(): { clients: number; perRound: number; rounds: number; backend: string; out: string } | null {
   const { values } = parseArgs({
     options: {
       clients: { type: 'string', default: '1000' },
@@ -22,11 +27,31 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '5' },
       backend: { type: 'string', default: 'auto' },
       out: { type: 'string', default: 'bench-results' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
-  const clients = Number(values.clients);
-  const perRound = Number(values['per-round']);
-  const rounds = Number(values.rounds);
+  if (values.help === true) return null;
+  const clients = positiveInteger('clients', values.clients);
+  const perRound = positiveInteger('per-round', values['per-round']);
+  if (perRound > clients) throw new UsageError(`--per-round ${perRound} is more than --clients ${clients}`, 'sample at most every client per round');
+  return { clients, perRound, rounds: positiveInteger('rounds', values.rounds), backend: values.backend, out: values.out };
+}
+
+async function main(): Promise<void> {
+  let opts: ReturnType<typeof parse>;
+  try {
+    opts = parse();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (opts === null) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const values = { backend: opts.backend, out: opts.out };
+  const { clients, perRound, rounds } = opts;
   const rssBefore = Math.round(process.memoryUsage.rss() / 1024 / 1024);
   process.stderr.write(`federated scale: ${clients} clients, ${perRound} per round, ${rounds} rounds\n`);
   const started = performance.now();
