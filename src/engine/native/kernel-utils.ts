@@ -67,6 +67,14 @@ export function input(args: KernelArgs, name: string, kernel: string): TensorInf
   return t;
 }
 
+/** The float32 values of input `name` (with `length` of them, when given), or an error naming the kernel. */
+export function f32Input(args: KernelArgs, name: string, kernel: string, length?: number): Float32Array {
+  const v = f32(args.backend, input(args, name, kernel));
+  if (v === null) throw new Error(`${kernel} (native): input '${name}' must be float32`);
+  if (length !== undefined && v.length !== length) throw new Error(`${kernel} (native): input '${name}' has ${v.length} values, expected ${length}`);
+  return v;
+}
+
 /** The cpu backend's kernel function for `kernelName` (the native backend extends the cpu backend). */
 export function cpuKernel(kernelName: string): NativeKernelFunc {
   const config: KernelConfig | undefined = getKernel(kernelName, 'cpu');

@@ -6,14 +6,8 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { nativeAddon } from './addon.js';
 import { ADAM_UPDATE, MOMENTUM_UPDATE } from '../optimizers/fused-kernels.js';
-import { f32, input, output, type KernelArgs } from './kernel-utils.js';
+import { f32Input, input, output, type KernelArgs } from './kernel-utils.js';
 
-function values(args: KernelArgs, name: string, kernel: string, length?: number): Float32Array {
-  const v = f32(args.backend, input(args, name, kernel));
-  if (v === null) throw new Error(`${kernel} (native): input '${name}' must be float32`);
-  if (length !== undefined && v.length !== length) throw new Error(`${kernel} (native): input '${name}' has ${v.length} values, expected ${length}`);
-  return v;
-}
 
 /** Inputs variable, m, v, gradient; attrs learningRate, beta1, beta2, epsilon, oneMinusAccBeta1/2. Outputs [variable, m, v]. */
 export const adamUpdateConfig: KernelConfig = {
@@ -22,8 +16,8 @@ export const adamUpdateConfig: KernelConfig = {
   kernelFunc: ((args: KernelArgs): TensorInfo[] => {
     const a = args.attrs ?? {};
     const variable = input(args, 'variable', ADAM_UPDATE);
-    const w = values(args, 'variable', ADAM_UPDATE);
-    const [m, v, g] = ['m', 'v', 'gradient'].map((n) => values(args, n, ADAM_UPDATE, w.length));
+    const w = f32Input(args, 'variable', ADAM_UPDATE);
+    const [m, v, g] = ['m', 'v', 'gradient'].map((n) => f32Input(args, n, ADAM_UPDATE, w.length));
     const out = [new Float32Array(w.length), new Float32Array(w.length), new Float32Array(w.length)];
     nativeAddon().adam(w, m, v, g, out[0], out[1], out[2], Number(a.learningRate), Number(a.beta1), Number(a.beta2), Number(a.epsilon), Number(a.oneMinusAccBeta1), Number(a.oneMinusAccBeta2));
     return out.map((o) => output(args.backend, [...variable.shape], o));
@@ -37,8 +31,8 @@ export const momentumUpdateConfig: KernelConfig = {
   kernelFunc: ((args: KernelArgs): TensorInfo[] => {
     const a = args.attrs ?? {};
     const variable = input(args, 'variable', MOMENTUM_UPDATE);
-    const w = values(args, 'variable', MOMENTUM_UPDATE);
-    const [acc, g] = ['accumulation', 'gradient'].map((n) => values(args, n, MOMENTUM_UPDATE, w.length));
+    const w = f32Input(args, 'variable', MOMENTUM_UPDATE);
+    const [acc, g] = ['accumulation', 'gradient'].map((n) => f32Input(args, n, MOMENTUM_UPDATE, w.length));
     const out = [new Float32Array(w.length), new Float32Array(w.length)];
     nativeAddon().momentum(w, acc, g, out[0], out[1], Number(a.learningRate), Number(a.momentum), a.useNesterov === true);
     return out.map((o) => output(args.backend, [...variable.shape], o));

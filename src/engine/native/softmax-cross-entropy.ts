@@ -2,15 +2,8 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD } from '../softmax-cross-entropy.js';
 import { nativeAddon } from './addon.js';
-import { f32, input, output, type KernelArgs } from './kernel-utils.js';
+import { f32Input, input, output, type KernelArgs } from './kernel-utils.js';
 
-/** The float32 values of input `name` with `length` of them, or an error naming the kernel. */
-function values(args: KernelArgs, name: string, kernel: string, length: number): Float32Array {
-  const v = f32(args.backend, input(args, name, kernel));
-  if (v === null) throw new Error(`${kernel} (native): input '${name}' must be float32`);
-  if (v.length !== length) throw new Error(`${kernel} (native): input '${name}' has ${v.length} values, expected ${length}`);
-  return v;
-}
 
 /** Rows and columns of the [n, c] logits. */
 function shapeOf(args: KernelArgs, kernel: string): [number, number] {
@@ -25,8 +18,8 @@ export const softmaxCrossEntropyConfig: KernelConfig = {
   kernelFunc: ((args: KernelArgs): TensorInfo => {
     const [rows, cols] = shapeOf(args, SOFTMAX_CROSS_ENTROPY);
     const mean = args.attrs?.mean === true;
-    const logits = values(args, 'logits', SOFTMAX_CROSS_ENTROPY, rows * cols);
-    const labels = values(args, 'labels', SOFTMAX_CROSS_ENTROPY, rows * cols);
+    const logits = f32Input(args, 'logits', SOFTMAX_CROSS_ENTROPY, rows * cols);
+    const labels = f32Input(args, 'labels', SOFTMAX_CROSS_ENTROPY, rows * cols);
     const loss = new Float32Array(mean ? 1 : rows);
     nativeAddon().softmaxCrossEntropy(logits, labels, loss, rows, cols, mean);
     return output(args.backend, mean ? [] : [rows], loss);
@@ -39,9 +32,9 @@ export const softmaxCrossEntropyGradConfig: KernelConfig = {
   kernelFunc: ((args: KernelArgs): TensorInfo => {
     const [rows, cols] = shapeOf(args, SOFTMAX_CROSS_ENTROPY_GRAD);
     const mean = args.attrs?.mean === true;
-    const logits = values(args, 'logits', SOFTMAX_CROSS_ENTROPY_GRAD, rows * cols);
-    const labels = values(args, 'labels', SOFTMAX_CROSS_ENTROPY_GRAD, rows * cols);
-    const dy = values(args, 'dy', SOFTMAX_CROSS_ENTROPY_GRAD, mean ? 1 : rows);
+    const logits = f32Input(args, 'logits', SOFTMAX_CROSS_ENTROPY_GRAD, rows * cols);
+    const labels = f32Input(args, 'labels', SOFTMAX_CROSS_ENTROPY_GRAD, rows * cols);
+    const dy = f32Input(args, 'dy', SOFTMAX_CROSS_ENTROPY_GRAD, mean ? 1 : rows);
     const dLogits = new Float32Array(rows * cols);
     nativeAddon().softmaxCrossEntropyGrad(logits, labels, dy, dLogits, rows, cols, mean);
     return output(args.backend, [rows, cols], dLogits);
