@@ -21,7 +21,7 @@ export { AdamOptimizer } from './engine/optimizers/adam.js';
 export { MomentumOptimizer } from './engine/optimizers/momentum.js';
 export { createMember, disposeMembers, nameModel, checkMemberShapes, checkMemberFields, forward, trainableVariables, type Member, type MemberOptions, type NamedModel } from './engine/member.js';
 export { HEAD_OUTPUTS, detectHeadOutput, headLogits, type HeadOutput } from './engine/head-output.js';
-export { datasetSource, fieldSource, type Batch, type BatchSource } from './engine/batch.js';
+export { datasetSource, fieldSource, type Batch, type BatchSource, type BatchSourceOptions } from './engine/batch.js';
 export type { Objective, StepContext } from './engine/objective.js';
 export { trainStep, planVariables, splitShared, type StepOptions, type StepLosses, type Gradients, type GradientCombiner, type VariablePlan } from './engine/train-step.js';
 export { lossGradients, type LossGradients } from './engine/tape-gradients.js';

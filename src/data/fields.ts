@@ -296,7 +296,12 @@ export function toFields(ds: Dataset, names: { input?: string; target?: string }
 
 /** The rows `indices` of a typed array with `width` values per row, in a new array of the same type. */
 export function gatherRows<T extends Float32Array | Int32Array | Uint8Array>(values: T, width: number, indices: ArrayLike<number>): T {
-  const out = new (values.constructor as new (length: number) => T)(indices.length * width);
+  return gatherRowsInto(values, width, indices, new (values.constructor as new (length: number) => T)(indices.length * width));
+}
+
+/** The rows `indices` of a typed array with `width` values per row, written into `out` (`indices.length * width` long), which is returned. */
+export function gatherRowsInto<T extends Float32Array | Int32Array | Uint8Array>(values: T, width: number, indices: ArrayLike<number>, out: T): T {
+  if (out.length !== indices.length * width) throw new RangeError(`gatherRowsInto: ${indices.length} rows of ${width} need ${indices.length * width} values, the output has ${out.length}`);
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
     if (width === 1) out[i] = values[j];

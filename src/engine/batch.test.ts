@@ -2,7 +2,9 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { makeDataset } from '../data/dataset.js';
-import { makeFieldDataset } from '../data/fields.js';
+import { makeFieldDataset, selectFieldRows } from '../data/fields.js';
+import { errorLike } from './testing.js';
+import { DataMalformedError } from '../errors.js';
 import { selectBackend } from './backend-registry.js';
 import { datasetSource, fieldSource } from './batch.js';
 
@@ -75,4 +77,49 @@ test('datasetSource is the one-field case: input x, one-hot head y, class ids on
     return { x: Array.from(b.inputs.x.dataSync()), y: Array.from(b.targets.digit.dataSync()), labels: Array.from(b.labels.digit), masks: Object.keys(b.masks ?? {}) };
   });
   assert.deepEqual(out, { x: [3, 4, 1, 2], y: [1, 0, 0, 1], labels: [0, 1], masks: [] });
+});
+
+test('reuseArrays: every batch has the values of a fresh one; a batch of the same size is built on the previous one\'s arrays', () => {
+  const fresh = fieldSource(ds);
+  const reusing = fieldSource(ds, { reuseArrays: true });
+  const orders = [[2, 0], [1, 2], [0], [2, 1, 0], [0, 1]];
+  const read = (b: ReturnType<typeof fresh.batch>): number[][] =>
+    [...Object.values(b.inputs), ...Object.values(b.targets), ...Object.values(b.masks ?? {})].map((t) => Array.from(t.dataSync()));
+  const arrays: unknown[] = [];
+  for (const order of orders) {
+    const [want, got] = tf.tidy(() => {
+      const r = reusing.batch(order);
+      arrays.push(r.inputs.image.dataSync());
+      return [read(fresh.batch(order)), read(r)];
+    });
+    assert.deepEqual(got, want, `batch [${order.join(', ')}]`);
+  }
+  // Same size (2): the same array under the image input, also after batches of other sizes; another size: another array.
+  assert.equal(arrays[0], arrays[1]);
+  assert.notEqual(arrays[1], arrays[2]);
+  assert.notEqual(arrays[2], arrays[3]);
+  assert.equal(arrays[0], arrays[4]);
+});
+
+test('without reuseArrays, a batch kept past the next keeps its values', () => {
+  const source = fieldSource(ds);
+  const first = source.batch([2, 0]);
+  const second = source.batch([1, 2]);
+  assert.deepEqual(Array.from(first.inputs.image.dataSync()), [4, 5, 0, 1]);
+  assert.notEqual(first.inputs.image.dataSync(), second.inputs.image.dataSync());
+  tf.dispose([first.inputs, first.targets, second.inputs, second.targets, first.masks ?? {}, second.masks ?? {}].flatMap((r) => Object.values(r)));
+});
+
+test('rows: a source over some rows of a dataset builds the batches of a copy of those rows; a row outside it is refused', () => {
+  const rows = Int32Array.from([2, 0]);
+  const inPlace = fieldSource(ds, { rows });
+  const copy = fieldSource(makeFieldDataset(Object.fromEntries(Object.entries(ds.fields).map(([k, f]) => [k, selectFieldRows(f, rows)])), 'copy'));
+  const read = (b: ReturnType<typeof copy.batch>): number[][] =>
+    [...Object.values(b.inputs), ...Object.values(b.targets), ...Object.values(b.masks ?? {})].map((t) => Array.from(t.dataSync()));
+
+  const [got, want] = tf.tidy(() => [read(inPlace.batch([1, 0])), read(copy.batch([1, 0]))]);
+
+  assert.equal(inPlace.length, 2);
+  assert.deepEqual(got, want);
+  assert.throws(() => fieldSource(ds, { rows: Int32Array.from([0, 3]) }), (e: unknown) => errorLike(DataMalformedError, /row 3 \(entry 1 of the source's rows\) is not a sample of a dataset of 3 samples/)(e) && (e as DataMalformedError).hint === 'give rows from 0 to 2');
 });

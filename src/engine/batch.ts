@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { sampleSize, type Dataset } from '../data/dataset.js';
-import { describeFields, gatherRows, isTarget, toFields, type Field, type FieldDataset, type FieldInfo, type TargetField } from '../data/fields.js';
+import { DataMalformedError } from '../errors.js';
+import { describeFields, gatherRows, gatherRowsInto, isTarget, toFields, type Field, type FieldDataset, type FieldInfo, type TargetField } from '../data/fields.js';
 
 /**
  * The tensors of one step: model inputs and targets by name, with class labels, label masks and
@@ -48,6 +49,43 @@ export interface BatchSource {
   batch(indices: ArrayLike<number>): Batch;
 }
 
+/** Options of {@link fieldSource} and {@link datasetSource}. */
+export interface BatchSourceOptions {
+  /**
+   * Build each batch's tensors on the arrays of the last batch of the same size, instead of new
+   * ones (default false). Only for a caller that is done with each batch (its tensors
+   * disposed, nothing that shares their values kept) before it asks for the next, as `train` is:
+   * the many small batches of a federated client then allocate nothing. The JS-side `labels` and
+   * `lengths` are new arrays either way.
+   */
+  reuseArrays?: boolean;
+  /**
+   * The source's samples are these rows of the dataset, in this order (default: every row): a
+   * batch of samples `indices` is built from rows `rows[indices[i]]`, read in place, so that a
+   * part of a large dataset (a simulated client's rows of the shared training set) needs no copy.
+   */
+  rows?: Int32Array;
+}
+
+/**
+ * The arrays under a batch's tensors, by field and use: new ones, or with `reuseArrays` the
+ * previous batch's of the same length.
+ */
+type BatchArrays = <T extends Float32Array | Int32Array>(key: string, ctor: new (length: number) => T, length: number) => T;
+
+function batchArrays(reuse: boolean): BatchArrays {
+  if (!reuse) return (_key, ctor, length) => new ctor(length);
+  // One array per field and length: an epoch's smaller last batch does not evict the others'.
+  const kept = new Map<string, Float32Array | Int32Array>();
+  return <T extends Float32Array | Int32Array>(key: string, ctor: new (length: number) => T, length: number): T => {
+    const old = kept.get(`${key}/${length}`);
+    if (old instanceof ctor) return old;
+    const fresh = new ctor(length);
+    kept.set(`${key}/${length}`, fresh);
+    return fresh;
+  };
+}
+
 function maskTensor(field: TargetField, indices: ArrayLike<number>): tf.Tensor1D | undefined {
   if (field.mask === undefined) return undefined;
   const m = new Float32Array(indices.length);
@@ -62,15 +100,16 @@ function clearUnlabelled(values: Float32Array, width: number, field: TargetField
   return values;
 }
 
-/** Adds one field of the samples at `indices` to the batch being built. */
-function addField(name: string, field: Field, indices: ArrayLike<number>, batch: Required<Omit<Batch, 'size'>>): void {
+/** Adds one field of the samples at `indices` to the batch being built, its tensors on arrays from `arrays`. */
+function addField(name: string, field: Field, indices: ArrayLike<number>, batch: Required<Omit<Batch, 'size'>>, arrays: BatchArrays): void {
   const n = indices.length;
+  const rows = (values: Float32Array, width: number): Float32Array => gatherRowsInto(values, width, indices, arrays(name, Float32Array, n * width));
   switch (field.kind) {
     case 'float':
-      batch.inputs[name] = tf.tensor(gatherRows(field.values, sampleSize(field.shape), indices), [n, ...field.shape], 'float32');
+      batch.inputs[name] = tf.tensor(rows(field.values, sampleSize(field.shape)), [n, ...field.shape], 'float32');
       return;
     case 'tokens':
-      batch.inputs[name] = tf.tensor2d(gatherRows(field.ids, field.maxLength, indices), [n, field.maxLength], 'int32');
+      batch.inputs[name] = tf.tensor2d(gatherRowsInto(field.ids, field.maxLength, indices, arrays(name, Int32Array, n * field.maxLength)), [n, field.maxLength], 'int32');
       batch.lengths[name] = gatherRows(field.lengths, 1, indices);
       return;
     case 'classes': {
@@ -80,18 +119,18 @@ function addField(name: string, field: Field, indices: ArrayLike<number>, batch:
       // Written here rather than by tf.oneHot and tf.cast: one tensor upload instead of three
       // tensors and two kernels, which counts on the many small batches of federated clients.
       const k = field.numClasses;
-      const oneHot = new Float32Array(n * k);
+      const oneHot = arrays(name, Float32Array, n * k).fill(0);
       for (let i = 0; i < n; i++) if (ids[i] >= 0 && ids[i] < k) oneHot[i * k + ids[i]] = 1;
       batch.targets[name] = tf.tensor2d(oneHot, [n, k], 'float32');
       batch.labels[name] = y;
       break;
     }
     case 'binary':
-      batch.targets[name] = tf.tensor2d(clearUnlabelled(gatherRows(field.values, 1, indices), 1, field, indices), [n, 1], 'float32');
+      batch.targets[name] = tf.tensor2d(clearUnlabelled(rows(field.values, 1), 1, field, indices), [n, 1], 'float32');
       break;
     case 'multilabel':
     case 'regression': {
-      const values = clearUnlabelled(gatherRows(field.values, field.width, indices), field.width, field, indices);
+      const values = clearUnlabelled(rows(field.values, field.width), field.width, field, indices);
       batch.targets[name] = tf.tensor2d(values, [n, field.width], 'float32');
       break;
     }
@@ -103,20 +142,28 @@ function addField(name: string, field: Field, indices: ArrayLike<number>, batch:
 }
 
 /** A dataset of fields as a batch source: every input field becomes a model input, every target a target. */
-export function fieldSource(ds: FieldDataset): BatchSource {
+export function fieldSource(ds: FieldDataset, opts: BatchSourceOptions = {}): BatchSource {
   const fields = describeFields(ds);
+  const arrays = batchArrays(opts.reuseArrays ?? false);
+  const rows = opts.rows;
+  if (rows !== undefined) {
+    for (let i = 0; i < rows.length; i++) {
+      if (!(rows[i] >= 0 && rows[i] < ds.length)) throw new DataMalformedError(`row ${rows[i]} (entry ${i} of the source's rows) is not a sample of a dataset of ${ds.length} samples`, `give rows from 0 to ${ds.length - 1}`);
+    }
+  }
   return {
-    length: ds.length,
+    length: rows?.length ?? ds.length,
     fields,
     batch(indices: ArrayLike<number>): Batch {
+      const at = rows === undefined ? indices : Int32Array.from(indices, (i) => rows[i]);
       const parts = { inputs: {}, targets: {}, labels: {}, masks: {}, lengths: {} };
-      for (const [name, field] of Object.entries(ds.fields)) addField(name, field, indices, parts);
+      for (const [name, field] of Object.entries(ds.fields)) addField(name, field, at, parts, arrays);
       return { ...parts, size: indices.length };
     },
   };
 }
 
 /** A classification dataset as a batch source with one input and one head. */
-export function datasetSource(ds: Dataset, names: { input?: string; head?: string } = {}): BatchSource {
-  return fieldSource(toFields(ds, { input: names.input ?? 'x', target: names.head ?? 'y' }));
+export function datasetSource(ds: Dataset, names: { input?: string; head?: string } = {}, opts: BatchSourceOptions = {}): BatchSource {
+  return fieldSource(toFields(ds, { input: names.input ?? 'x', target: names.head ?? 'y' }), opts);
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { makeDataset, type Dataset } from '../../data/dataset.js';
+import { makeDataset, subset, type Dataset } from '../../data/dataset.js';
 import { selectBackend } from '../../engine/backend.js';
 import { errorLike, randomValues } from '../../engine/testing.js';
 import { DataMissingError, ShapeMismatchError } from '../../errors.js';
@@ -88,6 +88,17 @@ describe('LocalTrainer', () => {
     assert.ok(t.trainingSeconds > 0 && t.batchingSeconds > 0, 'ten steps (2 epochs of 5 batches) were trained and batched');
     const sum = parts.reduce((a, b) => a + b, 0);
     assert.ok(sum <= wall + 1e-4 && sum >= 0.9 * wall - 0.002, `parts ${sum} s within the call's ${wall} s`);
+  });
+
+  it('trains on rows of a larger dataset, read in place, exactly as on a copy of those rows', async () => {
+    const rows = Int32Array.from({ length: 25 }, (_, i) => (i * 7) % 40);
+
+    const inPlace = await trainer.fit(input({ rows }));
+    const copied = await trainer.fit(input({ data: subset(DATA, rows) }));
+
+    assert.equal(inPlace.numExamples, 25);
+    assert.deepEqual(bits(inPlace.params), bits(copied.params));
+    assert.equal(inPlace.metrics.loss, copied.metrics.loss);
   });
 
   it('lowers the training loss over a few rounds on separable data', async () => {

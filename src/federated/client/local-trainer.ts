@@ -32,6 +32,11 @@ import { UPDATE_TRANSFORMS } from './transforms/registry.js';
 export interface LocalFitInput {
   /** The client's training data. */
   data: Dataset;
+  /**
+   * The client's samples are these rows of `data`, read in place (default: all of `data`): the
+   * simulation's workers pass the shared training set and a client's rows instead of a copy.
+   */
+  rows?: Int32Array;
   /** Identifies the client in seeds: two clients never share a shuffling order. */
   clientId: string;
   /** Global parameters to start from. */
@@ -133,7 +138,7 @@ export class LocalTrainer {
     this.checkLength(input.global, 'global parameters');
     const { config, clientId } = input;
     const data = this.checkData(input.data, clientId);
-    const numExamples = datasetLength(data);
+    const numExamples = input.rows?.length ?? datasetLength(data);
     if (numExamples === 0) {
       throw new DataMissingError(`client '${clientId}' has no training examples`, 'give every client some data (with a Dirichlet or quantity partition, raise minSize)');
     }
@@ -170,7 +175,8 @@ export class LocalTrainer {
       let lastEpochLoss = Number.NaN;
       let done = 0;
       const batching = { ms: 0 };
-      const source = timedSource(datasetSource(data), batching);
+      // The trainer is done with each batch before it asks for the next: its arrays are reused.
+      const source = timedSource(datasetSource(data, {}, { reuseArrays: true, ...(input.rows === undefined ? {} : { rows: input.rows }) }), batching);
       const trainStarted = performance.now();
       const records = await train({
         members: [member],

@@ -16,7 +16,7 @@ export interface OverheadParts {
    * busy worker counts from the moment that worker was free.
    */
   toWorker: number;
-  /** Worker: the client's rows sliced out of the shared training set (a malicious client's labels poisoned). */
+  /** Worker: the client's data picked from the shared training set (its rows, read in place; a malicious client's copied out and their labels poisoned). */
   slicing: number;
   /** Worker: the tensors of every step's batch built from the client's rows. */
   batching: number;

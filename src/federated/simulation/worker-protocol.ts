@@ -87,7 +87,7 @@ export interface WorkerFitTiming {
   repliedAt: number;
   /** threadClock() when this worker posted its previous reply (-Infinity for its first task). */
   previousReplyAt: number;
-  /** Seconds: the client's rows sliced out of the shared training set (and poisoned, for a malicious client). */
+  /** Seconds: the client's data picked from the shared training set (a malicious client's rows copied out and poisoned). */
   slicing: number;
   /** Seconds: weights loaded, optimizer and client algorithms started (`LocalFitTiming.setupSeconds`). */
   setup: number;

@@ -26,9 +26,12 @@ async function main(): Promise<void> {
   // it is also scored on.
   const heldOut = init.clientTests.some((t) => t.length > 0);
   const pooled = heldOut ? subset(train, Int32Array.from(init.clients.flatMap((c) => Array.from(c))).sort()) : train;
-  const dataOf = (task: FitTask): Dataset => {
-    const data = task.client < 0 ? pooled : subset(train, init.clients[task.client]);
-    return task.attack === undefined ? data : poisonLabels(task.attack, data);
+  // An honest client reads its rows of the shared training set in place; a malicious one gets a
+  // copy, whose labels it poisons.
+  const dataOf = (task: FitTask): { data: Dataset; rows?: Int32Array } => {
+    if (task.client < 0) return { data: task.attack === undefined ? pooled : poisonLabels(task.attack, pooled) };
+    if (task.attack === undefined) return { data: train, rows: init.clients[task.client] };
+    return { data: poisonLabels(task.attack, subset(train, init.clients[task.client])) };
   };
 
   // threadClock() of this worker's last reply: the time from it to a task that was already waiting is the task message's.
@@ -41,7 +44,7 @@ async function main(): Promise<void> {
         const data = dataOf(task);
         const sliced = performance.now();
         const result = await trainer.fit({
-          data,
+          ...data,
           clientId: task.clientId,
           global: task.global,
           config: task.config,
