@@ -27,10 +27,15 @@ const PARTITIONS: Record<string, PartitionSpecInput> = {
   dirichlet: { method: 'dirichlet', alpha: 0.5 },
 };
 
-/** Reference numbers: the PyTorch run at 10 rounds × 2 epochs (seed 0), and the paper's at 50 × 10. */
+/**
+ * Reference numbers: the issue's PyTorch run at 10 rounds × 2 epochs (seed 0), and the paper's at
+ * 50 × 10. The Dirichlet local-only figure is the mean of the PyTorch protocol over partition
+ * seeds 0-3 (63.05, 56.73, 62.68, 61.35%) with NIID-Bench's size cap in its split, as jointly's
+ * has; the issue's 68.76% came from a split without the cap.
+ */
 const REFERENCE: Record<string, { pytorchFedAvg: number; pytorchLocal: number; paperFedAvg: number }> = {
   iid: { pytorchFedAvg: 0.8505, pytorchLocal: 0.8342, paperFedAvg: 0.8923 },
-  dirichlet: { pytorchFedAvg: 0.837, pytorchLocal: 0.6876, paperFedAvg: 0.8809 },
+  dirichlet: { pytorchFedAvg: 0.837, pytorchLocal: 0.6095, paperFedAvg: 0.8809 },
 };
 
 interface Row {
