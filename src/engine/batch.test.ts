@@ -6,7 +6,7 @@ import { makeFieldDataset, selectFieldRows } from '../data/fields.js';
 import { errorLike } from './testing.js';
 import { DataMalformedError } from '../errors.js';
 import { selectBackend } from './backend-registry.js';
-import { datasetSource, fieldSource } from './batch.js';
+import { datasetSource, fieldSource, type Batch } from './batch.js';
 
 before(async () => {
   await selectBackend('cpu');
@@ -79,18 +79,21 @@ test('datasetSource is the one-field case: input x, one-hot head y, class ids on
   assert.deepEqual(out, { x: [3, 4, 1, 2], y: [1, 0, 0, 1], labels: [0, 1], masks: [] });
 });
 
+/** Every tensor of a batch (inputs, targets, masks) as plain values, in order. */
+function readBatch(b: Batch): number[][] {
+  return [...Object.values(b.inputs), ...Object.values(b.targets), ...Object.values(b.masks ?? {})].map((t) => Array.from(t.dataSync()));
+}
+
 test('reuseArrays: every batch has the values of a fresh one; a batch of the same size is built on the previous one\'s arrays', () => {
   const fresh = fieldSource(ds);
   const reusing = fieldSource(ds, { reuseArrays: true });
   const orders = [[2, 0], [1, 2], [0], [2, 1, 0], [0, 1]];
-  const read = (b: ReturnType<typeof fresh.batch>): number[][] =>
-    [...Object.values(b.inputs), ...Object.values(b.targets), ...Object.values(b.masks ?? {})].map((t) => Array.from(t.dataSync()));
   const arrays: unknown[] = [];
   for (const order of orders) {
     const [want, got] = tf.tidy(() => {
       const r = reusing.batch(order);
       arrays.push(r.inputs.image.dataSync());
-      return [read(fresh.batch(order)), read(r)];
+      return [readBatch(fresh.batch(order)), readBatch(r)];
     });
     assert.deepEqual(got, want, `batch [${order.join(', ')}]`);
   }
@@ -114,10 +117,8 @@ test('rows: a source over some rows of a dataset builds the batches of a copy of
   const rows = Int32Array.from([2, 0]);
   const inPlace = fieldSource(ds, { rows });
   const copy = fieldSource(makeFieldDataset(Object.fromEntries(Object.entries(ds.fields).map(([k, f]) => [k, selectFieldRows(f, rows)])), 'copy'));
-  const read = (b: ReturnType<typeof copy.batch>): number[][] =>
-    [...Object.values(b.inputs), ...Object.values(b.targets), ...Object.values(b.masks ?? {})].map((t) => Array.from(t.dataSync()));
 
-  const [got, want] = tf.tidy(() => [read(inPlace.batch([1, 0])), read(copy.batch([1, 0]))]);
+  const [got, want] = tf.tidy(() => [readBatch(inPlace.batch([1, 0])), readBatch(copy.batch([1, 0]))]);
 
   assert.equal(inPlace.length, 2);
   assert.deepEqual(got, want);
