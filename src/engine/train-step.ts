@@ -233,19 +233,30 @@ export function trainStep(opts: StepOptions): StepLosses {
       Object.assign(values, v);
       checkFinite(values, opts);
     });
-    if (result.unconnected.length > 0) {
-      const name = result.unconnected[0];
-      throw new ObjectiveError(
-        `loss '${name}' of ${opts.objective.name} has no gradient with respect to any model variable (it is not computed from the members' outputs or the objective's variables)`,
-        'return only losses computed from the members\' outputs, or leave combineGradients unset',
-      );
-    }
-    const { own, shared } = splitShared(result.grads);
-    const combined = Object.keys(shared).length === 0 ? {} : opts.combineGradients(shared);
-    checkCombined(combined, shared, plan, opts.objective.name);
-    apply(plan, { ...scaleOwn(result.grads, own, opts.ownScales?.()), ...combined });
+    if (result.unconnected.length > 0) throw unconnectedLossError(opts.objective.name, result.unconnected[0]);
+    applyPerLoss(opts, opts.combineGradients, plan, result.grads);
     return values;
   });
+}
+
+/**
+ * Updates the variables from per-loss gradients (`perLoss[loss][variable]`): `combine` merges the
+ * shared variables' gradients, each loss's own variables take its gradient (scaled by
+ * `opts.ownScales`). Shared by the tfjs and the native per-loss steps; runs inside their tidy.
+ */
+export function applyPerLoss(opts: StepOptions, combine: GradientCombiner, plan: VariablePlan, perLoss: Record<string, Gradients>): void {
+  const { own, shared } = splitShared(perLoss);
+  const combined = Object.keys(shared).length === 0 ? {} : combine(shared);
+  checkCombined(combined, shared, plan, opts.objective.name);
+  apply(plan, { ...scaleOwn(perLoss, own, opts.ownScales?.()), ...combined });
+}
+
+/** The error for a loss with no gradient with respect to any variable, on the per-loss path. */
+export function unconnectedLossError(objective: string, loss: string): ObjectiveError {
+  return new ObjectiveError(
+    `loss '${loss}' of ${objective} has no gradient with respect to any model variable (it is not computed from the members' outputs or the objective's variables)`,
+    'return only losses computed from the members\' outputs, or leave combineGradients unset',
+  );
 }
 
 /** The representation-gradient step (see `StepOptions.representation`). */

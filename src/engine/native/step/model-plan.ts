@@ -1,10 +1,12 @@
 /**
- * A tfjs-layers model as a list of native operations, for the whole-model native training step:
- * chains of dense, 2-D convolution, max and average pooling, activation, flatten, seeded dropout
- * and batch normalization layers (what jointly's model specs build). Activations that follow a
- * dense or convolution layer are fused into it. Anything else (a layer type, a branch, a shared
- * layer, channels-first data) makes the model unsupported, with the reason; such models train on
- * the tfjs path.
+ * A tfjs-layers model as a graph of native operations, for the whole-model native training step:
+ * dense, 2-D convolution, max and average pooling, activation, flatten, seeded dropout, batch
+ * normalization and concatenation layers (what jointly's model and graph specs build), on one or
+ * several inputs and with one or several outputs (a shared trunk with a head per task, an encoder
+ * per modality joined before the heads). Activations that follow a dense or convolution layer are
+ * fused into it when nothing else reads the layer's output. Anything else (a layer type, a shared
+ * layer, channels-first data, a nested model) makes the model unsupported, with the reason; such
+ * models train on the tfjs path.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
@@ -19,7 +21,7 @@ export const ACTIVATION_CODES: Readonly<Record<string, number>> = { linear: 0, r
 /** Geometry of an operation for a batch of `n` samples. */
 type PerBatch<T> = (n: number) => T;
 
-/** One native operation on a [batch, ...] buffer; `act` is the fused activation's code. */
+/** One native operation; `act` is the fused activation's code. */
 export type PlanOp =
   | { kind: 'dense'; layer: string; kernel: tf.Variable; bias: tf.Variable | null; inputs: number; units: number; act: number }
   | { kind: 'conv'; layer: string; kernel: tf.Variable; bias: tf.Variable | null; geometry: PerBatch<ConvGeometry>; act: number }
@@ -36,15 +38,32 @@ export type PlanOp =
       channels: number;
       epsilon: number;
       momentum: number;
-    };
+    }
+  /** Concatenation along the last axis: `widths[k]` values of input k per row, `rows` rows per sample. */
+  | { kind: 'concat'; layer: string; widths: readonly number[]; rows: number };
 
-/** A model the native step can run: its operations, per-sample sizes and trainable variables. */
+/**
+ * One operation of the graph: it reads the values `inputs` (ids into {@link ModelPlan.sizes};
+ * one, except for a concatenation) and writes the value `output`.
+ */
+export interface PlanNode {
+  readonly op: PlanOp;
+  readonly inputs: readonly number[];
+  output: number;
+}
+
+/** A model the native step can run: its operations in order, the values between them, its trainable variables. */
 export interface ModelPlan {
-  readonly ops: readonly PlanOp[];
-  /** Values per sample entering each op (`sizes[i]`) and leaving the last (`sizes[ops.length]`). */
+  /** The operations, each after every operation whose output it reads. */
+  readonly nodes: readonly PlanNode[];
+  /** Values per sample of each value id: the model's inputs first, then the operations' outputs. */
   readonly sizes: readonly number[];
-  /** The model's input shape without the batch axis. */
-  readonly inputShape: readonly number[];
+  /** Value ids of the model's inputs, in `model.inputs` order (0, 1, ...). */
+  readonly inputs: readonly number[];
+  /** Value ids of the model's outputs, in `model.outputs` order. */
+  readonly outputs: readonly number[];
+  /** The model's input shapes without the batch axis, in `model.inputs` order. */
+  readonly inputShapes: readonly (readonly number[])[];
   /** The model's trainable variables, in `model.trainableWeights` order. */
   readonly variables: readonly tf.Variable[];
 }
@@ -68,125 +87,184 @@ function weight(layer: tfl.layers.Layer, name: string): tf.Variable | null {
   return w === undefined ? null : (w.read() as tf.Variable);
 }
 
-/** Output shape of a layer without the batch axis. */
-function outShape(layer: tfl.layers.Layer): number[] {
-  return (layer.outputShape as (number | null)[]).slice(1).map((d) => d ?? 0);
-}
-
 function activationCode(name: unknown, layer: string): number | Unsupported {
   const code = ACTIVATION_CODES[String(name ?? 'linear')];
   return code === undefined ? { unsupported: `layer ${layer} has activation '${String(name)}', which the native step does not implement` } : code;
 }
 
+/** The selu code: applied by its own kernel, never fused. */
+const SELU = ACTIVATION_CODES.selu;
+
+/** Per-sample shape of a symbolic tensor (null dimensions as 0, refused by the caller). */
+function sampleShape(t: tfl.SymbolicTensor): number[] {
+  return t.shape.slice(1).map((d) => d ?? 0);
+}
+
+/**
+ * The operation a layer runs on inputs of per-sample `shapes`, `alias` for a layer that passes its
+ * input on unchanged (flatten, a linear activation, dropout at rate 0), or why it cannot run.
+ */
+function layerOp(layer: tfl.layers.Layer, shapes: readonly number[][]): PlanOp | 'alias' | Unsupported {
+  const cls = layer.getClassName();
+  const config = layer.getConfig();
+  if (cls === 'Concatenate') {
+    const rank = shapes[0].length;
+    const axis = Number(config.axis ?? -1);
+    if (axis !== -1 && axis !== rank) return { unsupported: `concatenation ${layer.name} joins axis ${axis}, not the last` };
+    const lead = shapes[0].slice(0, -1).join(',');
+    if (shapes.some((s) => s.length !== rank || s.slice(0, -1).join(',') !== lead)) return { unsupported: `concatenation ${layer.name} joins inputs of shapes ${shapes.map((s) => `[${s.join(', ')}]`).join(', ')}` };
+    return { kind: 'concat', layer: layer.name, widths: shapes.map((s) => s[rank - 1]), rows: product(shapes[0].slice(0, -1)) };
+  }
+  if (shapes.length !== 1) return { unsupported: `layer ${layer.name} (${cls}) reads ${shapes.length} inputs` };
+  const shape = shapes[0];
+  if (cls === 'Dense') {
+    if (shape.length !== 1) return { unsupported: `dense layer ${layer.name} reads a ${shape.length}-D input per sample` };
+    const act = activationCode(config.activation, layer.name);
+    if (typeof act !== 'number') return act;
+    if (act === SELU) return { unsupported: `dense layer ${layer.name} has the selu activation inside (use an Activation layer)` };
+    const kernel = weight(layer, 'kernel');
+    if (kernel === null) return { unsupported: `dense layer ${layer.name} has no kernel` };
+    return { kind: 'dense', layer: layer.name, kernel, bias: config.useBias === false ? null : weight(layer, 'bias'), inputs: shape[0], units: Number(config.units), act };
+  }
+  if (cls === 'Conv2D') {
+    if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') return { unsupported: `convolution ${layer.name} is channels-first` };
+    if (shape.length !== 3) return { unsupported: `convolution ${layer.name} reads a ${shape.length}-D input per sample` };
+    const act = activationCode(config.activation, layer.name);
+    if (typeof act !== 'number') return act;
+    if (act === SELU) return { unsupported: `convolution ${layer.name} has the selu activation inside (use an Activation layer)` };
+    const kernel = weight(layer, 'kernel');
+    if (kernel === null) return { unsupported: `convolution ${layer.name} has no kernel` };
+    const strides = pair(config.strides);
+    const dilations = pair(config.dilationRate ?? 1);
+    const pad = String(config.padding) as 'same' | 'valid';
+    const filterShape = kernel.shape as [number, number, number, number];
+    const [h, w, c] = shape;
+    const info0 = backend_util.computeConv2DInfo([1, h, w, c], filterShape, strides, dilations, pad, undefined, false, 'channelsLast');
+    if (convGeometry(info0) === null) return { unsupported: `convolution ${layer.name} has padding oneDNN cannot express` };
+    const geometry = (n: number): ConvGeometry => convGeometry(backend_util.computeConv2DInfo([n, h, w, c], filterShape, strides, dilations, pad, undefined, false, 'channelsLast')) as ConvGeometry;
+    return { kind: 'conv', layer: layer.name, kernel, bias: config.useBias === false ? null : weight(layer, 'bias'), geometry, act };
+  }
+  if (cls === 'MaxPooling2D' || cls === 'AveragePooling2D') {
+    if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') return { unsupported: `pooling ${layer.name} is channels-first` };
+    if (shape.length !== 3) return { unsupported: `pooling ${layer.name} reads a ${shape.length}-D input per sample` };
+    const [h, w, c] = shape;
+    const poolSize = pair(config.poolSize);
+    const strides = pair(config.strides ?? config.poolSize);
+    const pad = String(config.padding) as 'same' | 'valid';
+    const geometry = (n: number): PoolGeometry => {
+      const info = backend_util.computePool2DInfo([n, h, w, c], poolSize, strides, 1, pad);
+      return [n, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
+    };
+    return { kind: cls === 'MaxPooling2D' ? 'maxPool' : 'avgPool', layer: layer.name, geometry };
+  }
+  if (cls === 'Activation') {
+    const act = activationCode(config.activation, layer.name);
+    if (typeof act !== 'number') return act;
+    return act === 0 ? 'alias' : { kind: 'activation', layer: layer.name, act };
+  }
+  // The same buffer, read as [batch, size].
+  if (cls === 'Flatten') return 'alias';
+  if (cls === SeededDropout.className) {
+    const dropout = layer as SeededDropout;
+    return dropout.rate > 0 ? { kind: 'dropout', layer: layer.name, dropout } : 'alias';
+  }
+  if (cls === 'BatchNormalization') {
+    const axis = Number(config.axis ?? -1);
+    if (axis !== -1 && axis !== shape.length) return { unsupported: `batch normalization ${layer.name} normalizes axis ${axis}, not the last` };
+    const movingMean = weight(layer, 'moving_mean');
+    const movingVariance = weight(layer, 'moving_variance');
+    if (movingMean === null || movingVariance === null) return { unsupported: `batch normalization ${layer.name} has no moving statistics` };
+    return {
+      kind: 'batchNorm',
+      layer: layer.name,
+      gamma: config.scale === false ? null : weight(layer, 'gamma'),
+      beta: config.center === false ? null : weight(layer, 'beta'),
+      movingMean,
+      movingVariance,
+      channels: shape[shape.length - 1],
+      epsilon: Number(config.epsilon ?? 1e-3),
+      momentum: Number(config.momentum ?? 0.99),
+    };
+  }
+  return { unsupported: `layer ${layer.name} is a ${cls}, which the native step does not implement` };
+}
+
+/**
+ * Fuses each activation into the dense or convolution operation before it when nothing else reads
+ * that operation's output (another layer or a model output would need the value before the
+ * activation). Returns the nodes that remain.
+ */
+function fuseActivations(nodes: readonly PlanNode[], sizes: number, outputs: readonly number[]): PlanNode[] {
+  const readers = new Int32Array(sizes);
+  for (const node of nodes) for (const v of node.inputs) readers[v]++;
+  for (const v of outputs) readers[v]++;
+  const producer = new Map<number, PlanNode>();
+  const kept: PlanNode[] = [];
+  for (const node of nodes) {
+    const { op } = node;
+    if (op.kind === 'activation' && op.act !== SELU) {
+      const p = producer.get(node.inputs[0]);
+      if (p !== undefined && (p.op.kind === 'dense' || p.op.kind === 'conv') && p.op.act === 0 && readers[node.inputs[0]] === 1) {
+        p.op.act = op.act;
+        p.output = node.output;
+        producer.set(node.output, p);
+        continue;
+      }
+    }
+    producer.set(node.output, node);
+    kept.push(node);
+  }
+  return kept;
+}
+
 /** Compiles `model` into a plan, or says why it cannot run natively. */
 export function compileModelPlan(model: tfl.LayersModel): ModelPlan | Unsupported {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) return { unsupported: `model ${model.name} has ${model.inputs.length} inputs and ${model.outputs.length} outputs (the native step runs one input, one output)` };
-  if (model.inputs[0].dtype !== 'float32') return { unsupported: `model ${model.name} takes ${model.inputs[0].dtype} input` };
-  const layers = model.layers;
-  const ops: PlanOp[] = [];
+  const valueOf = new Map<number, number>();
   const sizes: number[] = [];
-  const inputShape = (model.inputs[0].shape as (number | null)[]).slice(1);
-  if (inputShape.some((d) => d === null)) return { unsupported: `model ${model.name} has an input of unknown size` };
-  let shape = inputShape as number[];
-  for (let i = 0; i < layers.length; i++) {
-    const layer = layers[i];
-    const cls = layer.getClassName();
-    if (i === 0) {
-      if (cls !== 'InputLayer') return { unsupported: `model ${model.name} does not start with an input layer` };
+  const inputShapes: number[][] = [];
+  for (const input of model.inputs) {
+    if (input.dtype !== 'float32') return { unsupported: `model ${model.name} takes ${input.dtype} input '${input.name}'` };
+    if (input.shape.slice(1).some((d) => d === null)) return { unsupported: `model ${model.name} has an input of unknown size` };
+    valueOf.set(input.id, sizes.length);
+    inputShapes.push(sampleShape(input));
+    sizes.push(product(sampleShape(input)));
+  }
+  const inputs = inputShapes.map((_, k) => k);
+  let nodes: PlanNode[] = [];
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'InputLayer') continue;
+    if (layer.inboundNodes.length !== 1) return { unsupported: `layer ${layer.name} is used ${layer.inboundNodes.length} times (shared layers run on the tfjs path)` };
+    const inbound = layer.inboundNodes[0];
+    if (inbound.outputTensors.length !== 1) return { unsupported: `layer ${layer.name} has ${inbound.outputTensors.length} outputs` };
+    const reads = inbound.inputTensors.map((t) => valueOf.get(t.id));
+    if (reads.some((v) => v === undefined)) return { unsupported: `layer ${layer.name} reads a tensor that is not computed from the model's inputs` };
+    const op = layerOp(layer, inbound.inputTensors.map(sampleShape));
+    if (op !== 'alias' && 'unsupported' in op) return op;
+    const out = inbound.outputTensors[0];
+    if (op === 'alias') {
+      valueOf.set(out.id, reads[0] as number);
       continue;
     }
-    if (layer.inboundNodes.length !== 1) return { unsupported: `layer ${layer.name} is used ${layer.inboundNodes.length} times (shared layers run on the tfjs path)` };
-    const inbound = layer.inboundNodes[0].inboundLayers;
-    if (inbound.length !== 1 || inbound[0] !== layers[i - 1]) return { unsupported: `layer ${layer.name} does not read the layer before it (branching models run on the tfjs path)` };
-    const config = layer.getConfig();
-    const prev = ops[ops.length - 1];
-    const fusable = prev !== undefined && (prev.kind === 'dense' || prev.kind === 'conv') && prev.act === 0;
-    const inSize = product(shape);
-    const push = (op: PlanOp): void => {
-      ops.push(op);
-      sizes.push(inSize);
-    };
-    if (cls === 'Dense') {
-      if (shape.length !== 1) return { unsupported: `dense layer ${layer.name} reads a ${shape.length}-D input per sample` };
-      const act = activationCode(config.activation, layer.name);
-      if (typeof act !== 'number') return act;
-      const kernel = weight(layer, 'kernel');
-      if (kernel === null) return { unsupported: `dense layer ${layer.name} has no kernel` };
-      const units = Number(config.units);
-      push({ kind: 'dense', layer: layer.name, kernel, bias: config.useBias === false ? null : weight(layer, 'bias'), inputs: shape[0], units, act });
-    } else if (cls === 'Conv2D') {
-      if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') return { unsupported: `convolution ${layer.name} is channels-first` };
-      if (shape.length !== 3) return { unsupported: `convolution ${layer.name} reads a ${shape.length}-D input per sample` };
-      const act = activationCode(config.activation, layer.name);
-      if (typeof act !== 'number') return act;
-      const kernel = weight(layer, 'kernel');
-      if (kernel === null) return { unsupported: `convolution ${layer.name} has no kernel` };
-      const strides = pair(config.strides);
-      const dilations = pair(config.dilationRate ?? 1);
-      const pad = String(config.padding) as 'same' | 'valid';
-      const filterShape = kernel.shape as [number, number, number, number];
-      const [h, w, c] = shape;
-      const info0 = backend_util.computeConv2DInfo([1, h, w, c], filterShape, strides, dilations, pad, undefined, false, 'channelsLast');
-      if (convGeometry(info0) === null) return { unsupported: `convolution ${layer.name} has padding oneDNN cannot express` };
-      const geometry = (n: number): ConvGeometry => convGeometry(backend_util.computeConv2DInfo([n, h, w, c], filterShape, strides, dilations, pad, undefined, false, 'channelsLast')) as ConvGeometry;
-      push({ kind: 'conv', layer: layer.name, kernel, bias: config.useBias === false ? null : weight(layer, 'bias'), geometry, act });
-    } else if (cls === 'MaxPooling2D' || cls === 'AveragePooling2D') {
-      if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') return { unsupported: `pooling ${layer.name} is channels-first` };
-      if (shape.length !== 3) return { unsupported: `pooling ${layer.name} reads a ${shape.length}-D input per sample` };
-      const [h, w, c] = shape;
-      const poolSize = pair(config.poolSize);
-      const strides = pair(config.strides ?? config.poolSize);
-      const pad = String(config.padding) as 'same' | 'valid';
-      const geometry = (n: number): PoolGeometry => {
-        const info = backend_util.computePool2DInfo([n, h, w, c], poolSize, strides, 1, pad);
-        return [n, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
-      };
-      push({ kind: cls === 'MaxPooling2D' ? 'maxPool' : 'avgPool', layer: layer.name, geometry });
-    } else if (cls === 'Activation') {
-      const act = activationCode(config.activation, layer.name);
-      if (typeof act !== 'number') return act;
-      if (fusable && act !== ACTIVATION_CODES.selu) {
-        prev.act = act;
-      } else if (act !== 0) {
-        push({ kind: 'activation', layer: layer.name, act });
-      }
-    } else if (cls === 'Flatten') {
-      // The same buffer, read as [batch, size].
-    } else if (cls === SeededDropout.className) {
-      const dropout = layer as SeededDropout;
-      if (dropout.rate > 0) push({ kind: 'dropout', layer: layer.name, dropout });
-    } else if (cls === 'BatchNormalization') {
-      const axis = Number(config.axis ?? -1);
-      if (axis !== -1 && axis !== shape.length) return { unsupported: `batch normalization ${layer.name} normalizes axis ${axis}, not the last` };
-      const movingMean = weight(layer, 'moving_mean');
-      const movingVariance = weight(layer, 'moving_variance');
-      if (movingMean === null || movingVariance === null) return { unsupported: `batch normalization ${layer.name} has no moving statistics` };
-      push({
-        kind: 'batchNorm',
-        layer: layer.name,
-        gamma: config.scale === false ? null : weight(layer, 'gamma'),
-        beta: config.center === false ? null : weight(layer, 'beta'),
-        movingMean,
-        movingVariance,
-        channels: shape[shape.length - 1],
-        epsilon: Number(config.epsilon ?? 1e-3),
-        momentum: Number(config.momentum ?? 0.99),
-      });
-    } else {
-      return { unsupported: `layer ${layer.name} is a ${cls}, which the native step does not implement` };
-    }
-    shape = outShape(layer);
+    valueOf.set(out.id, sizes.length);
+    nodes.push({ op, inputs: reads as number[], output: sizes.length });
+    sizes.push(product(sampleShape(out)));
   }
-  if (layers[layers.length - 1].output !== model.outputs[0]) return { unsupported: `model ${model.name}'s output is not its last layer's` };
-  sizes.push(product(shape));
+  const outputs: number[] = [];
+  for (const out of model.outputs) {
+    const v = valueOf.get(out.id);
+    if (v === undefined) return { unsupported: `model ${model.name}'s output '${out.name}' is not computed by its layers` };
+    if (v < inputs.length) return { unsupported: `model ${model.name}'s output '${out.name}' is one of its inputs` };
+    outputs.push(v);
+  }
+  nodes = fuseActivations(nodes, sizes.length, outputs);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const planned = new Set<tf.Variable>();
-  for (const op of ops) {
+  for (const { op } of nodes) {
     if (op.kind === 'dense' || op.kind === 'conv') [op.kernel, op.bias].forEach((v) => v !== null && planned.add(v));
     if (op.kind === 'batchNorm') [op.gamma, op.beta].forEach((v) => v !== null && planned.add(v));
   }
   const stray = variables.find((v) => !planned.has(v));
   if (stray !== undefined) return { unsupported: `variable ${stray.name} of model ${model.name} is not in a layer the native step runs` };
   for (const v of planned) if (!v.trainable) return { unsupported: `variable ${v.name} of model ${model.name} is frozen (frozen layers run on the tfjs path)` };
-  return { ops, sizes, inputShape: inputShape as number[], variables };
+  return { nodes, sizes, inputs, outputs, inputShapes, variables };
 }

@@ -1,12 +1,15 @@
 /**
  * Runs a {@link ModelPlan} forward and backward in native code: every activation, saved index and
- * gradient buffer is allocated once per batch size and reused every step, and each layer is one
- * or two addon calls. The model's variables stay tfjs variables; their buffers are read (and the
+ * gradient buffer is allocated once per batch size and reused every step, and each operation is
+ * one or two addon calls. A value read by several operations (a trunk under several heads) sums
+ * the gradients they send back; a backward pass starts from the gradients of any subset of the
+ * outputs and runs only the operations those reach (a per-loss gradient of one head's loss skips
+ * the other heads). The model's variables stay tfjs variables; their buffers are read (and the
  * moving statistics of batch normalization written) in place.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { UNARY, type NativeAddon } from '../addon.js';
-import { ACTIVATION_CODES, type ModelPlan, type PlanOp } from './model-plan.js';
+import { ACTIVATION_CODES, type ModelPlan, type PlanNode } from './model-plan.js';
 import { ownedValues } from './variable-values.js';
 
 /** Unary kernel of each activation code applied outside a dense or convolution layer. */
@@ -18,7 +21,7 @@ const UNARY_OF: Readonly<Record<number, number>> = {
   [ACTIVATION_CODES.tanh]: UNARY.tanh,
 };
 
-/** Buffers an op keeps between its forward and backward pass. */
+/** Buffers an operation keeps between its forward and backward pass. */
 interface Saved {
   argmax?: Int32Array;
   mask?: Float32Array;
@@ -30,22 +33,32 @@ interface Saved {
 
 /** Everything one batch size needs. */
 interface Buffers {
-  /** `acts[i]`: the input of op i (`acts[0]` is set to the batch each step); `acts[ops.length]`: the output. */
+  /** `acts[v]`: value v (the model's inputs are set to the batch each step). */
   acts: Float32Array[];
-  /** `grads[i]`: the gradient with respect to `acts[i]` (`grads[0]`: scratch, only batch norm writes it). */
+  /** `grads[v]`: the gradient with respect to value v (for a model input: scratch, only batch norm writes it). */
   grads: Float32Array[];
+  /** `extra[v]`: where a second gradient for a value read twice is written before it is added in. */
+  extra: (Float32Array | null)[];
+  /** `saved[i]`: what node i keeps for its backward pass. */
   saved: Saved[];
-  /** The geometry of each convolution and pooling op at this batch size (computed once). */
+  /** The geometry of each convolution and pooling node at this batch size (computed once). */
   geometry: (readonly number[] | undefined)[];
 }
 
 /** Most batch sizes whose buffers are kept (a run has its batch size and one last, smaller batch). */
 const MAX_BATCH_SIZES = 3;
 
+const EMPTY = new Float32Array(0);
+
 /** One model's native forward and backward pass. */
 export class ModelRunner {
   private readonly buffers = new Map<number, Buffers>();
-  /** Gradient of every trainable variable, filled by `backward`. */
+  /** Whether value v's gradient has been written in the current backward pass. */
+  private readonly ready: Uint8Array;
+  /** Gradients a value receives: the operations reading it, plus one if it is a model output. */
+  private readonly contributions: Int32Array;
+  private readonly reached = new Set<tf.Variable>();
+  /** Gradient of every trainable variable, filled by `backward` (for the variables it reached). */
   readonly gradients: ReadonlyMap<tf.Variable, Float32Array>;
 
   constructor(
@@ -55,50 +68,64 @@ export class ModelRunner {
     const grads = new Map<tf.Variable, Float32Array>();
     for (const v of plan.variables) grads.set(v, new Float32Array(v.size));
     this.gradients = grads;
+    this.ready = new Uint8Array(plan.sizes.length);
+    this.contributions = new Int32Array(plan.sizes.length);
+    for (const node of plan.nodes) for (const v of node.inputs) this.contributions[v]++;
+    for (const v of plan.outputs) this.contributions[v]++;
   }
 
-  /** Values per sample of the model's output. */
-  get outputSize(): number {
-    return this.plan.sizes[this.plan.sizes.length - 1];
+  /** Values per sample of each output of the model. */
+  get outputSizes(): number[] {
+    return this.plan.outputs.map((v) => this.plan.sizes[v]);
   }
 
   private buffersFor(n: number): Buffers {
     let b = this.buffers.get(n);
     if (b !== undefined) return b;
     if (this.buffers.size >= MAX_BATCH_SIZES) this.buffers.delete(this.buffers.keys().next().value as number);
-    const { ops, sizes } = this.plan;
-    const acts = sizes.map((s, i) => (i === 0 ? new Float32Array(0) : new Float32Array(n * s)));
-    const grads = sizes.map((s) => new Float32Array(n * s));
-    const saved = ops.map((op, i): Saved => {
-      if (op.kind === 'maxPool') return { argmax: new Int32Array(n * sizes[i + 1]) };
-      if (op.kind === 'dropout') return { mask: new Float32Array(n * sizes[i]) };
+    const { nodes, sizes, inputs } = this.plan;
+    const written = new Set(nodes.map((node) => node.output));
+    const acts = sizes.map((s, v) => (written.has(v) ? new Float32Array(n * s) : EMPTY));
+    const isInput = (v: number): boolean => v < inputs.length;
+    const grads = sizes.map((s, v) => (written.has(v) || (isInput(v) && nodes.some((node) => node.op.kind === 'batchNorm' && node.inputs[0] === v)) ? new Float32Array(n * s) : EMPTY));
+    const extra = sizes.map((s, v) => (!isInput(v) && this.contributions[v] > 1 ? new Float32Array(n * s) : null));
+    const saved = nodes.map(({ op, inputs: reads, output }): Saved => {
+      if (op.kind === 'maxPool') return { argmax: new Int32Array(n * sizes[output]) };
+      if (op.kind === 'dropout') return { mask: new Float32Array(n * sizes[reads[0]]) };
       if (op.kind === 'batchNorm') {
         const c = op.channels;
-        return { xhat: new Float32Array(n * sizes[i]), mean: new Float32Array(c), variance: new Float32Array(c), invStd: new Float32Array(c) };
+        return { xhat: new Float32Array(n * sizes[reads[0]]), mean: new Float32Array(c), variance: new Float32Array(c), invStd: new Float32Array(c) };
       }
       return {};
     });
-    const geometry = ops.map((op) => (op.kind === 'conv' || op.kind === 'maxPool' || op.kind === 'avgPool' ? op.geometry(n) : undefined));
-    b = { acts, grads, saved, geometry };
+    const geometry = nodes.map(({ op }) => (op.kind === 'conv' || op.kind === 'maxPool' || op.kind === 'avgPool' ? op.geometry(n) : undefined));
+    b = { acts, grads, extra, saved, geometry };
     this.buffers.set(n, b);
     return b;
   }
 
   /**
-   * The training-mode forward pass of `n` samples `x` ([n, ...inputShape] flat); returns the
-   * output buffer ([n, outputSize], reused by the next call). Batch normalization updates its
-   * moving statistics, as tfjs-layers does in training.
+   * The training-mode forward pass of `n` samples, `xs[k]` the model's input k ([n, ...shape]
+   * flat); returns the output buffers ([n, outputSizes[k]], reused by the next call). Batch
+   * normalization updates its moving statistics, as tfjs-layers does in training.
    */
-  forward(x: Float32Array, n: number): Float32Array {
-    if (x.length !== n * this.plan.sizes[0]) throw new RangeError(`the native step got ${x.length} input values for ${n} samples of ${this.plan.sizes[0]}`);
+  forward(xs: readonly Float32Array[], n: number): Float32Array[] {
+    const { plan } = this;
+    if (xs.length !== plan.inputs.length) throw new RangeError(`the native step got ${xs.length} inputs for a model of ${plan.inputs.length}`);
+    xs.forEach((x, k) => {
+      if (x.length !== n * plan.sizes[k]) throw new RangeError(`the native step got ${x.length} values of input ${k} for ${n} samples of ${plan.sizes[k]}`);
+    });
     const b = this.buffersFor(n);
-    b.acts[0] = x;
-    this.plan.ops.forEach((op, i) => this.forwardOp(op, b.acts[i], b.acts[i + 1], b.saved[i], b.geometry[i] as readonly number[], n, this.plan.sizes[i]));
-    return b.acts[b.acts.length - 1];
+    xs.forEach((x, k) => (b.acts[k] = x));
+    plan.nodes.forEach((node, i) => this.forwardNode(node, b, b.saved[i], b.geometry[i] as readonly number[], n));
+    return plan.outputs.map((v) => b.acts[v]);
   }
 
-  private forwardOp(op: PlanOp, x: Float32Array, y: Float32Array, saved: Saved, geometry: readonly number[], n: number, inSize: number): void {
+  private forwardNode(node: PlanNode, b: Buffers, saved: Saved, geometry: readonly number[], n: number): void {
     const a = this.addon;
+    const { op } = node;
+    const x = b.acts[node.inputs[0]];
+    const y = b.acts[node.output];
     switch (op.kind) {
       case 'dense':
         a.matMul(x, ownedValues(op.kernel), y, 1, n, op.units, op.inputs, false, false, 0, 0, op.bias === null ? null : ownedValues(op.bias), op.act, 0);
@@ -119,9 +146,21 @@ export class ModelRunner {
       case 'dropout':
         a.multiply(x, op.dropout.fillMask(saved.mask as Float32Array), y);
         return;
+      case 'concat': {
+        const width = op.widths.reduce((s, w) => s + w, 0);
+        const rows = n * op.rows;
+        let offset = 0;
+        node.inputs.forEach((v, k) => {
+          const w = op.widths[k];
+          const src = b.acts[v];
+          for (let r = 0; r < rows; r++) y.set(src.subarray(r * w, r * w + w), r * width + offset);
+          offset += w;
+        });
+        return;
+      }
       case 'batchNorm': {
         const { mean, variance } = saved as Required<Saved>;
-        const rows = (n * inSize) / op.channels;
+        const rows = (n * this.plan.sizes[node.inputs[0]]) / op.channels;
         a.batchNormTrain(
           x, op.gamma === null ? null : ownedValues(op.gamma), op.beta === null ? null : ownedValues(op.beta), y,
           saved.xhat as Float32Array, mean, variance, saved.invStd as Float32Array, rows, op.channels, op.epsilon,
@@ -140,35 +179,66 @@ export class ModelRunner {
   }
 
   /**
-   * Backpropagates `dOut` (the gradient of the loss with respect to the last `forward`'s output,
-   * [n, outputSize]) to every trainable variable, overwriting {@link gradients}.
+   * Backpropagates the gradients `dOuts[k]` of the loss with respect to the last `forward`'s
+   * output k ([n, outputSizes[k]]; null for an output the loss does not read) to the trainable
+   * variables: overwrites {@link gradients} of the variables it reaches and returns those.
    */
-  backward(dOut: Float32Array, n: number): void {
+  backward(dOuts: readonly (Float32Array | null)[], n: number): ReadonlySet<tf.Variable> {
     const b = this.buffersFor(n);
-    const { ops } = this.plan;
-    b.grads[ops.length].set(dOut);
-    for (let i = ops.length - 1; i >= 0; i--) this.backwardOp(ops[i], i, b, n);
+    const { plan } = this;
+    this.ready.fill(0);
+    this.reached.clear();
+    plan.outputs.forEach((v, k) => {
+      const d = dOuts[k];
+      if (d === null) return;
+      if (this.ready[v] === 1) this.addon.addInto(d, b.grads[v]);
+      else b.grads[v].set(d);
+      this.ready[v] = 1;
+    });
+    for (let i = plan.nodes.length - 1; i >= 0; i--) {
+      const node = plan.nodes[i];
+      if (this.ready[node.output] === 1) this.backwardNode(node, i, b, n);
+    }
+    return this.reached;
   }
 
   private grad(v: tf.Variable | null): Float32Array | null {
-    return v === null ? null : (this.gradients.get(v) as Float32Array);
+    if (v === null) return null;
+    this.reached.add(v);
+    return this.gradients.get(v) as Float32Array;
   }
 
-  private backwardOp(op: PlanOp, i: number, b: Buffers, n: number): void {
+  /** Where the gradient of value `v` goes: its buffer, or the extra one when a gradient is already there. */
+  private target(b: Buffers, v: number): Float32Array {
+    return this.ready[v] === 1 ? (b.extra[v] as Float32Array) : b.grads[v];
+  }
+
+  /** Marks value `v`'s gradient written, adding the extra buffer in when it went there. */
+  private written(b: Buffers, v: number): void {
+    if (this.ready[v] === 1) this.addon.addInto(b.extra[v] as Float32Array, b.grads[v]);
+    else this.ready[v] = 1;
+  }
+
+  private backwardNode(node: PlanNode, i: number, b: Buffers, n: number): void {
     const a = this.addon;
-    const x = b.acts[i];
-    const y = b.acts[i + 1];
-    const dy = b.grads[i + 1];
-    const dx = b.grads[i];
+    const { op } = node;
+    const inV = node.inputs[0];
+    const x = b.acts[inV];
+    const y = b.acts[node.output];
+    const dy = b.grads[node.output];
     const saved = b.saved[i];
-    const first = i === 0;
+    // No gradient flows into the model's inputs.
+    const wantsDx = inV >= this.plan.inputs.length;
     switch (op.kind) {
       case 'dense': {
         if (op.act !== 0) a.activationGrad(op.act, dy, y, dy, 0);
         a.matMul(x, dy, this.grad(op.kernel) as Float32Array, 1, op.inputs, op.units, n, true, false, 0, 0, null, 0, 0);
         const gb = this.grad(op.bias);
         if (gb !== null) a.columnSums(dy, gb, n, op.units);
-        if (!first) a.matMul(dy, ownedValues(op.kernel), dx, 1, n, op.inputs, op.units, false, true, 0, 0, null, 0, 0);
+        if (wantsDx) {
+          a.matMul(dy, ownedValues(op.kernel), this.target(b, inV), 1, n, op.inputs, op.units, false, true, 0, 0, null, 0, 0);
+          this.written(b, inV);
+        }
         return;
       }
       case 'conv': {
@@ -177,30 +247,63 @@ export class ModelRunner {
         a.conv2dBackpropFilter(x, dy, this.grad(op.kernel) as Float32Array, g);
         const gb = this.grad(op.bias);
         if (gb !== null) a.columnSums(dy, gb, n * g[7] * g[8], g[4]);
-        if (!first) a.conv2dBackpropInput(dy, ownedValues(op.kernel), dx, g);
+        if (wantsDx) {
+          a.conv2dBackpropInput(dy, ownedValues(op.kernel), this.target(b, inV), g);
+          this.written(b, inV);
+        }
         return;
       }
       case 'maxPool':
-        if (!first) a.maxPoolArgmaxGrad(dy, saved.argmax as Int32Array, dx);
+        if (wantsDx) {
+          a.maxPoolArgmaxGrad(dy, saved.argmax as Int32Array, this.target(b, inV));
+          this.written(b, inV);
+        }
         return;
       case 'avgPool':
-        if (!first) {
+        if (wantsDx) {
+          const dx = this.target(b, inV);
           dx.fill(0);
           a.avgPoolGrad(dy, dx, b.geometry[i] as readonly number[]);
+          this.written(b, inV);
         }
         return;
       case 'activation':
-        if (!first) a.activationGrad(op.act, dy, y, dx, 0);
+        if (wantsDx) {
+          a.activationGrad(op.act, dy, y, this.target(b, inV), 0);
+          this.written(b, inV);
+        }
         return;
       case 'dropout':
-        if (!first) a.multiply(dy, saved.mask as Float32Array, dx);
+        if (wantsDx) {
+          a.multiply(dy, saved.mask as Float32Array, this.target(b, inV));
+          this.written(b, inV);
+        }
         return;
-      case 'batchNorm':
+      case 'concat': {
+        const width = op.widths.reduce((s, w) => s + w, 0);
+        const rows = n * op.rows;
+        let offset = 0;
+        node.inputs.forEach((v, k) => {
+          const w = op.widths[k];
+          if (v >= this.plan.inputs.length) {
+            const dx = this.target(b, v);
+            for (let r = 0; r < rows; r++) dx.set(dy.subarray(r * width + offset, r * width + offset + w), r * w);
+            this.written(b, v);
+          }
+          offset += w;
+        });
+        return;
+      }
+      case 'batchNorm': {
+        // The kernel writes the input's gradient too: into scratch when nobody wants it.
+        const dx = wantsDx ? this.target(b, inV) : b.grads[inV];
         a.batchNormGrad(
           dy, saved.xhat as Float32Array, op.gamma === null ? null : ownedValues(op.gamma), saved.invStd as Float32Array, dx,
-          this.grad(op.gamma), this.grad(op.beta), (n * this.plan.sizes[i]) / op.channels, op.channels,
+          this.grad(op.gamma), this.grad(op.beta), (n * this.plan.sizes[inV]) / op.channels, op.channels,
         );
+        if (wantsDx) this.written(b, inV);
         return;
+      }
     }
   }
 }

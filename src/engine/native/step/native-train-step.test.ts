@@ -6,13 +6,17 @@
  * updated weight, batch normalization's moving statistics and the optimizers' state, within
  * stated tolerances. Covers every layer type of the model specs, every optimizer, seeded dropout
  * masks and the mutual objectives (independent, DML, distillation from a teacher the objective runs
- * itself), plus objectives that reach variables directly (a weight penalty, an own variable).
+ * itself), plus objectives that reach variables directly (a weight penalty, an own variable); and
+ * graph models (several inputs joined, a shared trunk with several heads, a head on an inner
+ * layer) on the summed and on the per-loss path, whose combiner inputs are compared loss by loss.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { datasetSource, type Batch } from '../../batch.js';
-import { crossEntropy, distillationKl, stopGradient } from '../../losses.js';
+import { datasetSource, fieldSource, type Batch } from '../../batch.js';
+import { makeFieldDataset, type Field } from '../../../data/fields.js';
+import { buildGraphModel, type GraphSpecInput } from '../../graph-spec.js';
+import { crossEntropy, distillationKl, maskedMean, perSampleSquaredError, stopGradient } from '../../losses.js';
 import { createMember, disposeMembers, forward, trainableVariables, type Member } from '../../member.js';
 import { buildModel, type ModelSpecInput } from '../../model-spec.js';
 import { NATIVE_SKIP } from '../testing.js';
@@ -20,7 +24,7 @@ import type { Objective, StepContext } from '../../objective.js';
 import { createOptimizer, type OptimizerSpecInput } from '../../optimizer.js';
 import { createRng } from '../../random.js';
 import { ObjectiveError } from '../../../errors.js';
-import { trainStep, type StepEngine, type StepLosses } from '../../train-step.js';
+import { trainStep, type GradientCombiner, type Gradients, type StepEngine, type StepLosses } from '../../train-step.js';
 import { compileModelPlan } from './model-plan.js';
 
 const N = 12;
@@ -248,14 +252,14 @@ describe('native training step vs the tfjs step', { skip: NATIVE_SKIP }, () => {
     disposeMembers(members);
   });
 
-  test('a model it cannot run: engine native says why, auto falls back to tfjs', () => {
+  test('a step it cannot run: engine native says why, auto falls back to tfjs', () => {
     const model = buildModel({ type: 'mlp', hidden: [4] }, { inputShape: [10], numClasses: CLASSES, seed: 1, name: 'softmax-head' });
     assert.ok(!('unsupported' in compileModelPlan(model)));
-    const members = buildMembers({ name: 'combine', specs: [SPECS['mlp relu'].spec], shape: [10], optimizer: { name: 'sgd' } }, 'combine');
+    const members = buildMembers({ name: 'representation', specs: [SPECS['mlp relu'].spec], shape: [10], optimizer: { name: 'sgd' } }, 'representation');
     const batch = batchOf([10], 2);
-    const combineGradients = (g: Record<string, Record<string, tf.Tensor>>): Record<string, tf.Tensor> => Object.values(g)[0] ?? {};
-    assert.throws(() => trainStep({ members, objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine: 'native', combineGradients }), (e: unknown) => e instanceof ObjectiveError && /per-loss/.test(e.message));
-    assert.doesNotThrow(() => trainStep({ members, objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, combineGradients }));
+    const representation = { member: 0, head: 'y', combine: (g: Record<string, tf.Tensor>): tf.Tensor => tf.addN(Object.values(g)) };
+    assert.throws(() => trainStep({ members, objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine: 'native', representation }), (e: unknown) => e instanceof ObjectiveError && /representation/.test(e.message));
+    assert.doesNotThrow(() => trainStep({ members, objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, representation }));
     disposeBatch(batch);
     disposeMembers(members);
     model.dispose();
@@ -289,5 +293,157 @@ describe('native training step vs the tfjs step', { skip: NATIVE_SKIP }, () => {
     assert.notDeepEqual(Array.from(v.dataSync()), Array.from(copy), 'the variable moved');
     snapshot.dispose();
     disposeMembers([member]);
+  });
+});
+
+/** A graph test's data: an image `img` [6, 6, 2], tabular `tab` [5], classes `a` (4) and `b` (3), a regression target `r` of width 2. */
+function graphSource(seed: number, n = N): ReturnType<typeof fieldSource> {
+  const rng = createRng(seed);
+  const floats = (length: number): Float32Array => Float32Array.from({ length }, () => rng.next());
+  const fields: Record<string, Field> = {
+    img: { kind: 'float', values: floats(n * 72), shape: [6, 6, 2] },
+    tab: { kind: 'float', values: floats(n * 5), shape: [5] },
+    a: { kind: 'classes', labels: Int32Array.from({ length: n }, () => rng.int(CLASSES)), numClasses: CLASSES },
+    b: { kind: 'classes', labels: Int32Array.from({ length: n }, () => rng.int(3)), numClasses: 3 },
+    r: { kind: 'regression', values: floats(n * 2), width: 2 },
+  };
+  return fieldSource(makeFieldDataset(fields, 'graph test'));
+}
+
+function graphBatch(seed: number): Batch {
+  const source = graphSource(seed);
+  return tf.tidy(() => ({ ...source.batch(Int32Array.from({ length: N }, (_, i) => i)) }));
+}
+
+const GRAPHS: Record<string, GraphSpecInput> = {
+  'a shared cnn trunk, two heads': {
+    type: 'graph',
+    inputs: { img: {} },
+    nodes: { trunk: { type: 'cnn', from: 'img', conv: [{ filters: 4, kernelSize: 3, pool: 'max' }], dense: [8] } },
+    heads: { a: { from: 'trunk' }, b: { from: 'trunk', hidden: [6] } },
+  },
+  'two encoders and an input joined, three heads, one a regression on an encoder': {
+    type: 'graph',
+    inputs: { img: {}, tab: {} },
+    nodes: {
+      i: { type: 'cnn', from: 'img', conv: [{ filters: 3, kernelSize: 3, pool: 'avg' }], batchNorm: true },
+      t: { type: 'mlp', from: 'tab', hidden: [7] },
+      both: { type: 'concat', from: ['i', 't', 'tab'] },
+    },
+    heads: { a: { from: 'both' }, b: { from: 'both', hidden: [5] }, r: { from: 't' } },
+  },
+  'a head on an inner node, one after it': {
+    type: 'graph',
+    inputs: { tab: {} },
+    nodes: { t1: { type: 'mlp', from: 'tab', hidden: [8] }, t2: { type: 'mlp', from: 't1', hidden: [6], activation: 'tanh' } },
+    heads: { a: { from: 't1' }, b: { from: 't2' } },
+  },
+};
+
+/** One loss per head: cross-entropy for the classes, mean squared error for the regression. */
+function perHead(heads: readonly string[]): Objective {
+  return {
+    name: 'per-head',
+    losses: (ctx) =>
+      Object.fromEntries(heads.map((h) => [h, h === 'r' ? maskedMean(perSampleSquaredError(ctx.outputs[0][h], ctx.batch.targets[h])) : crossEntropy(ctx.outputs[0][h], ctx.batch.targets[h])])),
+  };
+}
+
+/**
+ * A combiner whose update depends on each loss's own gradient (loss k weighted 0.5 + k), recording
+ * what it was given, by loss and by variable name without the model's `tag`.
+ */
+function recordingCombiner(record: Record<string, Record<string, Float32Array>>, tag: string): GradientCombiner {
+  return (perLoss) => {
+    const out: Gradients = {};
+    Object.keys(perLoss).sort().forEach((loss, k) => {
+      record[loss] = {};
+      for (const [v, g] of Object.entries(perLoss[loss])) {
+        record[loss][v.split(tag).join('')] = Float32Array.from(g.dataSync());
+        const scaled = tf.mul(g, 0.5 + k);
+        out[v] = out[v] === undefined ? scaled : tf.add(out[v], scaled);
+      }
+    });
+    return out;
+  };
+}
+
+/** Trains a graph model on both paths, summed or per loss; compares losses, weights, combiner inputs and optimizer state. */
+async function compareGraph(name: string, spec: GraphSpecInput, optimizer: OptimizerSpecInput, perLoss: boolean): Promise<void> {
+  const heads = Object.keys(spec.heads);
+  const { fields } = graphSource(1);
+  const slug = name.replace(/[^A-Za-z0-9]/g, '_');
+  const tag = (engine: string): string => `${engine}${perLoss ? 'P' : 'S'}-${slug}`;
+  const make = (engine: 'tfjs' | 'native'): Member => createMember({ name: 'g', optimizer: createOptimizer(optimizer), ...buildGraphModel(spec, { fields, seed: 21, name: tag(engine) }) });
+  const copies = { tfjs: [make('tfjs')], native: [make('native')] };
+  const plan = compileModelPlan(copies.native[0].model);
+  assert.ok(!('unsupported' in plan), `${name}: ${'unsupported' in plan ? plan.unsupported : ''}`);
+  assertAllClose(weightsOf(copies.native), weightsOf(copies.tfjs), 0, 0, `${name}: initial weights`);
+  const objective = perHead(heads);
+  let afterFirst = 0;
+  for (let s = 0; s < 3; s++) {
+    const batch = graphBatch(11 + s);
+    const record: Record<'tfjs' | 'native', Record<string, Record<string, Float32Array>>> = { tfjs: {}, native: {} };
+    const losses: Partial<Record<'tfjs' | 'native', StepLosses>> = {};
+    for (const engine of ['tfjs', 'native'] as const) {
+      const combine = perLoss ? { combineGradients: recordingCombiner(record[engine], tag(engine)), ownScales: () => ({ [heads[0]]: 0.5 }) } : {};
+      losses[engine] = trainStep({ members: copies[engine], objective, batch, epoch: 0, step: s, stepsPerEpoch: 3, engine, ...combine });
+    }
+    disposeBatch(batch);
+    const [ln, lt] = [losses.native as StepLosses, losses.tfjs as StepLosses];
+    assert.deepEqual(Object.keys(ln), heads, `${name}: loss names`);
+    for (const k of heads) assert.ok(Math.abs(ln[k] - lt[k]) <= 1e-5 + 1e-5 * Math.abs(lt[k]), `${name} step ${s}: loss ${k} native ${ln[k]} vs tfjs ${lt[k]}`);
+    if (perLoss) {
+      assert.deepEqual(Object.keys(record.native).sort(), Object.keys(record.tfjs).sort(), `${name} step ${s}: losses with shared gradients`);
+      assert.ok(Object.keys(record.tfjs).length >= 2, `${name}: two or more losses share variables`);
+      for (const loss of Object.keys(record.tfjs)) {
+        const vars = Object.keys(record.tfjs[loss]).sort();
+        assert.deepEqual(Object.keys(record.native[loss]).sort(), vars, `${name} step ${s}: variables loss ${loss} reaches`);
+        assertAllClose(vars.map((v) => record.native[loss][v]), vars.map((v) => record.tfjs[loss][v]), 1e-6, 1e-4, `${name} step ${s}: loss ${loss}'s gradients`);
+      }
+    }
+    assertAllClose(weightsOf(copies.native), weightsOf(copies.tfjs), 2e-5, 2e-4, `${name} step ${s}: weights`);
+    if (s === 0) afterFirst = tf.memory().numTensors;
+    else assert.equal(tf.memory().numTensors, afterFirst, `${name} step ${s}: tensors leaked`);
+  }
+  assertAllClose(await optimizerState(copies.native), await optimizerState(copies.tfjs), 2e-5, 2e-4, `${name}: optimizer state`);
+  disposeMembers(copies.tfjs);
+  disposeMembers(copies.native);
+}
+
+describe('graph models on the native step: several inputs, several heads, per-loss gradients', { skip: NATIVE_SKIP }, () => {
+  before(async () => {
+    await tf.setBackend('native');
+  });
+
+  for (const [name, spec] of Object.entries(GRAPHS)) {
+    test(`${name}: summed losses, adam`, () => compareGraph(name, spec, { name: 'adam', learningRate: 1e-2 }, false));
+    test(`${name}: per-loss gradients and a combiner, sgd momentum`, () => compareGraph(name, spec, { name: 'sgd', learningRate: 0.05, momentum: 0.9 }, true));
+  }
+
+  test('the plan of a joined model: two inputs, three outputs, one concatenation of three values', () => {
+    const spec = GRAPHS['two encoders and an input joined, three heads, one a regression on an encoder'];
+    const named = buildGraphModel(spec, { fields: graphSource(1).fields, seed: 3, name: 'plan-joined' });
+    const plan = compileModelPlan(named.model);
+    assert.ok(!('unsupported' in plan), 'unsupported' in plan ? plan.unsupported : '');
+    assert.equal(plan.inputs.length, 2);
+    assert.equal(plan.outputs.length, 3);
+    const concats = plan.nodes.filter((node) => node.op.kind === 'concat');
+    assert.equal(concats.length, 1);
+    assert.equal(concats[0].inputs.length, 3);
+    assert.ok(concats[0].inputs.includes(named.inputs.indexOf('tab')), 'the raw tabular input is joined too');
+    named.model.dispose();
+  });
+
+  test('a dense layer whose output another layer also reads keeps its activation apart', () => {
+    // t1's activation feeds head a and t2: fusing it would hand t2 the value before the activation.
+    const spec = GRAPHS['a head on an inner node, one after it'];
+    const named = buildGraphModel(spec, { fields: graphSource(1).fields, seed: 3, name: 'plan-inner' });
+    const plan = compileModelPlan(named.model);
+    assert.ok(!('unsupported' in plan), 'unsupported' in plan ? plan.unsupported : '');
+    const readers = new Map<number, number>();
+    for (const node of plan.nodes) for (const v of node.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
+    assert.ok([...readers.values()].some((count) => count >= 2), 'a value with two readers');
+    named.model.dispose();
   });
 });

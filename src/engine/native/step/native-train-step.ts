@@ -6,9 +6,12 @@
  * a variable by another way (an objective's own variables, a penalty on the weights, a model the
  * objective runs itself) gets that gradient from tfjs too, added in.
  *
+ * With `combineGradients` (gradient surgery, loss weighting by gradients) the members still run
+ * forward once, and each loss gets its own native backward pass from the saved activations.
+ *
  * Chosen by `trainStep` on the native backend (through {@link nativeStepAccelerator}) for members
- * whose models {@link compileModelPlan} supports; everything else, and the per-loss gradient
- * paths, stays on tfjs.
+ * whose models {@link compileModelPlan} supports; everything else, and the representation-gradient
+ * path, stays on tfjs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../batch.js';
@@ -18,7 +21,8 @@ import { loadNativeAddon, type NativeAddon } from '../addon.js';
 import type { StepContext } from '../../objective.js';
 import type { InPlaceGradient, SlotOptimizer } from '../../optimizers/slot-optimizer.js';
 import type { AcceleratedStep, StepAccelerator } from '../../step-accelerator.js';
-import { checkFinite, type StepLosses, type StepOptions, type VariablePlan } from '../../train-step.js';
+import { lossGradients } from '../../tape-gradients.js';
+import { applyPerLoss, checkFinite, unconnectedLossError, type GradientCombiner, type Gradients, type StepLosses, type StepOptions, type VariablePlan } from '../../train-step.js';
 import { compileModelPlan } from './model-plan.js';
 import { ModelRunner } from './model-runner.js';
 import { ownedValues, tensorValues } from './variable-values.js';
@@ -50,27 +54,28 @@ function runnerOf(member: Member, addon: NativeAddon): ModelRunner | { unsupport
 function nativeRunners(opts: StepOptions): { runners: ModelRunner[]; addon: NativeAddon } | { unsupported: string } {
   const loaded = loadNativeAddon();
   if (!('addon' in loaded)) return { unsupported: loaded.reason };
-  if (opts.combineGradients !== undefined || opts.representation !== undefined) return { unsupported: 'per-loss and representation gradients run on the tfjs path' };
+  if (opts.representation !== undefined) return { unsupported: 'representation gradients run on the tfjs path' };
   const out: ModelRunner[] = [];
   const seen = new Set<tf.Variable>();
   for (const member of opts.members) {
-    if (member.heads.length !== 1) return { unsupported: `member ${member.name} has ${member.heads.length} heads` };
     const r = runnerOf(member, loaded.addon);
     if ('unsupported' in r) return r;
     for (const v of r.plan.variables) {
       if (seen.has(v)) return { unsupported: `variable ${v.name} is shared by two members` };
       seen.add(v);
     }
-    const input = opts.batch.inputs[member.inputs[0]];
-    if (input === undefined || input.dtype !== 'float32') return { unsupported: `member ${member.name}'s input '${member.inputs[0]}' is not a float32 batch field` };
+    for (const name of member.inputs) {
+      const input = opts.batch.inputs[name];
+      if (input === undefined || input.dtype !== 'float32') return { unsupported: `member ${member.name}'s input '${name}' is not a float32 batch field` };
+    }
     out.push(r);
   }
   return { runners: out, addon: loaded.addon };
 }
 
-/** The member's batch input values, without a copy. */
-function inputValues(member: Member, batch: Batch): Float32Array {
-  return tensorValues(batch.inputs[member.inputs[0]]);
+/** The member's batch input values, without a copy, in its model's input order. */
+function inputValues(member: Member, batch: Batch): Float32Array[] {
+  return member.inputs.map((name) => tensorValues(batch.inputs[name]));
 }
 
 /** Applies typed-array gradients with each variable's optimizer: in place where it knows how, else through tfjs. */
@@ -103,33 +108,51 @@ function update(plan: VariablePlan, grads: Map<tf.Variable, Float32Array>, addon
   }
 }
 
+/** Names of the variables that stand for the members' outputs on the per-loss path (unique per step). */
+let outputVariables = 0;
+
 /** Runs one step natively (see the file comment); `runners[i]` runs `opts.members[i]`. */
 function nativeTrainStep(opts: StepOptions, plan: VariablePlan, runners: readonly ModelRunner[], addon: NativeAddon): StepLosses {
   return tf.tidy(() => {
     const n = opts.batch.size;
-    const raw = opts.members.map((m, i) => {
-      const y = runners[i].forward(inputValues(m, opts.batch), n);
-      return tf.tensor(y.slice(), [n, runners[i].outputSize], 'float32');
+    // Every member's outputs, one tensor per head, copied out of the runners' reused buffers.
+    const raw = opts.members.map((m, i) =>
+      runners[i].forward(inputValues(m, opts.batch), n).map((y, k) => tf.tensor(y.slice(), [n, ...(m.model.outputs[k].shape.slice(1) as number[])], 'float32')),
+    );
+    const context = (outs: readonly (readonly tf.Tensor[])[]): StepContext => ({
+      members: opts.members,
+      outputs: opts.members.map((m, i) => Object.fromEntries(m.heads.map((head, k) => [head, headLogits(outs[i][k], m.outputs[head])]))),
+      batch: opts.batch,
+      epoch: opts.epoch,
+      step: opts.step,
+      stepsPerEpoch: opts.stepsPerEpoch,
     });
     const values: StepLosses = {};
+    if (opts.combineGradients !== undefined) {
+      perLossStep(opts, opts.combineGradients, plan, runners, raw, context, values);
+      return values;
+    }
     const loss = (): tf.Scalar => {
-      const outputs = opts.members.map((m, i) => ({ [m.heads[0]]: headLogits(raw[i], m.outputs[m.heads[0]]) }));
-      const ctx: StepContext = { members: opts.members, outputs, batch: opts.batch, epoch: opts.epoch, step: opts.step, stepsPerEpoch: opts.stepsPerEpoch };
-      const named = opts.objective.losses(ctx);
+      const named = opts.objective.losses(context(raw));
       for (const [name, t] of Object.entries(named)) values[name] = t.dataSync()[0];
       return tf.addN(Object.values(named)) as tf.Scalar;
     };
-    const { grads } = tf.engine().gradients(loss, [...raw, ...plan.variables], undefined, true);
+    const flat = raw.flat();
+    const { grads } = tf.engine().gradients(loss, [...flat, ...plan.variables], undefined, true);
     checkFinite(values, opts);
     const all = new Map<tf.Variable, Float32Array>();
+    let offset = 0;
     runners.forEach((r, i) => {
-      const dOut = grads[i];
-      if (dOut === null || dOut === undefined) return;
-      r.backward(tensorValues(dOut), n);
-      for (const [v, g] of r.gradients) all.set(v, g);
+      const dOuts = raw[i].map((_, k) => {
+        const d = grads[offset + k];
+        return d === null || d === undefined ? null : tensorValues(d);
+      });
+      offset += raw[i].length;
+      if (dOuts.every((d) => d === null)) return;
+      for (const v of r.backward(dOuts, n)) all.set(v, r.gradients.get(v) as Float32Array);
     });
     plan.variables.forEach((v, k) => {
-      const direct = grads[raw.length + k];
+      const direct = grads[flat.length + k];
       if (direct === null || direct === undefined) return;
       const own = all.get(v);
       if (own !== undefined) addon.addInto(tensorValues(direct), own);
@@ -138,6 +161,51 @@ function nativeTrainStep(opts: StepOptions, plan: VariablePlan, runners: readonl
     update(plan, all, addon);
     return values;
   });
+}
+
+/**
+ * The per-loss step on the native path: the members ran forward once; each loss's gradient with
+ * respect to the outputs (and to variables it reaches directly) comes from tfjs's tape, and one
+ * native backward pass per loss, from the saved activations, takes it to the variables, running
+ * only the operations that loss reaches. The combiner then merges the shared variables' gradients
+ * as on the tfjs path.
+ */
+function perLossStep(
+  opts: StepOptions,
+  combine: GradientCombiner,
+  plan: VariablePlan,
+  runners: readonly ModelRunner[],
+  raw: readonly (readonly tf.Tensor[])[],
+  context: (outs: readonly (readonly tf.Tensor[])[]) => StepContext,
+  values: StepLosses,
+): void {
+  const n = opts.batch.size;
+  // The tape walks gradients to variables: each output becomes one (sharing its values, no copy).
+  const stand = raw.map((outs) => outs.map((t) => tf.variable(t, true, `jointly-native-step-output-${outputVariables++}`)));
+  try {
+    const result = lossGradients(() => opts.objective.losses(context(stand)), [...stand.flat(), ...plan.variables], (v) => {
+      Object.assign(values, v);
+      checkFinite(values, opts);
+    });
+    if (result.unconnected.length > 0) throw unconnectedLossError(opts.objective.name, result.unconnected[0]);
+    const perLoss: Record<string, Gradients> = {};
+    for (const [name, g] of Object.entries(result.grads)) {
+      const named: Gradients = {};
+      runners.forEach((r, i) => {
+        const dOuts = stand[i].map((s) => (g[s.name] === undefined ? null : tensorValues(g[s.name])));
+        if (dOuts.every((d) => d === null)) return;
+        for (const v of r.backward(dOuts, n)) named[v.name] = tf.tensor((r.gradients.get(v) as Float32Array).slice(), v.shape, 'float32');
+      });
+      for (const v of plan.variables) {
+        const direct = g[v.name];
+        if (direct !== undefined) named[v.name] = named[v.name] === undefined ? direct : tf.add(named[v.name], direct);
+      }
+      perLoss[name] = named;
+    }
+    applyPerLoss(opts, combine, plan, perLoss);
+  } finally {
+    for (const v of stand.flat()) v.dispose();
+  }
 }
 
 /**
