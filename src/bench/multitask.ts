@@ -62,9 +62,14 @@ interface Args {
   syntheticEpochs: number;
 }
 
-function parse(): Args {
+const USAGE =
+  'usage: node dist/bench/multitask.js [--parts grid,synthetic,steps,reference] [--seeds 0,1,2] [--epochs 10] [--max-train N] [--max-test N] [--weightings ew,uw,...] [--synthetic-epochs 30] [--step-samples 5120] [--backend auto] [--out bench-results]';
+
+/** The flags, or null for --help; a bad flag or value throws (exit status 2). */
+function parse(): Args | null {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', short: 'h' },
       parts: { type: 'string', default: 'grid,synthetic,steps' },
       seeds: { type: 'string', default: '0,1,2' },
       epochs: { type: 'string', default: '10' },
@@ -77,6 +82,7 @@ function parse(): Args {
       'synthetic-epochs': { type: 'string', default: '30' },
     },
   });
+  if (values.help === true) return null;
   const weightings = values.weightings.split(',');
   for (const w of weightings) if (findWeighting(w.replace(/@rep$/, '')) === undefined) throw new Error(`--weightings: unknown '${w}'; use ${WEIGHTING_NAMES.join(', ')} (add @rep for the representation variant)`);
   return {
@@ -274,7 +280,19 @@ async function steps(args: Args, backend: string): Promise<{ rows: { method: str
 }
 
 async function main(): Promise<void> {
-  const args = parse();
+  let parsed: Args | null;
+  try {
+    parsed = parse();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed === null) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const args = parsed;
   const backend = await selectBackend(args.backend);
   console.log(`backend: ${backend.name} (${backend.reason})`);
   mkdirSync(args.out, { recursive: true });

@@ -13,7 +13,7 @@ import { NonFiniteLossError, ObjectiveError } from '../errors.js';
 import type { Batch } from './batch.js';
 import { forward, trainableVariables, type Member } from './member.js';
 import type { Objective, StepContext } from './objective.js';
-import { lossGradients, representationGradients } from './tape-gradients.js';
+import { lossGradients, representationGradients, type RepresentationGradients } from './tape-gradients.js';
 import { stepAccelerator } from './step-accelerator.js';
 
 /** Which implementation runs a step (see `StepOptions.engine`). */
@@ -280,6 +280,16 @@ function representationStep(
     Object.assign(values, v);
     checkFinite(values, opts);
   });
+  applyRepresentation(opts, rep, plan, result);
+  return values;
+}
+
+/**
+ * Updates the variables from representation gradients: each head variable with the gradient of
+ * the one loss that reaches it (scaled by `opts.ownScales`), the trunk with the combined
+ * representation gradient backpropagated. Shared by the tfjs and the native representation steps.
+ */
+export function applyRepresentation(opts: StepOptions, rep: RepresentationOptions, plan: VariablePlan, result: Pick<RepresentationGradients, 'grads' | 'trunk' | 'unconnected'>): void {
   if (result.unconnected.length > 0) {
     throw new ObjectiveError(`loss '${result.unconnected[0]}' of ${opts.objective.name} depends neither on the representation nor on a head`, 'return only losses computed from the members\' outputs');
   }
@@ -289,5 +299,4 @@ function representationStep(
     throw new ObjectiveError(`variable '${sharedHead}' comes after the representation '${rep.head}' but two or more losses reach it`, 'make the representation the last part every loss shares, or use gradients of the shared parameters');
   }
   apply(plan, { ...scaleOwn(result.grads, own, opts.ownScales?.()), ...result.trunk });
-  return values;
 }

@@ -183,23 +183,72 @@ export class ModelRunner {
    * output k ([n, outputSizes[k]]; null for an output the loss does not read) to the trainable
    * variables: overwrites {@link gradients} of the variables it reaches and returns those.
    */
-  backward(dOuts: readonly (Float32Array | null)[], n: number): ReadonlySet<tf.Variable> {
+  backward(dOuts: readonly (Float32Array | null)[], n: number, only?: ReadonlySet<number>): ReadonlySet<tf.Variable> {
+    return this.backwardFrom(
+      this.plan.outputs.map((v, k) => [v, dOuts[k]] as const),
+      n,
+      only,
+    );
+  }
+
+  /**
+   * Backpropagates from gradients `seeds` of values ([value id, gradient or null]) through the
+   * nodes `only` (node indices; default all) to the variables: overwrites {@link gradients} of
+   * the variables it reaches and returns those. {@link valueGradient} then reads what reached a value.
+   */
+  backwardFrom(seeds: readonly (readonly [number, Float32Array | null])[], n: number, only?: ReadonlySet<number>): ReadonlySet<tf.Variable> {
     const b = this.buffersFor(n);
     const { plan } = this;
     this.ready.fill(0);
     this.reached.clear();
-    plan.outputs.forEach((v, k) => {
-      const d = dOuts[k];
-      if (d === null) return;
+    for (const [v, d] of seeds) {
+      if (d === null) continue;
       if (this.ready[v] === 1) this.addon.addInto(d, b.grads[v]);
       else b.grads[v].set(d);
       this.ready[v] = 1;
-    });
+    }
     for (let i = plan.nodes.length - 1; i >= 0; i--) {
       const node = plan.nodes[i];
-      if (this.ready[node.output] === 1) this.backwardNode(node, i, b, n);
+      if (this.ready[node.output] === 1 && (only === undefined || only.has(i))) this.backwardNode(node, i, b, n);
     }
     return this.reached;
+  }
+
+  /** The gradient the last backward pass sent to value `v` ([n, sizes[v]], reused), or null if none reached it. */
+  valueGradient(v: number, n: number): Float32Array | null {
+    return this.ready[v] === 1 ? this.buffersFor(n).grads[v] : null;
+  }
+
+  /** Whether the last backward pass sent a gradient to a value written by a node outside `nodes`, other than `except`. */
+  reachedOutside(nodes: ReadonlySet<number>, except: number): boolean {
+    return this.plan.nodes.some((node, i) => !nodes.has(i) && node.output !== except && this.ready[node.output] === 1);
+  }
+
+  /** Indices of the nodes that read value `v`, directly or through other nodes. */
+  downstreamOf(v: number): Set<number> {
+    const values = new Set([v]);
+    const out = new Set<number>();
+    this.plan.nodes.forEach((node, i) => {
+      if (node.inputs.some((x) => values.has(x))) {
+        out.add(i);
+        values.add(node.output);
+      }
+    });
+    return out;
+  }
+
+  /** Indices of the nodes value `v` is computed by, directly or through other nodes. */
+  upstreamOf(v: number): Set<number> {
+    const values = new Set([v]);
+    const out = new Set<number>();
+    for (let i = this.plan.nodes.length - 1; i >= 0; i--) {
+      const node = this.plan.nodes[i];
+      if (values.has(node.output)) {
+        out.add(i);
+        for (const x of node.inputs) values.add(x);
+      }
+    }
+    return out;
   }
 
   private grad(v: tf.Variable | null): Float32Array | null {

@@ -13,6 +13,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { datasetSource, fieldSource, type Batch } from '../../batch.js';
 import { makeFieldDataset, type Field } from '../../../data/fields.js';
 import { buildGraphModel, type GraphSpecInput } from '../../graph-spec.js';
@@ -255,10 +256,10 @@ describe('native training step vs the tfjs step', { skip: NATIVE_SKIP }, () => {
   test('a step it cannot run: engine native says why, auto falls back to tfjs', () => {
     const model = buildModel({ type: 'mlp', hidden: [4] }, { inputShape: [10], numClasses: CLASSES, seed: 1, name: 'softmax-head' });
     assert.ok(!('unsupported' in compileModelPlan(model)));
-    const members = buildMembers({ name: 'representation', specs: [SPECS['mlp relu'].spec], shape: [10], optimizer: { name: 'sgd' } }, 'representation');
+    const members = buildMembers({ name: 'representation', specs: [SPECS['mlp relu'].spec, SPECS['mlp tanh'].spec], shape: [10], optimizer: { name: 'sgd' } }, 'representation');
     const batch = batchOf([10], 2);
     const representation = { member: 0, head: 'y', combine: (g: Record<string, tf.Tensor>): tf.Tensor => tf.addN(Object.values(g)) };
-    assert.throws(() => trainStep({ members, objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine: 'native', representation }), (e: unknown) => e instanceof ObjectiveError && /representation/.test(e.message));
+    assert.throws(() => trainStep({ members, objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine: 'native', representation }), (e: unknown) => e instanceof ObjectiveError && /representation gradients of several members/.test(e.message));
     assert.doesNotThrow(() => trainStep({ members, objective: independent, batch, epoch: 0, step: 0, stepsPerEpoch: 1, representation }));
     disposeBatch(batch);
     disposeMembers(members);
@@ -445,5 +446,65 @@ describe('graph models on the native step: several inputs, several heads, per-lo
     for (const node of plan.nodes) for (const v of node.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
     assert.ok([...readers.values()].some((count) => count >= 2), 'a value with two readers');
     named.model.dispose();
+  });
+});
+
+/**
+ * A trunk (dense 8, relu; dense 6, tanh) with heads `a` (4 classes) and `b` (3) on its output, and
+ * the trunk's output as a third output `rep`; with `bOnInner`, head b reads the trunk's first layer
+ * instead (so loss b reaches the trunk around the representation). Weights from `seed`.
+ */
+function representationMember(tag: string, seed: number, bOnInner = false): Member {
+  const init = (k: number): { kernelInitializer: ReturnType<typeof tfl.initializers.glorotUniform> } => ({ kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + k }) });
+  const x = tfl.input({ shape: [5], name: `${tag}-x` });
+  const h1 = tfl.layers.dense({ units: 8, activation: 'relu', name: `${tag}-t1`, ...init(1) }).apply(x) as tfl.SymbolicTensor;
+  const r = tfl.layers.dense({ units: 6, activation: 'tanh', name: `${tag}-t2`, ...init(2) }).apply(h1) as tfl.SymbolicTensor;
+  const a = tfl.layers.dense({ units: CLASSES, name: `${tag}-a`, ...init(3) }).apply(r) as tfl.SymbolicTensor;
+  const b = tfl.layers.dense({ units: 3, name: `${tag}-b`, ...init(4) }).apply(bOnInner ? h1 : r) as tfl.SymbolicTensor;
+  const model = tfl.model({ inputs: x, outputs: [a, b, r], name: tag });
+  return createMember({ name: 'g', model, inputs: ['tab'], heads: ['a', 'b', 'rep'], outputs: { rep: 'value' }, optimizer: createOptimizer({ name: 'sgd', learningRate: 0.1, momentum: 0.9 }) });
+}
+
+describe('representation gradients on the native step', { skip: NATIVE_SKIP }, () => {
+  before(async () => {
+    await tf.setBackend('native');
+  });
+  const objective = perHead(['a', 'b']);
+  const representation = { head: 'rep', combine: (g: Record<string, tf.Tensor>): tf.Tensor => tf.add(tf.mul(g.a, 0.3), tf.mul(g.b, 1.7)) };
+
+  test('heads, the combined representation gradient through the trunk, own scales: the same as tfjs over 3 steps', () => {
+    const copies = { tfjs: [representationMember('rep-tfjs', 5)], native: [representationMember('rep-native', 5)] };
+    assertAllClose(weightsOf(copies.native), weightsOf(copies.tfjs), 0, 0, 'initial weights');
+    let afterFirst = 0;
+    for (let s = 0; s < 3; s++) {
+      const batch = graphBatch(30 + s);
+      const losses: Partial<Record<'tfjs' | 'native', StepLosses>> = {};
+      for (const engine of ['tfjs', 'native'] as const) {
+        losses[engine] = trainStep({ members: copies[engine], objective, batch, epoch: 0, step: s, stepsPerEpoch: 3, engine, representation, ownScales: () => ({ a: 0.5 }) });
+      }
+      disposeBatch(batch);
+      for (const k of ['a', 'b']) assert.ok(Math.abs((losses.native as StepLosses)[k] - (losses.tfjs as StepLosses)[k]) <= 1e-5, `step ${s}: loss ${k}`);
+      assertAllClose(weightsOf(copies.native), weightsOf(copies.tfjs), 2e-5, 2e-4, `step ${s}: weights`);
+      if (s === 0) afterFirst = tf.memory().numTensors;
+      else assert.equal(tf.memory().numTensors, afterFirst, `step ${s}: tensors leaked`);
+    }
+    disposeMembers(copies.tfjs);
+    disposeMembers(copies.native);
+  });
+
+  test('a loss that reaches the trunk around the representation is refused on both paths', () => {
+    for (const engine of ['tfjs', 'native'] as const) {
+      const member = representationMember(`rep-around-${engine}`, 5, true);
+      const before = Float32Array.from(trainableVariables(member)[0].dataSync());
+      const batch = graphBatch(40);
+      assert.throws(
+        () => trainStep({ members: [member], objective, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine, representation }),
+        (e: unknown) => e instanceof ObjectiveError && /loss 'b' depends on the trunk's parameters other than through the shared representation/.test(e.message),
+        engine,
+      );
+      disposeBatch(batch);
+      assert.deepEqual(Array.from(trainableVariables(member)[0].dataSync()), Array.from(before), `${engine}: nothing was updated`);
+      disposeMembers([member]);
+    }
   });
 });

@@ -7,11 +7,12 @@
  * objective runs itself) gets that gradient from tfjs too, added in.
  *
  * With `combineGradients` (gradient surgery, loss weighting by gradients) the members still run
- * forward once, and each loss gets its own native backward pass from the saved activations.
+ * forward once, and each loss gets its own native backward pass from the saved activations; with
+ * `representation` (one member), each loss's backward pass runs through the heads only and the
+ * combined representation gradient once through the trunk.
  *
  * Chosen by `trainStep` on the native backend (through {@link nativeStepAccelerator}) for members
- * whose models {@link compileModelPlan} supports; everything else, and the representation-gradient
- * path, stays on tfjs.
+ * whose models {@link compileModelPlan} supports; everything else stays on tfjs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../batch.js';
@@ -22,7 +23,8 @@ import type { StepContext } from '../../objective.js';
 import type { InPlaceGradient, SlotOptimizer } from '../../optimizers/slot-optimizer.js';
 import type { AcceleratedStep, StepAccelerator } from '../../step-accelerator.js';
 import { lossGradients } from '../../tape-gradients.js';
-import { applyPerLoss, checkFinite, unconnectedLossError, type GradientCombiner, type Gradients, type StepLosses, type StepOptions, type VariablePlan } from '../../train-step.js';
+import { ObjectiveError } from '../../../errors.js';
+import { applyPerLoss, applyRepresentation, checkFinite, unconnectedLossError, type GradientCombiner, type Gradients, type RepresentationOptions, type StepLosses, type StepOptions, type VariablePlan } from '../../train-step.js';
 import { compileModelPlan } from './model-plan.js';
 import { ModelRunner } from './model-runner.js';
 import { ownedValues, tensorValues } from './variable-values.js';
@@ -54,7 +56,7 @@ function runnerOf(member: Member, addon: NativeAddon): ModelRunner | { unsupport
 function nativeRunners(opts: StepOptions): { runners: ModelRunner[]; addon: NativeAddon } | { unsupported: string } {
   const loaded = loadNativeAddon();
   if (!('addon' in loaded)) return { unsupported: loaded.reason };
-  if (opts.representation !== undefined) return { unsupported: 'representation gradients run on the tfjs path' };
+  if (opts.representation !== undefined && opts.members.length !== 1) return { unsupported: 'representation gradients of several members run on the tfjs path' };
   const out: ModelRunner[] = [];
   const seen = new Set<tf.Variable>();
   for (const member of opts.members) {
@@ -69,6 +71,12 @@ function nativeRunners(opts: StepOptions): { runners: ModelRunner[]; addon: Nati
       if (input === undefined || input.dtype !== 'float32') return { unsupported: `member ${member.name}'s input '${name}' is not a float32 batch field` };
     }
     out.push(r);
+  }
+  const rep = opts.representation;
+  if (rep !== undefined) {
+    const member = opts.members[rep.member ?? 0];
+    const kind = member?.outputs[rep.head];
+    if (kind !== undefined && kind !== 'value' && kind !== 'logits') return { unsupported: `the representation '${rep.head}' is a ${kind} output (representation gradients of a probability output run on the tfjs path)` };
   }
   return { runners: out, addon: loaded.addon };
 }
@@ -128,8 +136,14 @@ function nativeTrainStep(opts: StepOptions, plan: VariablePlan, runners: readonl
       stepsPerEpoch: opts.stepsPerEpoch,
     });
     const values: StepLosses = {};
-    if (opts.combineGradients !== undefined) {
-      perLossStep(opts, opts.combineGradients, plan, runners, raw, context, values);
+    if (opts.combineGradients !== undefined || opts.representation !== undefined) {
+      const stand = raw.map((outs) => outs.map((t) => tf.variable(t, true, `jointly-native-step-output-${outputVariables++}`)));
+      try {
+        if (opts.representation !== undefined) representationStep(opts, opts.representation, plan, runners[0], stand[0], context, values);
+        else perLossStep(opts, opts.combineGradients as GradientCombiner, plan, runners, stand, context, values);
+      } finally {
+        for (const v of stand.flat()) v.dispose();
+      }
       return values;
     }
     const loss = (): tf.Scalar => {
@@ -175,37 +189,107 @@ function perLossStep(
   combine: GradientCombiner,
   plan: VariablePlan,
   runners: readonly ModelRunner[],
-  raw: readonly (readonly tf.Tensor[])[],
+  stand: readonly (readonly tf.Variable[])[],
   context: (outs: readonly (readonly tf.Tensor[])[]) => StepContext,
   values: StepLosses,
 ): void {
   const n = opts.batch.size;
-  // The tape walks gradients to variables: each output becomes one (sharing its values, no copy).
-  const stand = raw.map((outs) => outs.map((t) => tf.variable(t, true, `jointly-native-step-output-${outputVariables++}`)));
-  try {
-    const result = lossGradients(() => opts.objective.losses(context(stand)), [...stand.flat(), ...plan.variables], (v) => {
-      Object.assign(values, v);
-      checkFinite(values, opts);
+  const result = lossGradients(() => opts.objective.losses(context(stand)), [...stand.flat(), ...plan.variables], (v) => {
+    Object.assign(values, v);
+    checkFinite(values, opts);
+  });
+  if (result.unconnected.length > 0) throw unconnectedLossError(opts.objective.name, result.unconnected[0]);
+  const perLoss: Record<string, Gradients> = {};
+  for (const [name, g] of Object.entries(result.grads)) {
+    const named: Gradients = {};
+    runners.forEach((r, i) => {
+      const dOuts = stand[i].map((s) => (g[s.name] === undefined ? null : tensorValues(g[s.name])));
+      if (dOuts.every((d) => d === null)) return;
+      for (const v of r.backward(dOuts, n)) named[v.name] = gradientTensor(r, v);
     });
-    if (result.unconnected.length > 0) throw unconnectedLossError(opts.objective.name, result.unconnected[0]);
-    const perLoss: Record<string, Gradients> = {};
-    for (const [name, g] of Object.entries(result.grads)) {
-      const named: Gradients = {};
-      runners.forEach((r, i) => {
-        const dOuts = stand[i].map((s) => (g[s.name] === undefined ? null : tensorValues(g[s.name])));
-        if (dOuts.every((d) => d === null)) return;
-        for (const v of r.backward(dOuts, n)) named[v.name] = tf.tensor((r.gradients.get(v) as Float32Array).slice(), v.shape, 'float32');
-      });
-      for (const v of plan.variables) {
-        const direct = g[v.name];
-        if (direct !== undefined) named[v.name] = named[v.name] === undefined ? direct : tf.add(named[v.name], direct);
-      }
-      perLoss[name] = named;
-    }
-    applyPerLoss(opts, combine, plan, perLoss);
-  } finally {
-    for (const v of stand.flat()) v.dispose();
+    addDirect(named, g, plan);
+    perLoss[name] = named;
   }
+  applyPerLoss(opts, combine, plan, perLoss);
+}
+
+/** A copy of the runner's gradient of `v` as a tensor (the runner's buffers are reused). */
+function gradientTensor(r: ModelRunner, v: tf.Variable): tf.Tensor {
+  return tf.tensor((r.gradients.get(v) as Float32Array).slice(), v.shape, 'float32');
+}
+
+/** Adds the gradients `g` of one loss that reach variables directly (not through the outputs) into `named`. */
+function addDirect(named: Gradients, g: Readonly<Record<string, tf.Tensor>>, plan: VariablePlan): void {
+  for (const v of plan.variables) {
+    const direct = g[v.name];
+    if (direct !== undefined) named[v.name] = named[v.name] === undefined ? direct : tf.add(named[v.name], direct);
+  }
+}
+
+/**
+ * The representation-gradient step on the native path (one member): each loss's gradient with
+ * respect to the outputs comes from tfjs's tape; a native backward pass through the nodes after
+ * the representation (the heads) gives the loss's head gradients and its gradient with respect to
+ * the representation; `rep.combine` merges those, and one native backward pass through the nodes
+ * before it (the trunk) gives the trunk's gradients. Refuses, as the tfjs path does, a loss that
+ * reaches the trunk other than through the representation.
+ */
+function representationStep(
+  opts: StepOptions,
+  rep: RepresentationOptions,
+  plan: VariablePlan,
+  runner: ModelRunner,
+  stand: readonly tf.Variable[],
+  context: (outs: readonly (readonly tf.Tensor[])[]) => StepContext,
+  values: StepLosses,
+): void {
+  const n = opts.batch.size;
+  const member = opts.members[0];
+  const index = member.heads.indexOf(rep.head);
+  if ((rep.member ?? 0) !== 0 || index < 0) {
+    throw new ObjectiveError(`the representation '${rep.head}' is not an output of member ${rep.member ?? 0} (${opts.members[rep.member ?? 0]?.name ?? 'none'})`, 'build the model with its shared representation as an extra output');
+  }
+  const repValue = runner.plan.outputs[index];
+  const heads = runner.downstreamOf(repValue);
+  const trunk = runner.upstreamOf(repValue);
+  const trunkVars = new Set<tf.Variable>();
+  for (const i of trunk) {
+    const { op } = runner.plan.nodes[i];
+    if (op.kind === 'dense' || op.kind === 'conv') [op.kernel, op.bias].forEach((v) => v !== null && trunkVars.add(v));
+    if (op.kind === 'batchNorm') [op.gamma, op.beta].forEach((v) => v !== null && trunkVars.add(v));
+  }
+  const result = lossGradients(() => opts.objective.losses(context([stand])), [...stand, ...plan.variables], (v) => {
+    Object.assign(values, v);
+    checkFinite(values, opts);
+  });
+  const around = (name: string): ObjectiveError =>
+    new ObjectiveError(`loss '${name}' depends on the trunk's parameters other than through the shared representation, so representation gradients do not apply`, 'use gradients of the shared parameters for this architecture');
+  const grads: Record<string, Gradients> = {};
+  const repGrads: Record<string, tf.Tensor> = {};
+  const unconnected = [...result.unconnected];
+  for (const [name, g] of Object.entries(result.grads)) {
+    if (plan.variables.some((v) => trunkVars.has(v) && g[v.name] !== undefined)) throw around(name);
+    const named: Gradients = {};
+    const dOuts = stand.map((s) => (g[s.name] === undefined ? null : tensorValues(g[s.name])));
+    if (dOuts.some((d) => d !== null)) {
+      for (const v of runner.backward(dOuts, n, heads)) named[v.name] = gradientTensor(runner, v);
+      if (runner.reachedOutside(heads, repValue)) throw around(name);
+      const dRep = runner.valueGradient(repValue, n);
+      if (dRep !== null) repGrads[name] = tf.tensor(dRep.slice(), stand[index].shape, 'float32');
+    }
+    addDirect(named, g, plan);
+    if (Object.keys(named).length === 0 && repGrads[name] === undefined) unconnected.push(name);
+    else grads[name] = named;
+  }
+  const trunkGrads: Gradients = {};
+  if (trunkVars.size > 0 && Object.keys(repGrads).length > 0) {
+    const dRep = rep.combine(repGrads);
+    if (!(dRep instanceof tf.Tensor) || dRep.shape.join(',') !== stand[index].shape.join(',')) {
+      throw new Error(`the combined representation gradient must have the representation's shape [${stand[index].shape.join(', ')}]`);
+    }
+    for (const v of runner.backwardFrom([[repValue, tensorValues(dRep)]], n, trunk)) trunkGrads[v.name] = gradientTensor(runner, v);
+  }
+  applyRepresentation(opts, rep, plan, { grads, trunk: trunkGrads, unconnected });
 }
 
 /**
