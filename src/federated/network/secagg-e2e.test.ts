@@ -93,7 +93,8 @@ test('SecAgg+ with real processes: 3 of 10 clients killed after masking, the rou
 
   for (const p of secure.killed) assert.equal(await p.exited, null, `${p.name} was killed`);
   const r = secure.record;
-  assert.equal(r.refused, undefined, r.refused);
+  // Refused once in a full test run (an empty secure sum: the decoded total was not positive); the server's log says which phase went wrong.
+  assert.equal(r.refused, undefined, `${r.refused}\n${secure.server.lines.join('\n')}`);
   assert.deepEqual(r.replied, IDS);
   assert.deepEqual(r.failures, []);
   assert.equal(r.aggregate.secaggDroppedAfterMasking, 3, secure.server.lines.join('\n'));

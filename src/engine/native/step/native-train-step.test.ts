@@ -435,34 +435,23 @@ describe('graph models on the native step: several inputs, several heads, per-lo
     assert.ok(concats[0].inputs.includes(named.inputs.indexOf('tab')), 'the raw tabular input is joined too');
     named.model.dispose();
   });
-
-  test('a dense layer whose output another layer also reads keeps its activation apart', () => {
-    // t1's activation feeds head a and t2: fusing it would hand t2 the value before the activation.
-    const spec = GRAPHS['a head on an inner node, one after it'];
-    const named = buildGraphModel(spec, { fields: graphSource(1).fields, seed: 3, name: 'plan-inner' });
-    const plan = compileModelPlan(named.model);
-    assert.ok(!('unsupported' in plan), 'unsupported' in plan ? plan.unsupported : '');
-    const readers = new Map<number, number>();
-    for (const node of plan.nodes) for (const v of node.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
-    assert.ok([...readers.values()].some((count) => count >= 2), 'a value with two readers');
-    named.model.dispose();
-  });
 });
 
 /**
  * A trunk (dense 8, relu; dense 6, tanh) with heads `a` (4 classes) and `b` (3) on its output, and
- * the trunk's output as a third output `rep`; with `bOnInner`, head b reads the trunk's first layer
- * instead (so loss b reaches the trunk around the representation). Weights from `seed`.
+ * the trunk's output as a third output `rep`; with `inner`, the trunk's first layer as a fourth
+ * output `inner` (a loss reading it reaches the trunk around the representation). Weights from `seed`.
  */
-function representationMember(tag: string, seed: number, bOnInner = false): Member {
+function representationMember(tag: string, seed: number, inner = false): Member {
   const init = (k: number): { kernelInitializer: ReturnType<typeof tfl.initializers.glorotUniform> } => ({ kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + k }) });
   const x = tfl.input({ shape: [5], name: `${tag}-x` });
   const h1 = tfl.layers.dense({ units: 8, activation: 'relu', name: `${tag}-t1`, ...init(1) }).apply(x) as tfl.SymbolicTensor;
   const r = tfl.layers.dense({ units: 6, activation: 'tanh', name: `${tag}-t2`, ...init(2) }).apply(h1) as tfl.SymbolicTensor;
   const a = tfl.layers.dense({ units: CLASSES, name: `${tag}-a`, ...init(3) }).apply(r) as tfl.SymbolicTensor;
-  const b = tfl.layers.dense({ units: 3, name: `${tag}-b`, ...init(4) }).apply(bOnInner ? h1 : r) as tfl.SymbolicTensor;
-  const model = tfl.model({ inputs: x, outputs: [a, b, r], name: tag });
-  return createMember({ name: 'g', model, inputs: ['tab'], heads: ['a', 'b', 'rep'], outputs: { rep: 'value' }, optimizer: createOptimizer({ name: 'sgd', learningRate: 0.1, momentum: 0.9 }) });
+  const b = tfl.layers.dense({ units: 3, name: `${tag}-b`, ...init(4) }).apply(r) as tfl.SymbolicTensor;
+  const model = tfl.model({ inputs: x, outputs: inner ? [a, b, r, h1] : [a, b, r], name: tag });
+  const heads = inner ? ['a', 'b', 'rep', 'inner'] : ['a', 'b', 'rep'];
+  return createMember({ name: 'g', model, inputs: ['tab'], heads, outputs: { rep: 'value', ...(inner ? { inner: 'value' as const } : {}) }, optimizer: createOptimizer({ name: 'sgd', learningRate: 0.1, momentum: 0.9 }) });
 }
 
 describe('representation gradients on the native step', { skip: NATIVE_SKIP }, () => {
@@ -497,8 +486,9 @@ describe('representation gradients on the native step', { skip: NATIVE_SKIP }, (
       const member = representationMember(`rep-around-${engine}`, 5, true);
       const before = Float32Array.from(trainableVariables(member)[0].dataSync());
       const batch = graphBatch(40);
+      const around: Objective = { name: 'around', losses: (ctx) => ({ a: crossEntropy(ctx.outputs[0].a, ctx.batch.targets.a), b: tf.add(crossEntropy(ctx.outputs[0].b, ctx.batch.targets.b), tf.mean(ctx.outputs[0].inner)) as tf.Scalar }) };
       assert.throws(
-        () => trainStep({ members: [member], objective, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine, representation }),
+        () => trainStep({ members: [member], objective: around, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine, representation }),
         (e: unknown) => e instanceof ObjectiveError && /loss 'b' depends on the trunk's parameters other than through the shared representation/.test(e.message),
         engine,
       );
@@ -506,5 +496,76 @@ describe('representation gradients on the native step', { skip: NATIVE_SKIP }, (
       assert.deepEqual(Array.from(trainableVariables(member)[0].dataSync()), Array.from(before), `${engine}: nothing was updated`);
       disposeMembers([member]);
     }
+  });
+});
+
+describe('native step: graphs at the edges of what it runs', { skip: NATIVE_SKIP }, () => {
+  before(async () => {
+    await tf.setBackend('native');
+  });
+  const sgd = (): tf.Optimizer => createOptimizer({ name: 'sgd', learningRate: 0.1 });
+  const init = (seed: number): { kernelInitializer: ReturnType<typeof tfl.initializers.glorotUniform> } => ({ kernelInitializer: tfl.initializers.glorotUniform({ seed }) });
+
+  /** A linear dense layer `d` read by head a directly and by an activation before head b: the activation must stay its own node. */
+  function twoReaders(tag: string): Member {
+    const x = tfl.input({ shape: [5], name: `${tag}-x` });
+    const d = tfl.layers.dense({ units: 6, name: `${tag}-d`, ...init(1) }).apply(x) as tfl.SymbolicTensor;
+    const a = tfl.layers.dense({ units: CLASSES, name: `${tag}-a`, ...init(2) }).apply(d) as tfl.SymbolicTensor;
+    const act = tfl.layers.activation({ activation: 'relu', name: `${tag}-relu` }).apply(d) as tfl.SymbolicTensor;
+    const b = tfl.layers.dense({ units: 3, name: `${tag}-b`, ...init(3) }).apply(act) as tfl.SymbolicTensor;
+    return createMember({ name: 'g', model: tfl.model({ inputs: x, outputs: [a, b], name: tag }), inputs: ['tab'], heads: ['a', 'b'], optimizer: sgd() });
+  }
+
+  test('an activation on a value another layer also reads is not fused, and trains as on tfjs', () => {
+    const copies = { tfjs: [twoReaders('two-tfjs')], native: [twoReaders('two-native')] };
+    const plan = compileModelPlan(copies.native[0].model);
+    assert.ok(!('unsupported' in plan), 'unsupported' in plan ? plan.unsupported : '');
+    assert.equal(plan.nodes.filter((node) => node.op.kind === 'activation').length, 1, 'the relu stays a node');
+    const dense = plan.nodes.find((node) => node.op.kind === 'dense' && node.op.layer === 'two-native-d');
+    assert.ok(dense !== undefined && dense.op.kind === 'dense' && dense.op.act === 0, 'the dense layer keeps its linear output');
+    const objective = perHead(['a', 'b']);
+    for (let s = 0; s < 2; s++) {
+      const batch = graphBatch(50 + s);
+      for (const engine of ['tfjs', 'native'] as const) trainStep({ members: copies[engine], objective, batch, epoch: 0, step: s, stepsPerEpoch: 2, engine });
+      disposeBatch(batch);
+      assertAllClose(weightsOf(copies.native), weightsOf(copies.tfjs), 2e-5, 2e-4, `step ${s}: weights`);
+    }
+    disposeMembers(copies.tfjs);
+    disposeMembers(copies.native);
+  });
+
+  test('a loss on an output no variable is upstream of has no gradient: refused on both per-loss paths', () => {
+    for (const engine of ['tfjs', 'native'] as const) {
+      const tag = `free-${engine}`;
+      const x = tfl.input({ shape: [5], name: `${tag}-x` });
+      const a = tfl.layers.dense({ units: CLASSES, name: `${tag}-a`, ...init(4) }).apply(x) as tfl.SymbolicTensor;
+      const raw = tfl.layers.activation({ activation: 'relu', name: `${tag}-relu` }).apply(x) as tfl.SymbolicTensor;
+      const member = createMember({ name: 'g', model: tfl.model({ inputs: x, outputs: [a, raw], name: tag }), inputs: ['tab'], heads: ['a', 'raw'], outputs: { raw: 'value' }, optimizer: sgd() });
+      const objective: Objective = { name: 'free', losses: (ctx) => ({ a: crossEntropy(ctx.outputs[0].a, ctx.batch.targets.a), raw: tf.mean(ctx.outputs[0].raw) as tf.Scalar }) };
+      const batch = graphBatch(60);
+      const combineGradients: GradientCombiner = (g) => Object.values(g)[0] ?? {};
+      assert.throws(() => trainStep({ members: [member], objective, batch, epoch: 0, step: 0, stepsPerEpoch: 1, engine, combineGradients }), (e: unknown) => e instanceof ObjectiveError && /loss 'raw' of free has no gradient/.test(e.message), engine);
+      disposeBatch(batch);
+      disposeMembers([member]);
+    }
+  });
+
+  test('representation gradients of a graph with a branch beside the trunk: engine native says why, auto runs tfjs', () => {
+    const tag = 'beside';
+    const x = tfl.input({ shape: [5], name: `${tag}-x` });
+    const r = tfl.layers.dense({ units: 6, activation: 'tanh', name: `${tag}-trunk`, ...init(5) }).apply(x) as tfl.SymbolicTensor;
+    const side = tfl.layers.dense({ units: 3, activation: 'relu', name: `${tag}-side`, ...init(6) }).apply(x) as tfl.SymbolicTensor;
+    const joined = tfl.layers.concatenate({ name: `${tag}-join` }).apply([r, side]) as tfl.SymbolicTensor;
+    const a = tfl.layers.dense({ units: CLASSES, name: `${tag}-a`, ...init(7) }).apply(joined) as tfl.SymbolicTensor;
+    const b = tfl.layers.dense({ units: 3, name: `${tag}-b`, ...init(8) }).apply(r) as tfl.SymbolicTensor;
+    const member = createMember({ name: 'g', model: tfl.model({ inputs: x, outputs: [a, b, r], name: tag }), inputs: ['tab'], heads: ['a', 'b', 'rep'], outputs: { rep: 'value' }, optimizer: sgd() });
+    const representation = { head: 'rep', combine: (g: Record<string, tf.Tensor>): tf.Tensor => tf.addN(Object.values(g)) };
+    const batch = graphBatch(70);
+    const opts = { members: [member], objective: perHead(['a', 'b']), batch, epoch: 0, step: 0, stepsPerEpoch: 1, representation };
+    assert.throws(() => trainStep({ ...opts, engine: 'native' }), (e: unknown) => e instanceof ObjectiveError && /does not split into a trunk before the representation 'rep'/.test(e.message));
+    const losses = trainStep(opts);
+    assert.ok(Number.isFinite(losses.a) && Number.isFinite(losses.b));
+    disposeBatch(batch);
+    disposeMembers([member]);
   });
 });

@@ -77,8 +77,24 @@ function nativeRunners(opts: StepOptions): { runners: ModelRunner[]; addon: Nati
     const member = opts.members[rep.member ?? 0];
     const kind = member?.outputs[rep.head];
     if (kind !== undefined && kind !== 'value' && kind !== 'logits') return { unsupported: `the representation '${rep.head}' is a ${kind} output (representation gradients of a probability output run on the tfjs path)` };
+    const index = member?.heads.indexOf(rep.head) ?? -1;
+    if (index >= 0 && !splitsAtRepresentation(out[0], out[0].plan.outputs[index])) return { unsupported: `the model of member ${member.name} does not split into a trunk before the representation '${rep.head}' and heads after it (such graphs run on the tfjs path)` };
   }
   return { runners: out, addon: loaded.addon };
+}
+
+/**
+ * Whether every node of the runner's model is either upstream of value `rep` (the trunk) or
+ * downstream of it (the heads), and the heads read nothing of the trunk but `rep` itself: the
+ * graphs the native representation step runs (a branch beside the trunk, or a head reading an
+ * inner trunk value, runs on the tfjs path, which treats them as the tape defines).
+ */
+function splitsAtRepresentation(runner: ModelRunner, rep: number): boolean {
+  const up = runner.upstreamOf(rep);
+  const down = runner.downstreamOf(rep);
+  const { nodes, inputs } = runner.plan;
+  const trunkValues = new Set([...up].map((i) => nodes[i].output));
+  return nodes.every((node, i) => up.has(i) || (down.has(i) && node.inputs.every((v) => v === rep || v < inputs.length || !trunkValues.has(v))));
 }
 
 /** The member's batch input values, without a copy, in its model's input order. */
@@ -208,6 +224,8 @@ function perLossStep(
       for (const v of r.backward(dOuts, n)) named[v.name] = gradientTensor(r, v);
     });
     addDirect(named, g, plan);
+    // A loss on an output no variable is upstream of reaches the output's stand-in only.
+    if (Object.keys(named).length === 0) throw unconnectedLossError(opts.objective.name, name);
     perLoss[name] = named;
   }
   applyPerLoss(opts, combine, plan, perLoss);
