@@ -206,6 +206,11 @@ export interface RepresentationGradients {
   unconnected: string[];
 }
 
+/** The error for a loss that reaches the trunk's parameters other than through the representation. */
+export function aroundRepresentationError(loss: string): ObjectiveError {
+  return new ObjectiveError(`loss '${loss}' depends on the trunk's parameters other than through the shared representation, so representation gradients do not apply`, 'use gradients of the shared parameters for this architecture');
+}
+
 /**
  * Gradients through a shared representation, as the representation-gradient variants of
  * multi-task gradient methods need (MGDA-UB's "MGDA-UB" proper, Sener & Koltun 2018, §3.3): one
@@ -266,7 +271,7 @@ function walkRepresentation(
   const around = reachableFrom(tape, trunkVars, new Set([rep.id]));
   for (const [name, loss] of Object.entries(losses)) {
     if (around.tensors.has(loss.id)) {
-      throw new ObjectiveError(`loss '${name}' depends on the trunk's parameters other than through the shared representation, so representation gradients do not apply`, 'use gradients of the shared parameters for this architecture');
+      throw aroundRepresentationError(name);
     }
   }
   const fromHead = reachableFrom(tape, [rep, ...headVars]);

@@ -229,10 +229,7 @@ export function trainStep(opts: StepOptions): StepLosses {
       apply(plan, grads);
       return values;
     }
-    const result = lossGradients(losses, plan.variables, (v) => {
-      Object.assign(values, v);
-      checkFinite(values, opts);
-    });
+    const result = lossGradients(losses, plan.variables, recordLosses(values, opts));
     if (result.unconnected.length > 0) throw unconnectedLossError(opts.objective.name, result.unconnected[0]);
     applyPerLoss(opts, opts.combineGradients, plan, result.grads);
     return values;
@@ -249,6 +246,20 @@ export function applyPerLoss(opts: StepOptions, combine: GradientCombiner, plan:
   const combined = Object.keys(shared).length === 0 ? {} : combine(shared);
   checkCombined(combined, shared, plan, opts.objective.name);
   apply(plan, { ...scaleOwn(perLoss, own, opts.ownScales?.()), ...combined });
+}
+
+/** The error for a representation that is not an output of the member `rep` names. */
+export function missingRepresentationError(opts: StepOptions, rep: RepresentationOptions): ObjectiveError {
+  const member = rep.member ?? 0;
+  return new ObjectiveError(`the representation '${rep.head}' is not an output of member ${member} (${opts.members[member]?.name ?? 'none'})`, 'build the model with its shared representation as an extra output');
+}
+
+/** The callback that records a step's loss values as the gradient paths compute them, and checks they are finite. */
+export function recordLosses(values: StepLosses, opts: StepOptions): (v: Record<string, number>) => void {
+  return (v) => {
+    Object.assign(values, v);
+    checkFinite(values, opts);
+  };
 }
 
 /** The error for a loss with no gradient with respect to any variable, on the per-loss path. */
@@ -271,15 +282,10 @@ function representationStep(
   const member = rep.member ?? 0;
   const representation = (): tf.Tensor => {
     const t = outputs()[member]?.[rep.head];
-    if (t === undefined) {
-      throw new ObjectiveError(`the representation '${rep.head}' is not an output of member ${member} (${opts.members[member]?.name ?? 'none'})`, 'build the model with its shared representation as an extra output');
-    }
+    if (t === undefined) throw missingRepresentationError(opts, rep);
     return t;
   };
-  const result = representationGradients(losses, plan.variables, representation, rep.combine, (v) => {
-    Object.assign(values, v);
-    checkFinite(values, opts);
-  });
+  const result = representationGradients(losses, plan.variables, representation, rep.combine, recordLosses(values, opts));
   applyRepresentation(opts, rep, plan, result);
   return values;
 }

@@ -92,6 +92,12 @@ function activationCode(name: unknown, layer: string): number | Unsupported {
   return code === undefined ? { unsupported: `layer ${layer} has activation '${String(name)}', which the native step does not implement` } : code;
 }
 
+/** The trainable variables an operation reads: a dense or convolution layer's kernel and bias, batch normalization's scale and offset. */
+export function opVariables(op: PlanOp): tf.Variable[] {
+  const vars = op.kind === 'dense' || op.kind === 'conv' ? [op.kernel, op.bias] : op.kind === 'batchNorm' ? [op.gamma, op.beta] : [];
+  return vars.filter((v): v is tf.Variable => v !== null);
+}
+
 /** The selu code: applied by its own kernel, never fused. */
 const SELU = ACTIVATION_CODES.selu;
 
@@ -258,11 +264,7 @@ export function compileModelPlan(model: tfl.LayersModel): ModelPlan | Unsupporte
   }
   nodes = fuseActivations(nodes, sizes.length, outputs);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const planned = new Set<tf.Variable>();
-  for (const { op } of nodes) {
-    if (op.kind === 'dense' || op.kind === 'conv') [op.kernel, op.bias].forEach((v) => v !== null && planned.add(v));
-    if (op.kind === 'batchNorm') [op.gamma, op.beta].forEach((v) => v !== null && planned.add(v));
-  }
+  const planned = new Set(nodes.flatMap(({ op }) => opVariables(op)));
   const stray = variables.find((v) => !planned.has(v));
   if (stray !== undefined) return { unsupported: `variable ${stray.name} of model ${model.name} is not in a layer the native step runs` };
   for (const v of planned) if (!v.trainable) return { unsupported: `variable ${v.name} of model ${model.name} is frozen (frozen layers run on the tfjs path)` };

@@ -58,6 +58,8 @@ export class ModelRunner {
   /** Gradients a value receives: the operations reading it, plus one if it is a model output. */
   private readonly contributions: Int32Array;
   private readonly reached = new Set<tf.Variable>();
+  private readonly downstream = new Map<number, ReadonlySet<number>>();
+  private readonly upstream = new Map<number, ReadonlySet<number>>();
   /** Gradient of every trainable variable, filled by `backward` (for the variables it reached). */
   readonly gradients: ReadonlyMap<tf.Variable, Float32Array>;
 
@@ -224,8 +226,21 @@ export class ModelRunner {
     return this.plan.nodes.some((node, i) => !nodes.has(i) && node.output !== except && this.ready[node.output] === 1);
   }
 
-  /** Indices of the nodes that read value `v`, directly or through other nodes. */
-  downstreamOf(v: number): Set<number> {
+  /** Indices of the nodes that read value `v`, directly or through other nodes (computed once per value). */
+  downstreamOf(v: number): ReadonlySet<number> {
+    let known = this.downstream.get(v);
+    if (known === undefined) this.downstream.set(v, (known = this.reading(v)));
+    return known;
+  }
+
+  /** Indices of the nodes value `v` is computed by, directly or through other nodes (computed once per value). */
+  upstreamOf(v: number): ReadonlySet<number> {
+    let known = this.upstream.get(v);
+    if (known === undefined) this.upstream.set(v, (known = this.computing(v)));
+    return known;
+  }
+
+  private reading(v: number): Set<number> {
     const values = new Set([v]);
     const out = new Set<number>();
     this.plan.nodes.forEach((node, i) => {
@@ -237,8 +252,7 @@ export class ModelRunner {
     return out;
   }
 
-  /** Indices of the nodes value `v` is computed by, directly or through other nodes. */
-  upstreamOf(v: number): Set<number> {
+  private computing(v: number): Set<number> {
     const values = new Set([v]);
     const out = new Set<number>();
     for (let i = this.plan.nodes.length - 1; i >= 0; i--) {

@@ -22,10 +22,9 @@ import { loadNativeAddon, type NativeAddon } from '../addon.js';
 import type { StepContext } from '../../objective.js';
 import type { InPlaceGradient, SlotOptimizer } from '../../optimizers/slot-optimizer.js';
 import type { AcceleratedStep, StepAccelerator } from '../../step-accelerator.js';
-import { lossGradients } from '../../tape-gradients.js';
-import { ObjectiveError } from '../../../errors.js';
-import { applyPerLoss, applyRepresentation, checkFinite, unconnectedLossError, type GradientCombiner, type Gradients, type RepresentationOptions, type StepLosses, type StepOptions, type VariablePlan } from '../../train-step.js';
-import { compileModelPlan } from './model-plan.js';
+import { aroundRepresentationError, lossGradients } from '../../tape-gradients.js';
+import { applyPerLoss, applyRepresentation, checkFinite, missingRepresentationError, recordLosses, unconnectedLossError, type GradientCombiner, type Gradients, type RepresentationOptions, type StepLosses, type StepOptions, type VariablePlan } from '../../train-step.js';
+import { compileModelPlan, opVariables } from './model-plan.js';
 import { ModelRunner } from './model-runner.js';
 import { ownedValues, tensorValues } from './variable-values.js';
 
@@ -210,10 +209,7 @@ function perLossStep(
   values: StepLosses,
 ): void {
   const n = opts.batch.size;
-  const result = lossGradients(() => opts.objective.losses(context(stand)), [...stand.flat(), ...plan.variables], (v) => {
-    Object.assign(values, v);
-    checkFinite(values, opts);
-  });
+  const result = lossGradients(() => opts.objective.losses(context(stand)), [...stand.flat(), ...plan.variables], recordLosses(values, opts));
   if (result.unconnected.length > 0) throw unconnectedLossError(opts.objective.name, result.unconnected[0]);
   const perLoss: Record<string, Gradients> = {};
   for (const [name, g] of Object.entries(result.grads)) {
@@ -264,34 +260,22 @@ function representationStep(
   const n = opts.batch.size;
   const member = opts.members[0];
   const index = member.heads.indexOf(rep.head);
-  if ((rep.member ?? 0) !== 0 || index < 0) {
-    throw new ObjectiveError(`the representation '${rep.head}' is not an output of member ${rep.member ?? 0} (${opts.members[rep.member ?? 0]?.name ?? 'none'})`, 'build the model with its shared representation as an extra output');
-  }
+  if ((rep.member ?? 0) !== 0 || index < 0) throw missingRepresentationError(opts, rep);
   const repValue = runner.plan.outputs[index];
   const heads = runner.downstreamOf(repValue);
   const trunk = runner.upstreamOf(repValue);
-  const trunkVars = new Set<tf.Variable>();
-  for (const i of trunk) {
-    const { op } = runner.plan.nodes[i];
-    if (op.kind === 'dense' || op.kind === 'conv') [op.kernel, op.bias].forEach((v) => v !== null && trunkVars.add(v));
-    if (op.kind === 'batchNorm') [op.gamma, op.beta].forEach((v) => v !== null && trunkVars.add(v));
-  }
-  const result = lossGradients(() => opts.objective.losses(context([stand])), [...stand, ...plan.variables], (v) => {
-    Object.assign(values, v);
-    checkFinite(values, opts);
-  });
-  const around = (name: string): ObjectiveError =>
-    new ObjectiveError(`loss '${name}' depends on the trunk's parameters other than through the shared representation, so representation gradients do not apply`, 'use gradients of the shared parameters for this architecture');
+  const trunkVars = new Set([...trunk].flatMap((i) => opVariables(runner.plan.nodes[i].op)));
+  const result = lossGradients(() => opts.objective.losses(context([stand])), [...stand, ...plan.variables], recordLosses(values, opts));
   const grads: Record<string, Gradients> = {};
   const repGrads: Record<string, tf.Tensor> = {};
   const unconnected = [...result.unconnected];
   for (const [name, g] of Object.entries(result.grads)) {
-    if (plan.variables.some((v) => trunkVars.has(v) && g[v.name] !== undefined)) throw around(name);
+    if (plan.variables.some((v) => trunkVars.has(v) && g[v.name] !== undefined)) throw aroundRepresentationError(name);
     const named: Gradients = {};
     const dOuts = stand.map((s) => (g[s.name] === undefined ? null : tensorValues(g[s.name])));
     if (dOuts.some((d) => d !== null)) {
       for (const v of runner.backward(dOuts, n, heads)) named[v.name] = gradientTensor(runner, v);
-      if (runner.reachedOutside(heads, repValue)) throw around(name);
+      if (runner.reachedOutside(heads, repValue)) throw aroundRepresentationError(name);
       const dRep = runner.valueGradient(repValue, n);
       if (dRep !== null) repGrads[name] = tf.tensor(dRep.slice(), stand[index].shape, 'float32');
     }
