@@ -13,7 +13,9 @@ export interface OverheadParts {
   /**
    * The task's message to the worker: posting it (structured clone; the parameters are moved, not
    * copied), decoding it there, and the worker's event loop reaching it. A task posted ahead to a
-   * busy worker counts from the moment that worker was free.
+   * busy worker counts from the moment that worker was free. A task of several clients (the
+   * simulation groups them, see `simulation/client-groups.ts`) shares its message evenly among
+   * them; a later client of the group adds its wait for the one before.
    */
   toWorker: number;
   /** Worker: the client's data picked from the shared training set (its rows, read in place; a malicious client's copied out and their labels poisoned). */
@@ -26,7 +28,8 @@ export interface OverheadParts {
   readOut: number;
   /**
    * The reply's message to the main thread: posting it (its vectors moved), decoding it, and the
-   * main thread's event loop reaching it. While it travels, the worker already runs its next task.
+   * main thread's event loop reaching it, shared evenly by the clients of a group's reply. While it
+   * travels, the worker already runs its next task.
    */
   toMain: number;
   /** Main thread: the reply validated and decoded as a networked server does. */

@@ -17,7 +17,9 @@ import type { ClientEvaluation, ClientPool, EvaluateOutcome, EvaluateRequest, Fi
 import { secureSumOfReplies } from '../secagg/simulated-round.js';
 import type { TensorLayout } from '../task.js';
 import { updateOverhead, type UpdateTiming } from '../server/update-overhead.js';
-import type { AttackSpecValue, FitResultMessage } from './worker-protocol.js';
+import { groupSizes } from './client-groups.js';
+import { groupTimings, type MeasuredUpdate } from './group-timings.js';
+import type { AttackSpecValue, FitGroupResultMessage, FitResultMessage } from './worker-protocol.js';
 import type { Timed, WorkerPool } from './worker-pool.js';
 
 export interface SimulatedPoolOptions {
@@ -50,24 +52,6 @@ function copyVectors(v: Vectors): Vectors {
 /** The buffers of vectors made by copyVectors (one each), to transfer. */
 function buffersOf(v: Vectors): ArrayBuffer[] {
   return Object.values(v).map((x) => x.buffer as ArrayBuffer);
-}
-
-/**
- * One update's times from the main thread's spans (`send`, `receive`: seconds before posting the
- * task and after its reply) and the worker's. Its path starts when the task could start: when it
- * was posted, or, for a task posted ahead to a busy worker, when that worker posted its previous
- * reply. The messages' times are the path's legs to the worker and back, outside the worker's handling.
- */
-function updateTiming(r: Timed<FitResultMessage>, send: number, receive: number): UpdateTiming {
-  const w = r.timing;
-  const start = Math.max(r.postedAt, w.previousReplyAt);
-  const inbound = Math.max(0, w.receivedAt - start);
-  const outbound = Math.max(0, r.arrivedAt - w.repliedAt);
-  return {
-    totalSeconds: send + (r.arrivedAt - start) / 1000 + receive,
-    trainingSeconds: w.training,
-    parts: { send, toWorker: inbound / 1000, slicing: w.slicing, batching: w.batching, setup: w.setup, readOut: w.readOut, toMain: outbound / 1000, receive },
-  };
 }
 
 /** Checkpoint key of a client's state vector: `<state name>/<client id>` (neither contains a slash). */
@@ -104,72 +88,104 @@ export class SimulatedClientPool implements ClientPool {
     let bytesSent = 0;
     let bytesReceived = 0;
     const timings: UpdateTiming[] = [];
+    // Groups of clients, one task each (see client-groups.ts): the largest first.
+    const groups: string[][] = [];
+    let next = 0;
+    for (const size of groupSizes(req.clients.length, this.opts.workers.size)) groups.push(req.clients.slice(next, (next += size)));
     await Promise.all(
-      req.clients.map(async (clientId) => {
+      groups.map(async (group) => {
         const started = performance.now();
-        const attack = this.opts.attacks.get(clientId);
-        const extras = copyVectors(req.instructions.extras);
-        const client = this.clientIndex(clientId);
-        bytesSent += req.params.byteLength + vectorBytes(extras);
-        try {
-          // The worker gets its own copies, moved rather than cloned: each vector is copied once.
-          const global = req.params.slice();
+        // One copy of the global parameters for the group (its tasks only read them), moved rather
+        // than cloned; each client gets its own copies of the extras and of its state.
+        const global = req.params.slice();
+        const transfer: ArrayBuffer[] = [global.buffer];
+        const tasks = group.map((clientId) => {
+          const attack = this.opts.attacks.get(clientId);
+          const extras = copyVectors(req.instructions.extras);
           const clientState = copyVectors(this.states.get(clientId) ?? {});
-          const transfer = [global.buffer, ...buffersOf(extras), ...buffersOf(clientState)];
-          const sent = performance.now();
-          const r = await this.opts.workers.fit(
-            {
-              kind: 'fit',
-              client,
-              clientId,
-              global,
-              config,
-              extras,
-              clientState,
-              attack,
-              attackRound: attack === undefined ? undefined : { seed: this.opts.seed, round: req.round },
-            },
-            transfer,
-          );
-          const replied = performance.now();
-          // A compressed reply carries its bytes instead of the parameters, decoded by the same
-          // validation as a server's, so that what is aggregated is exactly what was sent.
-          bytesReceived += (r.encoded?.byteLength ?? r.params.byteLength) + vectorBytes(r.extras);
-          // The client keeps its state whatever the server makes of its reply, as a networked client does.
-          if (Object.keys(r.clientState).length > 0) this.states.set(clientId, { ...this.states.get(clientId), ...r.clientState });
-          const v = validateFitReply(
-            {
-              type: 'fitReply',
-              round: req.round,
-              numExamples: r.numExamples,
-              metrics: r.metrics,
-              delta: false,
-              params: r.encoded === undefined ? packParams(this.opts.layout, r.params) : [],
-              extras: r.extras,
-              ...(r.encoded === undefined ? {} : { data: { update: { shape: [r.encoded.length], values: r.encoded } } }),
-              durationSeconds: (performance.now() - started) / 1000,
-            },
-            {
-              clientId,
-              round: req.round,
-              layout: this.opts.layout,
-              global: req.params,
-              maxNumExamples: this.opts.clientSizes[client],
-              extras: req.instructions.replyExtras,
-              compression: config.compression,
-            },
-          );
-          if (v.ok) replies.push(v.reply);
-          else failures.push(refusedFitFailure(clientId, v));
-          timings.push(updateTiming(r, (sent - started) / 1000, (performance.now() - replied) / 1000));
+          transfer.push(...buffersOf(extras), ...buffersOf(clientState));
+          bytesSent += req.params.byteLength + vectorBytes(extras);
+          return {
+            kind: 'fit' as const,
+            client: this.clientIndex(clientId),
+            clientId,
+            global,
+            config,
+            extras,
+            clientState,
+            attack,
+            attackRound: attack === undefined ? undefined : { seed: this.opts.seed, round: req.round },
+          };
+        });
+        const send = (performance.now() - started) / 1000 / group.length;
+        let reply: Timed<FitGroupResultMessage>;
+        try {
+          reply = await this.opts.workers.fitGroup(tasks, transfer);
         } catch (err) {
-          failures.push({ clientId, reason: messageOf(err) });
-        } finally {
-          this.opts.onTaskDone?.();
+          // The pool failed (a worker crashed): every client of the group fails with it.
+          for (const clientId of group) {
+            failures.push({ clientId, reason: messageOf(err) });
+            this.opts.onTaskDone?.();
+          }
+          return;
         }
+        const measured: MeasuredUpdate[] = [];
+        reply.results.forEach((r, j) => {
+          const receiving = performance.now();
+          const clientId = group[j];
+          // A task that failed in its worker (e.g. a NaN loss) is that client's failure; it is not measured.
+          if (r.kind === 'error') failures.push({ clientId, reason: r.message });
+          else {
+            try {
+              this.receive(req, config, tasks[j].client, clientId, r, (receiving - started) / 1000, replies, failures);
+              bytesReceived += (r.encoded?.byteLength ?? r.params.byteLength) + vectorBytes(r.extras);
+              measured.push({ timing: r.timing, send, receive: (performance.now() - receiving) / 1000 });
+            } catch (err) {
+              // A reply that cannot even be read (parameters of the wrong length) fails its client only.
+              failures.push({ clientId, reason: messageOf(err) });
+            }
+          }
+          this.opts.onTaskDone?.();
+        });
+        timings.push(...groupTimings(reply, measured));
       }),
     );
     return { replies, failures, bytesSent, bytesReceived, overhead: updateOverhead(timings) };
+  }
+
+  /**
+   * One client's reply from its worker: its state kept, then validated as a networked server
+   * validates a reply (a refusal is a failure of the client).
+   */
+  private receive(req: FitRequest, config: ParsedClientTrainConfig, client: number, clientId: string, r: Omit<FitResultMessage, 'id'>, durationSeconds: number, replies: FitReply[], failures: FitFailure[]): void {
+    // The client keeps its state whatever the server makes of its reply, as a networked client does.
+    if (Object.keys(r.clientState).length > 0) this.states.set(clientId, { ...this.states.get(clientId), ...r.clientState });
+    // A compressed reply carries its bytes instead of the parameters, decoded by the same
+    // validation as a server's, so that what is aggregated is exactly what was sent.
+    const v = validateFitReply(
+      {
+        type: 'fitReply',
+        round: req.round,
+        numExamples: r.numExamples,
+        metrics: r.metrics,
+        delta: false,
+        params: r.encoded === undefined ? packParams(this.opts.layout, r.params) : [],
+        extras: r.extras,
+        ...(r.encoded === undefined ? {} : { data: { update: { shape: [r.encoded.length], values: r.encoded } } }),
+        durationSeconds,
+      },
+      {
+        clientId,
+        round: req.round,
+        layout: this.opts.layout,
+        global: req.params,
+        maxNumExamples: this.opts.clientSizes[client],
+        extras: req.instructions.replyExtras,
+        compression: config.compression,
+      },
+    );
+    if (v.ok) replies.push(v.reply);
+    else failures.push(refusedFitFailure(clientId, v));
   }
 
   /**

@@ -76,6 +76,37 @@ describe('WorkerPool', () => {
     }
   });
 
+  it('trains a group of clients back to back, each as alone; a failing one is its own error, the others unharmed', async () => {
+    const shared = global.slice();
+    const tasks = [
+      { kind: 'fit' as const, client: 2, clientId: 'g-2', global: shared, config: CONFIG, extras: {} },
+      { kind: 'fit' as const, client: 0, clientId: 'g-bad', global: new Float32Array(3), config: CONFIG, extras: {} },
+      { kind: 'fit' as const, client: 1, clientId: 'g-1', global: shared, config: CONFIG, extras: {} },
+    ];
+
+    const reply = await pool.fitGroup(tasks, [shared.buffer]);
+
+    assert.equal(reply.kind, 'fitGroup');
+    assert.deepEqual(reply.results.map((r) => r.kind), ['fit', 'error', 'fit']);
+    const bad = reply.results[1];
+    assert.ok(bad.kind === 'error' && bad.code === 'SHAPE_MISMATCH' && /global parameters have 3 values/.test(bad.message));
+    const trainer = new LocalTrainer(TASK);
+    try {
+      for (const j of [0, 2]) {
+        const r = reply.results[j];
+        assert.ok(r.kind === 'fit');
+        const local = await trainer.fit({ data: subset(TRAIN, CLIENTS[tasks[j].client]), clientId: tasks[j].clientId, global, config: CONFIG, extras: {} });
+        assert.deepEqual(bits(r.params), bits(local.params), `${tasks[j].clientId}: grouped = alone on the main thread`);
+      }
+    } finally {
+      trainer.dispose();
+    }
+    const [first, , last] = reply.results;
+    assert.ok(first.kind === 'fit' && last.kind === 'fit');
+    assert.ok(first.timing.receivedAt <= first.timing.repliedAt && first.timing.repliedAt <= last.timing.receivedAt && last.timing.repliedAt <= reply.repliedAt, 'the clients ran in order, before the reply');
+    assert.ok(reply.postedAt <= first.timing.receivedAt && reply.repliedAt <= reply.arrivedAt, 'the task was posted before it ran, the reply arrived after it was sent');
+  });
+
   it('evaluates on the global test set (client -1)', async () => {
     const r = await pool.evaluate({ kind: 'evaluate', params: global.slice(), client: -1 });
 

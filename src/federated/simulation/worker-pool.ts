@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { JointlyError, type ErrorCode } from '../../errors.js';
-import { threadClock, type EvaluateResultMessage, type EvaluateTask, type FitResultMessage, type FitTask, type WorkerInit, type WorkerReply, type WorkerTask } from './worker-protocol.js';
+import { threadClock, type EvaluateResultMessage, type EvaluateTask, type FitGroupResultMessage, type FitGroupTask, type FitResultMessage, type FitTask, type WorkerInit, type WorkerReply, type WorkerTask } from './worker-protocol.js';
 
 /** An error raised inside a worker, carried back with its code. */
 class WorkerTaskError extends JointlyError {
@@ -94,6 +94,15 @@ export class WorkerPool {
   /** Queues a fit task; `transfer`: buffers of the task moved to the worker instead of copied (unusable here afterwards). */
   fit(task: WithoutId<FitTask>, transfer: ArrayBuffer[] = []): Promise<Timed<FitResultMessage>> {
     return this.run(task, transfer) as Promise<Timed<FitResultMessage>>;
+  }
+
+  /**
+   * Queues several clients' fit tasks as one, run back to back by one worker and answered together;
+   * a client's error is its element of the reply, not a rejection. `transfer`: as for {@link fit}
+   * (a `global` the tasks share is listed once).
+   */
+  fitGroup(tasks: Omit<FitTask, 'id'>[], transfer: ArrayBuffer[] = []): Promise<Timed<FitGroupResultMessage>> {
+    return this.run({ kind: 'fitGroup', tasks } satisfies WithoutId<FitGroupTask>, transfer) as Promise<Timed<FitGroupResultMessage>>;
   }
 
   /** Queues an evaluation task. */

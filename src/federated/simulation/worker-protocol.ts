@@ -57,7 +57,18 @@ export interface EvaluateTask {
   client: number;
 }
 
-export type WorkerTask = FitTask | EvaluateTask;
+/**
+ * Several clients' fit tasks of one round, run back to back by one worker and answered by one
+ * message: one wake-up and one message each way for the group instead of one per client. The
+ * clients may share one `global` array (read only: no task writes it), sent once.
+ */
+export interface FitGroupTask {
+  kind: 'fitGroup';
+  id: number;
+  tasks: Omit<FitTask, 'id'>[];
+}
+
+export type WorkerTask = FitTask | FitGroupTask | EvaluateTask;
 
 export interface FitResultMessage {
   kind: 'fit';
@@ -108,6 +119,19 @@ export function threadClock(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * The answer to a {@link FitGroupTask}: each client's result or error, in the group's order. An
+ * element's `timing` spans that client alone (`previousReplyAt` of the second and later ones is the
+ * end of the one before); `repliedAt` is when the group's reply was posted.
+ */
+export interface FitGroupResultMessage {
+  kind: 'fitGroup';
+  id: number;
+  results: (Omit<FitResultMessage, 'id'> | Omit<ErrorMessage, 'id'>)[];
+  /** threadClock() just before the reply was posted. */
+  repliedAt: number;
+}
+
 export interface EvaluateResultMessage {
   kind: 'evaluate';
   id: number;
@@ -129,7 +153,7 @@ export interface ReadyMessage {
   backend: string;
 }
 
-export type WorkerReply = FitResultMessage | EvaluateResultMessage | ErrorMessage | ReadyMessage;
+export type WorkerReply = FitResultMessage | FitGroupResultMessage | EvaluateResultMessage | ErrorMessage | ReadyMessage;
 
 /** Copies a dataset into shared memory. */
 export function shareDataset(ds: { features: Float32Array; labels: Int32Array; sampleShape: readonly number[]; numClasses: number }): SharedDataset {

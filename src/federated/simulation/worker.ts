@@ -8,7 +8,7 @@ import { subset, type Dataset } from '../../data/dataset.js';
 import { JointlyError, messageOf } from '../../errors.js';
 import { LocalTrainer } from '../client/local-trainer.js';
 import { poisonLabels, poisonUpdate } from './poison.js';
-import { threadClock, type FitTask, type WorkerFitTiming, type WorkerInit, type WorkerReply, type WorkerTask } from './worker-protocol.js';
+import { threadClock, type ErrorMessage, type FitGroupResultMessage, type FitResultMessage, type FitTask, type WorkerFitTiming, type WorkerInit, type WorkerReply, type WorkerTask } from './worker-protocol.js';
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -28,10 +28,55 @@ async function main(): Promise<void> {
   const pooled = heldOut ? subset(train, Int32Array.from(init.clients.flatMap((c) => Array.from(c))).sort()) : train;
   // An honest client reads its rows of the shared training set in place; a malicious one gets a
   // copy, whose labels it poisons.
-  const dataOf = (task: FitTask): { data: Dataset; rows?: Int32Array } => {
+  const dataOf = (task: Omit<FitTask, 'id'>): { data: Dataset; rows?: Int32Array } => {
     if (task.client < 0) return { data: task.attack === undefined ? pooled : poisonLabels(task.attack, pooled) };
     if (task.attack === undefined) return { data: train, rows: init.clients[task.client] };
     return { data: poisonLabels(task.attack, subset(train, init.clients[task.client])) };
+  };
+
+  /**
+   * Trains one client; `previousAt`: threadClock() of the end of what this worker did before (its
+   * last reply, or the group's previous client). The result, or the task's error, with the buffers
+   * to move.
+   */
+  const fitOne = async (task: Omit<FitTask, 'id'>, previousAt: number): Promise<{ result: Omit<FitResultMessage, 'id'> | Omit<ErrorMessage, 'id'>; transfer: ArrayBuffer[] }> => {
+    try {
+      const receivedAt = threadClock();
+      const received = performance.now();
+      const data = dataOf(task);
+      const sliced = performance.now();
+      const result = await trainer.fit({
+        ...data,
+        clientId: task.clientId,
+        global: task.global,
+        config: task.config,
+        extras: task.extras,
+        clientState: task.clientState,
+      });
+      const fitted = performance.now();
+      const params = task.attack === undefined ? result.params : poisonUpdate(task.attack, task.global, result.params, { seed: task.attackRound?.seed ?? 0, clientId: task.clientId, round: task.attackRound?.round ?? 0 });
+      const vectors: ArrayBufferView[] = [params, ...Object.values(result.extras), ...Object.values(result.clientState), ...(result.encoded === undefined ? [] : [result.encoded])];
+      // Each buffer once: transferring one twice throws.
+      const transfer = [...new Set(vectors.map((v) => v.buffer as ArrayBuffer))];
+      const encoded = result.encoded === undefined ? {} : { encoded: result.encoded };
+      const t = result.timing;
+      const replying = performance.now();
+      const timing: WorkerFitTiming = {
+        receivedAt,
+        repliedAt: receivedAt + (replying - received),
+        previousReplyAt: previousAt,
+        slicing: (sliced - received) / 1000,
+        setup: t.setupSeconds,
+        batching: t.batchingSeconds,
+        training: t.trainingSeconds,
+        // Everything after the training steps: the trainer's read-out, then this thread's poisoning and reply.
+        readOut: t.readOutSeconds + (replying - fitted) / 1000,
+      };
+      return { result: { kind: 'fit', params, numExamples: result.numExamples, metrics: result.metrics, extras: result.extras, clientState: result.clientState, ...encoded, timing }, transfer };
+    } catch (err) {
+      const j = err instanceof JointlyError ? err : undefined;
+      return { result: { kind: 'error', code: j?.code, message: messageOf(err), hint: j?.hint }, transfer: [] };
+    }
   };
 
   // threadClock() of this worker's last reply: the time from it to a task that was already waiting is the task message's.
@@ -39,39 +84,22 @@ async function main(): Promise<void> {
   const handle = async (task: WorkerTask): Promise<void> => {
     try {
       if (task.kind === 'fit') {
-        const receivedAt = threadClock();
-        const received = performance.now();
-        const data = dataOf(task);
-        const sliced = performance.now();
-        const result = await trainer.fit({
-          ...data,
-          clientId: task.clientId,
-          global: task.global,
-          config: task.config,
-          extras: task.extras,
-          clientState: task.clientState,
-        });
-        const fitted = performance.now();
-        const params = task.attack === undefined ? result.params : poisonUpdate(task.attack, task.global, result.params, { seed: task.attackRound?.seed ?? 0, clientId: task.clientId, round: task.attackRound?.round ?? 0 });
-        const vectors: ArrayBufferView[] = [params, ...Object.values(result.extras), ...Object.values(result.clientState), ...(result.encoded === undefined ? [] : [result.encoded])];
-        // Each buffer once: transferring one twice throws.
-        const transfer = [...new Set(vectors.map((v) => v.buffer as ArrayBuffer))];
-        const encoded = result.encoded === undefined ? {} : { encoded: result.encoded };
-        const t = result.timing;
-        const replying = performance.now();
-        const timing: WorkerFitTiming = {
-          receivedAt,
-          repliedAt: receivedAt + (replying - received),
-          previousReplyAt,
-          slicing: (sliced - received) / 1000,
-          setup: t.setupSeconds,
-          batching: t.batchingSeconds,
-          training: t.trainingSeconds,
-          // Everything after the training steps: the trainer's read-out, then this thread's poisoning and reply.
-          readOut: t.readOutSeconds + (replying - fitted) / 1000,
-        };
-        previousReplyAt = timing.repliedAt;
-        post({ kind: 'fit', id: task.id, params, numExamples: result.numExamples, metrics: result.metrics, extras: result.extras, clientState: result.clientState, ...encoded, timing }, transfer);
+        const { result, transfer } = await fitOne(task, previousReplyAt);
+        previousReplyAt = result.kind === 'fit' ? result.timing.repliedAt : threadClock();
+        post({ ...result, id: task.id }, transfer);
+      } else if (task.kind === 'fitGroup') {
+        const results: FitGroupResultMessage['results'] = [];
+        const transfer: ArrayBuffer[] = [];
+        let previousAt = previousReplyAt;
+        for (const one of task.tasks) {
+          const done = await fitOne(one, previousAt);
+          results.push(done.result);
+          transfer.push(...done.transfer);
+          previousAt = done.result.kind === 'fit' ? done.result.timing.repliedAt : threadClock();
+        }
+        previousReplyAt = threadClock();
+        // Each buffer once, also when two clients' results share one.
+        post({ kind: 'fitGroup', id: task.id, results, repliedAt: previousReplyAt }, [...new Set(transfer)]);
       } else {
         const data = task.client < 0 ? test : subset(train, init.clientTests[task.client]);
         const scores = trainer.evaluate(task.params, data);
