@@ -104,6 +104,53 @@ test('reuseArrays: every batch has the values of a fresh one; a batch of the sam
   assert.equal(arrays[0], arrays[4]);
 });
 
+test('reuseTensors: every batch has the values of a fresh one, on the same tensors for batches of the same size, which the source frees', () => {
+  const start = tf.memory().numTensors;
+  const fresh = fieldSource(ds);
+  const reusing = fieldSource(ds, { reuseTensors: true });
+  const orders = [[2, 0], [1, 2], [0], [2, 1, 0], [0, 1]];
+  const images: tf.Tensor[] = [];
+  const digits: tf.Tensor[] = [];
+  for (const order of orders) {
+    const [want, got] = tf.tidy(() => {
+      const r = reusing.batch(order);
+      images.push(r.inputs.image);
+      digits.push(r.targets.digit);
+      return [readBatch(fresh.batch(order)), readBatch(r)];
+    });
+    assert.deepEqual(got, want, `batch [${order.join(', ')}]`);
+  }
+  // Size 2 thrice, on the same tensors (the tidy of each step left them alone); other sizes: their own.
+  assert.equal(images[0], images[1]);
+  assert.equal(images[0], images[4]);
+  assert.equal(digits[1], digits[4]);
+  assert.notEqual(images[2], images[0]);
+  assert.notEqual(images[3], images[0]);
+  assert.ok(images.every((t) => !t.isDisposed), 'the source keeps them');
+  const kept = new Set(images).size + new Set(digits).size;
+  // image, text, digit, spam, tags, age for sizes 1, 2 and 3 (the masks are made per batch, and freed by the tidy).
+  assert.equal(tf.memory().numTensors - start, 6 * 3);
+  assert.equal(kept, 6);
+
+  reusing.dispose?.();
+
+  assert.ok(images.every((t) => t.isDisposed), 'dispose frees them');
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('reuseTensors: a batch tensor the caller disposed is made anew, with the new batch\'s values', () => {
+  const reusing = fieldSource(ds, { reuseTensors: true });
+  const first = reusing.batch([2, 0]);
+  tf.dispose([...Object.values(first.inputs), ...Object.values(first.targets), ...Object.values(first.masks ?? {})]);
+
+  const second = reusing.batch([1, 2]);
+
+  assert.notEqual(second.inputs.image, first.inputs.image);
+  assert.deepEqual(Array.from(second.inputs.image.dataSync()), [2, 3, 4, 5]);
+  reusing.dispose?.();
+  tf.dispose(Object.values(second.masks ?? {}));
+});
+
 test('without reuseArrays, a batch kept past the next keeps its values', () => {
   const source = fieldSource(ds);
   const first = source.batch([2, 0]);

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sampleSize, type Dataset } from '../data/dataset.js';
 import { DataMalformedError } from '../errors.js';
+import { tensorData, TYPED_ARRAY_BACKENDS } from './variable-values.js';
 import { describeFields, gatherRows, gatherRowsInto, isTarget, toFields, type Field, type FieldDataset, type FieldInfo, type TargetField } from '../data/fields.js';
 
 /**
@@ -45,8 +46,10 @@ export interface BatchSource {
    * Sources written by hand may leave it out: their targets are then scored as classes.
    */
   readonly fields?: Readonly<Record<string, FieldInfo>>;
-  /** Builds the batch of these samples. The tensors belong to the caller (wrap in tf.tidy). */
+  /** Builds the batch of these samples. The tensors belong to the caller (wrap in tf.tidy), except with `reuseTensors`. */
   batch(indices: ArrayLike<number>): Batch;
+  /** Frees what the source keeps between batches (the tensors of `reuseTensors`); it may be used again afterwards. */
+  dispose?(): void;
 }
 
 /** Options of {@link fieldSource} and {@link datasetSource}. */
@@ -59,6 +62,16 @@ export interface BatchSourceOptions {
    * `lengths` are new arrays either way.
    */
   reuseArrays?: boolean;
+  /**
+   * Also return the same tensors for every batch of the same size, their values rewritten in
+   * place, instead of a new tensor per batch (default false; implies `reuseArrays`). Only on
+   * backends whose tensors hold the very array they are made from (cpu, native); elsewhere it is
+   * `reuseArrays`. The tensors belong to the source: the caller is done with each batch before it
+   * asks for the next, and calls the source's `dispose()` when it is done with the source. A
+   * tensor the caller disposed anyway is made anew. A federated client's many small batches then
+   * cost no tensor bookkeeping.
+   */
+  reuseTensors?: boolean;
   /**
    * The source's samples are these rows of the dataset, in this order (default: every row): a
    * batch of samples `indices` is built from rows `rows[indices[i]]`, read in place, so that a
@@ -86,6 +99,34 @@ function batchArrays(reuse: boolean): BatchArrays {
   };
 }
 
+/** Makes a batch's tensors: new ones, or with `reuseTensors` the previous batch's of the same field and size. */
+interface BatchTensors {
+  make(key: string, values: Float32Array | Int32Array, shape: number[], dtype: 'float32' | 'int32'): tf.Tensor;
+  dispose(): void;
+}
+
+function batchTensors(reuse: boolean): BatchTensors {
+  if (!reuse) return { make: (_key, values, shape, dtype) => tf.tensor(values, shape, dtype), dispose: () => undefined };
+  const kept = new Map<string, { tensor: tf.Tensor; values: Float32Array | Int32Array }>();
+  return {
+    make(key, values, shape, dtype) {
+      const old = kept.get(key);
+      if (old !== undefined && !old.tensor.isDisposed && old.values === values) return old.tensor;
+      old?.tensor.dispose();
+      const tensor = tf.tensor(values, shape, dtype);
+      // Kept only where the tensor holds `values` itself: elsewhere a rewrite would not reach it.
+      if (TYPED_ARRAY_BACKENDS.has(tf.getBackend()) && tensorData(tensor) === values) {
+        kept.set(key, { tensor: tf.keep(tensor), values });
+      }
+      return tensor;
+    },
+    dispose() {
+      for (const { tensor } of kept.values()) tensor.dispose();
+      kept.clear();
+    },
+  };
+}
+
 function maskTensor(field: TargetField, indices: ArrayLike<number>): tf.Tensor1D | undefined {
   if (field.mask === undefined) return undefined;
   const m = new Float32Array(indices.length);
@@ -101,15 +142,16 @@ function clearUnlabelled(values: Float32Array, width: number, field: TargetField
 }
 
 /** Adds one field of the samples at `indices` to the batch being built, its tensors on arrays from `arrays`. */
-function addField(name: string, field: Field, indices: ArrayLike<number>, batch: Required<Omit<Batch, 'size'>>, arrays: BatchArrays): void {
+function addField(name: string, field: Field, indices: ArrayLike<number>, batch: Required<Omit<Batch, 'size'>>, arrays: BatchArrays, tensors: BatchTensors): void {
   const n = indices.length;
   const rows = (values: Float32Array, width: number): Float32Array => gatherRowsInto(values, width, indices, arrays(name, Float32Array, n * width));
+  const make = (values: Float32Array | Int32Array, shape: number[], dtype: 'float32' | 'int32' = 'float32'): tf.Tensor => tensors.make(`${name}/${n}`, values, shape, dtype);
   switch (field.kind) {
     case 'float':
-      batch.inputs[name] = tf.tensor(rows(field.values, sampleSize(field.shape)), [n, ...field.shape], 'float32');
+      batch.inputs[name] = make(rows(field.values, sampleSize(field.shape)), [n, ...field.shape]);
       return;
     case 'tokens':
-      batch.inputs[name] = tf.tensor2d(gatherRowsInto(field.ids, field.maxLength, indices, arrays(name, Int32Array, n * field.maxLength)), [n, field.maxLength], 'int32');
+      batch.inputs[name] = make(gatherRowsInto(field.ids, field.maxLength, indices, arrays(name, Int32Array, n * field.maxLength)), [n, field.maxLength], 'int32');
       batch.lengths[name] = gatherRows(field.lengths, 1, indices);
       return;
     case 'classes': {
@@ -121,17 +163,17 @@ function addField(name: string, field: Field, indices: ArrayLike<number>, batch:
       const k = field.numClasses;
       const oneHot = arrays(name, Float32Array, n * k).fill(0);
       for (let i = 0; i < n; i++) if (ids[i] >= 0 && ids[i] < k) oneHot[i * k + ids[i]] = 1;
-      batch.targets[name] = tf.tensor2d(oneHot, [n, k], 'float32');
+      batch.targets[name] = make(oneHot, [n, k]);
       batch.labels[name] = y;
       break;
     }
     case 'binary':
-      batch.targets[name] = tf.tensor2d(clearUnlabelled(rows(field.values, 1), 1, field, indices), [n, 1], 'float32');
+      batch.targets[name] = make(clearUnlabelled(rows(field.values, 1), 1, field, indices), [n, 1]);
       break;
     case 'multilabel':
     case 'regression': {
       const values = clearUnlabelled(rows(field.values, field.width), field.width, field, indices);
-      batch.targets[name] = tf.tensor2d(values, [n, field.width], 'float32');
+      batch.targets[name] = make(values, [n, field.width]);
       break;
     }
   }
@@ -144,7 +186,8 @@ function addField(name: string, field: Field, indices: ArrayLike<number>, batch:
 /** A dataset of fields as a batch source: every input field becomes a model input, every target a target. */
 export function fieldSource(ds: FieldDataset, opts: BatchSourceOptions = {}): BatchSource {
   const fields = describeFields(ds);
-  const arrays = batchArrays(opts.reuseArrays ?? false);
+  const arrays = batchArrays((opts.reuseArrays ?? false) || (opts.reuseTensors ?? false));
+  const tensors = batchTensors(opts.reuseTensors ?? false);
   const rows = opts.rows;
   if (rows !== undefined) {
     for (let i = 0; i < rows.length; i++) {
@@ -155,11 +198,18 @@ export function fieldSource(ds: FieldDataset, opts: BatchSourceOptions = {}): Ba
     length: rows?.length ?? ds.length,
     fields,
     batch(indices: ArrayLike<number>): Batch {
-      const at = rows === undefined ? indices : Int32Array.from(indices, (i) => rows[i]);
+      let at = indices;
+      if (rows !== undefined) {
+        // (A key no field name can take: the arrays are kept by name.)
+        const mapped = arrays('\u0000rows', Int32Array, indices.length);
+        for (let i = 0; i < indices.length; i++) mapped[i] = rows[indices[i]];
+        at = mapped;
+      }
       const parts = { inputs: {}, targets: {}, labels: {}, masks: {}, lengths: {} };
-      for (const [name, field] of Object.entries(ds.fields)) addField(name, field, at, parts, arrays);
+      for (const [name, field] of Object.entries(ds.fields)) addField(name, field, at, parts, arrays, tensors);
       return { ...parts, size: indices.length };
     },
+    dispose: () => tensors.dispose(),
   };
 }
 

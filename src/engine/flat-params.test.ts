@@ -1,7 +1,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { ShapeMismatchError } from '../errors.js';
 import { selectBackend } from './backend.js';
 import { paramLayout, readParams, writeParams } from './flat-params.js';
@@ -131,5 +131,28 @@ describe('readParams / writeParams', () => {
     const expected = values.slice();
     values.fill(0);
     assert.deepEqual(readParams(model), expected);
+  });
+
+  test('writing in place leaves a snapshot taken before it (a clone sharing the weight\'s buffer) as it was', () => {
+    const model = mlp(1);
+    const kernel = model.weights[0].read();
+    const snapshot = tf.clone(kernel);
+    const old = Array.from(snapshot.dataSync());
+
+    writeParams(model, readParams(mlp(2)));
+
+    assert.deepEqual(Array.from(snapshot.dataSync()), old);
+    assert.notDeepEqual(Array.from(model.weights[0].read().dataSync()), old);
+    snapshot.dispose();
+  });
+
+  test('a weight with a constraint is written through it', () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [2], kernelConstraint: tfl.constraints.maxNorm({ maxValue: 1, axis: 0 }) })] });
+    const values = Float32Array.from([3, 0, 4, 0, 0, 0]);
+
+    writeParams(model, values);
+
+    // Each kernel column scaled to norm 1: (3, 4) / 5; the zero column and the bias as written.
+    assertClose(readParams(model), [0.6, 0, 0.8, 0, 0, 0], 1e-5, 'constrained weights');
   });
 });

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ShapeMismatchError } from '../errors.js';
+import { ownedValues, TYPED_ARRAY_BACKENDS } from './variable-values.js';
 
 /**
  * Where one model weight sits in the flat parameter array: its tfjs variable name, shape, offset
@@ -75,6 +76,13 @@ export function writeParams(model: tfl.LayersModel, values: Float32Array, opts: 
     );
   }
   const weights = weightsOf(model, opts);
+  if (TYPED_ARRAY_BACKENDS.has(tf.getBackend()) && weights.every((w) => w.constraint === null || w.constraint === undefined)) {
+    // Backends that keep tensors in JS typed arrays: copied into each variable's own array (made
+    // private first if a clone shares it), without a tensor per weight. A weight with a constraint
+    // (max-norm…) goes through write(), which applies it.
+    layout.forEach((entry, i) => ownedValues(weights[i].read() as tf.Variable).set(values.subarray(entry.offset, entry.offset + entry.size)));
+    return;
+  }
   // tidy disposes the temporary tensors; the variables keep their data. slice, not subarray: the
   // cpu backend keeps the array it is given, so a view would alias the caller's buffer.
   tf.tidy(() => {

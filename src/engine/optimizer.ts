@@ -47,7 +47,14 @@ export type OptimizerSpecInput = z.input<typeof OptimizerSpecSchema>;
  * one fused kernel. Plain SGD has no state.
  */
 export function createOptimizer(specInput: OptimizerSpecInput): tf.Optimizer {
-  const spec = OptimizerSpecSchema.parse(specInput);
+  return optimizerOf(OptimizerSpecSchema.parse(specInput));
+}
+
+/**
+ * {@link createOptimizer} for a spec already parsed (defaults filled), without parsing it again:
+ * for code that makes a fresh optimizer often, as a federated client does every round.
+ */
+export function optimizerOf(spec: OptimizerSpec): tf.Optimizer {
   if (spec.name === 'adam') return new AdamOptimizer(spec.learningRate, spec.beta1, spec.beta2, spec.epsilon);
   return spec.momentum > 0 ? new MomentumOptimizer(spec.learningRate, spec.momentum) : tf.train.sgd(spec.learningRate);
 }

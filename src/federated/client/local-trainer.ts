@@ -13,9 +13,9 @@ import { datasetSource, type Batch, type BatchSource } from '../../engine/batch.
 import { evaluate, type Scores } from '../../engine/evaluate.js';
 import { readParams, writeParams } from '../../engine/flat-params.js';
 import { crossEntropy } from '../../engine/losses.js';
-import { createMember, forward, type Member } from '../../engine/member.js';
+import { forward, nameModel, type Member, type NamedModel } from '../../engine/member.js';
 import type { Objective, StepContext } from '../../engine/objective.js';
-import { createOptimizer } from '../../engine/optimizer.js';
+import { optimizerOf } from '../../engine/optimizer.js';
 import { deriveSeed } from '../../engine/random.js';
 import { train } from '../../engine/trainer.js';
 import type { GradientCombiner } from '../../engine/train-step.js';
@@ -102,6 +102,7 @@ function timedSource(source: BatchSource, spent: { ms: number }): BatchSource {
       spent.ms += performance.now() - started;
       return batch;
     },
+    dispose: () => source.dispose?.(),
   };
 }
 
@@ -113,10 +114,13 @@ export class LocalTrainer {
   private readonly paramCount: number;
   /** Evaluation needs a member, and a member an optimizer; this one is never stepped. */
   private readonly noOptimizer = tf.train.sgd(0);
+  /** The model with its input and head names, settled once (every round's member reads it by them). */
+  private readonly named: NamedModel;
 
   constructor(task: FederatedTask) {
     this.task = task;
     this.model = buildTaskModel(task, 0);
+    this.named = nameModel({ name: 'client', model: this.model });
     let offset = 0;
     this.slices = [];
     for (const w of this.model.weights) {
@@ -143,10 +147,11 @@ export class LocalTrainer {
       throw new DataMissingError(`client '${clientId}' has no training examples`, 'give every client some data (with a Dirichlet or quantity partition, raise minSize)');
     }
     writeParams(this.model, input.global);
-    const optimizer = createOptimizer(this.task.optimizer);
-    const member = createMember({ name: clientId, model: this.model, optimizer });
+    const optimizer = optimizerOf(this.task.optimizer);
+    const member: Member = { ...this.named, name: clientId, optimizer };
     const steps = config.localEpochs * Math.ceil(numExamples / config.batchSize);
     const rounds: { name: string; round: ClientRound }[] = [];
+    let source: BatchSource | undefined;
     try {
       const state = input.clientState ?? {};
       for (const algorithm of CLIENT_ALGORITHMS.list()) {
@@ -175,8 +180,8 @@ export class LocalTrainer {
       let lastEpochLoss = Number.NaN;
       let done = 0;
       const batching = { ms: 0 };
-      // The trainer is done with each batch before it asks for the next: its arrays are reused.
-      const source = timedSource(datasetSource(data, {}, { reuseArrays: true, ...(input.rows === undefined ? {} : { rows: input.rows }) }), batching);
+      // The trainer is done with each batch before it asks for the next: its arrays and tensors are reused.
+      source = timedSource(datasetSource(data, {}, { reuseTensors: true, ...(input.rows === undefined ? {} : { rows: input.rows }) }), batching);
       const trainStarted = performance.now();
       const records = await train({
         members: [member],
@@ -241,6 +246,7 @@ export class LocalTrainer {
       timing.readOutSeconds = (performance.now() - trainEnded) / 1000;
       return result;
     } finally {
+      source?.dispose?.();
       optimizer.dispose();
       for (const { round } of rounds) round.dispose();
     }
@@ -251,7 +257,7 @@ export class LocalTrainer {
     this.checkLength(params, 'parameters');
     const checked = this.checkData(data, 'evaluation');
     writeParams(this.model, params);
-    const member: Member = createMember({ name: 'evaluation', model: this.model, optimizer: this.noOptimizer });
+    const member: Member = { ...this.named, name: 'evaluation', optimizer: this.noOptimizer };
     const scores = evaluate({ members: [member], data: datasetSource(checked) }).members[0];
     return { ...scores, numExamples: datasetLength(data) };
   }

@@ -10,7 +10,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { UNARY, type NativeAddon } from '../addon.js';
 import { ACTIVATION_CODES, type ModelPlan, type PlanNode } from './model-plan.js';
-import { ownedValues } from './variable-values.js';
+import { ownedValues } from '../../variable-values.js';
 
 /** Unary kernel of each activation code applied outside a dense or convolution layer. */
 const UNARY_OF: Readonly<Record<number, number>> = {

@@ -26,7 +26,7 @@ import { aroundRepresentationError, lossGradients } from '../../tape-gradients.j
 import { applyPerLoss, applyRepresentation, checkFinite, missingRepresentationError, recordLosses, unconnectedLossError, type GradientCombiner, type Gradients, type RepresentationOptions, type StepLosses, type StepOptions, type VariablePlan } from '../../train-step.js';
 import { compileModelPlan, opVariables } from './model-plan.js';
 import { ModelRunner } from './model-runner.js';
-import { ownedValues, tensorValues } from './variable-values.js';
+import { ownedValues, tensorValues } from '../../variable-values.js';
 
 /** A model's compiled runner (or why it has none), with the trainable weights it was compiled for. */
 interface Compiled {

@@ -6,6 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/**
+ * Backends whose tensors keep their values in JS typed arrays, a tensor made from a typed array
+ * holding that very array: their variables can be written in place, a batch's tensors rewritten.
+ */
+export const TYPED_ARRAY_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'native']);
+
 /** What the native step needs of a backend whose tensors live in JS typed arrays. */
 interface TypedArrayStorage {
   refCount(dataId: object): number;
@@ -33,4 +39,9 @@ export function tensorValues(t: tf.Tensor): Float32Array {
   const values = storage().readSync(t.dataId);
   if (!(values instanceof Float32Array)) throw new TypeError(`a tensor of dtype ${t.dtype} is not float32 data in JS memory`);
   return values;
+}
+
+/** What a typed-array backend holds for a tensor (its values array, for float32 and int32 tensors), without copying; only on {@link TYPED_ARRAY_BACKENDS}. */
+export function tensorData(t: tf.Tensor): unknown {
+  return storage().readSync(t.dataId);
 }
