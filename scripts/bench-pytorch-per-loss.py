@@ -1,9 +1,17 @@
 #!/usr/bin/python3
 """PyTorch reference for `npm run bench:per-loss` (src/bench/per-loss-step.ts).
 
-Run with Debian's PyTorch (apt-get install -y python3-torch libopenblas0-pthread):
-    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 scripts/bench-pytorch-per-loss.py --heads 2,4 --threads 1 --rounds 5 --steps 20
+`npm run bench:per-loss` (and the per-loss part of `npm run bench`) runs this script itself, one
+round per process interleaved with jointly's rounds, with glibc's allocator tuned and the threads
+pinned. By hand, with Debian's PyTorch (apt-get install -y python3-torch libopenblas0-pthread),
+set the allocator as the benchmark does (src/bench/pytorch.ts, allocatorEnv): without it glibc
+returns the blocks PyTorch frees after every op to the kernel and faults them back in, which made
+the summed step about 3 times slower on this project's VM (31.9 ms against 10.2 ms for 2 heads):
+    MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 \
+        /usr/bin/python3 scripts/bench-pytorch-per-loss.py --heads 2,4 --threads 1 --rounds 5 --steps 20
     /usr/bin/python3 scripts/bench-pytorch-per-loss.py --check     # only the equivalence check; exit 1 on mismatch
+OPENBLAS_NUM_THREADS and OMP_NUM_THREADS are set to --threads before torch loads (Debian's OpenBLAS
+sizes its own thread pool then, whatever torch.set_num_threads says), as bench-pytorch.py does.
 
 The model is the throughput bench's CNN trunk (conv16-pool-conv32-pool, as `cnn` in
 bench-pytorch.py without its final Linear) with K heads nn.Linear(32*7*7, 10), batch 64 of fixed
@@ -13,10 +21,11 @@ Three ways to take a step:
   - per-loss: one forward, then torch.autograd.grad(loss_k, trunk params + head k params) per loss,
               reusing the forward graph (retain_graph until the last loss); the trunk's per-loss
               gradients are summed (as a plain-sum combiner would), each head gets its own loss's;
-  - K passes: K full forward passes (all heads, as jointly's forward does) and one backward of loss k
-              each, gradients summed.
-Modes run interleaved: `--rounds` rounds of `--steps` steps per mode, after 3 warm-up steps per mode;
-each mode reports the median over rounds of the mean ms/step in a round, and its ratio to summed.
+  - K passes: K full forward passes (all heads' logits and all K losses, as jointly's forward and
+              objective compute them) and one backward of loss k each, gradients summed.
+Modes run interleaved: `--rounds` rounds of `--steps` steps per mode (or, with `--seconds`, steps for
+that many seconds, at least 3, as per-loss-step.ts does), after 3 warm-up steps per mode; each mode
+reports the median over rounds of the mean ms/step in a round, and its ratio to summed.
 
 Before timing (and alone with --check) every mode takes one step from identical initial weights and
 its gradients and updated parameters are compared with summed's (max abs difference <= --tolerance).
@@ -24,7 +33,8 @@ Gradients are compared as well as parameters because Adam's first update is lr *
 about lr * sign(g), which nearly hides a gradient that is wrong only in scale (trunk gradients
 halved, i.e. averaged instead of summed, move the parameters by only ~3e-5 after one step).
 
-Prints one JSON object on stdout; progress goes to stderr.
+Prints one JSON object on stdout (its last line; {"skipped": reason} when torch is not installed);
+progress goes to stderr. The JSON records the allocator settings it ran with (`mallocEnv`).
 """
 import argparse
 import importlib.util
@@ -39,6 +49,10 @@ BATCH = 64
 CLASSES = 10
 SEED = 1234
 WARMUP = 3
+# Fewest timed steps of a mode in a round under --seconds (MIN_STEPS in per-loss-step.ts).
+MIN_STEPS = 3
+# glibc's allocator settings of src/bench/pytorch.ts's allocatorEnv, reported in the JSON.
+MALLOC_ENV = ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_')
 MODES = ('summed', 'per-loss', 'K passes')
 
 
@@ -55,6 +69,13 @@ def positive_int(text):
     if n <= 0:
         raise argparse.ArgumentTypeError(f'must be a positive integer, got {text!r}')
     return n
+
+
+def positive_float(text):
+    x = float(text)
+    if not x > 0 or x == float('inf'):
+        raise argparse.ArgumentTypeError(f'must be a positive number, got {text!r}')
+    return x
 
 
 def head_list(text):
@@ -81,6 +102,7 @@ def build(k, torch):
 
 
 def losses_of(s, features):
+    """Every head's logits from `features` (once each) and its mean cross-entropy."""
     ce = s['torch'].nn.functional.cross_entropy
     return [ce(head(features), y) for head, y in zip(s['heads'], s['ys'])]
 
@@ -108,11 +130,10 @@ def compute_grads(mode, s):
             p.grad = g
     elif mode == 'K passes':
         for k in range(len(heads)):
-            # A full forward per loss (all heads' logits, as jointly's forward computes them), backward of loss k;
-            # .backward() accumulates into .grad, which sums the trunk's gradients over the K passes.
-            features = trunk(s['x'])
-            _ = [head(features) for head in heads]
-            losses_of(s, features)[k].backward()
+            # A full forward per loss (all heads' logits and all K losses, as jointly's forward and
+            # objective compute them), backward of loss k; .backward() accumulates into .grad,
+            # which sums the trunk's gradients over the K passes.
+            losses_of(s, trunk(s['x']))[k].backward()
     else:
         raise ValueError(mode)
 
@@ -155,13 +176,17 @@ def main():
     parser.add_argument('--heads', type=head_list, default=[2, 4], help='head counts to measure (default 2,4)')
     parser.add_argument('--threads', type=positive_int, default=1, help='torch and OpenBLAS threads (default 1)')
     parser.add_argument('--rounds', type=positive_int, default=5, help='interleaved rounds per head count (default 5)')
-    parser.add_argument('--steps', type=positive_int, default=20, help='timed steps per mode and round (default 20)')
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument('--steps', type=positive_int, default=20, help='timed steps per mode and round (default 20)')
+    budget.add_argument('--seconds', type=positive_float, help=f'instead of --steps: timed seconds per mode and round (at least {MIN_STEPS} steps)')
     parser.add_argument('--tolerance', type=float, default=1e-5, help='max abs difference allowed by the check (default 1e-5)')
     parser.add_argument('--check', action='store_true', help='only run the equivalence check; exit 1 on mismatch')
     parser.add_argument('--no-check', action='store_true', help='skip the equivalence check before timing')
     args = parser.parse_args()
-    # OpenBLAS reads its thread count when it is loaded, so it is pinned before torch is imported.
-    os.environ.setdefault('OPENBLAS_NUM_THREADS', str(args.threads))
+    # Debian's OpenBLAS sizes its own thread pool when it is loaded, ignoring torch.set_num_threads,
+    # so both pools are pinned to --threads before torch is imported (as bench-pytorch.py does).
+    os.environ['OPENBLAS_NUM_THREADS'] = str(args.threads)
+    os.environ['OMP_NUM_THREADS'] = str(args.threads)
     try:
         import torch
     except ImportError as err:
@@ -171,7 +196,11 @@ def main():
     header = {
         'torch': torch.__version__, 'threads': args.threads, 'openblasThreadsEnv': os.environ.get('OPENBLAS_NUM_THREADS'),
         'mkldnn': torch.backends.mkldnn.is_available(), 'batch': BATCH,
+        'mallocEnv': {name: os.environ[name] for name in MALLOC_ENV if name in os.environ},
     }
+    if not header['mallocEnv']:
+        print('note: glibc\'s allocator runs with its default thresholds (no MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_), '
+              'which slows PyTorch down several times on VMs with dear page faults; see the docstring', file=sys.stderr)
 
     checks = []
     if args.check or not args.no_check:
@@ -182,7 +211,8 @@ def main():
             print(json.dumps({**header, 'blas': load_blas_in_use()(), 'check': checks}))
             return 0 if all(c['ok'] for c in checks) else 1
 
-    print(f'torch {torch.__version__}, {args.threads} threads; batch {BATCH}; {args.rounds} rounds of {args.steps} steps per mode', file=sys.stderr)
+    budget = f'{args.steps} steps' if args.seconds is None else f'{args.seconds:g} s (at least {MIN_STEPS} steps)'
+    print(f'torch {torch.__version__}, {args.threads} threads; batch {BATCH}; {args.rounds} rounds of {budget} per mode', file=sys.stderr)
     results = []
     blas = None
     for k in args.heads:
@@ -195,15 +225,19 @@ def main():
         round_means = {mode: [] for mode in MODES}
         for r in range(args.rounds):
             for mode in MODES:
-                total = sum(step_once(mode, s) for _ in range(args.steps))
-                round_means[mode].append(total / args.steps * 1000)
+                total, steps = 0.0, 0
+                t0 = time.perf_counter()
+                while (steps < args.steps) if args.seconds is None else (steps < MIN_STEPS or time.perf_counter() - t0 < args.seconds):
+                    total += step_once(mode, s)
+                    steps += 1
+                round_means[mode].append(total / steps * 1000)
             print(f'{k} heads, round {r + 1}/{args.rounds}: ' + ', '.join(f'{m} {round_means[m][r]:.1f} ms' for m in MODES), file=sys.stderr)
         ms = {mode: statistics.median(round_means[mode]) for mode in MODES}
         results.append({
             'heads': k, 'msPerStep': ms, 'roundMeans': round_means,
             'perLossOverSummed': ms['per-loss'] / ms['summed'], 'kPassesOverSummed': ms['K passes'] / ms['summed'],
         })
-    print(json.dumps({**header, 'rounds': args.rounds, 'steps': args.steps, 'warmup': WARMUP, 'blas': blas, 'check': checks, 'results': results}))
+    print(json.dumps({**header, 'rounds': args.rounds, 'steps': None if args.seconds is not None else args.steps, 'seconds': args.seconds, 'warmup': WARMUP, 'blas': blas, 'check': checks, 'results': results}))
     return 0
 
 

@@ -1,7 +1,8 @@
 /**
- * `npm run bench:per-loss`: the step time of the per-loss gradient path against the summed path.
+ * `npm run bench:per-loss`: the step time of the per-loss gradient path against the summed path,
+ * on jointly and on PyTorch.
  *
- *   node dist/bench/per-loss-step.js [--backend name] [--heads 2,4] [--rounds N] [--steps N | --seconds N] [--out file]
+ *   node dist/bench/per-loss-step.js [--backend name] [--heads 2,4] [--rounds N] [--steps N | --seconds N] [--no-pytorch] [--pytorch-allocator tuned|default] [--out file]
  *
  * A CNN trunk (conv16-pool-conv32-pool, as the throughput bench's CNN) on 28x28x1 inputs with K
  * heads of 10 classes each, batch 64, Adam, one cross-entropy loss per head. Three ways to take a
@@ -13,69 +14,60 @@
  *   - K passes: what a per-loss path costs without the tape's reuse: K separate forward and
  *     backward passes (tfjs variableGrads per loss), the way jointly did it before.
  * The modes run interleaved, `--rounds` times `--steps` steps each (or steps for `--seconds`, at
- * least 3, when it is given), and the table reports each
- * mode's median over rounds of the mean ms/step in a round, and the ratio to summed.
+ * least 3, when it is given). PyTorch takes the same three steps on the same model, batch,
+ * optimizer and loss (scripts/bench-pytorch-per-loss.py with Debian's /usr/bin/python3, which
+ * checks first that its three steps give the same update): after each jointly round, one PyTorch
+ * round in a fresh process (as the throughput part runs PyTorch), with as many threads as jointly
+ * (JOINTLY_THREADS, else every core) pinned through OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and
+ * torch.set_num_threads, and glibc's allocator tuned (pytorch.ts's allocatorEnv; --pytorch-allocator
+ * default for a plain run). The table reports each mode's median over rounds of the mean ms/step
+ * in a round and the ratio to summed, PyTorch's beside jointly's.
+ *
+ * Files: per-loss-options.ts (the command line), per-loss-report.ts (the PyTorch script's command
+ * line and output, the medians and the table), pytorch.ts (PyTorch's environment); this file runs
+ * the rounds.
+ *
+ * Exit status: 0 when jointly's rounds ran (PyTorch skipped with the reason printed when it
+ * cannot run or its script fails), 1 when jointly's failed, 2 on bad usage.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { fieldSource, type Batch } from '../engine/batch.js';
 import { buildGraphModel } from '../engine/graph-spec.js';
 import { crossEntropy } from '../engine/losses.js';
 import { createMember, disposeMembers, forward, type Member } from '../engine/member.js';
+import { configuredThreads } from '../engine/native/addon.js';
 import type { Objective } from '../engine/objective.js';
 import { createOptimizer } from '../engine/optimizer.js';
 import { createRng } from '../engine/random.js';
 import { planVariables, trainStep, type GradientCombiner, type Gradients } from '../engine/train-step.js';
 import { makeFieldDataset, type Field } from '../data/fields.js';
-import { alignTable } from '../report/text-table.js';
+import { messageOf } from '../errors.js';
 import { loadBackend } from './backends.js';
+import { formatDuration } from './interleave.js';
+import { runJsonChild } from './json-child.js';
+import { parsePerLossOptions, PER_LOSS_MIN_STEPS, PER_LOSS_USAGE, type PerLossOptions } from './per-loss-options.js';
+import {
+  formatPerLossTable,
+  formatRoundMeans,
+  PER_LOSS_MODES,
+  perLossResults,
+  readTorchRound,
+  summarizePerLoss,
+  torchRoundArgs,
+  type PerLossMode,
+  type TorchPerLossCheck,
+  type TorchPerLossOutput,
+} from './per-loss-report.js';
+import { describeBlas, openblasCoreTypeEnv, PER_LOSS_SCRIPT, PYTHON, pythonMissing, torchEnv } from './pytorch.js';
 
-const USAGE = `usage: node dist/bench/per-loss-step.js [--backend name] [--heads 2,4] [--rounds N] [--steps N | --seconds N] [--out file]
-
-  --backend <name>   backend (default auto: the fastest that loads)
-  --heads <list>     head counts to measure (default 2,4)
-  --rounds <N>       interleaved rounds per head count (default 5)
-  --steps <N>        timed steps per mode and round (default 20)
-  --seconds <N>      instead of --steps: timed seconds per mode and round (at least 3 steps)
-  --out <file>       JSON results (default bench-results/per-loss-step.json)`;
-
-const MODES = ['summed', 'per-loss', 'K passes'] as const;
-type Mode = (typeof MODES)[number];
+type Mode = PerLossMode;
+const MODES = PER_LOSS_MODES;
 const BATCH = 64;
 const CLASSES = 10;
 const SEED = 1234;
-
-interface Options {
-  backend: string;
-  heads: number[];
-  rounds: number;
-  steps: number;
-  /** When set, each mode and round runs for this many seconds (at least MIN_STEPS steps) instead of `steps` steps. */
-  seconds: number | null;
-  out: string;
-}
-
-/** Fewest timed steps of a mode in a round under --seconds. */
-const MIN_STEPS = 3;
-
-function parseOptions(argv: string[]): Options | null {
-  const { values } = parseArgs({ args: argv, options: { backend: { type: 'string' }, heads: { type: 'string' }, rounds: { type: 'string' }, steps: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help === true) return null;
-  const int = (v: string | undefined, name: string, fallback: number): number => {
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got '${v}'`);
-    return n;
-  };
-  const heads = (values.heads ?? '2,4').split(',').map((h) => int(h.trim(), 'heads', 0));
-  if (values.seconds !== undefined && values.steps !== undefined) throw new Error('give --steps or --seconds, not both');
-  const seconds = values.seconds === undefined ? null : Number(values.seconds);
-  if (seconds !== null && (!Number.isFinite(seconds) || seconds <= 0)) throw new Error(`--seconds must be a positive number, got '${values.seconds}'`);
-  return { backend: values.backend ?? 'auto', heads, rounds: int(values.rounds, 'rounds', 5), steps: int(values.steps, 'steps', 20), seconds, out: values.out ?? 'bench-results/per-loss-step.json' };
-}
 
 /** The K-head CNN and its fixed batch. */
 function setup(k: number): { member: Member; batch: Batch; objective: Objective; losses: string[] } {
@@ -121,38 +113,104 @@ function stepOnce(mode: Mode, s: { member: Member; batch: Batch; objective: Obje
   return performance.now() - t0;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+/** No round means yet, for every mode. */
+function emptyMeans(): Record<Mode, number[]> {
+  return { summed: [], 'per-loss': [], 'K passes': [] };
+}
+
+/** One PyTorch round's outcome: its round means, or why PyTorch stops here. */
+type TorchRound = { output: TorchPerLossOutput; roundMeans: Record<Mode, number[]> } | { skipped: string };
+
+/** PyTorch's side of the benchmark: one script process per round, all with the same environment. */
+class TorchSide {
+  /** Why PyTorch is not (or no longer) measured; null while it is. */
+  skipped: string | null;
+  /** The first round's output (versions, BLAS, threads, allocator). */
+  first: TorchPerLossOutput | null = null;
+  readonly checks: TorchPerLossCheck[] = [];
+  readonly roundMeans = new Map<number, Record<Mode, number[]>>();
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(
+    private readonly opts: PerLossOptions,
+    readonly threads: number,
+    parentEnv: NodeJS.ProcessEnv,
+  ) {
+    this.skipped = opts.pytorch ? pythonMissing() : 'not asked for (--no-pytorch)';
+    this.env = torchEnv(threads, opts.pytorchAllocator, { ...parentEnv, ...openblasCoreTypeEnv(parentEnv) });
+  }
+
+  /** Runs one round of `k` heads (with the script's equivalence check on the first round of each k); returns its progress lines. */
+  round(k: number): string {
+    const first = !this.roundMeans.has(k);
+    const r = this.run(k, first);
+    if ('skipped' in r) {
+      this.skipped = r.skipped;
+      return `PyTorch skipped: ${r.skipped} (no further PyTorch rounds)`;
+    }
+    const lines: string[] = [];
+    if (this.first === null) {
+      this.first = r.output;
+      lines.push(`${describeBlas(r.output)}; ${r.output.threads} thread(s); glibc allocator ${this.opts.pytorchAllocator}${Object.keys(r.output.mallocEnv).length === 0 ? '' : ` (${Object.entries(r.output.mallocEnv).map(([n, v]) => `${n}=${v}`).join(' ')})`}`);
+    }
+    for (const c of r.output.check) {
+      this.checks.push(c);
+      lines.push(`PyTorch check, ${c.heads} heads: per-loss and K passes give summed's gradients and update (max difference ${Math.max(c['per-loss'].maxGradDiff, c['per-loss'].maxParamDiff, c['K passes'].maxGradDiff, c['K passes'].maxParamDiff).toExponential(1)}, tolerance ${c.tolerance.toExponential(0)})`);
+    }
+    const means = this.roundMeans.get(k) ?? emptyMeans();
+    for (const mode of PER_LOSS_MODES) means[mode].push(...r.roundMeans[mode]);
+    this.roundMeans.set(k, means);
+    const last = Object.fromEntries(PER_LOSS_MODES.map((m) => [m, r.roundMeans[m][r.roundMeans[m].length - 1]])) as Record<Mode, number>;
+    lines.push(`PyTorch ${formatRoundMeans(last)}`);
+    return lines.join('\n');
+  }
+
+  private run(k: number, check: boolean): TorchRound {
+    const args = torchRoundArgs({ heads: k, threads: this.threads, steps: this.opts.steps, seconds: this.opts.seconds, check });
+    // Start-up, the check and the warm-up, then three modes of at most ~0.2 s a step (or --seconds each), with room for a busy machine.
+    const timeout = 120 + 10 * PER_LOSS_MODES.length * (this.opts.seconds ?? this.opts.steps * 0.2);
+    const r = runJsonChild<unknown>(PYTHON, [PER_LOSS_SCRIPT, ...args], this.env, timeout);
+    if (r.kind === 'failed') return { skipped: `the PyTorch script failed: ${r.error}` };
+    const read = readTorchRound(r.value, k);
+    if ('error' in read) return { skipped: `the PyTorch script's output is not as expected: ${read.error}` };
+    return read;
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
-  let opts: Options | null;
+  let parsed: PerLossOptions | null;
   try {
-    opts = parseOptions(argv);
+    parsed = parsePerLossOptions(argv);
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    const hint = err instanceof Error && 'hint' in err && typeof err.hint === 'string' ? ` (${err.hint})` : '';
+    process.stderr.write(`${messageOf(err)}${hint}\n\n${PER_LOSS_USAGE}\n`);
     return 2;
   }
-  if (opts === null) {
-    process.stdout.write(`${USAGE}\n`);
+  if (parsed === null) {
+    process.stdout.write(`${PER_LOSS_USAGE}\n`);
     return 0;
   }
+  const opts = parsed;
+  // PyTorch's environment is the one this process started with: loading the native addon sets
+  // OMP_WAIT_POLICY (and OPENBLAS_CORETYPE) for itself, and the throughput part's PyTorch does not
+  // get its OMP_WAIT_POLICY either. OPENBLAS_CORETYPE is added back by TorchSide.
+  const torch = new TorchSide(opts, configuredThreads(), { ...process.env });
   const loaded = await loadBackend(opts.backend);
   if (!('name' in loaded)) {
     process.stderr.write(`backend ${opts.backend} does not load: ${loaded.reason}\n`);
     return 1;
   }
-  const budget = opts.seconds === null ? `${opts.steps} steps` : `${opts.seconds} s (at least ${MIN_STEPS} steps)`;
-  process.stderr.write(`backend ${loaded.name}${loaded.native === undefined ? '' : ` (${loaded.native.threads} threads)`}; batch ${BATCH}; ${opts.rounds} rounds of ${budget} per mode\n`);
+  const budget = opts.seconds === null ? `${opts.steps} steps` : `${opts.seconds} s (at least ${PER_LOSS_MIN_STEPS} steps)`;
+  const torchPlan = torch.skipped === null ? `, each followed by a PyTorch round (${PYTHON} ${PER_LOSS_SCRIPT.split('/').slice(-2).join('/')}, ${torch.threads} thread(s), glibc allocator ${opts.pytorchAllocator})` : `; PyTorch ${torch.skipped}`;
+  process.stderr.write(`backend ${loaded.name}${loaded.native === undefined ? '' : ` (${loaded.native.threads} threads)`}; batch ${BATCH}; ${opts.rounds} rounds of ${budget} per mode${torchPlan}\n`);
   const started = performance.now();
   const totalRounds = opts.heads.length * opts.rounds;
   let roundsDone = 0;
-  const results: { heads: number; mode: Mode; msPerStep: number; roundMeans: number[] }[] = [];
+  const jointlyMeans = new Map<number, Record<Mode, number[]>>();
   for (const k of opts.heads) {
     const s = setup(k);
-    const perMode: Record<Mode, number[]> = { summed: [], 'per-loss': [], 'K passes': [] };
+    const perMode = emptyMeans();
+    jointlyMeans.set(k, perMode);
     let step = 0;
     for (const mode of MODES) for (let i = 0; i < 3; i++) stepOnce(mode, s, step++); // warm-up (Adam's moments, kernel caches)
     const tensors = tf.memory().numTensors;
@@ -161,31 +219,58 @@ async function main(argv: string[]): Promise<number> {
         let total = 0;
         let steps = 0;
         const t0 = performance.now();
-        while (opts.seconds === null ? steps < opts.steps : steps < MIN_STEPS || performance.now() - t0 < opts.seconds * 1000) {
+        while (opts.seconds === null ? steps < opts.steps : steps < PER_LOSS_MIN_STEPS || performance.now() - t0 < opts.seconds * 1000) {
           total += stepOnce(mode, s, step++);
           steps++;
         }
         perMode[mode].push(total / steps);
         if (tf.memory().numTensors !== tensors) throw new Error(`${mode} leaks tensors: ${tensors} -> ${tf.memory().numTensors}`);
       }
+      const label = `${k} heads, round ${r + 1}/${opts.rounds}`;
+      const lines = [`jointly ${formatRoundMeans(Object.fromEntries(MODES.map((m) => [m, perMode[m][r]])) as Record<Mode, number>)}`];
+      if (torch.skipped === null) {
+        process.stderr.write(`${label}: ${lines.pop() ?? ''}\n`);
+        lines.push(...torch.round(k).split('\n'));
+      }
       roundsDone++;
       const eta = (((performance.now() - started) / 1000) * (totalRounds - roundsDone)) / roundsDone;
-      process.stderr.write(`${k} heads, round ${r + 1}/${opts.rounds}: ${MODES.map((m) => `${m} ${perMode[m][r].toFixed(1)} ms`).join(', ')} (ETA of the per-loss part ${Math.round(eta)} s)\n`);
+      lines[lines.length - 1] += ` (ETA of the per-loss part ${formatDuration(eta)})`;
+      process.stderr.write(`${lines.map((l) => `${label}: ${l}`).join('\n')}\n`);
     }
-    for (const mode of MODES) results.push({ heads: k, mode, msPerStep: median(perMode[mode]), roundMeans: perMode[mode] });
     disposeMembers([s.member]);
     tf.dispose(Object.values(s.batch.inputs));
     tf.dispose(Object.values(s.batch.targets));
   }
-  const rows = opts.heads.map((k) => {
-    const of = (m: Mode): number => results.find((r) => r.heads === k && r.mode === m)?.msPerStep ?? Number.NaN;
-    return [String(k), of('summed').toFixed(1), of('per-loss').toFixed(1), `${(of('per-loss') / of('summed')).toFixed(2)}×`, of('K passes').toFixed(1), `${(of('K passes') / of('summed')).toFixed(2)}×`];
-  });
-  const table = alignTable([['heads', 'summed ms', 'per-loss ms', 'per-loss/summed', 'K passes ms', 'K passes/summed'], ...rows], { rightAlignFrom: 1, rule: true });
+  const results = perLossResults(opts.heads, jointlyMeans);
+  const torchResults = perLossResults(opts.heads, torch.roundMeans);
+  const summary = summarizePerLoss(opts.heads, results, torchResults);
+  const table = formatPerLossTable(summary, torchResults.length > 0);
   const out = resolve(opts.out);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, backend: loaded, batch: BATCH, rounds: opts.rounds, steps: opts.seconds === null ? opts.steps : null, seconds: opts.seconds, results }, null, 2)}\n`);
-  process.stdout.write(`${table}\n\n(${loaded.name}; median over ${opts.rounds} interleaved rounds of ${budget}; ${out})\n`);
+  const pickEnv = (names: readonly string[]): Record<string, string> => Object.fromEntries(names.flatMap((n) => (torch.env[n] === undefined ? [] : [[n, torch.env[n] ?? '']])));
+  const pytorch = {
+    measured: torchResults.length > 0,
+    skipped: torch.skipped,
+    script: `${PYTHON} scripts/bench-pytorch-per-loss.py`,
+    threads: torch.threads,
+    allocator: opts.pytorchAllocator,
+    environment: pickEnv(['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'OPENBLAS_CORETYPE', 'OMP_WAIT_POLICY']),
+    torch: torch.first?.torch ?? null,
+    mkldnn: torch.first?.mkldnn ?? null,
+    blas: torch.first?.blas ?? null,
+    blasNote: torch.first === null ? null : describeBlas(torch.first),
+    check: torch.checks,
+    results: torchResults,
+  };
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, backend: loaded, threads: torch.threads, batch: BATCH, rounds: opts.rounds, steps: opts.seconds === null ? opts.steps : null, seconds: opts.seconds, results, pytorch, summary }, null, 2)}\n`,
+  );
+  const torchNote =
+    torch.first === null
+      ? `PyTorch ${opts.pytorch ? 'skipped: ' : ''}${torch.skipped ?? 'no round ran'}`
+      : `${describeBlas(torch.first)}; ${torch.threads} thread(s); glibc allocator ${opts.pytorchAllocator}; one fresh process per round, after jointly's${torch.skipped === null ? '' : `; then skipped: ${torch.skipped}`}`;
+  process.stdout.write(`${table}\n\n(${loaded.name}; median over ${opts.rounds} interleaved rounds of ${budget}; ${out})\n(${torchNote})\n`);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JointlyError } from '../errors.js';
+import { defaultPerLossOptions, parsePerLossOptions } from './per-loss-options.js';
 import { aggregationOptions, parseRunAllOptions, partCommand, PARTS, RUN_ALL_FLAGS, runAllUsage, type RunAllOptions } from './run-all-options.js';
 import { parseThroughputOptions } from './throughput-options.js';
 
@@ -49,6 +50,17 @@ test('the throughput part parses exactly what the runner hands it', () => {
   assert.deepEqual(parsed, { seconds: 1.5, repeats: 4, threads: [1, 2], models: ['mlp', 'lenet'], backends: ['native', 'wasm'], pytorch: false, pytorchAllocator: 'default', sgemm: false, out: 'bench-results/throughput.json' });
 });
 
+test('the per-loss part parses exactly what the runner hands it: --no-pytorch and --pytorch-allocator reach it as they reach throughput', () => {
+  const o = parse(['--seconds', '0.5', '--repeats', '3', '--backend', 'native', '--heads', '2,4', '--no-pytorch', '--pytorch-allocator', 'default', '--threads', '1']);
+
+  const cmd = partCommand('per-loss', o);
+
+  assert.deepEqual(cmd.args, ['--seconds', '0.5', '--rounds', '3', '--backend', 'native', '--heads', '2,4', '--no-pytorch', '--pytorch-allocator', 'default', '--out', 'bench-results/per-loss-step.json']);
+  assert.deepEqual(cmd.env, { JOINTLY_THREADS: '1' });
+  assert.deepEqual(parsePerLossOptions(cmd.args), { backend: 'native', heads: [2, 4], rounds: 3, steps: 20, seconds: 0.5, pytorch: false, pytorchAllocator: 'default', out: 'bench-results/per-loss-step.json' });
+  assert.deepEqual(parsePerLossOptions(partCommand('per-loss', parse([])).args), defaultPerLossOptions());
+});
+
 test('parts that run at one thread count get the largest of --threads; per-loss and federated-scale flags reach them', () => {
   const o = parse(['--threads', '2,1', '--backend', 'wasm', '--heads', '2,3', '--clients', '50', '--per-round', '10', '--rounds', '2']);
 
@@ -82,5 +94,7 @@ test('the usage lists every flag, with the parts it reaches when not all', () =>
 
   for (const name of Object.keys(RUN_ALL_FLAGS)) assert.match(usage, new RegExp(`--${name}\\b`));
   assert.match(usage, /--heads <list> +per-loss head counts \(default 2,4\) \[per-loss\]/);
+  assert.match(usage, /--no-pytorch +skip PyTorch[^\n]*\[throughput, per-loss\]/);
+  assert.match(usage, /--pytorch-allocator <tuned\|default> +[^\n]*\[throughput, per-loss\]/);
   assert.match(usage, /--threads <list> +thread counts[^\n]*largest\n/);
 });

@@ -34,8 +34,8 @@ export const RUN_ALL_FLAGS = {
   models: { type: 'string', value: '<list>', help: `throughput workloads: ${THROUGHPUT_MODELS.join(', ')} (default all)`, parts: ['throughput'] },
   backend: { type: 'string', value: '<name>', help: `jointly backend: ${JOINTLY_BACKENDS.join(', ')} (default auto: native when it loads)`, parts: ['throughput', 'per-loss', 'federated-scale'] },
   wasm: { type: 'boolean', help: 'also measure jointly on wasm in the throughput part (much slower)', parts: ['throughput'] },
-  'no-pytorch': { type: 'boolean', help: 'skip PyTorch in the throughput part', parts: ['throughput'] },
-  'pytorch-allocator': { type: 'string', value: '<tuned|default>', help: "glibc's allocator thresholds for PyTorch: tuned (PyTorch at its best) or default (a plain run) (default tuned)", parts: ['throughput'] },
+  'no-pytorch': { type: 'boolean', help: 'skip PyTorch in the throughput and per-loss parts', parts: ['throughput', 'per-loss'] },
+  'pytorch-allocator': { type: 'string', value: '<tuned|default>', help: "glibc's allocator thresholds for PyTorch: tuned (PyTorch at its best) or default (a plain run) (default tuned)", parts: ['throughput', 'per-loss'] },
   'no-sgemm': { type: 'boolean', help: 'skip the sgemm limit in the throughput part', parts: ['throughput'] },
   heads: { type: 'string', value: '<list>', help: 'per-loss head counts (default 2,4)', parts: ['per-loss'] },
   clients: { type: 'string', value: '<N>', help: 'federated-scale virtual clients (default 1000)', parts: ['federated-scale'] },
@@ -168,7 +168,16 @@ export function partCommand(part: Exclude<PartName, 'aggregation'>, o: RunAllOpt
     }
     case 'per-loss': {
       const results = inDir(o.out, 'per-loss-step.json');
-      const args = [...flag('seconds', o.seconds), ...flag('rounds', o.repeats), ...flag('backend', o.backend), ...flag('heads', o.heads?.join(',')), '--out', results];
+      const args = [
+        ...flag('seconds', o.seconds),
+        ...flag('rounds', o.repeats),
+        ...flag('backend', o.backend),
+        ...flag('heads', o.heads?.join(',')),
+        ...(o.pytorch ? [] : ['--no-pytorch']),
+        ...flag('pytorch-allocator', o.pytorchAllocator),
+        '--out',
+        results,
+      ];
       return { part, script: 'per-loss-step.js', args, env: threadsEnv(o), results };
     }
     case 'federated-scale': {

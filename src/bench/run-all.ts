@@ -5,7 +5,8 @@
  *   npm run bench -- [--only throughput,per-loss,federated-scale,aggregation] [--seconds N] [--repeats N] [--threads 1,2] ...
  *
  * Parts: throughput (jointly vs PyTorch, interleaved, with the MLP's sgemm limit; throughput.ts),
- * per-loss (per-loss-step.ts), federated-scale (federated-scale.ts), each run as a child process
+ * per-loss (jointly vs PyTorch on the per-loss gradient path, interleaved by round; per-loss-step.ts),
+ * federated-scale (federated-scale.ts), each run as a child process
  * (its thread count is read when the native addon loads), then aggregation, in this process
  * (src/bench/aggregation.ts's `measureAggregation`; skipped with a message when it is not built).
  * Each part prints its own tables on stdout and progress on stderr and writes its JSON; this runner

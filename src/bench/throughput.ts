@@ -20,16 +20,16 @@
  * Exit status: 0 when every scheduled measurement ran (PyTorch or sgemm skipped when they cannot
  * run, with the reason), 1 when one failed, 2 on bad usage.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { messageOf } from '../errors.js';
-import { configuredGemm, GEMM_LIBRARIES, gemmLibraryName, openblasCoreType, type GemmLibrary } from '../engine/native/addon.js';
+import { configuredGemm, GEMM_LIBRARIES, gemmLibraryName, type GemmLibrary } from '../engine/native/addon.js';
 import { estimateRemainingSeconds, formatDuration, interleavedSchedule, type Elapsed, type ScheduleItem } from './interleave.js';
 import { runJsonChild } from './json-child.js';
 import { WARMUP_SHARE } from './measure.js';
-import { describeBlas, measureTorch } from './pytorch.js';
+import { describeBlas, measureTorch, openblasCoreTypeEnv } from './pytorch.js';
 import type { SgemmChildResult } from './sgemm-child.js';
 import { mlpUnits } from './sgemm-limit.js';
 import type { StepChildResult } from './step-child.js';
@@ -135,14 +135,7 @@ function main(argv: string[]): number {
   const opts = options;
   // Both sides' OpenBLAS must use the same kernels: the native addon sets OPENBLAS_CORETYPE when it
   // loads, but PyTorch's process would not get it, so set it here for every child.
-  if (process.env.OPENBLAS_CORETYPE === undefined) {
-    try {
-      const core = openblasCoreType(readFileSync('/proc/cpuinfo', 'utf8'));
-      if (core !== undefined) process.env.OPENBLAS_CORETYPE = core;
-    } catch {
-      // Not Linux: OpenBLAS detects the CPU itself on both sides.
-    }
-  }
+  Object.assign(process.env, openblasCoreTypeEnv());
   // The limit on jointly's library first, then on the other (PyTorch's OpenBLAS when jointly's is oneDNN).
   const mine = configuredGemm();
   const first: GemmLibrary = 'gemm' in mine ? mine.gemm : 'onednn';
