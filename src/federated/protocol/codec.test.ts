@@ -131,6 +131,26 @@ describe('encodeMessage / decodeMessage', () => {
     assert.deepEqual(decodeMessage(Buffer.from(bytes)), samples().fitReply);
   });
 
+  it('decodes a Node Buffer view at a misaligned offset of a larger chunk, as ws hands over frames that arrived together', () => {
+    // ws gives a message as a Buffer over the TCP chunk it arrived in. When two frames share a
+    // chunk (a heartbeat, then a masked input: under load the server reads them in one go), the
+    // second message starts at an offset that need not be 4-aligned, and Buffer#slice does not
+    // copy: the payload must still be read from the message, not from the start of the chunk.
+    const heartbeat = encodeMessage(samples().heartbeat);
+    for (const type of ['secaggMaskedInput', 'secaggKeys', 'secaggUnmask', 'fitReply'] as const) {
+      const bytes = encodeMessage(samples()[type]);
+      for (const shift of [1, 2, 3]) {
+        const chunk = Buffer.alloc(heartbeat.length + shift + bytes.length, 0xa5);
+        chunk.set(heartbeat, 0);
+        chunk.set(bytes, heartbeat.length + shift);
+        const message = chunk.subarray(heartbeat.length + shift);
+        assert.ok(Buffer.isBuffer(message) && message.byteOffset % 4 !== 0);
+
+        assert.deepEqual(decodeMessage(message), samples()[type], `${type} at offset ${message.byteOffset}`);
+      }
+    }
+  });
+
   it('lays out the frame as documented: magic, version, type, flags, reserved, header length, padding, payload', () => {
     const bytes = encodeMessage({ type: 'evaluate', round: 1, config: {}, params: [{ name: 'w', shape: [2], values: new Float32Array([1, -2]) }] });
     const view = new DataView(bytes.buffer);

@@ -237,8 +237,11 @@ export function readFrame(bytes: Uint8Array, limits: MessageLimits): RawFrame {
   checkTable(type, table, payloadFloats);
 
   // Zero-copy when the payload is 4-aligned in its ArrayBuffer; one copy of the payload otherwise.
+  // The copy is made explicitly: `bytes` may be a Node Buffer (ws hands messages over as Buffers
+  // over the socket chunk they arrived in), whose slice() is a view on the same memory, so its
+  // `.buffer` would be the whole chunk and offset 0 its first byte, not the payload's.
   const aligned = (bytes.byteOffset + payloadStart) % 4 === 0;
-  const buffer = aligned ? bytes.buffer : bytes.slice(payloadStart).buffer;
+  const buffer = aligned ? bytes.buffer : new Uint8Array(bytes.subarray(payloadStart)).buffer;
   const base = aligned ? bytes.byteOffset + payloadStart : 0;
   const payload = new Float32Array(buffer, base, payloadFloats);
   const tensors = (table as TensorTableEntry[]).map((e): WireTensor => {
