@@ -57,10 +57,37 @@ interface Options {
   keep: boolean;
 }
 
-function parse(argv: string[]): Options {
-  const { values } = parseArgs({
+const USAGE = `usage: npm run fuzz:server -- [--seed N (0)] [--minutes N (2) | --cases N] [--soak-minutes N (2; 0 skips the soak)]
+  [--max-rss-mib N (600)] [--workers N (4)] [--noise-ms N (20)] [--liveness-seconds N (20)]
+  [--soak-idle N (1100)] [--soak-partial N (20)] [--soak-nofile N (1024)] [--out dir (bench-results)] [--keep]`;
+
+/** A flag the fuzzer cannot take: printed with the usage, exit status 2. */
+class UsageError extends Error {}
+
+/** The options from the command line; null for --help; UsageError for a flag it cannot take. */
+function parse(argv: string[]): Options | null {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values } = parsed;
+  if (values.help) return null;
+  const num = (name: string, v: string, min: number): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name}: expected a number >= ${min}, got '${v}'`);
+    return n;
+  };
+  return options(values, num);
+}
+
+/** The flags as node:util parses them (defaults filled). */
+function parseFlags(argv: string[]) {
+  return parseArgs({
     args: argv,
     options: {
+      help: { type: 'boolean', default: false },
       seed: { type: 'string', default: '0' },
       minutes: { type: 'string', default: '2' },
       cases: { type: 'string' },
@@ -76,11 +103,10 @@ function parse(argv: string[]): Options {
       keep: { type: 'boolean', default: false },
     },
   });
-  const num = (name: string, v: string, min: number): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name}: expected a number >= ${min}, got '${v}'`);
-    return n;
-  };
+}
+
+/** The flags' values checked and converted by `num`. */
+function options(values: ReturnType<typeof parseFlags>['values'], num: (name: string, v: string, min: number) => number): Options {
   return {
     seed: Math.floor(num('seed', values.seed, 0)),
     minutes: num('minutes', values.minutes, 0),
@@ -344,7 +370,19 @@ async function soakPhase(o: Options, dir: string, failures: string[]): Promise<S
 }
 
 async function main(argv: string[]): Promise<number> {
-  const o = parse(argv);
+  let parsed: Options | null;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`fuzz-server: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed === null) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const o = parsed;
   const tmp = mkdtempSync(join(tmpdir(), 'jointly-fuzz-server-'));
   const failures: string[] = [];
   try {
