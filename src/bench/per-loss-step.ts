@@ -63,8 +63,6 @@ import {
 } from './per-loss-report.js';
 import { describeBlas, openblasCoreTypeEnv, PER_LOSS_SCRIPT, PYTHON, pythonMissing, torchEnv } from './pytorch.js';
 
-type Mode = PerLossMode;
-const MODES = PER_LOSS_MODES;
 const BATCH = 64;
 const CLASSES = 10;
 const SEED = 1234;
@@ -95,7 +93,7 @@ const sumCombiner: GradientCombiner = (perLoss) => {
 };
 
 /** One step of `mode`; returns its duration in ms. */
-function stepOnce(mode: Mode, s: { member: Member; batch: Batch; objective: Objective; losses: string[] }, step: number): number {
+function stepOnce(mode: PerLossMode, s: { member: Member; batch: Batch; objective: Objective; losses: string[] }, step: number): number {
   const t0 = performance.now();
   if (mode === 'K passes') {
     tf.tidy(() => {
@@ -114,12 +112,12 @@ function stepOnce(mode: Mode, s: { member: Member; batch: Batch; objective: Obje
 }
 
 /** No round means yet, for every mode. */
-function emptyMeans(): Record<Mode, number[]> {
+function emptyMeans(): Record<PerLossMode, number[]> {
   return { summed: [], 'per-loss': [], 'K passes': [] };
 }
 
 /** One PyTorch round's outcome: its round means, or why PyTorch stops here. */
-type TorchRound = { output: TorchPerLossOutput; roundMeans: Record<Mode, number[]> } | { skipped: string };
+type TorchRound = { output: TorchPerLossOutput; roundMeans: Record<PerLossMode, number[]> } | { skipped: string };
 
 /** PyTorch's side of the benchmark: one script process per round, all with the same environment. */
 class TorchSide {
@@ -128,7 +126,7 @@ class TorchSide {
   /** The first round's output (versions, BLAS, threads, allocator). */
   first: TorchPerLossOutput | null = null;
   readonly checks: TorchPerLossCheck[] = [];
-  readonly roundMeans = new Map<number, Record<Mode, number[]>>();
+  readonly roundMeans = new Map<number, Record<PerLossMode, number[]>>();
   readonly env: NodeJS.ProcessEnv;
 
   constructor(
@@ -160,7 +158,7 @@ class TorchSide {
     const means = this.roundMeans.get(k) ?? emptyMeans();
     for (const mode of PER_LOSS_MODES) means[mode].push(...r.roundMeans[mode]);
     this.roundMeans.set(k, means);
-    const last = Object.fromEntries(PER_LOSS_MODES.map((m) => [m, r.roundMeans[m][r.roundMeans[m].length - 1]])) as Record<Mode, number>;
+    const last = Object.fromEntries(PER_LOSS_MODES.map((m) => [m, r.roundMeans[m][r.roundMeans[m].length - 1]])) as Record<PerLossMode, number>;
     lines.push(`PyTorch ${formatRoundMeans(last)}`);
     return lines.join('\n');
   }
@@ -206,16 +204,16 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   const totalRounds = opts.heads.length * opts.rounds;
   let roundsDone = 0;
-  const jointlyMeans = new Map<number, Record<Mode, number[]>>();
+  const jointlyMeans = new Map<number, Record<PerLossMode, number[]>>();
   for (const k of opts.heads) {
     const s = setup(k);
     const perMode = emptyMeans();
     jointlyMeans.set(k, perMode);
     let step = 0;
-    for (const mode of MODES) for (let i = 0; i < 3; i++) stepOnce(mode, s, step++); // warm-up (Adam's moments, kernel caches)
+    for (const mode of PER_LOSS_MODES) for (let i = 0; i < 3; i++) stepOnce(mode, s, step++); // warm-up (Adam's moments, kernel caches)
     const tensors = tf.memory().numTensors;
     for (let r = 0; r < opts.rounds; r++) {
-      for (const mode of MODES) {
+      for (const mode of PER_LOSS_MODES) {
         let total = 0;
         let steps = 0;
         const t0 = performance.now();
@@ -227,7 +225,7 @@ async function main(argv: string[]): Promise<number> {
         if (tf.memory().numTensors !== tensors) throw new Error(`${mode} leaks tensors: ${tensors} -> ${tf.memory().numTensors}`);
       }
       const label = `${k} heads, round ${r + 1}/${opts.rounds}`;
-      const lines = [`jointly ${formatRoundMeans(Object.fromEntries(MODES.map((m) => [m, perMode[m][r]])) as Record<Mode, number>)}`];
+      const lines = [`jointly ${formatRoundMeans(Object.fromEntries(PER_LOSS_MODES.map((m) => [m, perMode[m][r]])) as Record<PerLossMode, number>)}`];
       if (torch.skipped === null) {
         process.stderr.write(`${label}: ${lines.pop() ?? ''}\n`);
         lines.push(...torch.round(k).split('\n'));

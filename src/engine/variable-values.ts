@@ -36,7 +36,7 @@ export function ownedValues(v: tf.Variable): Float32Array {
 
 /** The values of a float32 tensor, read without copying (do not write them). */
 export function tensorValues(t: tf.Tensor): Float32Array {
-  const values = storage().readSync(t.dataId);
+  const values = tensorData(t);
   if (!(values instanceof Float32Array)) throw new TypeError(`a tensor of dtype ${t.dtype} is not float32 data in JS memory`);
   return values;
 }

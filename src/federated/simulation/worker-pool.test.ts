@@ -103,8 +103,8 @@ describe('WorkerPool', () => {
     }
     const [first, , last] = reply.results;
     assert.ok(first.kind === 'fit' && last.kind === 'fit');
-    assert.ok(first.timing.receivedAt <= first.timing.repliedAt && first.timing.repliedAt <= last.timing.receivedAt && last.timing.repliedAt <= reply.repliedAt, 'the clients ran in order, before the reply');
-    assert.ok(reply.postedAt <= first.timing.receivedAt && reply.repliedAt <= reply.arrivedAt, 'the task was posted before it ran, the reply arrived after it was sent');
+    assert.ok(first.timing.receivedAt <= first.timing.repliedAt && first.timing.repliedAt <= last.timing.receivedAt, 'the clients ran in order');
+    assert.ok(reply.postedAt <= first.timing.receivedAt && last.timing.repliedAt <= reply.arrivedAt, 'the task was posted before it ran, the reply arrived after its last client');
   });
 
   it('evaluates on the global test set (client -1)', async () => {

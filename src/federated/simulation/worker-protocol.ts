@@ -122,14 +122,12 @@ export function threadClock(): number {
 /**
  * The answer to a {@link FitGroupTask}: each client's result or error, in the group's order. An
  * element's `timing` spans that client alone (`previousReplyAt` of the second and later ones is the
- * end of the one before); `repliedAt` is when the group's reply was posted.
+ * end of the one before); the leg back to the main thread starts where the last one ends.
  */
 export interface FitGroupResultMessage {
   kind: 'fitGroup';
   id: number;
   results: (Omit<FitResultMessage, 'id'> | Omit<ErrorMessage, 'id'>)[];
-  /** threadClock() just before the reply was posted. */
-  repliedAt: number;
 }
 
 export interface EvaluateResultMessage {

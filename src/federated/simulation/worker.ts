@@ -99,7 +99,7 @@ async function main(): Promise<void> {
         }
         previousReplyAt = threadClock();
         // Each buffer once, also when two clients' results share one.
-        post({ kind: 'fitGroup', id: task.id, results, repliedAt: previousReplyAt }, [...new Set(transfer)]);
+        post({ kind: 'fitGroup', id: task.id, results }, [...new Set(transfer)]);
       } else {
         const data = task.client < 0 ? test : subset(train, init.clientTests[task.client]);
         const scores = trainer.evaluate(task.params, data);
