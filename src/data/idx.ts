@@ -3,7 +3,7 @@
  * `ndims` big-endian uint32 dimensions, then the values, big-endian, row-major.
  * Files may be gzipped; they are unpacked transparently.
  */
-import { gunzipSync } from 'fflate';
+import { gunzipIfGzipped } from './gzip.js';
 import { ConfigError, DataMalformedError } from '../errors.js';
 import { labelsFromIndices } from './class-labels.js';
 import { makeDataset, type Dataset } from './dataset.js';
@@ -59,21 +59,9 @@ function hex(...values: number[]): string {
   return values.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
 }
 
-/** Unpacks gzip data, turning zlib failures into a DataMalformedError. */
-function gunzip(bytes: Uint8Array, source: string): Uint8Array {
-  try {
-    return gunzipSync(bytes);
-  } catch (err) {
-    throw new DataMalformedError(
-      `${source}: starts like a gzip file but cannot be unpacked (${(err as Error).message})`,
-      'the download is probably incomplete: download the file again',
-    );
-  }
-}
-
 /** Parses an IDX file (gzipped or not); `source` names it in error messages. */
 export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzip(bytes, source);
+  bytes = gunzipIfGzipped(bytes, source);
   if (bytes.length < 4) {
     throw new DataMalformedError(`${source}: ${bytes.length} bytes is too short for an IDX header (4-byte magic number)`, HINT);
   }

@@ -14,7 +14,7 @@ import { readJsonlRows } from '../jsonl.js';
 import type { ColumnEncoding, ColumnRef, FeaturePipeline } from '../feature-pipeline.js';
 import { applyImpute, applyScaling, hasMissing } from '../feature-scaling.js';
 import type { DataSchema } from '../schema.js';
-import { readDataFile } from './read-data-file.js';
+import { readDataText } from './read-data-file.js';
 
 /** A data file read the way a saved model's schema says (CSV options, feature columns, encoding, missing values, scaling), for evaluation or prediction. */
 export interface ModelInput {
@@ -76,7 +76,7 @@ function readTable(text: string, path: string, pipeline: FeaturePipeline | undef
 
 /** Reads a CSV file (see the file comment). */
 function readCsv(path: string, schema: DataSchema | undefined, opts: ModelInputOptions): Read {
-  const text = readDataFile(path, 'CSV file').toString('utf8');
+  const text = readDataText(path, 'CSV file');
   const pipeline = schema?.pipeline;
   const features = schema === undefined ? undefined : sampleSize(schema.inputShape);
   let labelColumn: ColumnRef | undefined = opts.labelColumn ?? pipeline?.labelColumn;
@@ -128,7 +128,7 @@ function columnAt(table: CsvTable, col: ColumnRef): number {
 
 /** Reads a JSON Lines file: a `features` array per line and, optionally (unless required), a `label`. */
 function readJsonl(path: string, opts: ModelInputOptions): Read {
-  const rows = readJsonlRows(readDataFile(path, 'JSON Lines file').toString('utf8'), path, { optionalLabels: !opts.requireLabels });
+  const rows = readJsonlRows(readDataText(path, 'JSON Lines file'), path, { optionalLabels: !opts.requireLabels });
   return { ...rows, dropped: 0 };
 }
 

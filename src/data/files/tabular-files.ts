@@ -5,26 +5,26 @@ import type { Dataset } from '../dataset.js';
 import type { ColumnRef, FeaturePipeline } from '../feature-pipeline.js';
 import { idxPairDataset, parseIdx, type IdxArray, type IdxPairOptions } from '../idx.js';
 import { parseJsonl, type JsonlOptions } from '../jsonl.js';
-import { readDataFile } from './read-data-file.js';
+import { readDataFile, readDataText } from './read-data-file.js';
 
 /** Reads a CSV file into a dataset (see `parseCsv`). */
 export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
-  return parseCsv(readDataFile(path, 'CSV file').toString('utf8'), path, opts);
+  return parseCsv(readDataText(path, 'CSV file'), path, opts);
 }
 
 /** Reads a CSV file as a training file: the dataset and the pipeline that reads files like it (see `readCsvDataset`). */
 export function loadCsvDataset(path: string, opts: CsvOptions = {}): CsvDataset {
-  return readCsvDataset(readDataFile(path, 'CSV file').toString('utf8'), path, opts);
+  return readCsvDataset(readDataText(path, 'CSV file'), path, opts);
 }
 
 /** Reads a CSV file the way a pipeline says (see `encodeCsvWithPipeline`). */
 export function loadCsvWithPipeline(path: string, pipeline: FeaturePipeline, opts: { requireLabels: boolean; labelColumn?: ColumnRef }): EncodedTable {
-  return encodeCsvWithPipeline(readDataFile(path, 'CSV file').toString('utf8'), path, pipeline, opts);
+  return encodeCsvWithPipeline(readDataText(path, 'CSV file'), path, pipeline, opts);
 }
 
 /** Reads a JSON Lines file into a dataset (see `parseJsonl`). */
 export function loadJsonl(path: string, opts: JsonlOptions = {}): Dataset {
-  return parseJsonl(readDataFile(path, 'JSON Lines file').toString('utf8'), path, opts);
+  return parseJsonl(readDataText(path, 'JSON Lines file'), path, opts);
 }
 
 /** Reads and parses an IDX file (gzipped or not). */
