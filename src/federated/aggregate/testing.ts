@@ -20,7 +20,7 @@ export interface KernelCase {
   ties?: boolean;
 }
 
-/** Sizes around the blocks (4096 for means; tiles of 64 to 8192 coordinates; groups of 16), from 1 to 601 clients. */
+/** Sizes around the blocks (4096 for the TypeScript means, 16384 for the native ones; tiles of 64 to 8192 coordinates; groups of 16), from 1 to 601 clients. */
 export const KERNEL_CASES: readonly KernelCase[] = [
   { n: 1, d: 1 },
   { n: 1, d: 4097 },
@@ -31,6 +31,8 @@ export const KERNEL_CASES: readonly KernelCase[] = [
   { n: 6, d: 12_295, ties: true },
   { n: 7, d: 1000, ties: true },
   { n: 13, d: 3001 },
+  { n: 9, d: 16_383 },
+  { n: 6, d: 32_769 },
   { n: 100, d: 1337 },
   { n: 600, d: 37 }, // above the native rank method's 512 clients: the selection path
   { n: 601, d: 20, ties: true },
