@@ -81,50 +81,49 @@ export interface BatchSourceOptions {
 }
 
 /**
- * The arrays under a batch's tensors, by field and use: new ones, or with `reuseArrays` the
- * previous batch's of the same length.
+ * What a source with `reuseArrays` or `reuseTensors` keeps of one field's part of its batches of
+ * one size: the array under the field's tensor, and with `reuseTensors` the tensor itself.
  */
-type BatchArrays = <T extends Float32Array | Int32Array>(key: string, ctor: new (length: number) => T, length: number) => T;
-
-function batchArrays(reuse: boolean): BatchArrays {
-  if (!reuse) return (_key, ctor, length) => new ctor(length);
-  // One array per field and length: an epoch's smaller last batch does not evict the others'.
-  const kept = new Map<string, Float32Array | Int32Array>();
-  return <T extends Float32Array | Int32Array>(key: string, ctor: new (length: number) => T, length: number): T => {
-    const old = kept.get(`${key}/${length}`);
-    if (old instanceof ctor) return old;
-    const fresh = new ctor(length);
-    kept.set(`${key}/${length}`, fresh);
-    return fresh;
-  };
+interface FieldSlot {
+  values?: Float32Array | Int32Array;
+  tensor?: tf.Tensor;
 }
 
-/** Makes a batch's tensors: new ones, or with `reuseTensors` the previous batch's of the same field and size. */
-interface BatchTensors {
-  make(key: string, values: Float32Array | Int32Array, shape: number[], dtype: 'float32' | 'int32'): tf.Tensor;
-  dispose(): void;
+/** What such a source keeps per batch size: the mapped row indices (with `rows`) and one slot per field, in the fields' order. */
+interface SizeSlots {
+  mapped: Int32Array;
+  fields: FieldSlot[];
 }
 
-function batchTensors(reuse: boolean): BatchTensors {
-  if (!reuse) return { make: (_key, values, shape, dtype) => tf.tensor(values, shape, dtype), dispose: () => undefined };
-  const kept = new Map<string, { tensor: tf.Tensor; values: Float32Array | Int32Array }>();
-  return {
-    make(key, values, shape, dtype) {
-      const old = kept.get(key);
-      if (old !== undefined && !old.tensor.isDisposed && old.values === values) return old.tensor;
-      old?.tensor.dispose();
-      const tensor = tf.tensor(values, shape, dtype);
-      // Kept only where the tensor holds `values` itself: elsewhere a rewrite would not reach it.
-      if (TYPED_ARRAY_BACKENDS.has(tf.getBackend()) && tensorData(tensor) === values) {
-        kept.set(key, { tensor: tf.keep(tensor), values });
-      }
-      return tensor;
-    },
-    dispose() {
-      for (const { tensor } of kept.values()) tensor.dispose();
-      kept.clear();
-    },
-  };
+/**
+ * How one batch is built: the field's slot of this batch size (undefined: new arrays and tensors),
+ * and whether its tensors are kept in it (`reuseTensors`).
+ */
+interface FieldOutput {
+  slot: FieldSlot | undefined;
+  keepTensors: boolean;
+}
+
+/** The array under a field's tensor: the slot's, or a new one. */
+function outputArray<T extends Float32Array | Int32Array>(out: FieldOutput, ctor: new (length: number) => T, length: number): T {
+  const slot = out.slot;
+  if (slot === undefined) return new ctor(length);
+  if (slot.values instanceof ctor && slot.values.length === length) return slot.values;
+  const fresh = new ctor(length);
+  slot.values = fresh;
+  return fresh;
+}
+
+/** The field's tensor on `values`: with `keepTensors` the slot's (made once, its values rewritten in place), else a new one. */
+function outputTensor(out: FieldOutput, values: Float32Array | Int32Array, shape: number[], dtype: 'float32' | 'int32'): tf.Tensor {
+  const slot = out.slot;
+  if (slot === undefined || !out.keepTensors) return tf.tensor(values, shape, dtype);
+  const old = slot.tensor;
+  if (old !== undefined && !old.isDisposed) return old;
+  const tensor = tf.tensor(values, shape, dtype);
+  // Kept only where the tensor holds `values` itself: elsewhere a rewrite would not reach it.
+  slot.tensor = TYPED_ARRAY_BACKENDS.has(tf.getBackend()) && tensorData(tensor) === values ? tf.keep(tensor) : undefined;
+  return tensor;
 }
 
 function maskTensor(field: TargetField, indices: ArrayLike<number>): tf.Tensor1D | undefined {
@@ -141,17 +140,17 @@ function clearUnlabelled(values: Float32Array, width: number, field: TargetField
   return values;
 }
 
-/** Adds one field of the samples at `indices` to the batch being built, its tensors on arrays from `arrays`. */
-function addField(name: string, field: Field, indices: ArrayLike<number>, batch: Required<Omit<Batch, 'size'>>, arrays: BatchArrays, tensors: BatchTensors): void {
+/** Adds one field of the samples at `indices` to the batch being built, on the arrays and tensors of `out`. */
+function addField(name: string, field: Field, indices: ArrayLike<number>, batch: Required<Omit<Batch, 'size'>>, out: FieldOutput): void {
   const n = indices.length;
-  const rows = (values: Float32Array, width: number): Float32Array => gatherRowsInto(values, width, indices, arrays(name, Float32Array, n * width));
-  const make = (values: Float32Array | Int32Array, shape: number[], dtype: 'float32' | 'int32' = 'float32'): tf.Tensor => tensors.make(`${name}/${n}`, values, shape, dtype);
   switch (field.kind) {
-    case 'float':
-      batch.inputs[name] = make(rows(field.values, sampleSize(field.shape)), [n, ...field.shape]);
+    case 'float': {
+      const width = sampleSize(field.shape);
+      batch.inputs[name] = outputTensor(out, gatherRowsInto(field.values, width, indices, outputArray(out, Float32Array, n * width)), [n, ...field.shape], 'float32');
       return;
+    }
     case 'tokens':
-      batch.inputs[name] = make(gatherRowsInto(field.ids, field.maxLength, indices, arrays(name, Int32Array, n * field.maxLength)), [n, field.maxLength], 'int32');
+      batch.inputs[name] = outputTensor(out, gatherRowsInto(field.ids, field.maxLength, indices, outputArray(out, Int32Array, n * field.maxLength)), [n, field.maxLength], 'int32');
       batch.lengths[name] = gatherRows(field.lengths, 1, indices);
       return;
     case 'classes': {
@@ -161,19 +160,19 @@ function addField(name: string, field: Field, indices: ArrayLike<number>, batch:
       // Written here rather than by tf.oneHot and tf.cast: one tensor upload instead of three
       // tensors and two kernels, which counts on the many small batches of federated clients.
       const k = field.numClasses;
-      const oneHot = arrays(name, Float32Array, n * k).fill(0);
+      const oneHot = outputArray(out, Float32Array, n * k).fill(0);
       for (let i = 0; i < n; i++) if (ids[i] >= 0 && ids[i] < k) oneHot[i * k + ids[i]] = 1;
-      batch.targets[name] = make(oneHot, [n, k]);
+      batch.targets[name] = outputTensor(out, oneHot, [n, k], 'float32');
       batch.labels[name] = y;
       break;
     }
     case 'binary':
-      batch.targets[name] = make(clearUnlabelled(rows(field.values, 1), 1, field, indices), [n, 1]);
+      batch.targets[name] = outputTensor(out, clearUnlabelled(gatherRowsInto(field.values, 1, indices, outputArray(out, Float32Array, n)), 1, field, indices), [n, 1], 'float32');
       break;
     case 'multilabel':
     case 'regression': {
-      const values = clearUnlabelled(rows(field.values, field.width), field.width, field, indices);
-      batch.targets[name] = make(values, [n, field.width]);
+      const values = clearUnlabelled(gatherRowsInto(field.values, field.width, indices, outputArray(out, Float32Array, n * field.width)), field.width, field, indices);
+      batch.targets[name] = outputTensor(out, values, [n, field.width], 'float32');
       break;
     }
   }
@@ -186,30 +185,50 @@ function addField(name: string, field: Field, indices: ArrayLike<number>, batch:
 /** A dataset of fields as a batch source: every input field becomes a model input, every target a target. */
 export function fieldSource(ds: FieldDataset, opts: BatchSourceOptions = {}): BatchSource {
   const fields = describeFields(ds);
-  const arrays = batchArrays((opts.reuseArrays ?? false) || (opts.reuseTensors ?? false));
-  const tensors = batchTensors(opts.reuseTensors ?? false);
+  const entries = Object.entries(ds.fields);
+  const keepTensors = opts.reuseTensors ?? false;
+  const reuse = (opts.reuseArrays ?? false) || keepTensors;
   const rows = opts.rows;
   if (rows !== undefined) {
     for (let i = 0; i < rows.length; i++) {
       if (!(rows[i] >= 0 && rows[i] < ds.length)) throw new DataMalformedError(`row ${rows[i]} (entry ${i} of the source's rows) is not a sample of a dataset of ${ds.length} samples`, `give rows from 0 to ${ds.length - 1}`);
     }
   }
+  // With reuse: what each batch size keeps, one per size, so that an epoch's smaller last batch
+  // does not evict the others'; the last one used is checked first (a federated client's many
+  // small batches are nearly all of one size).
+  const sizes = new Map<number, SizeSlots>();
+  let last: SizeSlots | undefined;
+  const slotsOf = (n: number): SizeSlots => {
+    if (last !== undefined && last.mapped.length === n) return last;
+    let slots = sizes.get(n);
+    if (slots === undefined) {
+      slots = { mapped: new Int32Array(n), fields: entries.map(() => ({})) };
+      sizes.set(n, slots);
+    }
+    last = slots;
+    return slots;
+  };
   return {
     length: rows?.length ?? ds.length,
     fields,
     batch(indices: ArrayLike<number>): Batch {
+      const slots = reuse ? slotsOf(indices.length) : undefined;
       let at = indices;
       if (rows !== undefined) {
-        // (A key no field name can take: the arrays are kept by name.)
-        const mapped = arrays('\u0000rows', Int32Array, indices.length);
+        const mapped = slots?.mapped ?? new Int32Array(indices.length);
         for (let i = 0; i < indices.length; i++) mapped[i] = rows[indices[i]];
         at = mapped;
       }
       const parts = { inputs: {}, targets: {}, labels: {}, masks: {}, lengths: {} };
-      for (const [name, field] of Object.entries(ds.fields)) addField(name, field, at, parts, arrays, tensors);
+      for (let f = 0; f < entries.length; f++) addField(entries[f][0], entries[f][1], at, parts, { slot: slots?.fields[f], keepTensors });
       return { ...parts, size: indices.length };
     },
-    dispose: () => tensors.dispose(),
+    dispose: () => {
+      for (const slots of sizes.values()) for (const slot of slots.fields) slot.tensor?.dispose();
+      sizes.clear();
+      last = undefined;
+    },
   };
 }
 

@@ -72,6 +72,18 @@ describe('readParams / writeParams', () => {
     });
   });
 
+  test('readParams into a given array fills and returns it; an array of another length is refused', () => {
+    const model = mlp(3);
+    const count = readParams(model).length;
+    const into = new Float32Array(count).fill(Number.NaN);
+
+    const out = readParams(model, {}, into);
+
+    assert.equal(out, into);
+    assert.deepEqual(out, readParams(model));
+    assert.throws(() => readParams(model, {}, new Float32Array(count - 1)), new RegExp(`has ${count} parameters but the array to read them into has ${count - 1}`));
+  });
+
   test('a round trip into a second model of the same architecture gives identical predictions', () => {
     const source = mlp(1, true);
     moveBatchNormStats(source);

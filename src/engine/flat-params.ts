@@ -51,11 +51,17 @@ export function paramLayout(model: tfl.LayersModel, opts: ParamOptions = {}): Pa
   });
 }
 
-/** Copies a model's parameters into one flat array. */
-export function readParams(model: tfl.LayersModel, opts: ParamOptions = {}): Float32Array {
+/**
+ * Copies a model's parameters into one flat array: a new one, or `into` (of exactly the
+ * parameters' length), which is returned.
+ */
+export function readParams(model: tfl.LayersModel, opts: ParamOptions = {}, into?: Float32Array): Float32Array {
   const weights = weightsOf(model, opts);
   const total = weights.reduce((s, w) => s + shapeOf(w).reduce((a, b) => a * b, 1), 0);
-  const out = new Float32Array(total);
+  if (into !== undefined && into.length !== total) {
+    throw new ShapeMismatchError(`model '${model.name}' has ${total} parameters but the array to read them into has ${into.length}`, 'give an array of the model\'s parameter count (paramLayout)');
+  }
+  const out = into ?? new Float32Array(total);
   let offset = 0;
   for (const w of weights) {
     const values = w.read().dataSync() as Float32Array;

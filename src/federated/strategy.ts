@@ -108,7 +108,9 @@ export interface Strategy {
    * Combines the replies into the new global parameters. `failures` lists the sampled clients
    * that timed out, disconnected or sent invalid replies. Throws RoundRefusedError (with the
    * precondition and the counts) when the replies cannot be aggregated; the runtime then keeps
-   * the old global parameters for that round.
+   * the old global parameters for that round. The replies' arrays belong to the runtime, which
+   * reuses their memory for later rounds (the simulation's workers read the next replies into
+   * them): neither the result nor anything the strategy keeps may share memory with them.
    */
   aggregateFit(ctx: RoundContext, replies: readonly FitReply[], failures: readonly FitFailure[]): AggregateResult;
   /**

@@ -50,6 +50,12 @@ export interface LocalFitInput {
    * entries left it (SCAFFOLD: `control`, its cᵢ). Absent or empty when it first takes part.
    */
   clientState?: Vectors;
+  /**
+   * An array of the model's size to read the trained parameters into instead of a new one (the
+   * simulation's workers pass the memory of an earlier reply, whose pages are already mapped).
+   * `LocalFitResult.params` is then this array, unless an update transform replaced it.
+   */
+  paramsInto?: Float32Array;
 }
 
 /** What {@link LocalTrainer.fit} returns for one round. */
@@ -87,7 +93,7 @@ export interface LocalFitTiming {
   batchingSeconds: number;
   /** The training steps (forward, backward, optimizer update, the client algorithms' per-step hooks). */
   trainingSeconds: number;
-  /** The trained parameters read out of the model, the client algorithms' finish and the update transforms. */
+  /** The trained parameters read out of the model, the client algorithms' finish, the update transforms and the clean-up. */
   readOutSeconds: number;
 }
 
@@ -152,6 +158,7 @@ export class LocalTrainer {
     const steps = config.localEpochs * Math.ceil(numExamples / config.batchSize);
     const rounds: { name: string; round: ClientRound }[] = [];
     let source: BatchSource | undefined;
+    let readOut: { timing: LocalFitTiming; trainEnded: number } | undefined;
     try {
       const state = input.clientState ?? {};
       for (const algorithm of CLIENT_ALGORITHMS.list()) {
@@ -209,7 +216,7 @@ export class LocalTrainer {
         onProgress: onProgress === undefined ? undefined : () => onProgress(++done / steps),
       });
       const trainEnded = performance.now();
-      const params = readParams(this.model);
+      const params = readParams(this.model, {}, input.paramsInto);
       const last = records[records.length - 1];
       const seconds = records.reduce((s, r) => s + r.seconds, 0);
       const metrics: Record<string, number> = {
@@ -243,12 +250,14 @@ export class LocalTrainer {
         Object.assign(result.clientState, out.state ?? {});
         if (out.encoded !== undefined) result.encoded = out.encoded;
       }
-      timing.readOutSeconds = (performance.now() - trainEnded) / 1000;
+      readOut = { timing, trainEnded };
       return result;
     } finally {
       source?.dispose?.();
       optimizer.dispose();
       for (const { round } of rounds) round.dispose();
+      // The clean-up counts as read-out: the timing covers the whole call after the training steps.
+      if (readOut !== undefined) readOut.timing.readOutSeconds = (performance.now() - readOut.trainEnded) / 1000;
     }
   }
 

@@ -104,4 +104,19 @@ describe('SimulatedClientPool', () => {
     assert.notDeepEqual(byId(second), byId(first), 'cᵢ moved between rounds');
     assert.throws(() => restored.setState({ control: new Float32Array(1) }), errorLike(CheckpointError, /is not <state name>\/<client id>/));
   });
+
+  it('hands a round\'s reply memory back to the workers for the next round, whose replies have the values of fresh memory', async () => {
+    const p = pool();
+    const first = await p.fit(request({}, 1));
+    const lengths = first.replies.map((r) => r.params.length);
+
+    const second = await p.fit(request({}, 2));
+    const fresh = await pool().fit(request({}, 2));
+
+    assert.deepEqual(lengths, IDS.map(() => global.length));
+    // (A moved buffer arrives as a new object: the reuse itself shows only in the worker.)
+    assert.ok(first.replies.every((r) => r.params.length === 0 && r.params.buffer.byteLength === 0), 'the round-1 arrays were moved to the workers');
+    const byId = (o: typeof second): Record<string, Float32Array> => Object.fromEntries(o.replies.map((r) => [r.clientId, r.params]));
+    assert.deepEqual(byId(second), byId(fresh));
+  });
 });

@@ -54,6 +54,17 @@ function buffersOf(v: Vectors): ArrayBuffer[] {
   return Object.values(v).map((x) => x.buffer as ArrayBuffer);
 }
 
+/**
+ * The memory of a reply's parameters if it can serve a later reply: a whole buffer of its own
+ * (no extra, state vector or encoded update shares it). Undefined otherwise.
+ */
+function reusableBuffer(r: Omit<FitResultMessage, 'id'>): ArrayBuffer | undefined {
+  const b = r.params.buffer;
+  if (!(b instanceof ArrayBuffer) || r.params.byteOffset !== 0 || r.params.byteLength !== b.byteLength) return undefined;
+  const others: ArrayBufferView[] = [...Object.values(r.extras), ...Object.values(r.clientState), ...(r.encoded === undefined ? [] : [r.encoded])];
+  return others.some((v) => v.buffer === b) ? undefined : b;
+}
+
 /** Checkpoint key of a client's state vector: `<state name>/<client id>` (neither contains a slash). */
 function stateKey(name: string, clientId: string): string {
   return `${name}/${clientId}`;
@@ -64,6 +75,12 @@ export class SimulatedClientPool implements ClientPool {
   private readonly index: Map<string, number>;
   /** The per-client algorithm state of the clients that have taken part. */
   private readonly states = new Map<string, Vectors>();
+  /**
+   * The memory of the last round's reply parameters. The coordinator is done with them when it
+   * asks for the next round (strategies keep nothing that shares it: Strategy.aggregateFit), so
+   * the next fit hands them back to the workers, which read their replies into them.
+   */
+  private spare: ArrayBuffer[] = [];
 
   constructor(opts: SimulatedPoolOptions) {
     if (opts.clientSizes.length !== opts.clientIds.length) {
@@ -92,13 +109,17 @@ export class SimulatedClientPool implements ClientPool {
     const groups: string[][] = [];
     let next = 0;
     for (const size of groupSizes(req.clients.length, this.opts.workers.size)) groups.push(req.clients.slice(next, (next += size)));
+    const spare = this.spare;
+    this.spare = [];
     await Promise.all(
       groups.map(async (group) => {
         const started = performance.now();
         // One copy of the global parameters for the group (its tasks only read them), moved rather
-        // than cloned; each client gets its own copies of the extras and of its state.
+        // than cloned; each client gets its own copies of the extras and of its state, and up to
+        // one earlier reply's memory to read its parameters into.
         const global = req.params.slice();
-        const transfer: ArrayBuffer[] = [global.buffer];
+        const given = spare.splice(0, group.length);
+        const transfer: ArrayBuffer[] = [global.buffer, ...given];
         const tasks = group.map((clientId) => {
           const attack = this.opts.attacks.get(clientId);
           const extras = copyVectors(req.instructions.extras);
@@ -120,7 +141,7 @@ export class SimulatedClientPool implements ClientPool {
         const send = (performance.now() - started) / 1000 / group.length;
         let reply: Timed<FitGroupResultMessage>;
         try {
-          reply = await this.opts.workers.fitGroup(tasks, transfer);
+          reply = await this.opts.workers.fitGroup(tasks, transfer, given);
         } catch (err) {
           // The pool failed (a worker crashed): every client of the group fails with it.
           for (const clientId of group) {
@@ -136,6 +157,8 @@ export class SimulatedClientPool implements ClientPool {
           // A task that failed in its worker (e.g. a NaN loss) is that client's failure; it is not measured.
           if (r.kind === 'error') failures.push({ clientId, reason: r.message });
           else {
+            const reusable = reusableBuffer(r);
+            if (reusable !== undefined) this.spare.push(reusable);
             try {
               this.receive(req, config, tasks[j].client, clientId, r, (receiving - started) / 1000, replies, failures);
               bytesReceived += (r.encoded?.byteLength ?? r.params.byteLength) + vectorBytes(r.extras);

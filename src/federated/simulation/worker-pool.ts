@@ -99,10 +99,11 @@ export class WorkerPool {
   /**
    * Queues several clients' fit tasks as one, run back to back by one worker and answered together;
    * a client's error is its element of the reply, not a rejection. `transfer`: as for {@link fit}
-   * (a `global` the tasks share is listed once).
+   * (a `global` the tasks share is listed once). `spare`: earlier replies' memory for the worker to
+   * read these replies into (FitGroupTask.spare; list them in `transfer` too).
    */
-  fitGroup(tasks: Omit<FitTask, 'id'>[], transfer: ArrayBuffer[] = []): Promise<Timed<FitGroupResultMessage>> {
-    return this.run({ kind: 'fitGroup', tasks } satisfies WithoutId<FitGroupTask>, transfer) as Promise<Timed<FitGroupResultMessage>>;
+  fitGroup(tasks: Omit<FitTask, 'id'>[], transfer: ArrayBuffer[] = [], spare: ArrayBuffer[] = []): Promise<Timed<FitGroupResultMessage>> {
+    return this.run({ kind: 'fitGroup', tasks, ...(spare.length === 0 ? {} : { spare }) } satisfies WithoutId<FitGroupTask>, transfer) as Promise<Timed<FitGroupResultMessage>>;
   }
 
   /** Queues an evaluation task. */

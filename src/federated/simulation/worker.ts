@@ -10,6 +10,9 @@ import { LocalTrainer } from '../client/local-trainer.js';
 import { poisonLabels, poisonUpdate } from './poison.js';
 import { threadClock, type ErrorMessage, type FitGroupResultMessage, type FitResultMessage, type FitTask, type WorkerFitTiming, type WorkerInit, type WorkerReply, type WorkerTask } from './worker-protocol.js';
 
+/** Most spare reply buffers a worker keeps (a group's worth; the pool hands out one per client). */
+const MAX_SPARE = 8;
+
 async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('worker.ts must run in a worker thread');
@@ -21,6 +24,12 @@ async function main(): Promise<void> {
   const train: Dataset = init.train;
   const test: Dataset = init.test;
   const post = (msg: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
+  // Memory of earlier replies handed back by the pool (FitGroupTask.spare), for the next ones.
+  const spare: ArrayBuffer[] = [];
+  const paramBytes = trainer.size * Float32Array.BYTES_PER_ELEMENT;
+  const keepSpare = (buffers: readonly ArrayBuffer[]): void => {
+    for (const b of buffers) if (b.byteLength === paramBytes && spare.length < MAX_SPARE && !spare.includes(b)) spare.push(b);
+  };
 
   // The pooled baseline trains on what the clients train on: without their held-out rows, which
   // it is also scored on.
@@ -40,6 +49,8 @@ async function main(): Promise<void> {
    * to move.
    */
   const fitOne = async (task: Omit<FitTask, 'id'>, previousAt: number): Promise<{ result: Omit<FitResultMessage, 'id'> | Omit<ErrorMessage, 'id'>; transfer: ArrayBuffer[] }> => {
+    const reuse = spare.pop();
+    const paramsInto = reuse === undefined ? undefined : new Float32Array(reuse);
     try {
       const receivedAt = threadClock();
       const received = performance.now();
@@ -52,10 +63,13 @@ async function main(): Promise<void> {
         config: task.config,
         extras: task.extras,
         clientState: task.clientState,
+        ...(paramsInto === undefined ? {} : { paramsInto }),
       });
       const fitted = performance.now();
       const params = task.attack === undefined ? result.params : poisonUpdate(task.attack, task.global, result.params, { seed: task.attackRound?.seed ?? 0, clientId: task.clientId, round: task.attackRound?.round ?? 0 });
       const vectors: ArrayBufferView[] = [params, ...Object.values(result.extras), ...Object.values(result.clientState), ...(result.encoded === undefined ? [] : [result.encoded])];
+      // A reply that does not carry the reused memory (poisoned, or replaced by an update transform) leaves it for the next.
+      if (reuse !== undefined && !vectors.some((v) => v.buffer === reuse)) keepSpare([reuse]);
       // Each buffer once: transferring one twice throws.
       const transfer = [...new Set(vectors.map((v) => v.buffer as ArrayBuffer))];
       const encoded = result.encoded === undefined ? {} : { encoded: result.encoded };
@@ -74,6 +88,7 @@ async function main(): Promise<void> {
       };
       return { result: { kind: 'fit', params, numExamples: result.numExamples, metrics: result.metrics, extras: result.extras, clientState: result.clientState, ...encoded, timing }, transfer };
     } catch (err) {
+      if (reuse !== undefined) keepSpare([reuse]);
       const j = err instanceof JointlyError ? err : undefined;
       return { result: { kind: 'error', code: j?.code, message: messageOf(err), hint: j?.hint }, transfer: [] };
     }
@@ -88,6 +103,7 @@ async function main(): Promise<void> {
         previousReplyAt = result.kind === 'fit' ? result.timing.repliedAt : threadClock();
         post({ ...result, id: task.id }, transfer);
       } else if (task.kind === 'fitGroup') {
+        keepSpare(task.spare ?? []);
         const results: FitGroupResultMessage['results'] = [];
         const transfer: ArrayBuffer[] = [];
         let previousAt = previousReplyAt;
