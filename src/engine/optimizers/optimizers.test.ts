@@ -171,4 +171,28 @@ describe('Adam and momentum keyed by variable', () => {
     opt3.dispose();
     tf.dispose([...continuous, ...resumed]);
   });
+  for (const c of cases) {
+    test(`${c.name}: after reset() the next run is a new optimizer's, bit for bit, on the same slots`, () => {
+      const start = makeVars();
+      const initial = values(start);
+      const optimizer = c.make();
+      // A first run with a skipped variable, so that steps differ per variable before the reset.
+      for (let step = 0; step < 3; step++) tf.tidy(() => optimizer.applyGradients(gradients(start, step, step === 1 ? [0] : [0, 1, 2])));
+      start.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(initial[i], v.shape))));
+      const tensors = tf.memory().numTensors;
+
+      (optimizer as AdamOptimizer | MomentumOptimizer).reset();
+      for (let step = 0; step < 4; step++) tf.tidy(() => optimizer.applyGradients(gradients(start, step)));
+      const tensorsAfter = tf.memory().numTensors;
+
+      const fresh = makeVars();
+      const reference = c.make();
+      for (let step = 0; step < 4; step++) tf.tidy(() => reference.applyGradients(gradients(fresh, step)));
+      values(fresh).forEach((v, i) => assertClose(values(start)[i], v, 0, `variable ${i}`));
+      assert.equal(optimizer.iterations, 4);
+      assert.equal(tensorsAfter, tensors, 'the reset run reuses the slots');
+      for (const o of [optimizer, reference]) o.dispose();
+      tf.dispose([...start, ...fresh]);
+    });
+  }
 });

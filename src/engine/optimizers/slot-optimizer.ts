@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFusedKernel } from './fused-kernels.js';
+import { ownedValues, TYPED_ARRAY_BACKENDS } from '../variable-values.js';
 
 /** A tensor with a name, as tfjs's optimizers take and give them (tfjs-core does not export the type). */
 export interface NamedTensor {
@@ -123,6 +124,25 @@ export abstract class SlotOptimizer<Slots extends Record<string, tf.Variable>> e
   /** Number of variables with state. */
   get stateSize(): number {
     return this.slots.size;
+  }
+
+  /**
+   * Back to the state of a new optimizer of the same settings: every slot zero, no update counted
+   * (per variable or in `iterations`), keeping the slots' memory. For code that would otherwise
+   * make and free an optimizer for each of many short runs, as a federated client does every
+   * round: the updates that follow are those of a fresh optimizer, bit for bit. The slots of
+   * variables that the next run does not update stay (zero) and are listed by getWeights.
+   */
+  reset(): void {
+    const inPlace = TYPED_ARRAY_BACKENDS.has(tf.getBackend());
+    for (const state of this.slots.values()) {
+      for (const slot of Object.values(state)) {
+        if (inPlace) ownedValues(slot).fill(0);
+        else tf.tidy(() => slot.assign(tf.zerosLike(slot)));
+      }
+    }
+    this.steps.clear();
+    this.iterations_ = 0;
   }
 
   override dispose(): void {

@@ -18,10 +18,10 @@ import { blobs } from '../testing.js';
 
 const LR = 0.1;
 
-function makeTask(batchNorm = false): FederatedTask {
+function makeTask(batchNorm = false, optimizer: Record<string, unknown> = { name: 'sgd', learningRate: LR, momentum: 0 }): FederatedTask {
   return FederatedTaskSchema.parse({
     model: { type: 'mlp', hidden: [4], batchNorm },
-    optimizer: { name: 'sgd', learningRate: LR, momentum: 0 },
+    optimizer,
     inputShape: [3],
     numClasses: 2,
   });
@@ -134,6 +134,30 @@ describe('LocalTrainer', () => {
       fresh.dispose();
     }
   });
+
+  for (const optimizer of [{ name: 'adam', learningRate: 0.01 }, { name: 'sgd', learningRate: LR, momentum: 0.9 }]) {
+    it(`${optimizer.name}${optimizer.name === 'sgd' ? ' with momentum' : ''}: every fit starts from a new optimizer's state, on memory kept between fits`, async () => {
+      const kept = new LocalTrainer(makeTask(false, optimizer));
+      const fresh = new LocalTrainer(makeTask(false, optimizer));
+      try {
+        await kept.fit(input({ clientId: 'someone-else', global: randomValues(kept.size, 9) }));
+        const tensors = tf.memory().numTensors;
+
+        const a = await kept.fit(input());
+        const b = await fresh.fit(input());
+        const tensorsAfter = tf.memory().numTensors;
+
+        assert.deepEqual(bits(a.params), bits(b.params));
+        assert.ok(a.params.some((v, i) => v !== global[i]), 'training moved the parameters');
+        // The fresh trainer's first fit made its optimizer's slots (kept); the first trainer's made none.
+        const slots = optimizer.name === 'adam' ? 2 : 1;
+        assert.equal(tensorsAfter - tensors, slots * kept.model.trainableWeights.length);
+      } finally {
+        kept.dispose();
+        fresh.dispose();
+      }
+    });
+  }
 
   it('FedProx: a large mu keeps the parameters much closer to the global ones than mu = 0', async () => {
     const cfg = { localEpochs: 5, batchSize: 4 };

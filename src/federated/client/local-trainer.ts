@@ -16,6 +16,7 @@ import { crossEntropy } from '../../engine/losses.js';
 import { forward, nameModel, type Member, type NamedModel } from '../../engine/member.js';
 import type { Objective, StepContext } from '../../engine/objective.js';
 import { optimizerOf } from '../../engine/optimizer.js';
+import { SlotOptimizer } from '../../engine/optimizers/slot-optimizer.js';
 import { deriveSeed } from '../../engine/random.js';
 import { train } from '../../engine/trainer.js';
 import type { GradientCombiner } from '../../engine/train-step.js';
@@ -122,6 +123,11 @@ export class LocalTrainer {
   private readonly noOptimizer = tf.train.sgd(0);
   /** The model with its input and head names, settled once (every round's member reads it by them). */
   private readonly named: NamedModel;
+  /**
+   * The optimizer every fit resets and reuses when the task's can be reset (Adam, momentum): a
+   * fresh one's state without making and freeing its slots every round.
+   */
+  private kept: SlotOptimizer<Record<string, tf.Variable>> | undefined;
 
   constructor(task: FederatedTask) {
     this.task = task;
@@ -153,7 +159,7 @@ export class LocalTrainer {
       throw new DataMissingError(`client '${clientId}' has no training examples`, 'give every client some data (with a Dirichlet or quantity partition, raise minSize)');
     }
     writeParams(this.model, input.global);
-    const optimizer = optimizerOf(this.task.optimizer);
+    const optimizer = this.freshOptimizer();
     const member: Member = { ...this.named, name: clientId, optimizer };
     const steps = config.localEpochs * Math.ceil(numExamples / config.batchSize);
     const rounds: { name: string; round: ClientRound }[] = [];
@@ -254,7 +260,7 @@ export class LocalTrainer {
       return result;
     } finally {
       source?.dispose?.();
-      optimizer.dispose();
+      if (optimizer !== this.kept) optimizer.dispose();
       for (const { round } of rounds) round.dispose();
       // The clean-up counts as read-out: the timing covers the whole call after the training steps.
       if (readOut !== undefined) readOut.timing.readOutSeconds = (performance.now() - readOut.trainEnded) / 1000;
@@ -307,6 +313,20 @@ export class LocalTrainer {
   dispose(): void {
     this.model.dispose();
     this.noOptimizer.dispose();
+    this.kept?.dispose();
+    this.kept = undefined;
+  }
+
+  /** An optimizer in a new one's state for one fit: the kept one reset, or a new one (kept when it can be reset). */
+  private freshOptimizer(): tf.Optimizer {
+    if (this.kept !== undefined) {
+      this.kept.reset();
+      return this.kept;
+    }
+    const made = optimizerOf(this.task.optimizer);
+    // Not instanceof: tfjs's Optimizer answers it by duck typing, true for every optimizer.
+    if (Object.prototype.isPrototypeOf.call(SlotOptimizer.prototype, made)) this.kept = made as SlotOptimizer<Record<string, tf.Variable>>;
+    return made;
   }
 
   private checkLength(values: Float32Array, what: string): void {

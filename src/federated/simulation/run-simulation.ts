@@ -8,9 +8,10 @@ import { availableParallelism } from 'node:os';
 import { ConfigError, JointlyError } from '../../errors.js';
 import { loadExperimentData } from '../../data/files/load.js';
 import { experimentSchema } from '../../data/prepare.js';
-import { datasetLength } from '../../data/dataset.js';
+import { datasetLength, type Dataset } from '../../data/dataset.js';
 import { schemaOf, type DataSchema } from '../../data/schema.js';
-import { poolClientData, type ClientData, type PooledClientData } from './client-data.js';
+import { poolClientData, type ClientData } from './client-data.js';
+import { clientLayout, pooledRows, storedRows, type ClientLayout } from './client-layout.js';
 import { selectBackend } from '../../engine/backend.js';
 import { createRng, deriveSeed, permutation } from '../../engine/random.js';
 import { readParams } from '../../engine/flat-params.js';
@@ -157,32 +158,28 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
   await selectBackend(config.backend);
   // Federated runs use all the training data on the clients: no validation split. Data given
   // per client in code keeps its clients; a dataset from the config is partitioned.
-  const given = opts.data === undefined ? undefined : poolGivenData(config, opts.data);
-  const data = given?.shared ?? loadSharedData(config);
+  const { data, parts, givenIds, rowLayout } = runData(config, opts.data);
   const task: FederatedTask = federatedTaskFor(config, data.schema);
-  const parts =
-    given?.pooled.parts ??
-    partitionLabels(data.train.labels, data.train.numClasses, {
-      numClients: config.simulation.clients,
-      seed: deriveSeed(config.seed, 'partition'),
-      spec: config.simulation.partition,
-    });
   const numClients = parts.length;
   const width = String(numClients - 1).length;
-  const clientIds = given?.pooled.clientIds ?? parts.map((_, i) => `client-${String(i).padStart(width, '0')}`);
+  const clientIds = givenIds ?? parts.map((_, i) => `client-${String(i).padStart(width, '0')}`);
   // Optional local held-out split per client, for federated evaluation.
-  const clientTests: Int32Array[] = [];
-  const clients: Int32Array[] = parts.map((indices, i) => {
+  const heldOutRows: Int32Array[] = [];
+  const trainingRows: Int32Array[] = parts.map((indices, i) => {
     if (config.simulation.clientTestFraction === 0 || indices.length < 2) {
-      clientTests.push(new Int32Array(0));
+      heldOutRows.push(new Int32Array(0));
       return indices;
     }
     const order = permutation(indices.length, createRng(deriveSeed(config.seed, `client-test/${i}`)));
     const nTest = Math.min(indices.length - 1, Math.max(1, Math.round(config.simulation.clientTestFraction * indices.length)));
     const pick = (positions: Int32Array): Int32Array => Int32Array.from(positions, (p) => indices[p]).sort();
-    clientTests.push(pick(order.subarray(0, nTest)));
+    heldOutRows.push(pick(order.subarray(0, nTest)));
     return pick(order.subarray(nTest));
   });
+  // The rows as the shared training set stores them (client by client, see client-layout.ts).
+  const clients = trainingRows.map((rows) => storedRows(rows, rowLayout));
+  const clientTests = heldOutRows.map((rows) => storedRows(rows, rowLayout));
+  const pooled = pooledRows(trainingRows, heldOutRows, rowLayout);
   const histograms = labelHistograms(data.train.labels, data.train.numClasses, clients);
 
   const attacks = new Map<string, AttackSpecValue>();
@@ -216,6 +213,7 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
     test: data.test,
     clients,
     clientTests,
+    pooledRows: pooled,
   });
   try {
     emit({ type: 'started', backend: workers.backend, workers: workers.size, clients: numClients, description: data.description });
@@ -308,12 +306,42 @@ export async function runSimulation(input: FederatedConfigInput, opts: Simulatio
 }
 
 /**
- * The run's data, copied into shared memory for the workers; the loaded copies are not kept, so
- * the training set is held once in the process, not twice.
+ * The run's data in shared memory for the workers, with every client's rows (original row
+ * indices): the data given per client in code, or the config's dataset partitioned. The training
+ * set is stored client by client (`rowLayout`, see client-layout.ts). The loaded copies are not kept,
+ * so the training set is held once in the process, not twice.
  */
-function loadSharedData(config: FederatedConfig): SharedRunData {
-  const data = loadExperimentData({ ...config.data, validationFraction: 0 }, config.seed);
-  return { train: shareDataset(data.train), test: shareDataset(data.test), description: data.description, schema: experimentSchema(data) };
+function runData(config: FederatedConfig, given: ClientData | undefined): { data: SharedRunData; parts: Int32Array[]; givenIds?: string[]; rowLayout: ClientLayout } {
+  let loaded: { train: Dataset; test: Dataset; description: string; schema: DataSchema };
+  let parts: Int32Array[];
+  let givenIds: string[] | undefined;
+  if (given !== undefined) {
+    const own = schemaOf(given.test);
+    const classes = config.data.classes;
+    // Client data given in code, aligned to the test set's schema (with data.classes) and pooled.
+    const schema: DataSchema = classes === undefined ? own : { ...own, numClasses: classes.length, classNames: classes };
+    const pooled = poolClientData(given, schema);
+    const description = `${pooled.clientIds.length} clients' own data (${datasetLength(pooled.train)} training rows) / ${datasetLength(pooled.test)} test rows`;
+    loaded = { train: pooled.train, test: pooled.test, description, schema };
+    parts = pooled.parts;
+    givenIds = pooled.clientIds;
+  } else {
+    const data = loadExperimentData({ ...config.data, validationFraction: 0 }, config.seed);
+    loaded = { train: data.train, test: data.test, description: data.description, schema: experimentSchema(data) };
+    parts = partitionLabels(data.train.labels, data.train.numClasses, {
+      numClients: config.simulation.clients,
+      seed: deriveSeed(config.seed, 'partition'),
+      spec: config.simulation.partition,
+    });
+  }
+  const rowLayout = clientLayout(datasetLength(loaded.train), parts);
+  const data = {
+    train: shareDataset(loaded.train, rowLayout.identity ? undefined : rowLayout.order),
+    test: shareDataset(loaded.test),
+    description: loaded.description,
+    schema: loaded.schema,
+  };
+  return { data, parts, ...(givenIds === undefined ? {} : { givenIds }), rowLayout };
 }
 
 /** The data of a run in shared memory, with its schema (class and feature names). */
@@ -322,16 +350,6 @@ interface SharedRunData {
   test: SharedDataset;
   description: string;
   schema: DataSchema;
-}
-
-/** Client data given in code, aligned to the test set's schema (with data.classes) and pooled in shared memory. */
-function poolGivenData(config: FederatedConfig, data: ClientData): { pooled: PooledClientData; shared: SharedRunData } {
-  const own = schemaOf(data.test);
-  const classes = config.data.classes;
-  const schema: DataSchema = classes === undefined ? own : { ...own, numClasses: classes.length, classNames: classes };
-  const pooled = poolClientData(data, schema);
-  const description = `${pooled.clientIds.length} clients' own data (${datasetLength(pooled.train)} training rows) / ${datasetLength(pooled.test)} test rows`;
-  return { pooled, shared: { train: shareDataset(pooled.train), test: shareDataset(pooled.test), description, schema } };
 }
 
 /** JOINTLY_THREADS (or every core) shared out between the workers, at least 1 each. */

@@ -27,6 +27,8 @@ export interface WorkerInit {
   clients: Int32Array[];
   /** Held-out sample indices of every client, for federated evaluation (empty arrays when none). */
   clientTests: Int32Array[];
+  /** The training rows of the pooled baseline, in its order (undefined: every row, as stored). */
+  pooledRows?: Int32Array;
 }
 
 /** How a malicious client misbehaves (an attack spec, validated by the attack registry). */
@@ -159,7 +161,22 @@ export interface ReadyMessage {
 
 export type WorkerReply = FitResultMessage | FitGroupResultMessage | EvaluateResultMessage | ErrorMessage | ReadyMessage;
 
-/** Copies a dataset into shared memory. */
-export function shareDataset(ds: { features: Float32Array; labels: Int32Array; sampleShape: readonly number[]; numClasses: number }): SharedDataset {
-  return { features: sharedCopy(ds.features), labels: sharedCopy(ds.labels), sampleShape: [...ds.sampleShape], numClasses: ds.numClasses };
+/**
+ * Copies a dataset into shared memory: its rows as they are, or in `order` (`order[i]`: the row
+ * stored at position i, a permutation of the rows, as clientLayout makes it).
+ */
+export function shareDataset(ds: { features: Float32Array; labels: Int32Array; sampleShape: readonly number[]; numClasses: number }, order?: Int32Array): SharedDataset {
+  const shape = { sampleShape: [...ds.sampleShape], numClasses: ds.numClasses };
+  if (order === undefined) return { features: sharedCopy(ds.features), labels: sharedCopy(ds.labels), ...shape };
+  const rows = ds.labels.length;
+  if (order.length !== rows) throw new RangeError(`shareDataset: an order of ${order.length} rows for a dataset of ${rows}`);
+  const width = rows === 0 ? 0 : ds.features.length / rows;
+  const features = new Float32Array(new SharedArrayBuffer(ds.features.byteLength));
+  const labels = new Int32Array(new SharedArrayBuffer(ds.labels.byteLength));
+  for (let i = 0; i < rows; i++) {
+    const r = order[i];
+    features.set(ds.features.subarray(r * width, (r + 1) * width), i * width);
+    labels[i] = ds.labels[r];
+  }
+  return { features, labels, ...shape };
 }

@@ -31,16 +31,12 @@ async function main(): Promise<void> {
     for (const b of buffers) if (b.byteLength === paramBytes && spare.length < MAX_SPARE && !spare.includes(b)) spare.push(b);
   };
 
-  // The pooled baseline trains on what the clients train on: without their held-out rows, which
-  // it is also scored on.
-  const heldOut = init.clientTests.some((t) => t.length > 0);
-  const pooled = heldOut ? subset(train, Int32Array.from(init.clients.flatMap((c) => Array.from(c))).sort()) : train;
-  // An honest client reads its rows of the shared training set in place; a malicious one gets a
-  // copy, whose labels it poisons.
+  // An honest client, and the pooled baseline (on the rows the main thread chose), read their rows
+  // of the shared training set in place; a malicious one gets a copy, whose labels it poisons.
   const dataOf = (task: Omit<FitTask, 'id'>): { data: Dataset; rows?: Int32Array } => {
-    if (task.client < 0) return { data: task.attack === undefined ? pooled : poisonLabels(task.attack, pooled) };
-    if (task.attack === undefined) return { data: train, rows: init.clients[task.client] };
-    return { data: poisonLabels(task.attack, subset(train, init.clients[task.client])) };
+    const rows = task.client < 0 ? init.pooledRows : init.clients[task.client];
+    if (task.attack === undefined) return rows === undefined ? { data: train } : { data: train, rows };
+    return { data: poisonLabels(task.attack, rows === undefined ? train : subset(train, rows)) };
   };
 
   /**
